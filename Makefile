@@ -1,0 +1,59 @@
+# coderev — the commands the README tells users about.
+# Each target sets up what it needs: a .venv built from pyproject.toml with a Python >= 3.12
+# found on PATH, else through pyenv.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+REPO ?= samples/shop
+OUT ?= out
+ARGS ?=
+
+# A Python >= 3.12 (3.12 preferred: it is the Lambda runtime): the first on PATH that works,
+# else the oldest >= 3.12 that pyenv has.
+PYTHON ?= $(shell \
+  for c in python3.12 python3.13 python3.14 python3 python; do \
+    if command -v $$c >/dev/null 2>&1 && $$c -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; then \
+      command -v $$c; exit 0; fi; done; \
+  if command -v pyenv >/dev/null 2>&1; then \
+    v=$$(pyenv versions --bare 2>/dev/null | grep -E '^3\.(1[2-9]|[2-9][0-9])(\.[0-9]+)?$$' | sort -V | head -n 1); \
+    if [ -n "$$v" ]; then echo "$$(pyenv root)/versions/$$v/bin/python$${v%.*}"; fi; fi)
+
+.PHONY: help venv run test test-fast lint bench clean
+
+help:
+	@echo "make run   [REPO=path] [OUT=dir] [ARGS='--fail-on high']  review a repository (default: the bundled sample)"
+	@echo "make test                                              run the whole test suite"
+	@echo "make lint                                              ruff + mypy + coderev reviewing itself"
+	@echo "make bench                                             benchmarks against real code (downloads Django)"
+
+$(STAMP): pyproject.toml
+	@if [ -z "$(PYTHON)" ]; then echo "coderev needs Python >= 3.12 (on PATH or through pyenv)" >&2; exit 2; fi
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/coderev review $(REPO) --out $(OUT) $(ARGS)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
+
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -n 2 -m "not slow" $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check layers tests benchmarks
+	$(BIN)/mypy
+	$(BIN)/coderev review layers/core --config pyproject.toml --out $(VENV)/self-review --fail-on new-architecture --quiet
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_review.py
+
+clean:
+	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache

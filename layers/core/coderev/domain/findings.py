@@ -1,0 +1,98 @@
+"""Findings: one observation about the code, with a fingerprint that survives unrelated edits."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+
+
+class Severity(StrEnum):
+    CRITICAL = "critical"
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        """Higher is worse: critical=4 ... info=0."""
+        return _SEVERITY_RANK[self]
+
+    def at_least(self, other: Severity) -> bool:
+        return self.rank >= other.rank
+
+
+_SEVERITY_RANK = {
+    Severity.CRITICAL: 4,
+    Severity.HIGH: 3,
+    Severity.MEDIUM: 2,
+    Severity.LOW: 1,
+    Severity.INFO: 0,
+}
+
+
+class Category(StrEnum):
+    SECURITY = "security"
+    BUG_RISK = "bug-risk"
+    MAINTAINABILITY = "maintainability"
+    ARCHITECTURE = "architecture"
+    STYLE = "style"
+
+
+class FindingStatus(StrEnum):
+    NEW = "new"
+    EXISTING = "existing"
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One thing a reviewer should look at.
+
+    `fingerprint` identifies the finding across revisions: it is built from the rule, the
+    file and a *locator* (normally the stripped source text of the flagged line, or a symbol
+    such as a function's qualified name or an import edge), never from the line number, so
+    it stays stable when unrelated lines move.
+    """
+
+    rule_id: str
+    severity: Severity
+    category: Category
+    path: str
+    line: int
+    message: str
+    fix_hint: str
+    fingerprint: str
+    source: str = "coderev"  # which analyser produced it: "coderev" or "ruff"
+    column: int = 0
+    end_line: int | None = None
+    status: FindingStatus = FindingStatus.NEW
+    extra: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
+
+    def with_status(self, status: FindingStatus) -> Finding:
+        return replace(self, status=status)
+
+
+def fingerprint(rule_id: str, path: str, locator: str, occurrence: int = 0) -> str:
+    """A stable identity for a finding: rule + path + what was flagged (+ its nth repeat).
+
+    `locator` should not contain line numbers. Whitespace is collapsed so that re-indenting
+    a block keeps its findings' identities. `occurrence` separates identical lines in one file.
+    """
+    normalized = " ".join(locator.split())
+    digest = hashlib.sha256(f"{rule_id}\0{path}\0{normalized}\0{occurrence}".encode()).hexdigest()
+    return digest[:32]
+
+
+def assign_fingerprints(
+    candidates: list[tuple[str, str, str]],
+) -> list[str]:
+    """Fingerprints for (rule_id, path, locator) triples, numbering repeats in input order."""
+    seen: dict[tuple[str, str, str], int] = {}
+    out: list[str] = []
+    for rule_id, path, locator in candidates:
+        key = (rule_id, path, " ".join(locator.split()))
+        n = seen.get(key, 0)
+        seen[key] = n + 1
+        out.append(fingerprint(rule_id, path, locator, n))
+    return out

@@ -1,0 +1,45 @@
+"""Per-file and per-function code metrics."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class FunctionMetrics:
+    """Metrics of one function or method (radon-compatible cyclomatic complexity)."""
+
+    name: str
+    qualname: str  # e.g. "Cart.total" or "outer.<locals>.inner" style: "outer.inner"
+    line: int
+    end_line: int
+    complexity: int
+    length: int  # end_line - line + 1
+    parameters: int  # every parameter, including self/cls, *args and **kwargs
+    nesting: int  # deepest block nesting inside the body (if/for/while/with/try/match)
+    is_method: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class FileMetrics:
+    """Line counts (radon's raw definitions) and maintainability index of one file."""
+
+    loc: int  # physical lines
+    sloc: int  # source lines: non-blank, not comment-only, not docstring
+    lloc: int  # logical lines
+    comments: int  # lines holding a comment
+    multi: int  # lines of multi-line strings (docstrings)
+    blank: int
+    maintainability_index: float  # 0..100, radon's formula (multi-line strings count as comments)
+    complexity: int  # total cyclomatic complexity of the file (radon total)
+    functions: tuple[FunctionMetrics, ...] = field(default=())
+
+
+@dataclass(frozen=True, slots=True)
+class SourceFileInfo:
+    """A file as the report lists it."""
+
+    path: str
+    language: str
+    size: int
+    metrics: FileMetrics | None  # None for languages without metrics yet

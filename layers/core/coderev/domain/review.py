@@ -1,0 +1,27 @@
+"""Review comments: what a reviewer (offline rules or an AI model) says about the change."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from coderev.domain.findings import Category, Severity
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewComment:
+    path: str  # "" for a repository-wide comment
+    line: int
+    severity: Severity
+    category: Category
+    title: str
+    why: str  # why it matters
+    suggestion: str  # a concrete next step
+    fingerprints: tuple[str, ...]  # the findings this comment is about
+
+
+@dataclass(frozen=True, slots=True)
+class Review:
+    reviewer: str  # e.g. "offline" or "openai:gpt-4.1"
+    summary: str  # short markdown: top risks and the architecture
+    comments: tuple[ReviewComment, ...]
+    truncated: int = 0  # comments dropped by the per-file/overall caps
