@@ -1,0 +1,81 @@
+"""Narrow ports: what the rooms need from the outside world, and nothing more.
+
+Each Protocol is small on purpose (grimp's filesystem port has four methods). Adapters live
+in `coderev.adapters`: `embedded/` defaults (our fakes) and one module per real backend.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol, runtime_checkable
+
+# --- GraphStore -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class GraphNode:
+    id: str  # e.g. "module:shop.orders", "class:shop.orders.Order"
+    label: str  # "Module" | "Package" | "Class" | "Function"
+    properties: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class GraphEdge:
+    source: str
+    target: str
+    type: str  # "IMPORTS" | "CONTAINS" | "INHERITS"
+    properties: Mapping[str, Any] = field(default_factory=dict)
+
+
+@runtime_checkable
+class GraphStore(Protocol):
+    """Stores the code graph of one analysis; replaced whole on each write."""
+
+    def write(self, graph_id: str, nodes: Iterable[GraphNode], edges: Iterable[GraphEdge]) -> None: ...
+
+    def nodes(self, graph_id: str, label: str | None = None) -> list[GraphNode]: ...
+
+    def edges(self, graph_id: str, type: str | None = None) -> list[GraphEdge]: ...
+
+    def delete(self, graph_id: str) -> None: ...
+
+
+# --- ObjectStore ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectInfo:
+    key: str
+    size: int
+    etag: str
+    version_id: str | None = None
+    metadata: Mapping[str, str] = field(default_factory=dict)
+
+
+class ObjectStore(Protocol):
+    """Blobs by key in one bucket (uploads/, reports/)."""
+
+    def put(
+        self, key: str, data: bytes, *, content_type: str = "application/octet-stream",
+        metadata: Mapping[str, str] | None = None,
+    ) -> ObjectInfo: ...
+
+    def get(self, key: str) -> bytes: ...  # raises KeyError when absent
+
+    def head(self, key: str) -> ObjectInfo | None: ...
+
+    def list(self, prefix: str = "") -> Iterator[ObjectInfo]: ...
+
+    def delete(self, key: str) -> None: ...
+
+
+# --- EventBus -------------------------------------------------------------------------------
+
+
+class EventBus(Protocol):
+    """Publishes domain events (CloudEvents 1.0 JSON) on `coderev.<entity>.<verb>` topics."""
+
+    def publish(self, topic: str, event: Mapping[str, Any], *, key: str | None = None) -> None: ...
+
+    def flush(self, timeout: float = 10.0) -> None: ...
