@@ -1,0 +1,1 @@
+"""Embedded adapters: zero-service defaults that double as the fakes of the contract test suites."""

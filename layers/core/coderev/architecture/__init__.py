@@ -1,0 +1,1 @@
+"""Architecture: module graph, cycles, contracts, coupling metrics and drift against a baseline."""

@@ -1,0 +1,1 @@
+"""Review comments: the reviewer interface, the offline reviewer, ranking and the quality gate."""

@@ -1,0 +1,1 @@
+"""The local function platform: runs what template.yaml declares, in-process."""
