@@ -1,0 +1,1 @@
+"""Domain model: no I/O, no adapters."""
