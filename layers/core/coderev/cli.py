@@ -1,0 +1,111 @@
+"""The `coderev` command. Exit codes: 0 pass, 1 quality gate failed, 2 input or usage error."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from coderev.domain.errors import CoderevError, InputError
+
+app = typer.Typer(
+    add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+    help="coderev: code review and architecture analysis.",
+)
+FORMATS = ("json", "sarif", "md", "html")
+
+
+@app.command()
+def review(
+    path: Annotated[Path, typer.Argument(help="A directory, .zip, .tar, .tar.gz or .tgz.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Where to write the reports.")] = Path("out"),
+    baseline: Annotated[
+        Path | None, typer.Option(help="An earlier report.json: marks findings new/existing, adds drift.")
+    ] = None,
+    fail_on: Annotated[
+        str, typer.Option(help="Quality gate, e.g. high, new-high, new-medium,architecture, none.")
+    ] = "none",
+    config: Annotated[
+        Path | None, typer.Option(help="A pyproject.toml or .coderev.toml to use instead of the repo's.")
+    ] = None,
+    formats: Annotated[str, typer.Option("--format", help="Comma-separated: json,sarif,md,html.")] = ",".join(FORMATS),
+    jobs: Annotated[int, typer.Option(help="Worker processes (0 = one per CPU).", min=0)] = 0,
+    exclude: Annotated[list[str] | None, typer.Option(help="Glob of paths to skip (repeatable).")] = None,
+    reviewer: Annotated[str, typer.Option(help="Reviewer name.")] = "offline",
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary.")] = False,
+) -> None:
+    """Review PATH and write report.json, report.sarif, report.md and report.html to --out."""
+    console = Console(stderr=True)
+    try:
+        code = _review(path, out, baseline, fail_on, config, formats, jobs, exclude or [],
+                       reviewer, quiet, console)
+    except InputError as exc:
+        console.print(f"[bold red]error:[/] {exc}", highlight=False)
+        raise typer.Exit(2) from None
+    except CoderevError as exc:
+        console.print(f"[bold red]error:[/] {exc}", highlight=False)
+        raise typer.Exit(3) from None
+    raise typer.Exit(code)
+
+
+def _review(
+    path: Path, out: Path, baseline: Path | None, fail_on: str, config: Path | None,
+    formats: str, jobs: int, exclude: list[str], reviewer: str, quiet: bool, console: Console,
+) -> int:
+    from coderev import bootstrap
+    from coderev.analysis.archive import read_source
+    from coderev.architecture.config import load_config_file
+    from coderev.config import get_settings
+    from coderev.console import TerminalProgress, print_summary
+    from coderev.domain.errors import ConfigError
+    from coderev.pipeline.options import BaselineInput, ReviewOptions
+    from coderev.pipeline.run import run_review
+    from coderev.reports import load_baseline, write_reports
+    from coderev.review.gate import evaluate_gate, parse_gate
+
+    chosen = tuple(f.strip() for f in formats.split(",") if f.strip())
+    if unknown := [f for f in chosen if f not in FORMATS]:
+        raise ConfigError(f"unknown report format(s) {', '.join(unknown)}; choose from {', '.join(FORMATS)}")
+    gate_spec = parse_gate(fail_on)
+    settings = get_settings()
+    project = load_config_file(config) if config is not None else None
+    base = load_baseline(baseline) if baseline is not None else None
+    tree = read_source(path, exclude=tuple(exclude) + (project.exclude if project else ()))
+    options = ReviewOptions(
+        jobs=jobs or settings.jobs,
+        file_budget_seconds=settings.file_budget_seconds,
+        reviewer=reviewer,
+        baseline=BaselineInput(base.fingerprints, base.architecture) if base else None,
+        config=project,
+        source_root=path if path.is_dir() else None,
+    )
+    store = bootstrap.graph_store(settings, out / "graph.sqlite")
+    show = not quiet and console.is_terminal
+    with TerminalProgress(console, enabled=show) as progress:
+        result = run_review(tree, options, progress, graph_store=store)
+    gate = evaluate_gate(gate_spec, result.findings)
+    written = write_reports(result, out, formats=chosen, gate=gate)
+    if not quiet:
+        print_summary(console, result, written, gate if fail_on.strip().lower() not in ("", "none") else None)
+    return 0 if gate.passed else 1
+
+
+@app.command()
+def version() -> None:
+    """Print coderev's version and the pinned ruff's."""
+    from coderev import __version__
+    from coderev.analysis.ruff_findings import ruff_version
+
+    typer.echo(f"coderev {__version__} (ruff {ruff_version()})")
+
+
+def main() -> None:
+    app(prog_name="coderev")
+
+
+if __name__ == "__main__":
+    main()
+    sys.exit(0)

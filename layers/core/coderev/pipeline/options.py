@@ -1,0 +1,32 @@
+"""What a review run is asked to do."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from coderev.domain.architecture import ArchitectureResult
+from coderev.domain.config import ProjectConfig
+
+
+@dataclass(frozen=True, slots=True)
+class BaselineInput:
+    """The parts of an earlier report a run compares against."""
+
+    fingerprints: Collection[str]
+    architecture: ArchitectureResult
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewOptions:
+    jobs: int = 0  # worker processes; 0 = one per CPU, 1 = in this process
+    file_budget_seconds: float = 10.0
+    reviewer: str = "offline"
+    baseline: BaselineInput | None = None
+    config: ProjectConfig | None = None  # overrides the repository's own configuration
+    source_root: Path | None = None  # set for directory inputs: ruff then reads files in place
+    run_ruff: bool = True
+    max_comments: int = 25
+    max_comments_per_file: int = 5
+    extra_tool_versions: dict[str, str] = field(default_factory=dict)

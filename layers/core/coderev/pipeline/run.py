@@ -1,0 +1,164 @@
+"""The review use case: a source tree in, a ReviewResult out.
+
+Stages: configuration → per-file analysis (all cores) alongside ruff → architecture →
+baseline → review. Each stage is a plain function of domain objects, so the analysis state
+machine can run the same stages as separate tasks.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from pathlib import Path
+
+from coderev import __version__
+from coderev.analysis.ruff_findings import run_ruff, ruff_version, write_private_copy
+from coderev.architecture.analyze import analyze_architecture, cycle_findings, violation_findings
+from coderev.architecture.code_graph import build_code_graph
+from coderev.architecture.config import load_project_config
+from coderev.architecture.drift import architecture_drift
+from coderev.domain.code import FileAnalysis
+from coderev.domain.config import ProjectConfig
+from coderev.domain.findings import Finding
+from coderev.domain.metrics import SourceFileInfo
+from coderev.domain.report import ReviewResult
+from coderev.domain.source import SourceTree
+from coderev.pipeline.options import ReviewOptions
+from coderev.pipeline.parallel import analyze_files
+from coderev.pipeline.progress import ProgressSink, SilentProgress
+from coderev.ports import GraphStore
+from coderev.review.baseline import mark_findings
+from coderev.review.ranking import sort_findings
+from coderev.review.reviewer import ReviewInput, get_reviewer
+
+PARSE_RULES = frozenset({"CR-PARSE-001", "CR-PARSE-002", "CR-PARSE-003", "CR-PARSE-004"})
+
+
+@contextmanager
+def _timed(timings: dict[str, float], name: str) -> Iterator[None]:
+    start = time.perf_counter()
+    try:
+        yield
+    finally:
+        timings[name] = round(time.perf_counter() - start, 4)
+
+
+def project_config(tree: SourceTree, options: ReviewOptions) -> ProjectConfig:
+    if options.config is not None:
+        return options.config
+    return load_project_config({f.path: f.data for f in tree.config_files})
+
+
+def ruff_stage(tree: SourceTree, options: ReviewOptions, config: ProjectConfig) -> list[Finding]:
+    """ruff over the Python files: in place for a directory, else from a private temp copy."""
+    python = tree.python_files()
+    if not options.run_ruff or not python:
+        return []
+    sources = {f.path: f.data for f in python}
+    select = config.ruff_select or None
+    if options.source_root is not None:
+        return _ruff(options.source_root, sources, select)
+    with write_private_copy(sources) as root:
+        return _ruff(root, sources, select)
+
+
+def _ruff(root: Path, sources: dict[str, bytes], select: Sequence[str] | None) -> list[Finding]:
+    if select is None:
+        return run_ruff(root, sorted(sources), sources=sources)
+    return run_ruff(root, sorted(sources), select=select, sources=sources)
+
+
+def combine_findings(
+    analyses: Sequence[FileAnalysis], ruff: Sequence[Finding], architecture: Sequence[Finding]
+) -> list[Finding]:
+    """All findings, once each. ruff's own syntax errors repeat coderev's parse findings."""
+    unparsable = {a.path for a in analyses if a.error is not None}
+    findings: list[Finding] = [f for a in analyses for f in a.findings]
+    findings.extend(f for f in ruff if not (f.path in unparsable and _is_syntax_error(f)))
+    findings.extend(architecture)
+    seen: set[str] = set()
+    unique = []
+    for f in findings:
+        if f.fingerprint not in seen:
+            seen.add(f.fingerprint)
+            unique.append(f)
+    return unique
+
+
+def _is_syntax_error(f: Finding) -> bool:
+    return f.rule_id.startswith("E9") or "syntax" in f.rule_id.lower()
+
+
+def run_review(
+    tree: SourceTree,
+    options: ReviewOptions | None = None,
+    progress: ProgressSink | None = None,
+    graph_store: GraphStore | None = None,
+    graph_id: str = "latest",
+) -> ReviewResult:
+    options = options or ReviewOptions()
+    progress = progress or SilentProgress()
+    timings: dict[str, float] = {}
+    with _timed(timings, "config"):
+        config = project_config(tree, options)
+
+    python = tree.python_files()
+    progress.stage("Analysing files", total=len(python))
+    with _timed(timings, "files"), ThreadPoolExecutor(max_workers=1) as side:
+        ruff_future = side.submit(_timed_call, timings, "ruff", ruff_stage, tree, options, config)
+        analyses = analyze_files(
+            python, config.thresholds, options.file_budget_seconds, options.jobs, progress
+        )
+        ruff = ruff_future.result()
+
+    progress.stage("Architecture")
+    with _timed(timings, "architecture"):
+        architecture = analyze_architecture(analyses, config)
+        arch_findings = [*violation_findings(architecture), *cycle_findings(architecture)]
+        if graph_store is not None:
+            nodes, edges = build_code_graph(analyses, architecture)
+            graph_store.write(graph_id, nodes, edges)
+
+    progress.stage("Review")
+    with _timed(timings, "review"):
+        findings = combine_findings(analyses, ruff, arch_findings)
+        findings_drift = arch_drift = None
+        if options.baseline is not None:
+            findings, findings_drift = mark_findings(findings, options.baseline.fingerprints)
+            arch_drift = architecture_drift(options.baseline.architecture, architecture)
+        findings = sort_findings(findings)
+        files = _file_infos(tree, analyses)
+        reviewer = get_reviewer(options.reviewer)
+        review = reviewer.review(
+            ReviewInput(
+                source=tree.name, findings=tuple(findings), files=files,
+                architecture=architecture, architecture_drift=arch_drift,
+            )
+        )
+    versions = {"coderev": __version__, "ruff": ruff_version(), **options.extra_tool_versions}
+    return ReviewResult(
+        source=tree.name, files=files, findings=tuple(findings), skipped=tree.skipped,
+        architecture=architecture, review=review, findings_drift=findings_drift,
+        architecture_drift=arch_drift, tool_versions=versions, timings=timings,
+    )
+
+
+def _timed_call[T](
+    timings: dict[str, float], name: str, fn: Callable[..., T], *args: object
+) -> T:
+    with _timed(timings, name):
+        return fn(*args)
+
+
+def _file_infos(tree: SourceTree, analyses: Sequence[FileAnalysis]) -> tuple[SourceFileInfo, ...]:
+    by_path = {a.path: a for a in analyses}
+    infos = []
+    for f in tree.files:
+        a = by_path.get(f.path)
+        infos.append(
+            SourceFileInfo(path=f.path, language=f.language, size=len(f.data),
+                           metrics=a.metrics if a else None)
+        )
+    return tuple(sorted(infos, key=lambda i: i.path))
