@@ -50,7 +50,7 @@ test-fast: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check layers tests benchmarks
 	$(BIN)/mypy
-	$(BIN)/coderev review layers/core --config pyproject.toml --out $(VENV)/self-review --fail-on new-architecture --quiet
+	$(BIN)/coderev review layers/core --config pyproject.toml --out $(VENV)/self-review --fail-on architecture --quiet
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_review.py
