@@ -28,6 +28,9 @@ class LayersContract:
     independent_siblings: bool = True  # "a | b": siblings may not import each other; "a : b" allows it
     ignore_imports: tuple[tuple[str, str], ...] = ()
     exhaustive: bool = False
+    # Per layer, whether its siblings are independent ("a | b") or not ("a : b"); empty: every
+    # layer uses independent_siblings.
+    layer_independence: tuple[bool, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,3 +60,6 @@ class ProjectConfig:
     exclude: tuple[str, ...] = ()  # glob patterns of paths not to review
     ruff_select: tuple[str, ...] = ()  # empty: coderev's default rule selection
     sources: tuple[str, ...] = ()  # where this config came from, e.g. ("pyproject.toml [tool.coderev]",)
+    # Contracts found but not checked (e.g. import-linter's acyclic_siblings, protected, custom
+    # classes), as "<file>: <name> (type <type>)".
+    unsupported_contracts: tuple[str, ...] = ()
