@@ -1,0 +1,276 @@
+"""Layers, forbidden and independence contracts, with import-linter's semantics.
+
+A contract names modules; each stands for itself and its descendants. Indirect imports count:
+a chain `x -> m -> y` violates a contract forbidding `x` to reach `y` as a direct import would.
+Each violation is one (importer, imported) pair with one shortest chain; its intermediate links
+never pass through other modules the same check is about, so `c -> b -> a` across three layers is
+reported as `c -> b` and `b -> a`, not also as `c -> a` (grimp's layers algorithm does the same).
+Searches are BFS from what a contract needs only: first backwards from the forbidden targets to
+find the modules that can reach them, then forwards from each source module through those.
+
+- layers: top to bottom; a lower layer must not reach a higher one. `containers` repeat the
+  layers inside each container. "a | b" siblings are independent of each other, "a : b" siblings
+  may import each other (import-linter 2.x). A layer written "(name)" is optional.
+- forbidden: source_modules must not reach forbidden_modules, which may be external top-level
+  packages (an external `pkg.sub` stands for `pkg`: external imports are kept at top level).
+  `allow_indirect_imports` checks direct imports only.
+- independence: no listed module reaches another.
+- ignore_imports: "importer -> imported" with import-linter's wildcards: `*` is one name
+  component, `**` any number of components (including none). The edges are removed first.
+
+A contract naming an internal module that does not exist raises ConfigError, as import-linter
+fails on it; so does a missing container. Deliberate difference: an ignore_imports line matching
+no import is not an error (import-linter's default alerting is "error"); coderev ignores it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import deque
+from collections.abc import Iterable, Sequence
+
+from coderev.architecture.graph import ImportIndex
+from coderev.domain.architecture import ContractViolation
+from coderev.domain.config import Contract, ForbiddenContract, IndependenceContract, LayersContract
+from coderev.domain.errors import ConfigError
+
+
+def check_contracts(contracts: Sequence[Contract], index: ImportIndex) -> list[ContractViolation]:
+    """Every violation of every contract, contract by contract, in a deterministic order."""
+    violations: list[ContractViolation] = []
+    for contract in contracts:
+        violations.extend(check_contract(contract, index))
+    return violations
+
+
+def check_contract(contract: Contract, index: ImportIndex) -> list[ContractViolation]:
+    graph = index.without(ignored_pairs(contract.ignore_imports, index))
+    if isinstance(contract, LayersContract):
+        return _check_layers(contract, graph)
+    if isinstance(contract, ForbiddenContract):
+        return _check_forbidden(contract, graph)
+    return _check_independence(contract, graph)
+
+
+# --- ignore_imports --------------------------------------------------------------------------
+
+
+def _pattern(expression: str) -> re.Pattern[str]:
+    """`*` is one name component, `**` one or more (import-linter's wildcards)."""
+    pieces = {"*": r"[^.]+", "**": r"[^.]+(?:\.[^.]+)*"}
+    return re.compile(
+        r"\.".join(pieces.get(p, re.escape(p)) for p in expression.strip().split("."))
+    )
+
+
+def ignored_pairs(
+    ignore_imports: Iterable[tuple[str, str]], index: ImportIndex
+) -> set[tuple[str, str]]:
+    """The (importer, imported) edges of the graph that the ignore_imports lines match."""
+    out: set[tuple[str, str]] = set()
+    for importer, imported in ignore_imports:
+        if "*" not in importer and "*" not in imported:
+            if imported in index.successors.get(importer, ()):
+                out.add((importer, imported))
+            continue
+        left, right = _pattern(importer), _pattern(imported)
+        out.update(
+            (s, t) for s, t in index.edge_pairs() if left.fullmatch(s) and right.fullmatch(t)
+        )
+    return out
+
+
+# --- the search ------------------------------------------------------------------------------
+
+
+def illegal_chains(
+    index: ImportIndex,
+    sources: Iterable[str],
+    targets: Iterable[str],
+    barrier: Iterable[str] = (),
+    direct_only: bool = False,
+) -> list[tuple[str, ...]]:
+    """One shortest chain per (source, target) pair that a source reaches.
+
+    Intermediate links are never sources, targets or barrier modules. Sorted by chain.
+    """
+    source_set, target_set = set(sources), set(targets)
+    if direct_only:
+        return sorted(
+            (s, t) for s in source_set for t in index.successors.get(s, ()) if t in target_set
+        )
+    blocked = source_set | target_set | set(barrier)
+    hot = _reaching(index, target_set, blocked)
+    chains: list[tuple[str, ...]] = []
+    for source in sorted(source_set):
+        parent: dict[str, str] = {source: source}
+        queue = deque([source])
+        while queue:
+            node = queue.popleft()
+            for nxt in index.successors.get(node, ()):
+                if nxt in parent or (nxt not in hot and nxt not in target_set):
+                    continue
+                parent[nxt] = node
+                if nxt in target_set:
+                    chain = [nxt]
+                    while chain[-1] != source:
+                        chain.append(parent[chain[-1]])
+                    chains.append(tuple(reversed(chain)))
+                else:
+                    queue.append(nxt)
+    return sorted(chains)
+
+
+def _reaching(index: ImportIndex, targets: set[str], blocked: set[str]) -> set[str]:
+    """Unblocked modules from which some target can be reached through unblocked modules."""
+    predecessors = index.predecessors()
+    hot: set[str] = set()
+    queue = deque(targets)
+    while queue:
+        node = queue.popleft()
+        for p in predecessors.get(node, ()):
+            if p not in hot and p not in blocked:
+                hot.add(p)
+                queue.append(p)
+    return hot
+
+
+def _members(
+    index: ImportIndex, name: str, contract: str, *, external_ok: bool = False
+) -> list[str]:
+    found = index.members(name)
+    if found:
+        return found
+    top = name.partition(".")[0]
+    internal_tops = {m.partition(".")[0] for m in index.modules}
+    if external_ok and top not in internal_tops:
+        return [top]
+    raise ConfigError(f"contract {contract!r} names module {name!r}, which does not exist")
+
+
+def _violation(
+    contract: Contract, kind: str, chain: tuple[str, ...], index: ImportIndex, why: str
+) -> ContractViolation:
+    importer, imported = chain[0], chain[-1]
+    node = index.modules.get(importer)
+    how = "imports" if len(chain) == 2 else f"imports (via {' -> '.join(chain[1:-1])})"
+    return ContractViolation(
+        contract=contract.name,
+        contract_type=kind,
+        importer=importer,
+        imported=imported,
+        chain=chain,
+        path=node.path if node else "",
+        line=index.first_line.get((chain[0], chain[1]), 0),
+        message=f"{importer} {how} {imported}: {why}",
+    )
+
+
+# --- the three contract types ----------------------------------------------------------------
+
+
+def _check_forbidden(contract: ForbiddenContract, index: ImportIndex) -> list[ContractViolation]:
+    sources = [m for n in contract.source_modules for m in _members(index, n, contract.name)]
+    targets = [
+        m
+        for n in contract.forbidden_modules
+        for m in _members(index, n, contract.name, external_ok=True)
+    ]
+    chains = illegal_chains(index, sources, targets, direct_only=contract.allow_indirect_imports)
+    return [
+        _violation(
+            contract,
+            "forbidden",
+            c,
+            index,
+            f"{_owner(c[-1], contract.forbidden_modules)} "
+            f"is forbidden to {_owner(c[0], contract.source_modules)}",
+        )
+        for c in chains
+    ]
+
+
+def _check_independence(
+    contract: IndependenceContract, index: ImportIndex
+) -> list[ContractViolation]:
+    groups = {n: _members(index, n, contract.name) for n in contract.modules}
+    everything = [m for ms in groups.values() for m in ms]
+    out = []
+    for a in contract.modules:
+        for b in contract.modules:
+            if a == b:
+                continue
+            for c in illegal_chains(index, groups[a], groups[b], everything):
+                out.append(
+                    _violation(
+                        contract, "independence", c, index, f"{a} and {b} must be independent"
+                    )
+                )
+    return out
+
+
+def _check_layers(contract: LayersContract, index: ImportIndex) -> list[ContractViolation]:
+    out: list[ContractViolation] = []
+    for container in contract.containers or ("",):
+        if container and not index.members(container):
+            raise ConfigError(
+                f"contract {contract.name!r} names container {container!r}, which does not exist"
+            )
+        layers = _resolve_layers(contract, container, index)
+        everything = [m for layer in layers for _, ms in layer for m in ms]
+        for hi, upper in enumerate(layers):
+            for lower in layers[hi + 1 :]:
+                for lo_name, lo_members in lower:
+                    for up_name, up_members in upper:
+                        why = f"layer {lo_name} is below {up_name}"
+                        out.extend(
+                            _violation(contract, "layers", c, index, why)
+                            for c in illegal_chains(index, lo_members, up_members, everything)
+                        )
+        for i, layer in enumerate(layers):
+            if not _independent(contract, i):
+                continue
+            for a_name, a_members in layer:
+                for b_name, b_members in layer:
+                    if a_name != b_name:
+                        why = f"siblings {a_name} and {b_name} must be independent"
+                        out.extend(
+                            _violation(contract, "layers", c, index, why)
+                            for c in illegal_chains(index, a_members, b_members, everything)
+                        )
+    return out
+
+
+def _independent(contract: LayersContract, layer: int) -> bool:
+    flags = contract.layer_independence
+    return flags[layer] if layer < len(flags) else contract.independent_siblings
+
+
+def _resolve_layers(
+    contract: LayersContract, container: str, index: ImportIndex
+) -> list[list[tuple[str, list[str]]]]:
+    """Per layer, its (module name, members) siblings; missing optional layers are empty."""
+    resolved: list[list[tuple[str, list[str]]]] = []
+    for layer in contract.layers:
+        siblings = []
+        for raw in layer:
+            optional = raw.startswith("(") and raw.endswith(")")
+            name = raw[1:-1].strip() if optional else raw
+            full = f"{container}.{name}" if container else name
+            members = index.members(full)
+            if not members and not optional:
+                raise ConfigError(
+                    f"contract {contract.name!r} names layer {full!r}, which does not exist "
+                    f"(write it as '({name})' to make it optional)"
+                )
+            siblings.append((full, members))
+        resolved.append(siblings)
+    return resolved
+
+
+def _owner(module: str, names: Iterable[str]) -> str:
+    """Which of the contract's names `module` belongs to (for messages)."""
+    for n in names:
+        if module == n or module.startswith(n + ".") or module == n.partition(".")[0]:
+            return n
+    return module
