@@ -129,10 +129,10 @@ def _layers(r: _Reader) -> tuple[tuple[tuple[str, ...], ...], tuple[bool, ...]]:
     for entry in r.strings("layers", required=True):
         if "|" in entry and ":" in entry:
             raise r.fail("layers", f"entry {entry!r} mixes '|' and ':'")
-        separator = "|" if "|" in entry else ":"
+        separator = ":" if ":" in entry else "|"
         siblings = tuple(s.strip() for s in entry.split(separator))
         if not all(siblings):
             raise r.fail("layers", f"entry {entry!r} has an empty module name")
         layers.append(siblings)
-        independence.append(separator == "|")
+        independence.append(separator == "|")  # a single module: independent (vacuously)
     return tuple(layers), tuple(independence)

@@ -47,14 +47,18 @@ def resolve_imports(
     return list(edges.values())
 
 
+def absolute_module(module: ModuleNode, raw: RawImport) -> str:
+    """The absolute dotted module an import statement names ("" when it climbs out)."""
+    if not raw.level:
+        return raw.module
+    base = _relative_base(module, raw.level)
+    if base is None:
+        return ""
+    return f"{base}.{raw.module}" if raw.module else base
+
+
 def _targets(module: ModuleNode, raw: RawImport, known: Set[str]) -> list[str]:
-    if raw.level:
-        base = _relative_base(module, raw.level)
-        if base is None:
-            return []
-        absolute = f"{base}.{raw.module}" if raw.module and base else raw.module or base
-    else:
-        absolute = raw.module
+    absolute = absolute_module(module, raw)
     if not absolute:
         return []
     if not raw.is_from:
