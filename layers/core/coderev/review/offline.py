@@ -1,0 +1,174 @@
+"""The offline reviewer: review comments from findings and metrics by rules, no API key.
+
+Findings are grouped (see grouping), each group becomes one comment with why it matters and a
+concrete suggestion naming the function, module or import edge (texts from guidance.toml),
+then comments are ranked and capped (see ranking) and a markdown summary is written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from coderev.domain.architecture import ArchitectureResult
+from coderev.domain.metrics import FunctionMetrics
+from coderev.domain.review import Review, ReviewComment
+from coderev.review.grouping import FindingGroup, GroupKind, group_findings, metric_aspect
+from coderev.review.guidance import GuidanceBook, default_guidance, render
+from coderev.review.ranking import (
+    DEFAULT_MAX_PER_FILE,
+    DEFAULT_MAX_TOTAL,
+    cap_comments,
+    rank_comments,
+)
+from coderev.review.reviewer import ReviewInput
+from coderev.review.summary import write_summary
+
+_LINES_SHOWN = 12
+_ASPECT_ORDER = ("complexity", "length", "parameters", "nesting")
+
+
+class OfflineReviewer:
+    """Rule-based reviewer; the default, and the fallback when no AI model is available."""
+
+    name = "offline"
+
+    def __init__(
+        self,
+        max_per_file: int = DEFAULT_MAX_PER_FILE,
+        max_total: int = DEFAULT_MAX_TOTAL,
+        guidance: GuidanceBook | None = None,
+    ) -> None:
+        self.max_per_file = max_per_file
+        self.max_total = max_total
+        self._guidance = guidance
+
+    @property
+    def guidance(self) -> GuidanceBook:
+        return self._guidance or default_guidance()
+
+    def review(self, subject: ReviewInput) -> Review:
+        modules = _modules_by_path(subject.architecture)
+        groups = group_findings(subject.findings, subject.files)
+        comments = [self.comment(g, modules) for g in groups]
+        ranked = rank_comments(comments, subject.findings, subject.files)
+        kept, dropped = cap_comments(ranked, self.max_per_file, self.max_total)
+        return Review(
+            reviewer=self.name,
+            summary=write_summary(subject, ranked),
+            comments=tuple(kept),
+            truncated=dropped,
+        )
+
+    def comment(self, group: FindingGroup, modules: Mapping[str, str]) -> ReviewComment:
+        """One review comment about `group`."""
+        if group.kind is GroupKind.FUNCTION and group.function is not None:
+            title, why, suggestion = self._function_texts(group, group.function)
+        elif group.kind is GroupKind.ARCHITECTURE:
+            title, why, suggestion = self._architecture_texts(group, modules)
+        else:
+            title, why, suggestion = self._rule_texts(group, modules)
+        return ReviewComment(
+            path=group.path, line=group.line, severity=group.severity, category=group.category,
+            title=title, why=why, suggestion=suggestion, fingerprints=group.fingerprints,
+        )
+
+    def _values(self, group: FindingGroup, modules: Mapping[str, str]) -> dict[str, object]:
+        lead = group.lead
+        fn = group.function
+        lines = _line_list(group.lines)
+        if fn is not None:
+            where = f"`{fn.qualname}` ({group.path} line {fn.line})"
+        elif group.path:
+            where = f"{group.path} ({lines})"
+        else:
+            where = "the repository"
+        return {
+            "function": f"`{fn.qualname}`" if fn else "the code",
+            "where": where,
+            "path": group.path or "the repository",
+            "module": modules.get(group.path, group.path or "the importing module"),
+            "rule": lead.rule_id,
+            "lines": lines,
+            "count": len(group.findings),
+        }
+
+    def _rule_texts(
+        self, group: FindingGroup, modules: Mapping[str, str]
+    ) -> tuple[str, str, str]:
+        lead = group.lead
+        values = self._values(group, modules)
+        text = self.guidance.for_rule(lead.rule_id, lead.category)
+        n = len(group.findings)
+        if n == 1:
+            title = f"{lead.rule_id}: {lead.message}"
+        else:
+            title = f"{lead.rule_id} x{n} ({_line_list(group.lines)}): {lead.message}"
+        suggestion = render(text.suggestion, values)
+        hints = list(dict.fromkeys(f.fix_hint for f in group.findings if f.fix_hint))
+        if hints:
+            suggestion += " " + " ".join(_sentence(h) for h in hints[:3])
+        return title, render(text.why, values), suggestion
+
+    def _architecture_texts(
+        self, group: FindingGroup, modules: Mapping[str, str]
+    ) -> tuple[str, str, str]:
+        lead = group.lead
+        values = self._values(group, modules)
+        text = self.guidance.for_rule(lead.rule_id, lead.category)
+        chain, contracts = lead.extra.get("chain"), lead.extra.get("contracts")
+        if chain and contracts:
+            title = f"Contract {contracts} broken: {chain}"
+        else:
+            title = _sentence_case(lead.message)
+        suggestion = lead.fix_hint or render(text.suggestion, values)
+        return title, render(text.why, values), suggestion
+
+    def _function_texts(
+        self, group: FindingGroup, fn: FunctionMetrics
+    ) -> tuple[str, str, str]:
+        found = {a for f in group.findings if (a := metric_aspect(f)) is not None}
+        aspects = [a for a in _ASPECT_ORDER if a in found]
+        measured = {
+            "complexity": (fn.complexity, f"complexity {fn.complexity}"),
+            "length": (fn.length, f"{fn.length} lines"),
+            "parameters": (fn.parameters, f"{fn.parameters} parameters"),
+            "nesting": (fn.nesting, f"nesting depth {fn.nesting}"),
+        }
+        name = f"`{fn.qualname}`"
+        title = f"{name} is hard to maintain: " + (
+            ", ".join(measured[a][1] for a in aspects) or group.lead.message
+        )
+        whys, steps = [], []
+        for aspect in aspects:
+            text = self.guidance.for_aspect(aspect)
+            if text is not None:
+                values = {"function": name, "value": measured[aspect][0], "path": group.path}
+                whys.append(render(text.why, values))
+                steps.append(render(text.suggestion, values))
+        if not whys:  # no aspect recognised: fall back to the metric rules' own text
+            fallback = self.guidance.for_rule(group.lead.rule_id, group.category)
+            values = {"function": name, "where": name, "path": group.path}
+            whys, steps = [render(fallback.why, values)], [render(fallback.suggestion, values)]
+        why = f"{name} " + "; ".join(whys) + "."
+        suggestion = f"In {name} ({group.path} line {fn.line}): " + "; ".join(steps) + "."
+        return title, why, suggestion
+
+
+def _modules_by_path(architecture: ArchitectureResult) -> dict[str, str]:
+    return {m.path: m.name for m in architecture.modules if m.path}
+
+
+def _line_list(lines: Sequence[int]) -> str:
+    shown = ", ".join(str(n) for n in lines[:_LINES_SHOWN])
+    more = f" and {len(lines) - _LINES_SHOWN} more" if len(lines) > _LINES_SHOWN else ""
+    return ("line " if len(lines) == 1 else "lines ") + shown + more
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    return text if text.endswith((".", "!", "?")) else text + "."
+
+
+def _sentence_case(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
