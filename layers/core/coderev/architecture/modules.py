@@ -3,9 +3,12 @@
 Rules, applied to POSIX paths relative to the analysed tree:
 
 - A directory holding `__init__.py` is a regular package; its module is the package itself.
-- A *source root* is the parent of a top-level regular package (`src/`, `layers/core/`, the tree
-  root ...), plus the tree root and a top-level `src/` directory. A file is named relative to the
-  deepest source root above it, so `src/shop/api/views.py` is `shop.api.views`.
+- A *source root* is the tree root, every directory named `src`, and the parent of every
+  top-level regular package (`layers/core/` for `layers/core/coderev/__init__.py`) that is not
+  below a `src` directory. A file is named relative to the deepest source root above it, so
+  `src/shop/api/views.py` is `shop.api.views` and `src/acme/billing/__init__.py` is
+  `acme.billing` (`acme` a namespace package). Without root_packages this is a guess at what is
+  on sys.path; with them, it is not needed.
 - Directories between a source root and a file that hold no `__init__.py` are namespace packages
   (`ModuleNode.path == ""`). A `.py` file directly in a source root is a top-level module.
 - As in grimp, a directory without `__init__.py` *inside* a regular package is not a package:
@@ -93,15 +96,19 @@ def _is_under(path: str, directory: str) -> bool:
 
 
 def _source_roots(tree: _Tree) -> set[str]:
-    roots = {""}
-    if any(f.startswith("src/") for f in tree.files):
-        roots.add("src")
+    src_dirs = set()
+    for f in tree.files:
+        parts = f.split("/")[:-1]
+        src_dirs.update("/".join(parts[: i + 1]) for i, p in enumerate(parts) if p == "src")
+    roots = {""} | src_dirs
     for d in tree.init_dirs:
         top = d
         while _dirname(top) in tree.init_dirs and top:
             top = _dirname(top)
-        if top:
-            roots.add(_dirname(top))
+        root = _dirname(top) if top else ""
+        # Under a src/ directory, directories without __init__ are namespace packages.
+        if not any(_is_under(root, s) for s in src_dirs if s):
+            roots.add(root)
     return roots
 
 
