@@ -1,4 +1,4 @@
-"""RawImport -> ImportEdge: absolute, relative, from-imports of submodules, externals, TYPE_CHECKING."""
+"""RawImport -> ImportEdge: absolute, relative, submodule from-imports, externals, TYPE_CHECKING."""
 
 from __future__ import annotations
 
