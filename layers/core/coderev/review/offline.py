@@ -77,7 +77,7 @@ class OfflineReviewer:
         fn = group.function
         lines = _line_list(group.lines)
         if fn is not None:
-            where = f"`{fn.qualname}` ({group.path} line {fn.line})"
+            where = f"`{fn.qualname}` ({group.path} {lines})"
         elif group.path:
             where = f"{group.path} ({lines})"
         else:
@@ -149,7 +149,7 @@ class OfflineReviewer:
             fallback = self.guidance.for_rule(group.lead.rule_id, group.category)
             values = {"function": name, "where": name, "path": group.path}
             whys, steps = [render(fallback.why, values)], [render(fallback.suggestion, values)]
-        why = f"{name} " + "; ".join(whys) + "."
+        why = f"{name} is hard to change safely: " + "; ".join(whys) + "."
         suggestion = f"In {name} ({group.path} line {fn.line}): " + "; ".join(steps) + "."
         return title, why, suggestion
 
