@@ -61,6 +61,16 @@ def test_metric_finding_is_matched_to_its_function_by_line_or_by_name(build) -> 
     assert "`Cart.total`" in review.comments[0].title
 
 
+def test_unrecognised_metric_still_names_the_function(build) -> None:
+    fn = build.function("parse", 1, 30)
+    info = build.file_info("pkg/mod.py", functions=(fn,))
+    odd = build.finding("CR-MET-009", line=5, message="parse is odd",
+                        category=Category.MAINTAINABILITY)
+    comment = OfflineReviewer().review(build.subject([odd], files=(info,))).comments[0]
+    assert "`parse`" in comment.title and "`parse`" in comment.suggestion
+    assert "{" not in comment.why + comment.suggestion
+
+
 def test_repeated_rule_in_one_file_is_one_comment_listing_the_lines(build) -> None:
     findings = [build.finding("E501", path="pkg/mod.py", line=n, message="Line too long")
                 for n in range(1, 31)]
