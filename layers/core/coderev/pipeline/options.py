@@ -27,6 +27,4 @@ class ReviewOptions:
     config: ProjectConfig | None = None  # overrides the repository's own configuration
     source_root: Path | None = None  # set for directory inputs: ruff then reads files in place
     run_ruff: bool = True
-    max_comments: int = 25
-    max_comments_per_file: int = 5
     extra_tool_versions: dict[str, str] = field(default_factory=dict)

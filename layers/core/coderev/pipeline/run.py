@@ -135,6 +135,7 @@ def run_review(
             ReviewInput(
                 source=tree.name, findings=tuple(findings), files=files,
                 architecture=architecture, architecture_drift=arch_drift,
+                findings_drift=findings_drift,
             )
         )
     versions = {"coderev": __version__, "ruff": ruff_version(), **options.extra_tool_versions}
