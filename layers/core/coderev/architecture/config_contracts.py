@@ -94,7 +94,7 @@ def parse_contract(raw: Mapping[str, Any], where: str) -> Contract:
         raise r.fail("type", f"{kind!r} is not one of {', '.join(SUPPORTED_TYPES)}")
     unknown = sorted(set(raw) - _KEYS[kind])
     if unknown:
-        raise r.fail(unknown[0], f"is not a {kind} contract setting")
+        raise r.fail(unknown[0], f"is not a setting of {kind} contracts")
     name = r.string("name")
     ignore = r.ignore_imports()
     if kind == "forbidden":

@@ -96,7 +96,7 @@ def _is_under(path: str, directory: str) -> bool:
 
 
 def _source_roots(tree: _Tree) -> set[str]:
-    src_dirs = set()
+    src_dirs: set[str] = set()
     for f in tree.files:
         parts = f.split("/")[:-1]
         src_dirs.update("/".join(parts[: i + 1]) for i, p in enumerate(parts) if p == "src")
