@@ -51,6 +51,10 @@ name = Layered
 type = layers
 containers =
     shop
+exhaustive = true
+exhaustive_ignores =
+    legacy
+    scripts
 layers =
     api
     services : jobs
@@ -135,6 +139,8 @@ def test_importlinter_ini(name: str) -> None:
         independent_siblings=False,
         ignore_imports=(("shop.api.*", "shop.domain.secret"), ("shop.jobs", "shop.api")),
         layer_independence=(True, False, True),
+        exhaustive=True,
+        exhaustive_ignores=("legacy", "scripts"),
     )
     assert indep == IndependenceContract("Independent features", ("shop.cart", "shop.orders"))
     assert forbid == ForbiddenContract(

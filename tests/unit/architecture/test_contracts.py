@@ -216,3 +216,20 @@ def test_violation_findings(analyse: Analyse) -> None:
     moved = dict(SHOP, **{"shop/domain/models.py": "\n\n" + SHOP["shop/domain/models.py"]})
     again = violation_findings(analyze_architecture(analyse(moved), ProjectConfig(contracts=both)))
     assert {f.fingerprint for f in again} == {f.fingerprint for f in findings}
+
+
+def test_exhaustive_layers_list_every_child_of_the_container(analyse: Analyse) -> None:
+    contract = LayersContract(
+        "exhaustive",
+        (("api",), ("services",), ("domain",)),
+        containers=("shop",),
+        exhaustive=True,
+        exhaustive_ignores=("helpers",),
+    )
+    found = [v for v in check(analyse, SHOP, contract) if len(v.chain) == 1]
+    assert [(v.importer, v.imported, v.path, v.line) for v in found] == [
+        ("shop.adapters", "shop", "shop/adapters/__init__.py", 0)
+    ]
+    result = analyze_architecture(analyse(SHOP), ProjectConfig(contracts=(contract,)))
+    finding = next(f for f in violation_findings(result) if f.path == "shop/adapters/__init__.py")
+    assert "exhaustive_ignores" in finding.fix_hint

@@ -87,6 +87,11 @@ def violation_findings(result: ArchitectureResult) -> list[Finding]:
 
 
 def _violation_hint(v: ContractViolation) -> str:
+    if len(v.chain) == 1:
+        return (
+            f"Add {v.importer} to a layer of the contract, or to its exhaustive_ignores if it "
+            f"belongs to no layer."
+        )
     if len(v.chain) == 2:
         return (
             f"Remove the import of {v.imported} from {v.importer} (line {v.line}): move the code "

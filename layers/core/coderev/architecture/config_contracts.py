@@ -119,6 +119,7 @@ def parse_contract(raw: Mapping[str, Any], where: str) -> Contract:
         independent_siblings=all(independence),
         ignore_imports=ignore,
         exhaustive=r.boolean("exhaustive", False),
+        exhaustive_ignores=r.strings("exhaustive_ignores"),
         layer_independence=independence,
     )
 

@@ -9,8 +9,10 @@ Searches are BFS from what a contract needs only: first backwards from the forbi
 find the modules that can reach them, then forwards from each source module through those.
 
 - layers: top to bottom; a lower layer must not reach a higher one. `containers` repeat the
-  layers inside each container. "a | b" siblings are independent of each other, "a : b" siblings
-  may import each other (import-linter 2.x). A layer written "(name)" is optional.
+  layers inside each container. `exhaustive` (with containers): every child of a container must
+  be a layer or in `exhaustive_ignores`; each one that is not is a violation with a one-module
+  chain (the module, no import) and line 0. "a | b" siblings are independent of each other,
+  "a : b" siblings may import each other (import-linter 2.x). A layer "(name)" is optional.
 - forbidden: source_modules must not reach forbidden_modules, which may be external top-level
   packages (an external `pkg.sub` stands for `pkg`: external imports are kept at top level).
   `allow_indirect_imports` checks direct imports only.
@@ -217,6 +219,8 @@ def _check_layers(contract: LayersContract, index: ImportIndex) -> list[Contract
                 f"contract {contract.name!r} names container {container!r}, which does not exist"
             )
         layers = _resolve_layers(contract, container, index)
+        if contract.exhaustive and container:
+            out.extend(_unlisted(contract, container, layers, index))
         everything = [m for layer in layers for _, ms in layer for m in ms]
         for hi, upper in enumerate(layers):
             for lower in layers[hi + 1 :]:
@@ -239,6 +243,34 @@ def _check_layers(contract: LayersContract, index: ImportIndex) -> list[Contract
                             for c in illegal_chains(index, a_members, b_members, everything)
                         )
     return out
+
+
+def _unlisted(
+    contract: LayersContract,
+    container: str,
+    layers: list[list[tuple[str, list[str]]]],
+    index: ImportIndex,
+) -> list[ContractViolation]:
+    """Children of the container in no layer (an exhaustive contract lists them all)."""
+    listed = {name for layer in layers for name, _ in layer}
+    ignored = {f"{container}.{n}" for n in contract.exhaustive_ignores}
+    depth = container.count(".") + 1
+    children = [m for m in index.members(container) if m.count(".") == depth]
+    return [
+        ContractViolation(
+            contract=contract.name,
+            contract_type="layers",
+            importer=child,
+            imported=container,
+            chain=(child,),
+            path=index.modules[child].path,
+            line=0,
+            message=f"{child} is in container {container} but in no layer of this exhaustive "
+            f"contract",
+        )
+        for child in children
+        if child not in listed and child not in ignored
+    ]
 
 
 def _independent(contract: LayersContract, layer: int) -> bool:

@@ -31,6 +31,7 @@ class LayersContract:
     # Per layer, whether its siblings are independent ("a | b") or not ("a : b"); empty: every
     # layer uses independent_siblings.
     layer_independence: tuple[bool, ...] = ()
+    exhaustive_ignores: tuple[str, ...] = ()  # container children an exhaustive contract skips
 
 
 @dataclass(frozen=True, slots=True)
