@@ -24,7 +24,13 @@ class ArchiveLimitError(InputError):
         self.maximum = maximum
         self.member = member
         where = f" (member {member!r})" if member else ""
-        super().__init__(f"archive limit exceeded: {limit} is {value:g}, maximum is {maximum:g}{where}")
+        shown = f"{limit} is {_number(value)}, maximum is {_number(maximum)}"
+        super().__init__(f"archive limit exceeded: {shown}{where}")
+
+
+def _number(x: int | float) -> str:
+    """Byte counts exactly (`:g` would print 1073741825 as 1.07374e+09), ratios briefly."""
+    return f"{x:,}" if isinstance(x, int) else f"{x:g}"
 
 
 class CorruptArchiveError(InputError):

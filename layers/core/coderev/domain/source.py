@@ -22,6 +22,8 @@ class SkipReason(StrEnum):
     PATH_TRAVERSAL = "path-traversal"
     UNSUPPORTED_LANGUAGE = "unsupported-language"
     DECODE_ERROR = "not-utf8"
+    EXCLUDED = "excluded-by-config"
+    ENCRYPTED = "encrypted"
 
 
 @dataclass(frozen=True, slots=True)
