@@ -1,0 +1,67 @@
+"""A per-file time budget, so one pathological file cannot stall a whole review.
+
+On the main thread of a process (where analysis workers run) the budget arms a real-time
+interval timer whose SIGALRM raises `FileBudgetExceededError` wherever the interpreter is;
+elsewhere (threads, platforms without setitimer) only the cheap `check()` calls that the
+walkers make every few thousand nodes/tokens enforce it. Neither can interrupt a single long C
+call such as `ast.parse` itself, which is linear in the input and is measured, not cut short.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+import time
+from types import FrameType, TracebackType
+from typing import Any
+
+from coderev.domain.errors import CoderevError
+
+
+class FileBudgetExceededError(CoderevError):
+    """Analysing one file took longer than its budget."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        super().__init__(f"analysis exceeded its time budget of {seconds:g} s")
+
+
+class TimeBudget:
+    """`with TimeBudget(2.0) as budget: ... budget.check() ...` raises FileBudgetExceededError late."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.deadline = 0.0
+        self._armed = False
+        self._old_handler: Any = None
+        self._old_timer: tuple[float, float] = (0.0, 0.0)
+
+    def check(self) -> None:
+        if time.perf_counter() > self.deadline:
+            raise FileBudgetExceededError(self.seconds)
+
+    def _on_alarm(self, signum: int, frame: FrameType | None) -> None:
+        raise FileBudgetExceededError(self.seconds)
+
+    def __enter__(self) -> TimeBudget:
+        self.deadline = time.perf_counter() + self.seconds
+        if hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread():
+            self._old_handler = signal.signal(signal.SIGALRM, self._on_alarm)
+            self._old_timer = signal.setitimer(signal.ITIMER_REAL, self.seconds)
+            self._armed = True
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if not self._armed:
+            return
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, self._old_handler)
+        self._armed = False
+        delay, interval = self._old_timer
+        if delay > 0:  # someone else's timer was running: give it back (less our share)
+            signal.setitimer(signal.ITIMER_REAL, max(delay - self.seconds, 1e-3), interval)

@@ -1,0 +1,416 @@
+"""The one pass over a parsed Python module: complexity, Halstead volume, functions, classes, imports.
+
+Everything per-node is learnt in a single iterative walk (an explicit work list, so a deeply
+nested expression cannot overflow the interpreter stack) with dispatch on the node's type
+through small dicts, and without visiting the `ctx`/operator leaves nobody reads.
+
+Complexity follows radon 6.0.1's ComplexityVisitor exactly, quirks included, so figures agree
+with `radon cc`:
+* +1 for each `if`/`elif`, conditional expression, `for`/`async for`/`while` (+1 more with an
+  `else`), comprehension clause (+1 per `if` in it), `assert`, `case` (a final catch-all
+  `case _:` is free), each `except` (+1 more for `try ... else`), and each extra operand of
+  `and`/`or`. `with` and `except*` count nothing.
+* a function's figure is 1 + the points of its body; decorators, defaults and annotations are
+  never looked at, nor is anything inside an `assert` statement; nested functions and classes
+  keep their own figures and add nothing to the enclosing one;
+* the file total (used by the maintainability index) is radon's `total_complexity`: 1 + module
+  points + (c - 1) per top-level function + per top-level class its own points and the full
+  figure of each method. Functions nested in functions and classes nested in anything are
+  left out of the total, as radon leaves them out.
+
+Halstead counts follow radon's HalsteadVisitor: operators of BinOp, UnaryOp, BoolOp, AugAssign
+and Compare; an operand is a name's id, an attribute's name, a constant's value, or else the
+node itself (each such expression a distinct operand); distinct operands are kept per
+enclosing function *name*; function headers are skipped, class headers are not.
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from coderev.domain.code import ClassInfo, RawImport
+from coderev.domain.metrics import FunctionMetrics
+
+_MODULE, _FUNCTION, _CLASS = 0, 1, 2
+_CHECK_EVERY = 2048
+
+# Fields that never hold a node anybody here reads (names, flags, ctx and operator leaves).
+_LEAF_FIELDS = frozenset(
+    {
+        "ctx", "op", "ops", "id", "attr", "name", "arg", "module", "level", "kind",
+        "conversion", "is_async", "type_comment", "names", "type_ignores", "kwd_attrs",
+        "rest", "simple", "tag", "lineno", "asname",
+    }
+)  # fmt: skip
+
+
+def _child_fields() -> dict[type, tuple[str, ...]]:
+    table: dict[type, tuple[str, ...]] = {}
+    for value in vars(ast).values():
+        if isinstance(value, type) and issubclass(value, ast.AST) and value._fields is not None:
+            table[value] = tuple(f for f in value._fields if f not in _LEAF_FIELDS)
+    table[ast.Constant] = ()
+    table[ast.MatchSingleton] = ()  # its value is None/True/False, not a node
+    return table
+
+
+_FIELDS = _child_fields()
+
+_ABSTRACT_BASES = frozenset(
+    {"ABC", "abc.ABC", "Protocol", "typing.Protocol", "typing_extensions.Protocol"}
+)
+_ABSTRACT_DECORATORS = frozenset(
+    {"abstractmethod", "abstractproperty", "abstractclassmethod", "abstractstaticmethod"}
+)
+_TYPE_CHECKING = frozenset(
+    {"TYPE_CHECKING", "typing.TYPE_CHECKING", "typing_extensions.TYPE_CHECKING"}
+)
+
+
+class _Scope:
+    __slots__ = ("kind", "name", "qualname", "parent", "node", "points", "depth", "abstract")
+
+    def __init__(
+        self, kind: int, name: str, qualname: str, parent: _Scope | None, node: ast.AST | None
+    ) -> None:
+        self.kind = kind
+        self.name = name
+        self.qualname = qualname
+        self.parent = parent
+        self.node = node
+        self.points = 0
+        self.depth = 0
+        self.abstract = False
+
+
+@dataclass(frozen=True, slots=True)
+class ModuleFacts:
+    """What the walk learnt about one module."""
+
+    functions: tuple[FunctionMetrics, ...]
+    classes: tuple[ClassInfo, ...]
+    imports: tuple[RawImport, ...]
+    total_complexity: int
+    halstead_volume: float
+
+
+def dotted(node: ast.expr) -> str:
+    """`a.b.c` for a Name/Attribute chain, the unparsed text otherwise."""
+    parts: list[str] = []
+    cur: ast.expr = node
+    while isinstance(cur, ast.Attribute):
+        parts.append(cur.attr)
+        cur = cur.value
+    if isinstance(cur, ast.Name):
+        parts.append(cur.id)
+        return ".".join(reversed(parts))
+    return ast.unparse(node)
+
+
+def _operand(node: Any) -> object:
+    t = type(node)
+    if t is ast.Name:
+        return node.id
+    if t is ast.Attribute:
+        return node.attr
+    if t is ast.Constant:
+        return node.value
+    return node
+
+
+def _is_abstract_class(node: ast.ClassDef, bases: tuple[str, ...]) -> bool:
+    for base in bases:
+        if base.split("[", 1)[0] in _ABSTRACT_BASES:
+            return True
+    return any(
+        kw.arg == "metaclass" and dotted(kw.value).rsplit(".", 1)[-1] == "ABCMeta"
+        for kw in node.keywords
+    )
+
+
+def _is_abstract_method(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    for deco in node.decorator_list:
+        name = (
+            deco.id
+            if isinstance(deco, ast.Name)
+            else deco.attr
+            if isinstance(deco, ast.Attribute)
+            else ""
+        )
+        if name in _ABSTRACT_DECORATORS:
+            return True
+    return False
+
+
+def _parameters(args: ast.arguments) -> int:
+    return (
+        len(args.posonlyargs)
+        + len(args.args)
+        + len(args.kwonlyargs)
+        + (args.vararg is not None)
+        + (args.kwarg is not None)
+    )
+
+
+# Dispatch codes; 0 (absent) means "just walk the children".
+_HALSTEAD, _IF, _IFEXP, _LOOP, _TRY, _TRYSTAR, _WITH, _COMPREHENSION, _MATCH, _ASSERT = range(1, 11)
+_DEF, _CLASSDEF, _IMPORT, _IMPORTFROM = range(11, 15)
+_CODES: dict[type, int] = {
+    ast.BinOp: _HALSTEAD, ast.UnaryOp: _HALSTEAD, ast.BoolOp: _HALSTEAD, ast.AugAssign: _HALSTEAD,
+    ast.Compare: _HALSTEAD, ast.If: _IF, ast.IfExp: _IFEXP, ast.For: _LOOP, ast.AsyncFor: _LOOP,
+    ast.While: _LOOP, ast.Try: _TRY, ast.TryStar: _TRYSTAR, ast.With: _WITH, ast.AsyncWith: _WITH,
+    ast.comprehension: _COMPREHENSION, ast.Match: _MATCH, ast.Assert: _ASSERT,
+    ast.FunctionDef: _DEF, ast.AsyncFunctionDef: _DEF, ast.ClassDef: _CLASSDEF,
+    ast.Import: _IMPORT, ast.ImportFrom: _IMPORTFROM,
+}  # fmt: skip
+
+# (nodes, scope, halstead context, counts-for-complexity, under TYPE_CHECKING, block depth)
+_Frame = tuple[list[Any], _Scope, str | None, bool, bool, int]
+
+
+def collect(tree: ast.Module, check: Callable[[], None] | None = None) -> ModuleFacts:
+    """Walk `tree` once. `check` is called every few thousand nodes (a budget check that may raise)."""
+    module = _Scope(_MODULE, "", "", None, tree)
+    scopes: list[_Scope] = []
+    classes: list[tuple[_Scope, ast.ClassDef, tuple[str, ...]]] = []
+    imports: list[RawImport] = []
+    ops_seen: set[type] = set()
+    operands_seen: set[tuple[str | None, object]] = set()
+    n_ops = n_operands = 0
+    codes = _CODES
+    fields = _FIELDS
+    frames: list[_Frame] = [(tree.body, module, None, True, False, 0)]
+    budget = _CHECK_EVERY
+    while frames:
+        nodes, scope, hctx, cc, tc, depth = frames.pop()
+        if depth > scope.depth:
+            scope.depth = depth
+        work = list(nodes)
+        while work:
+            node: Any = work.pop()
+            t = type(node)
+            code = codes.get(t, 0)
+            if check is not None:
+                budget -= 1
+                if not budget:
+                    budget = _CHECK_EVERY
+                    check()
+            if code == 0:
+                for f in fields.get(t, ()):
+                    v = getattr(node, f)
+                    if v is None:
+                        continue
+                    if v.__class__ is list:
+                        work.extend(v)
+                    else:
+                        work.append(v)
+                continue
+            if code == _HALSTEAD:
+                if t is ast.Compare:
+                    n_ops += len(node.ops)
+                    ops_seen.update(map(type, node.ops))
+                    operands = [*node.comparators, node.left]
+                    work.extend(operands)
+                elif t is ast.BinOp:
+                    n_ops += 1
+                    ops_seen.add(type(node.op))
+                    operands = [node.left, node.right]
+                    work.extend(operands)
+                elif t is ast.BoolOp:
+                    n_ops += 1
+                    ops_seen.add(type(node.op))
+                    operands = node.values
+                    if cc:
+                        scope.points += len(operands) - 1
+                    work.extend(operands)
+                elif t is ast.UnaryOp:
+                    n_ops += 1
+                    ops_seen.add(type(node.op))
+                    operands = [node.operand]
+                    work.extend(operands)
+                else:  # AugAssign
+                    n_ops += 1
+                    ops_seen.add(type(node.op))
+                    operands = [node.target, node.value]
+                    work.extend(operands)
+                n_operands += len(operands)
+                for o in operands:
+                    operands_seen.add((hctx, _operand(o)))
+                continue
+            if code == _IFEXP:
+                if cc:
+                    scope.points += 1
+                work.append(node.test)
+                work.append(node.body)
+                work.append(node.orelse)
+                continue
+            if code == _COMPREHENSION:
+                if cc:
+                    scope.points += 1 + len(node.ifs)
+                work.append(node.target)
+                work.append(node.iter)
+                work.extend(node.ifs)
+                continue
+            if code == _IF:
+                if cc:
+                    scope.points += 1
+                test = node.test
+                work.append(test)
+                inner_tc = tc or (
+                    type(test) in (ast.Name, ast.Attribute) and dotted(test) in _TYPE_CHECKING
+                )
+                frames.append((node.body, scope, hctx, cc, inner_tc, depth + 1))
+                orelse = node.orelse
+                if orelse:
+                    first = orelse[0]
+                    if (
+                        len(orelse) == 1
+                        and type(first) is ast.If
+                        and first.col_offset == node.col_offset
+                    ):
+                        work.append(first)  # `elif`: no deeper than its `if`
+                    else:
+                        frames.append((orelse, scope, hctx, cc, tc, depth + 1))
+                continue
+            if code == _LOOP:
+                if cc:
+                    scope.points += 1 + bool(node.orelse)
+                for f in fields[t]:
+                    v = getattr(node, f)
+                    if v.__class__ is list:
+                        if f != "body" and f != "orelse":
+                            work.extend(v)
+                        elif v:
+                            frames.append((v, scope, hctx, cc, tc, depth + 1))
+                    elif v is not None:
+                        work.append(v)
+                continue
+            if code == _TRY or code == _TRYSTAR:
+                if cc and code == _TRY:
+                    scope.points += len(node.handlers) + bool(node.orelse)
+                for f in ("body", "handlers", "orelse", "finalbody"):
+                    v = getattr(node, f)
+                    if v:
+                        frames.append((v, scope, hctx, cc, tc, depth + 1))
+                continue
+            if code == _WITH:
+                work.extend(node.items)
+                frames.append((node.body, scope, hctx, cc, tc, depth + 1))
+                continue
+            if code == _MATCH:
+                cases = node.cases
+                if cc:
+                    catch_all = any(getattr(c.pattern, "pattern", False) is None for c in cases)
+                    scope.points += max(0, len(cases) - catch_all)
+                work.append(node.subject)
+                frames.append((cases, scope, hctx, cc, tc, depth + 1))
+                continue
+            if code == _ASSERT:
+                if cc:
+                    scope.points += 1
+                inner = [node.test]
+                if node.msg is not None:
+                    inner.append(node.msg)
+                frames.append((inner, scope, hctx, False, tc, depth))
+                continue
+            if code == _DEF:
+                name = node.name
+                qual = f"{scope.qualname}.{name}" if scope.qualname else name
+                fn = _Scope(_FUNCTION, name, qual, scope, node)
+                scopes.append(fn)
+                if scope.kind == _CLASS and _is_abstract_method(node):
+                    scope.abstract = True
+                frames.append((node.body, fn, name, True, tc, 0))
+                continue
+            if code == _CLASSDEF:
+                name = node.name
+                qual = f"{scope.qualname}.{name}" if scope.qualname else name
+                cls = _Scope(_CLASS, name, qual, scope, node)
+                scopes.append(cls)
+                bases = tuple(dotted(b) for b in node.bases)
+                classes.append((cls, node, bases))
+                header = [*node.bases, *node.keywords, *node.decorator_list, *node.type_params]
+                if header:
+                    frames.append((header, scope, hctx, False, tc, depth))
+                frames.append((node.body, cls, hctx, True, tc, 0))
+                continue
+            if code == _IMPORT:
+                for alias in node.names:
+                    imports.append(RawImport(alias.name, (), 0, node.lineno, False, tc))
+                continue
+            # _IMPORTFROM
+            imports.append(
+                RawImport(
+                    node.module or "",
+                    tuple(a.name for a in node.names),
+                    node.level,
+                    node.lineno,
+                    True,
+                    tc,
+                )
+            )
+    return _facts(
+        module, scopes, classes, imports, len(ops_seen), len(operands_seen), n_ops + n_operands
+    )
+
+
+def _facts(
+    module: _Scope,
+    scopes: list[_Scope],
+    classes: list[tuple[_Scope, ast.ClassDef, tuple[str, ...]]],
+    imports: list[RawImport],
+    h1: int,
+    h2: int,
+    length: int,
+) -> ModuleFacts:
+    total = 1 + module.points
+    functions: list[FunctionMetrics] = []
+    for s in scopes:
+        parent = s.parent
+        assert parent is not None
+        if parent is module:
+            total += s.points
+        elif s.kind == _FUNCTION and parent.kind == _CLASS and parent.parent is module:
+            total += 1 + s.points
+        if s.kind != _FUNCTION:
+            continue
+        node = s.node
+        assert isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+        end = node.end_lineno or node.lineno
+        functions.append(
+            FunctionMetrics(
+                name=s.name,
+                qualname=s.qualname,
+                line=node.lineno,
+                end_line=end,
+                complexity=1 + s.points,
+                length=end - node.lineno + 1,
+                parameters=_parameters(node.args),
+                nesting=s.depth,
+                is_method=parent.kind == _CLASS,
+            )
+        )
+    infos = tuple(
+        ClassInfo(
+            name=s.name,
+            qualname=s.qualname,
+            line=node.lineno,
+            bases=bases,
+            is_abstract=s.abstract or _is_abstract_class(node, bases),
+        )
+        for s, node, bases in classes
+    )
+    vocabulary = h1 + h2
+    volume = length * math.log(vocabulary, 2) if vocabulary else 0.0
+    functions.sort(key=lambda f: (f.line, f.qualname))
+    return ModuleFacts(
+        functions=tuple(functions),
+        classes=tuple(sorted(infos, key=lambda c: (c.line, c.qualname))),
+        imports=tuple(sorted(imports, key=lambda i: i.line)),
+        total_complexity=total,
+        halstead_volume=volume,
+    )

@@ -1,0 +1,198 @@
+"""Raw line counts of Python source (loc, sloc, lloc, comments, multi, blank), radon's way, in one pass.
+
+radon's `radon.raw.analyze` re-tokenizes each logical line on its own, and when a line is
+incomplete (an open bracket or string) it appends the next line and tokenizes the whole
+buffer again, so a 50,000-line dict literal costs 50,000 growing tokenizations: quadratic.
+Here the file is tokenized once and the same rules are applied to the token stream:
+
+* a *chunk* is what radon would tokenize together: one logical line (ended by NEWLINE), or
+  one blank or comment-only line (ended by NL with nothing significant before it);
+* a chunk that is a lone COMMENT counts as a single comment line, a lone STRING spanning
+  several lines counts its lines as `multi` (its empty lines as blank), anything else counts
+  its non-empty lines as `sloc`;
+* `lloc` splits a chunk on `;` and counts each part as 0 (empty), 1, or 2 when it holds a `:`
+  that is not its last token (`if x: return` is two logical lines, `if x:` one), with radon's
+  exact off-by-one for parts before a `;`;
+* lines are radon's: `str.splitlines()` also breaks at form feeds and other separators, so a
+  physical line holding one counts as several (empty pieces as blank).
+
+The tokenizer used is CPython 3.12's C tokenizer iterator (`_tokenize.TokenizerIter`), the one
+`tokenize.generate_tokens` wraps; calling it directly skips a namedtuple per token and halves
+the cost. Falls back to the public API when the private one is missing.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import tokenize
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+try:  # CPython 3.12+: the C tokenizer behind tokenize.generate_tokens
+    from _tokenize import TokenizerIter as _TokenizerIter
+except ImportError:  # pragma: no cover - other interpreters
+    _TokenizerIter = None
+
+_COMMENT = tokenize.COMMENT
+_NL = tokenize.NL
+_NEWLINE = tokenize.NEWLINE
+_OP = tokenize.OP
+_STRING = tokenize.STRING
+_SKIPPED = frozenset({tokenize.INDENT, tokenize.DEDENT, tokenize.ENDMARKER})
+_CHECK_EVERY = 4096
+
+# Line breaks that str.splitlines() honours inside what the tokenizer sees as one line.
+_EXTRA_BREAKS = re.compile("[\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]|\r(?!\n)")
+
+
+@dataclass(frozen=True, slots=True)
+class RawLines:
+    """radon's raw metrics of one file."""
+
+    loc: int
+    sloc: int
+    lloc: int
+    comments: int
+    multi: int
+    blank: int
+    single_comments: int
+
+
+def _tokens(text: str) -> Iterator[Any]:
+    readline = io.StringIO(text).readline
+    if _TokenizerIter is not None:
+        return iter(_TokenizerIter(readline, extra_tokens=True))
+    return tokenize.generate_tokens(readline)  # pragma: no cover
+
+
+class _Lines:
+    """Non-empty / empty counts of radon's lines for a range of physical rows."""
+
+    __slots__ = ("lines", "pieces")
+
+    def __init__(self, text: str) -> None:
+        self.lines = text.split("\n") if text else []
+        if text.endswith("\n"):
+            self.lines.pop()
+        self.pieces: dict[int, tuple[int, int]] = {}
+        if _EXTRA_BREAKS.search(text):
+            for row, line in enumerate(self.lines, 1):
+                if _EXTRA_BREAKS.search(line.rstrip("\r")):
+                    parts = line.rstrip("\r").splitlines() or [""]
+                    full = sum(1 for p in parts if p.strip())
+                    self.pieces[row] = (full, len(parts) - full)
+
+    def count(self, first: int, last: int) -> tuple[int, int]:
+        """(non-empty, empty) radon lines among physical rows first..last (1-based)."""
+        full = empty = 0
+        lines = self.lines
+        pieces = self.pieces
+        for row in range(first, min(last, len(lines)) + 1):
+            if pieces and row in pieces:
+                f, e = pieces[row]
+                full += f
+                empty += e
+            elif lines[row - 1].strip():
+                full += 1
+            else:
+                empty += 1
+        return full, empty
+
+
+def count_raw_lines(text: str, check: Callable[[], None] | None = None) -> RawLines:
+    """radon.raw.analyze's figures for `text`, from one tokenization.
+
+    `check` is called every few thousand tokens (a time-budget check that may raise).
+    Raises tokenize.TokenError / SyntaxError on source the tokenizer rejects.
+    """
+    lines = _Lines(text)
+    lloc = comments = single = multi = blank = sloc = 0
+    next_row = 1
+    start = 0  # first row of the open chunk, 0 when none
+    sig = 0  # significant tokens in the chunk
+    first_type = 0
+    chunk_comments = 0
+    k = 0  # tokens in the current `;`-separated part
+    colon = -1  # index of that part's last ':' token
+    budget = _CHECK_EVERY
+    for tok in _tokens(text):
+        if check is not None:
+            budget -= 1
+            if not budget:
+                budget = _CHECK_EVERY
+                check()
+        ttype = tok[0]
+        if ttype == _NEWLINE or ttype == _NL:
+            if sig and ttype == _NL:
+                continue  # a line break inside brackets
+            end = tok[2][0]
+            if not start:
+                start = end
+            if start > next_row:
+                b = lines.count(next_row, start - 1)
+                blank += b[0] + b[1]
+            full, empty = lines.count(start, end)
+            if not sig:
+                if chunk_comments:
+                    single += 1
+                    blank += empty
+                else:
+                    blank += full + empty
+            elif sig == 1 and first_type == _STRING:
+                if start == end:
+                    single += 1
+                    blank += empty
+                else:
+                    multi += full
+                    blank += empty
+            else:
+                sloc += full
+                blank += empty
+            if colon >= 0:
+                lloc += 2 - (colon == k - 1)
+            elif k:
+                lloc += 1
+            next_row = end + 1
+            start = sig = chunk_comments = k = 0
+            colon = -1
+            continue
+        if ttype in _SKIPPED:
+            continue
+        if not start:
+            start = tok[2][0]
+        if ttype == _COMMENT:
+            chunk_comments += 1
+            comments += 1
+            continue
+        sig += 1
+        if sig == 1:
+            first_type = ttype
+        if ttype == _OP:
+            s = tok[1]
+            if s == ":":
+                colon = k
+            elif s == ";":
+                if colon >= 0:
+                    lloc += 2 - (colon == k - 2)
+                elif k:
+                    lloc += 1
+                k = 0
+                colon = -1
+                continue
+        k += 1
+    total_rows = len(lines.lines)
+    if total_rows >= next_row:
+        b = lines.count(next_row, total_rows)
+        blank += b[0] + b[1]
+    loc = sloc + blank + multi + single
+    return RawLines(
+        loc=loc,
+        sloc=sloc,
+        lloc=lloc,
+        comments=comments,
+        multi=multi,
+        blank=blank,
+        single_comments=single,
+    )

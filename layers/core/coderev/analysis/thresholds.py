@@ -1,0 +1,159 @@
+"""coderev's own metric rules, for what ruff cannot see: functions and files past a threshold.
+
+CR-MET-001 complexity, CR-MET-002 function length, CR-MET-003 parameters, CR-MET-004 nesting
+(each per function) and CR-MET-005 maintainability index (per file). Severity grows with how
+far past the threshold the value is: up to 2x the threshold is medium, up to 4x high, beyond
+that critical (for the maintainability index, which must stay *above* its floor: below the
+floor medium, below half of it high, at zero critical). Fingerprints use the function's
+qualified name as locator, so they survive lines moving above it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from coderev.domain.config import Thresholds
+from coderev.domain.findings import Category, Finding, Severity, fingerprint
+from coderev.domain.metrics import FileMetrics, FunctionMetrics
+
+COMPLEXITY = "CR-MET-001"
+LENGTH = "CR-MET-002"
+PARAMETERS = "CR-MET-003"
+NESTING = "CR-MET-004"
+MAINTAINABILITY = "CR-MET-005"
+
+
+@dataclass(frozen=True, slots=True)
+class _Rule:
+    rule_id: str
+    metric: str
+    what: str  # "cyclomatic complexity 23"
+    hint: str  # format string with {name}
+
+
+_RULES = (
+    _Rule(
+        COMPLEXITY,
+        "complexity",
+        "cyclomatic complexity",
+        "Extract the branches of {name} into small named helpers, or replace its if/elif chain "
+        "with a lookup table or polymorphism; each extracted decision is then testable alone.",
+    ),
+    _Rule(
+        LENGTH,
+        "length",
+        "length in lines",
+        "Split {name} into steps: move each commented block or loop body into a function "
+        "whose name says what it does.",
+    ),
+    _Rule(
+        PARAMETERS,
+        "parameters",
+        "parameter count",
+        "Group related parameters of {name} into a dataclass (a parameter object), or give "
+        "optional ones keyword-only defaults and move configuration into the object it configures.",
+    ),
+    _Rule(
+        NESTING,
+        "nesting",
+        "block nesting depth",
+        "Flatten {name} with guard clauses (return/continue early) and move the innermost "
+        "blocks into their own functions.",
+    ),
+)
+
+
+def severity_over(value: float, limit: float) -> Severity:
+    """medium up to 2x the limit, high up to 4x, critical beyond (value > limit assumed)."""
+    if limit <= 0 or value > 4 * limit:
+        return Severity.CRITICAL
+    if value > 2 * limit:
+        return Severity.HIGH
+    return Severity.MEDIUM
+
+
+def _value(fn: FunctionMetrics, metric: str) -> int:
+    value: int = getattr(fn, metric)
+    return value
+
+
+def _limit(thresholds: Thresholds, metric: str) -> int:
+    return {
+        "complexity": thresholds.max_complexity,
+        "length": thresholds.max_function_length,
+        "parameters": thresholds.max_parameters,
+        "nesting": thresholds.max_nesting,
+    }[metric]
+
+
+def _function_findings(
+    path: str, fn: FunctionMetrics, thresholds: Thresholds, column: int
+) -> list[Finding]:
+    out: list[Finding] = []
+    kind = "method" if fn.is_method else "function"
+    for rule in _RULES:
+        value = _value(fn, rule.metric)
+        limit = _limit(thresholds, rule.metric)
+        if value <= limit:
+            continue
+        out.append(
+            Finding(
+                rule_id=rule.rule_id,
+                severity=severity_over(value, limit),
+                category=Category.MAINTAINABILITY,
+                path=path,
+                line=fn.line,
+                column=column,
+                end_line=fn.end_line,
+                message=f"{kind} {fn.qualname} has {rule.what} {value} (threshold {limit})",
+                fix_hint=rule.hint.format(name=fn.qualname),
+                fingerprint=fingerprint(rule.rule_id, path, fn.qualname),
+                extra={"metric": rule.metric, "qualname": fn.qualname, "value": str(value)},
+            )
+        )
+    return out
+
+
+def _file_finding(path: str, metrics: FileMetrics, floor: float) -> Finding:
+    mi = metrics.maintainability_index
+    if mi <= 0:
+        severity = Severity.CRITICAL
+    elif mi < floor / 2:
+        severity = Severity.HIGH
+    else:
+        severity = Severity.MEDIUM
+    worst = max(metrics.functions, key=lambda f: f.complexity, default=None)
+    where = f"; start with {worst.qualname} (complexity {worst.complexity})" if worst else ""
+    return Finding(
+        rule_id=MAINTAINABILITY,
+        severity=severity,
+        category=Category.MAINTAINABILITY,
+        path=path,
+        line=1,
+        message=f"file has maintainability index {mi:.1f} (threshold {floor:g})",
+        fix_hint="Split the file by responsibility and reduce its most complex functions"
+        f"{where}; comments and docstrings also raise the index.",
+        fingerprint=fingerprint(MAINTAINABILITY, path, "<file>"),
+        extra={"metric": "maintainability", "value": f"{mi:.1f}"},
+    )
+
+
+def threshold_findings(
+    path: str, source_lines: Sequence[str], metrics: FileMetrics, thresholds: Thresholds
+) -> list[Finding]:
+    """Maintainability findings for the functions and the file past `thresholds`, in line order.
+
+    `source_lines` holds the file's lines; a finding's column is the indentation of its `def`.
+    """
+    findings: list[Finding] = []
+    for fn in metrics.functions:
+        column = 0
+        if 0 < fn.line <= len(source_lines):
+            text = source_lines[fn.line - 1]
+            column = len(text) - len(text.lstrip())
+        findings.extend(_function_findings(path, fn, thresholds, column))
+    if metrics.maintainability_index < thresholds.min_maintainability:
+        findings.append(_file_finding(path, metrics, thresholds.min_maintainability))
+    findings.sort(key=lambda f: (f.line, f.rule_id))
+    return findings
