@@ -63,3 +63,21 @@ def test_external_edges_name_the_top_level_package(analyse_dir: AnalyseDir) -> N
     graph = grimp.build_graph("jinja2", include_external_packages=True, cache_dir=None)
     squashed = {m for m in graph.modules if graph.is_module_squashed(m)}
     assert external == squashed
+
+
+def test_with_the_analysis_rooms_own_parser() -> None:
+    """End to end with coderev.analysis's one-parse FileAnalysis, not the test stand-in."""
+    from coderev.analysis.python_file import analyze_python_file
+    from coderev.domain.config import Thresholds
+
+    root = _site_root("jinja2")
+    files = [
+        analyze_python_file(p.relative_to(root).as_posix(), p.read_bytes(), Thresholds())
+        for p in sorted((root / "jinja2").rglob("*.py"))
+    ]
+    result = analyze_architecture(files, ProjectConfig(root_packages=("jinja2",)))
+    graph = grimp.build_graph("jinja2", cache_dir=None)
+    ours = {(e.source, e.target) for e in result.imports if not e.external}
+    theirs = {(m, i) for m in graph.modules for i in graph.find_modules_directly_imported_by(m)}
+    assert ours == theirs
+    assert {m.name for m in result.modules} == set(graph.modules)

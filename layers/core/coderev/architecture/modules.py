@@ -59,11 +59,6 @@ def discover_modules(
     return dict(sorted(found.items()))
 
 
-def module_name_of_path(modules: Iterable[ModuleNode]) -> dict[str, str]:
-    """Path -> module name, for modules backed by a file."""
-    return {m.path: m.name for m in modules if m.path}
-
-
 def _python_tree(paths: Iterable[str]) -> _Tree:
     all_paths = {p.removeprefix("./") for p in paths}
     kept: list[str] = []

@@ -14,11 +14,12 @@ import threading
 from collections.abc import Iterable
 from pathlib import Path
 from types import TracebackType
-from typing import Any
-
-import networkx as nx
+from typing import TYPE_CHECKING, Any
 
 from coderev.ports import GraphEdge, GraphNode
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS graph_nodes (
@@ -93,6 +94,8 @@ class SqliteGraphStore:
 
     def networkx_graph(self, graph_id: str, type: str | None = None) -> nx.MultiDiGraph:
         """The stored graph: node attributes `label` + properties, edge key = edge type."""
+        import networkx as nx  # only when asked for: importing it costs 0.3 s
+
         graph = nx.MultiDiGraph(graph_id=graph_id)
         for n in self.nodes(graph_id):
             graph.add_node(n.id, **{**n.properties, "label": n.label})
