@@ -1,0 +1,318 @@
+"""One ObjectStore contract, run on the embedded LocalObjectStore and on S3ObjectStore against
+moto_server over HTTP; plus the S3 → SQS notification path and the local layout's guarantees."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from urllib.parse import quote_plus
+
+import pytest
+from coderev.adapters.embedded.object_store import (
+    InvalidObjectKeyError,
+    InvalidObjectMetadataError,
+    LocalObjectStore,
+)
+from coderev.adapters.s3 import S3Notification, S3ObjectStore
+from coderev.ports import ObjectStore
+
+pytestmark = pytest.mark.integration
+
+EMPTY_MD5 = "d41d8cd98f00b204e9800998ecf8427e"
+
+
+def _s3_store(endpoint: str, bucket: str) -> S3ObjectStore:
+    store = S3ObjectStore(bucket, endpoint_url=endpoint, access_key="test", secret_key="test")
+    store.ensure_bucket(versioning=True)
+    return store
+
+
+def _empty_bucket(store: S3ObjectStore) -> None:
+    client = store.client
+    for page in client.get_paginator("list_object_versions").paginate(Bucket=store.bucket):
+        for item in [*page.get("Versions", []), *page.get("DeleteMarkers", [])]:
+            client.delete_object(Bucket=store.bucket, Key=item["Key"], VersionId=item["VersionId"])
+    client.delete_bucket(Bucket=store.bucket)
+
+
+@pytest.fixture(params=["local", "s3"])
+def store(
+    request: pytest.FixtureRequest, tmp_path: Path, fresh_name: Callable[[str], str]
+) -> Iterator[ObjectStore]:
+    if request.param == "local":
+        yield LocalObjectStore(tmp_path / "bucket")
+        return
+    s3 = _s3_store(request.getfixturevalue("s3_endpoint"), fresh_name("contract"))
+    yield s3
+    _empty_bucket(s3)
+
+
+def test_put_then_get_head_and_etag(store: ObjectStore) -> None:
+    info = store.put("uploads/a.zip", b"hello", content_type="application/zip")
+
+    assert (info.key, info.size, info.etag) == (
+        "uploads/a.zip",
+        5,
+        hashlib.md5(b"hello").hexdigest(),
+    )
+    assert info.version_id
+    assert store.get("uploads/a.zip") == b"hello"
+    head = store.head("uploads/a.zip")
+    assert head is not None
+    assert (head.key, head.size, head.etag, head.version_id) == (
+        info.key, info.size, info.etag, info.version_id,
+    )  # fmt: skip
+
+
+def test_overwrite_gives_new_etag_and_version(store: ObjectStore) -> None:
+    first = store.put("k", b"one")
+    second = store.put("k", b"two!")
+
+    assert store.get("k") == b"two!"
+    assert second.etag != first.etag
+    assert second.version_id != first.version_id
+    head = store.head("k")
+    assert head is not None and (head.size, head.etag) == (4, second.etag)
+
+
+def test_empty_object(store: ObjectStore) -> None:
+    info = store.put("empty", b"")
+    assert (info.size, info.etag) == (0, EMPTY_MD5)
+    assert store.get("empty") == b""
+
+
+def test_user_metadata_names_are_lower_cased(store: ObjectStore) -> None:
+    info = store.put("m", b"x", metadata={"Tenant": "acme", "upload-id": "42", "sha_256": "ab"})
+    expected = {"tenant": "acme", "upload-id": "42", "sha_256": "ab"}
+    assert dict(info.metadata) == expected
+    head = store.head("m")
+    assert head is not None and dict(head.metadata) == expected
+    store.put("m", b"y")
+    replaced = store.head("m")
+    assert replaced is not None and dict(replaced.metadata) == {}
+
+
+@pytest.mark.parametrize(
+    "metadata", [{"naïve": "x"}, {"k": "café"}, {"": "v"}, {"a b": "v"}, {"k": "line\nbreak"}]
+)
+def test_metadata_s3_cannot_carry_is_refused(store: ObjectStore, metadata: dict[str, str]) -> None:
+    with pytest.raises(InvalidObjectMetadataError):
+        store.put("k", b"x", metadata=metadata)
+    assert store.head("k") is None
+
+
+def test_missing_keys(store: ObjectStore) -> None:
+    with pytest.raises(KeyError):
+        store.get("nope/never.zip")
+    assert store.head("nope/never.zip") is None
+    store.delete("nope/never.zip")  # deleting what is absent is not an error, as on S3
+
+
+def test_list_is_sorted_by_utf8_bytes_and_filters_by_prefix(store: ObjectStore) -> None:
+    keys = ["b/2", "a", "a/b", "a/c/d", "ab", "a-z", "é", "z"]
+    for number, key in enumerate(keys):
+        store.put(key, b"x" * number)
+
+    listed = list(store.list())
+    assert [info.key for info in listed] == sorted(keys, key=lambda key: key.encode())
+    by_key = {info.key: info for info in listed}
+    assert by_key["a/c/d"].size == 3
+    assert by_key["a/c/d"].etag == hashlib.md5(b"xxx").hexdigest()
+
+    assert [info.key for info in store.list("a/")] == ["a/b", "a/c/d"]
+    assert [info.key for info in store.list("a")] == ["a", "a-z", "a/b", "a/c/d", "ab"]
+    assert [info.key for info in store.list("a/c")] == ["a/c/d"]
+    assert list(store.list("zz/")) == []
+    assert list(store.list("../")) == []
+
+
+def test_delete_removes_only_that_key(store: ObjectStore) -> None:
+    for key in ("a", "a/b", "a/c/d"):
+        store.put(key, key.encode())
+    store.delete("a/c/d")
+
+    with pytest.raises(KeyError):
+        store.get("a/c/d")
+    assert store.head("a/c/d") is None
+    assert [info.key for info in store.list()] == ["a", "a/b"]
+    assert list(store.list("a/c/")) == []
+    store.delete("a")
+    assert store.get("a/b") == b"a/b"
+    store.put("a/c/d", b"again")
+    assert store.get("a/c/d") == b"again"
+
+
+BAD_KEYS = [
+    "", "/etc/passwd", "../escape", "a/../../b", "a/./b", "a//b", "a/", ".", "..",
+    "back\\slash", "nul\x00byte", "tab\tkey", "k" * 1025, "long/" + "s" * 201,
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("key", BAD_KEYS, ids=range(len(BAD_KEYS)))
+def test_unsafe_keys_are_refused_by_every_operation(store: ObjectStore, key: str) -> None:
+    with pytest.raises(InvalidObjectKeyError):
+        store.put(key, b"x")
+    with pytest.raises(InvalidObjectKeyError):
+        store.get(key)
+    with pytest.raises(InvalidObjectKeyError):
+        store.head(key)
+    with pytest.raises(InvalidObjectKeyError):
+        store.delete(key)
+    assert list(store.list()) == []
+
+
+def test_key_rules_allow_what_s3_keys_commonly_hold(store: ObjectStore) -> None:
+    longest = "/".join(["k" * 200] * 5) + "/" + "k" * 19  # 1024 bytes, segments of <= 200
+    for key in (".hidden", "a..b", "dots.../x", longest, "with space/+plus=&?#%.zip"):
+        store.put(key, b"ok")
+        assert store.get(key) == b"ok"
+
+
+def test_unicode_keys(store: ObjectStore) -> None:
+    keys = ["uploads/ünïcødé/日本語 ファイル.zip", "emoji/😀.txt", "ελληνικά"]
+    for key in keys:
+        info = store.put(key, key.encode("utf-8"))
+        assert info.key == key
+        assert store.get(key) == key.encode("utf-8")
+        head = store.head(key)
+        assert head is not None and head.key == key
+    assert [info.key for info in store.list()] == sorted(keys, key=lambda key: key.encode())
+    assert [info.key for info in store.list("emoji/")] == ["emoji/😀.txt"]
+
+
+def test_large_object(store: ObjectStore) -> None:
+    data = os.urandom(8 * 1024 * 1024 + 7)
+    info = store.put("big/archive.tar.gz", data)
+    assert info.size == len(data)
+    assert info.etag == hashlib.md5(data).hexdigest()
+    assert store.get("big/archive.tar.gz") == data
+
+
+def test_concurrent_writers_never_expose_a_torn_object(store: ObjectStore) -> None:
+    bodies = [bytes([number]) * (1000 + number) for number in range(6)]
+    etags = {hashlib.md5(body).hexdigest() for body in bodies}
+    failures: list[str] = []
+    stop = threading.Event()
+
+    def write(body: bytes) -> None:
+        for _ in range(10):
+            store.put("race", body)
+
+    def read() -> None:
+        while not stop.is_set():
+            try:
+                data = store.get("race")
+            except KeyError:
+                continue
+            if data not in bodies:
+                failures.append(f"torn body of {len(data)} bytes")
+
+    store.put("race", bodies[0])
+    reader = threading.Thread(target=read)
+    reader.start()
+    writers = [threading.Thread(target=write, args=(body,)) for body in bodies]
+    for thread in writers:
+        thread.start()
+    for thread in writers:
+        thread.join()
+    stop.set()
+    reader.join()
+
+    assert failures == []
+    head = store.head("race")
+    assert head is not None and head.etag in etags
+    assert hashlib.md5(store.get("race")).hexdigest() == head.etag
+
+
+# --- S3 notifications → SQS -------------------------------------------------------------------
+
+
+def test_upload_notification_reaches_sqs_as_standard_s3_record(
+    s3_endpoint: str, fresh_name: Callable[[str], str]
+) -> None:
+    store = _s3_store(s3_endpoint, fresh_name("notify"))
+    try:
+        queue_url = store.configure_notifications(fresh_name("uploads"), prefix="uploads/")
+        key = "uploads/tenant a/ünï.zip"
+        info = store.put(key, b"PK\x05\x06" + b"\x00" * 18)
+        store.put("reports/ignored.json", b"{}")  # outside the prefix: no notification
+
+        received: list[S3Notification] = []
+        deadline = time.monotonic() + 15
+        while not received and time.monotonic() < deadline:
+            received = store.receive_notifications(queue_url, wait_seconds=1)
+        assert len(received) == 1, "no ObjectCreated notification within 15 s"
+        notification = received[0]
+        event = notification.lambda_event
+        assert len(event["Records"]) == 1
+        record = event["Records"][0]
+
+        assert record["eventSource"] == "aws:s3"
+        assert record["eventName"].startswith("ObjectCreated:")
+        assert record["eventVersion"].startswith("2.")
+        assert record["awsRegion"] == "us-east-1"
+        assert record["eventTime"].endswith("Z")
+        assert record["s3"]["s3SchemaVersion"] == "1.0"
+        assert record["s3"]["bucket"]["name"] == store.bucket
+        assert record["s3"]["bucket"]["arn"] == f"arn:aws:s3:::{store.bucket}"
+        s3_object = record["s3"]["object"]
+        assert s3_object["key"] == quote_plus(key)  # S3 URL-encodes keys in notifications
+        assert s3_object["size"] == info.size
+        assert s3_object["eTag"] == info.etag
+        json.dumps(event)  # the Lambda event is plain JSON
+
+        store.delete_notification(queue_url, notification.receipt_handle)
+        assert store.receive_notifications(queue_url, wait_seconds=1) == []
+    finally:
+        _empty_bucket(store)
+
+
+def test_reconfiguring_keeps_other_queues(
+    s3_endpoint: str, fresh_name: Callable[[str], str]
+) -> None:
+    store = _s3_store(s3_endpoint, fresh_name("notify"))
+    try:
+        uploads = store.configure_notifications(fresh_name("uploads"), prefix="uploads/")
+        reports = store.configure_notifications(fresh_name("reports"), prefix="reports/")
+        store.configure_notifications(uploads.rsplit("/", 1)[1], prefix="uploads/")  # again
+        rules = store.client.get_bucket_notification_configuration(Bucket=store.bucket)
+        assert len(rules["QueueConfigurations"]) == 2
+        store.put("reports/r.json", b"{}")
+        got: list[S3Notification] = []
+        deadline = time.monotonic() + 15
+        while not got and time.monotonic() < deadline:
+            got = store.receive_notifications(reports, wait_seconds=1)
+        assert [n.records[0]["s3"]["object"]["key"] for n in got] == ["reports%2Fr.json"]
+        assert store.receive_notifications(uploads, wait_seconds=0) == []
+    finally:
+        _empty_bucket(store)
+
+
+# --- the local layout ---------------------------------------------------------------------------
+
+
+def test_local_store_keeps_one_blob_per_key_and_prunes_folders(tmp_path: Path) -> None:
+    root = tmp_path / "bucket"
+    store = LocalObjectStore(root)
+    for body in (b"1", b"22", b"333"):
+        store.put("deep/er/key", body)
+    store.put("deep", b"file beside the folder")
+
+    blobs = sorted(path.name for path in root.rglob("*.blob"))
+    assert len(blobs) == 2
+    assert not list(root.rglob("*.tmp"))
+    store.delete("deep/er/key")
+    assert not (root / "deep.d").exists()
+    assert store.get("deep") == b"file beside the folder"
+
+
+def test_local_store_is_shared_by_two_instances(tmp_path: Path) -> None:
+    writer, reader = LocalObjectStore(tmp_path), LocalObjectStore(tmp_path)
+    info = writer.put("shared/k", b"data", metadata={"a": "b"})
+    assert reader.head("shared/k") == info
+    assert reader.get("shared/k") == b"data"
