@@ -1,0 +1,103 @@
+"""Map and Parallel: run sub-machines over items or branches, in order, in a thread pool
+bounded by MaxConcurrency; the first failure (in item order) fails the whole state."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+from coderev.runtime.states import payload
+from coderev.runtime.states.definition import StateMachine
+from coderev.runtime.states.errors import ExecutionStopped, RuntimeFailure, StateFailure
+
+if TYPE_CHECKING:
+    from coderev.runtime.states.run import ExecutionRun
+
+
+Job = Callable[[threading.Event], Any]
+Done = Callable[[int, BaseException | None], None]
+
+
+def _run_all(run: ExecutionRun, jobs: list[Job], limit: int, on_done: Done) -> list[Any]:
+    cancel = threading.Event()
+    workers = min(len(jobs), limit or len(jobs), run.settings.max_workers)
+    if workers <= 1:
+        results = []
+        for index, job in enumerate(jobs):
+            try:
+                results.append(job(cancel))
+            except BaseException as exc:
+                on_done(index, exc)
+                raise
+            on_done(index, None)
+        return results
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="asl") as pool:
+        futures: list[Future[Any]] = [pool.submit(job, cancel) for job in jobs]
+        for future in futures:
+            future.add_done_callback(lambda f: cancel.set() if f.exception() else None)
+        errors = [future.exception() for future in futures]
+    for index, error in enumerate(errors):
+        if not (isinstance(error, ExecutionStopped) and error.status == "CANCELLED"):
+            on_done(index, error)
+    real = [e for e in errors if e is not None
+            and not (isinstance(e, ExecutionStopped) and e.status == "CANCELLED")]  # fmt: skip
+    if real:
+        raise real[0]
+    results = [future.result() for future in futures]
+    return results
+
+
+def parallel(run: ExecutionRun, machine: StateMachine, name: str, spec: Mapping[str, Any],
+             raw: Any, ctx: Any) -> Any:  # fmt: skip
+    data = payload.effective_input(spec, raw, ctx)
+    children = machine.children[name]
+    run.record("ParallelStateStarted")
+    jobs: list[Job] = [partial(run.run, child, data) for child in children]
+    try:
+        results = _run_all(run, jobs, 0, lambda i, e: None)
+    except StateFailure:
+        run.record("ParallelStateFailed")
+        raise
+    run.record("ParallelStateSucceeded")
+    return payload.finish(spec, raw, results, ctx)
+
+
+def map_state(run: ExecutionRun, machine: StateMachine, name: str, spec: Mapping[str, Any],
+              raw: Any, ctx: Any) -> Any:  # fmt: skip
+    data = payload.select_path(spec, "InputPath", raw)
+    items = payload.select_path({"ItemsPath": spec.get("ItemsPath", "$")}, "ItemsPath", data)
+    if not isinstance(items, list):
+        raise RuntimeFailure(f"Map state input must be an array, got {payload.dump(items)} "
+                             f"at ItemsPath '{spec.get('ItemsPath', '$')}'")  # fmt: skip
+    selector = spec.get("ItemSelector", spec.get("Parameters"))
+    limit = spec.get("MaxConcurrency", 0)
+    if "MaxConcurrencyPath" in spec:
+        limit = payload.select_value(spec["MaxConcurrencyPath"], data, ctx)
+    inputs = []
+    for index, item in enumerate(items):
+        item_ctx = {**ctx, "Map": {"Item": {"Index": index, "Value": item}}}
+        inputs.append(item if selector is None else payload.render(selector, data, item_ctx))
+    (processor,) = machine.children[name]
+    run.record("MapStateStarted", length=len(items))
+
+    def job(index: int, value: Any) -> Callable[[threading.Event], Any]:
+        def go(cancel: threading.Event) -> Any:
+            run.record("MapIterationStarted", index=index, name=name)
+            return run.run(processor, value, cancel)
+
+        return go
+
+    def done(index: int, error: BaseException | None) -> None:
+        kind = "MapIterationSucceeded" if error is None else "MapIterationFailed"
+        run.record(kind, index=index, name=name)
+
+    try:
+        results = _run_all(run, [job(i, v) for i, v in enumerate(inputs)], int(limit), done)
+    except StateFailure:
+        run.record("MapStateFailed")
+        raise
+    run.record("MapStateSucceeded")
+    return payload.finish(spec, raw, results, ctx)

@@ -1,0 +1,62 @@
+"""An execution's record: status, input/output, error/cause and its event history."""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+
+class ExecutionStatus(StrEnum):
+    RUNNING = "RUNNING"
+    SUCCEEDED = "SUCCEEDED"
+    FAILED = "FAILED"
+    TIMED_OUT = "TIMED_OUT"
+    ABORTED = "ABORTED"
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryEvent:
+    """One event as GetExecutionHistory reports it (type names are the AWS ones)."""
+
+    id: int
+    previous_event_id: int
+    timestamp: datetime
+    type: str
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Execution:
+    execution_arn: str
+    state_machine_arn: str
+    name: str
+    input: Any
+    start_date: datetime
+    status: ExecutionStatus = ExecutionStatus.RUNNING
+    output: Any = None
+    error: str | None = None
+    cause: str | None = None
+    stop_date: datetime | None = None
+    history: list[HistoryEvent] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def record(self, type_: str, timestamp: datetime, details: dict[str, Any] | None = None,
+               previous: int | None = None) -> int:  # fmt: skip
+        """Append an event; returns its id. Thread-safe (Map and Parallel run in threads)."""
+        with self._lock:
+            event_id = len(self.history) + 1
+            prev = event_id - 1 if previous is None else previous
+            self.history.append(HistoryEvent(event_id, prev, timestamp, type_, details or {}))
+            return event_id
+
+    @property
+    def output_json(self) -> str | None:
+        return None if self.status != ExecutionStatus.SUCCEEDED else json.dumps(self.output)
+
+    def events(self, type_: str | None = None) -> list[HistoryEvent]:
+        with self._lock:
+            return [e for e in self.history if type_ is None or e.type == type_]

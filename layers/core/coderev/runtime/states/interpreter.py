@@ -1,0 +1,123 @@
+"""The Interpreter: starts executions of validated state machines and answers queries
+about them (describe, history, list) from an ExecutionStore."""
+
+from __future__ import annotations
+
+import random
+import threading
+import uuid
+from typing import Any
+
+from coderev.runtime.states.definition import StateMachine
+from coderev.runtime.states.errors import ExecutionStopped, StateFailure
+from coderev.runtime.states.execution import Execution, ExecutionStatus, HistoryEvent
+from coderev.runtime.states.run import ExecutionRun, Settings
+from coderev.runtime.states.store import ExecutionStore, InMemoryExecutionStore
+from coderev.runtime.states.tasks import (
+    Clock,
+    NoTaskInvoker,
+    Sleeper,
+    SystemClock,
+    TaskInvoker,
+    system_sleep,
+)
+
+REGION, ACCOUNT = "us-east-1", "123456789012"
+
+
+class Interpreter:
+    """Runs Amazon States Language machines in-process.
+
+    `max_workers` bounds the threads a Map or Parallel state uses (MaxConcurrency bounds it
+    further); 1 runs iterations and branches sequentially, in order.
+    """
+
+    def __init__(self, task_invoker: TaskInvoker | None = None, *, clock: Clock | None = None,
+                 sleeper: Sleeper | None = None, store: ExecutionStore | None = None,
+                 max_workers: int = 4, seed: int | None = None) -> None:  # fmt: skip
+        self.settings = Settings(
+            invoker=task_invoker or NoTaskInvoker(),
+            clock=clock or SystemClock(),
+            sleeper=sleeper or system_sleep,
+            rng=random.Random(seed),  # noqa: S311 - jitter, not cryptography
+            max_workers=max(1, max_workers),
+        )
+        self.store: ExecutionStore = store or InMemoryExecutionStore()
+        self._runs: dict[str, ExecutionRun] = {}
+
+    def _prepare(self, machine: StateMachine, input: Any, name: str | None,
+                 machine_name: str) -> ExecutionRun:  # fmt: skip
+        name = name or str(uuid.uuid4())
+        machine_arn = f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:{machine_name}"
+        execution = Execution(
+            execution_arn=f"arn:aws:states:{REGION}:{ACCOUNT}:execution:{machine_name}:{name}",
+            state_machine_arn=machine_arn,
+            name=name,
+            input={} if input is None else input,
+            start_date=self.settings.clock.now(),
+        )
+        self.store.add(execution)
+        run = ExecutionRun(self.settings, execution, machine, machine_name)
+        self._runs[execution.execution_arn] = run
+        return run
+
+    def start(self, machine: StateMachine, input: Any = None, name: str | None = None,
+              machine_name: str = "StateMachine") -> Execution:  # fmt: skip
+        """Run an execution to its end and return it (status is never RUNNING)."""
+        run = self._prepare(machine, input, name, machine_name)
+        self._execute(run)
+        return run.execution
+
+    def start_background(self, machine: StateMachine, input: Any = None, name: str | None = None,
+                         machine_name: str = "StateMachine") -> Execution:  # fmt: skip
+        """Start an execution on a thread and return it while RUNNING (see `stop`, `wait`)."""
+        run = self._prepare(machine, input, name, machine_name)
+        thread = threading.Thread(target=self._execute, args=(run,), daemon=True,
+                                  name=f"execution-{run.execution.name}")  # fmt: skip
+        thread.start()
+        return run.execution
+
+    def stop(self, execution_arn: str, error: str = "", cause: str = "") -> None:
+        """Abort a running execution before its next state (StopExecution)."""
+        run = self._runs[execution_arn]
+        run.abort_reason = (error, cause)
+        run.abort.set()
+
+    def _execute(self, run: ExecutionRun) -> None:
+        execution = run.execution
+        run.record("ExecutionStarted", input=execution.input)
+        try:
+            output = run.run(run.machine, execution.input)
+        except StateFailure as failure:
+            self._finish(execution, ExecutionStatus.FAILED, failure.error, failure.cause)
+            run.record("ExecutionFailed", error=failure.error, cause=failure.cause)
+        except ExecutionStopped as stopped:
+            status = ExecutionStatus(stopped.status)
+            self._finish(execution, status, stopped.error or None, stopped.cause or None)
+            kind = (
+                "ExecutionTimedOut" if status == ExecutionStatus.TIMED_OUT else "ExecutionAborted"
+            )
+            run.record(kind, error=stopped.error, cause=stopped.cause)
+        else:
+            execution.output = output
+            self._finish(execution, ExecutionStatus.SUCCEEDED, None, None)
+            run.record("ExecutionSucceeded", output=output)
+        finally:
+            self._runs.pop(execution.execution_arn, None)
+
+    def _finish(self, execution: Execution, status: ExecutionStatus, error: str | None,
+                cause: str | None) -> None:  # fmt: skip
+        execution.error, execution.cause = error, cause
+        execution.stop_date = self.settings.clock.now()
+        execution.status = status
+        self.store.save(execution)
+
+    def describe(self, execution_arn: str) -> Execution:
+        return self.store.get(execution_arn)
+
+    def history(self, execution_arn: str, type_: str | None = None) -> list[HistoryEvent]:
+        return self.store.get(execution_arn).events(type_)
+
+    def list_executions(self, state_machine_arn: str | None = None,
+                        status: ExecutionStatus | None = None) -> list[Execution]:  # fmt: skip
+        return self.store.list(state_machine_arn, status)
