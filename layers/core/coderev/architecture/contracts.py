@@ -2,9 +2,12 @@
 
 A contract names modules; each stands for itself and its descendants. Indirect imports count:
 a chain `x -> m -> y` violates a contract forbidding `x` to reach `y` as a direct import would.
-Each violation is one (importer, imported) pair with one shortest chain; its intermediate links
-never pass through other modules the same check is about, so `c -> b -> a` across three layers is
-reported as `c -> b` and `b -> a`, not also as `c -> a` (grimp's layers algorithm does the same).
+Each violation is one (importer, imported) pair with one shortest chain. Which modules a chain
+may pass through follows import-linter 2.x (checked against it in the tests):
+- layers and independence (grimp's layers algorithm): never through a module of any layer or
+  listed module, so `c -> b -> a` across three layers is `c -> b` and `b -> a`, not also `c -> a`;
+- forbidden (grimp's find_shortest_chains per source/forbidden pair): never through the pair's
+  own modules, but possibly through another source module's.
 Searches are BFS from what a contract needs only: first backwards from the forbidden targets to
 find the modules that can reach them, then forwards from each source module through those.
 
@@ -172,24 +175,34 @@ def _violation(
 
 
 def _check_forbidden(contract: ForbiddenContract, index: ImportIndex) -> list[ContractViolation]:
-    sources = [m for n in contract.source_modules for m in _members(index, n, contract.name)]
-    targets = [
-        m
-        for n in contract.forbidden_modules
-        for m in _members(index, n, contract.name, external_ok=True)
-    ]
-    chains = illegal_chains(index, sources, targets, direct_only=contract.allow_indirect_imports)
-    return [
-        _violation(
-            contract,
-            "forbidden",
-            c,
-            index,
-            f"{_owner(c[-1], contract.forbidden_modules)} "
-            f"is forbidden to {_owner(c[0], contract.source_modules)}",
-        )
-        for c in chains
-    ]
+    """Each (source module, forbidden module) pair is searched on its own, as import-linter does,
+    so a chain may run through another source module: `a -> b -> requests` with sources a and b
+    is reported for a as well as `b -> requests` for b."""
+    sources = {n: _members(index, n, contract.name) for n in contract.source_modules}
+    targets = {
+        n: _members(index, n, contract.name, external_ok=True) for n in contract.forbidden_modules
+    }
+    out: list[ContractViolation] = []
+    seen: set[tuple[str, ...]] = set()
+    for source_name in sorted(sources):
+        for target_name in sorted(targets):
+            if _overlap(source_name, target_name):
+                continue
+            why = f"{target_name} is forbidden to {source_name}"
+            for chain in illegal_chains(
+                index,
+                sources[source_name],
+                targets[target_name],
+                direct_only=contract.allow_indirect_imports,
+            ):
+                if chain not in seen:
+                    seen.add(chain)
+                    out.append(_violation(contract, "forbidden", chain, index, why))
+    return out
+
+
+def _overlap(a: str, b: str) -> bool:
+    return a == b or a.startswith(b + ".") or b.startswith(a + ".")
 
 
 def _check_independence(
@@ -298,11 +311,3 @@ def _resolve_layers(
             siblings.append((full, members))
         resolved.append(siblings)
     return resolved
-
-
-def _owner(module: str, names: Iterable[str]) -> str:
-    """Which of the contract's names `module` belongs to (for messages)."""
-    for n in names:
-        if module == n or module.startswith(n + ".") or module == n.partition(".")[0]:
-            return n
-    return module
