@@ -1,0 +1,280 @@
+"""What is kept as source, what is skipped (and why), and how entry names become safe paths.
+
+Every reader (zip, tar, directory) turns what it sees into `Entry` values through the same
+rules, in two passes:
+
+1. while reading, per entry: `split_name` refuses absolute and `..` names, `plan` says how much
+   of an entry is worth reading (nothing for docs, images or anything inside node_modules;
+   the first line for an extension-less file that may be a script), `examine` flags binary,
+   minified, undecodable and over-large source, so their bytes can be dropped at once;
+2. once all names are known, `assemble` strips a single top-level folder, skips folders that
+   are only recognisable from their contents (a virtualenv holds pyvenv.cfg; `build/`, `dist/`,
+   `target/` and `venv/` are skipped unless they are a Python package, i.e. hold __init__.py),
+   applies the user's exclude globs, and reports each skipped folder once.
+
+Files that are not source by name (language "other") are not listed at all, not even as
+skipped: reporting every README and PNG would bury the entries that matter. Reported are the
+categories a reviewer may wonder about: skipped folders, unsafe or special entries, and files
+that look like source but are binary, minified, not UTF-8, too large or excluded.
+"""
+
+from __future__ import annotations
+
+import codecs
+import fnmatch
+import re
+import tokenize
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from enum import Enum
+
+from coderev.analysis.languages import OTHER, language_for_name, needs_shebang
+from coderev.analysis.limits import ArchiveLimits
+from coderev.domain.source import SkippedEntry, SkipReason, SourceFile, SourceTree
+
+CONFIG_NAMES = frozenset({"pyproject.toml", ".coderev.toml", "setup.cfg", ".importlinter"})
+
+_FOLDERS: dict[str, SkipReason] = {
+    ".git": SkipReason.VCS,
+    ".hg": SkipReason.VCS,
+    ".svn": SkipReason.VCS,
+    ".bzr": SkipReason.VCS,
+    ".venv": SkipReason.VIRTUALENV,
+    "site-packages": SkipReason.VIRTUALENV,
+    "dist-packages": SkipReason.VIRTUALENV,
+    "node_modules": SkipReason.NODE_MODULES,
+    "__pycache__": SkipReason.CACHE,
+    ".mypy_cache": SkipReason.CACHE,
+    ".pytest_cache": SkipReason.CACHE,
+    ".ruff_cache": SkipReason.CACHE,
+    ".hypothesis": SkipReason.CACHE,
+    ".tox": SkipReason.BUILD_OUTPUT,
+    ".nox": SkipReason.BUILD_OUTPUT,
+    ".eggs": SkipReason.BUILD_OUTPUT,
+    "htmlcov": SkipReason.BUILD_OUTPUT,
+}
+# Skipped unless they hold __init__.py: pip has a `build` package, CPython a `venv` one.
+_UNLESS_PACKAGE: dict[str, SkipReason] = {
+    "build": SkipReason.BUILD_OUTPUT,
+    "dist": SkipReason.BUILD_OUTPUT,
+    "target": SkipReason.BUILD_OUTPUT,
+    "venv": SkipReason.VIRTUALENV,
+}
+_MINIFIED_SUFFIXES = (".min.js", ".min.mjs", ".min.css")
+_MINIFIABLE = frozenset({"javascript", "css"})
+_MINIFIED_MIN_BYTES = 2048  # a short one-line file is not "minified", just short
+_MINIFIED_LINE = 250  # average characters per line above which JS/CSS counts as minified
+_BINARY_SNIFF = 8 * 1024
+_DRIVE = re.compile(r"[A-Za-z]:")
+_SHOWN_MAX = 300
+
+
+def folder_reason(name: str) -> SkipReason | None:
+    """Why a folder of this name is always skipped, wherever it is; None if it is not."""
+    if name in _FOLDERS:
+        return _FOLDERS[name]
+    return SkipReason.BUILD_OUTPUT if name.endswith(".egg-info") else None
+
+
+def unless_package_reason(name: str) -> SkipReason | None:
+    """Why a folder of this name is skipped when it is not a Python package."""
+    return _UNLESS_PACKAGE.get(name)
+
+
+def shown(name: str) -> str:
+    """A name as given, safe to print: control characters escaped, length bounded."""
+    if not name.isprintable():
+        name = "".join(c if c.isprintable() else repr(c)[1:-1] for c in name)
+    return name if len(name) <= _SHOWN_MAX else name[:_SHOWN_MAX] + "..."
+
+
+def split_name(name: str) -> tuple[str, ...] | SkipReason:
+    """The normalized components of an archive member name, or why it is unsafe.
+
+    Backslashes count as separators (Windows-made zips use them), so `..\\x` is traversal
+    and `C:\\x` absolute. Any `..` component is refused, even one that would stay inside."""
+    unified = name.replace("\\", "/")
+    if unified.startswith("/") or _DRIVE.match(unified):
+        return SkipReason.ABSOLUTE_PATH
+    parts = tuple(p for p in unified.split("/") if p and p != ".")
+    if ".." in parts:
+        return SkipReason.PATH_TRAVERSAL
+    return parts
+
+
+class Want(Enum):
+    NOTHING = 0  # not source, or inside an always-skipped folder
+    HEAD = 1  # an extension-less file: the first line may be a shebang
+    ALL = 2
+
+
+@dataclass(slots=True)
+class Entry:
+    """One archive member or directory entry, as seen by the first pass."""
+
+    parts: tuple[str, ...]  # normalized components; () for an unsafe name
+    shown: str  # the name as given, for reports of unsafe entries
+    is_dir: bool = False
+    data: bytes | None = None  # kept only for source and config files worth listing
+    language: str = OTHER
+    reason: SkipReason | None = None
+    detail: str = ""
+
+
+def plan(parts: tuple[str, ...]) -> tuple[Want, str, SkipReason | None]:
+    """How much of a regular file to read, its language by name, and a reason known from the
+    name alone (minified by suffix)."""
+    if any(folder_reason(p) for p in parts[:-1]):
+        return Want.NOTHING, OTHER, None
+    name = parts[-1]
+    if name in CONFIG_NAMES and len(parts) <= 2:  # at the root, maybe under a top folder
+        return Want.ALL, OTHER, None
+    language = language_for_name(name)
+    if language != OTHER:
+        if name.lower().endswith(_MINIFIED_SUFFIXES):
+            return Want.NOTHING, language, SkipReason.MINIFIED
+        return Want.ALL, language, None
+    return (Want.HEAD if needs_shebang(name) else Want.NOTHING), OTHER, None
+
+
+def examine(language: str, data: bytes, limits: ArchiveLimits) -> tuple[SkipReason | None, str]:
+    """Why a file that looks like source by name should not be reviewed, from its bytes."""
+    size = len(data)
+    if size > limits.max_source_bytes:
+        return SkipReason.TOO_LARGE, too_large(size, limits)
+    if b"\0" in data[:_BINARY_SNIFF]:
+        return SkipReason.BINARY, "NUL byte in the first 8 KiB"
+    if language in _MINIFIABLE and size > _MINIFIED_MIN_BYTES:
+        average = size / (data.count(b"\n") + 1)
+        if average > _MINIFIED_LINE:
+            return SkipReason.MINIFIED, f"average line length {average:,.0f}"
+    if not data.isascii():
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError as e:
+            if language != "python" or not _declares_encoding(data):
+                return SkipReason.DECODE_ERROR, f"invalid UTF-8 at byte {e.start:,}"
+    return None, ""
+
+
+def too_large(size: int, limits: ArchiveLimits) -> str:
+    return f"{size:,} bytes, source limit {limits.max_source_bytes:,}"
+
+
+def _declares_encoding(data: bytes) -> bool:
+    """True when Python source has a PEP 263 coding cookie its bytes actually decode with."""
+    lines = iter(data.splitlines(keepends=True)[:2])
+    try:
+        encoding, _ = tokenize.detect_encoding(lambda: next(lines, b""))
+        codecs.decode(data, encoding)
+    except (SyntaxError, UnicodeDecodeError, LookupError):
+        return False
+    return encoding not in ("utf-8", "utf-8-sig")
+
+
+class Exclusions:
+    """The user's exclude globs, matched (fnmatch, `*` crossing `/`) on a relative path and on
+    each of its parent folders, so `docs` or `vendor/*` exclude a whole folder."""
+
+    def __init__(self, patterns: Sequence[str]) -> None:
+        cleaned = [p.strip().replace("\\", "/").removeprefix("./").rstrip("/") for p in patterns]
+        self.patterns = tuple(p for p in cleaned if p)
+        joined = "|".join(fnmatch.translate(p) for p in self.patterns)
+        self._regex = re.compile(joined) if joined else None
+
+    def matches(self, path: str) -> bool:
+        return self._regex is not None and self._regex.match(path) is not None
+
+    def pattern_for(self, path: str) -> str:
+        return next((p for p in self.patterns if fnmatch.fnmatchcase(path, p)), "")
+
+
+def common_top(entries: Iterable[Entry]) -> str | None:
+    """The single top-level folder every entry sits under (GitHub and sdist archives), if any.
+
+    Never one that is itself always skipped: an archive of a lone `.git` stays skipped."""
+    top: str | None = None
+    for e in entries:
+        if not e.parts:
+            continue
+        if (len(e.parts) == 1 and not e.is_dir) or (top is not None and e.parts[0] != top):
+            return None
+        top = e.parts[0]
+    return None if top is None or folder_reason(top) else top
+
+
+def assemble(
+    name: str, entries: list[Entry], exclusions: Exclusions, strip_top: bool = True
+) -> SourceTree:
+    """The second pass: from every entry of one archive or directory to the SourceTree."""
+    strip = 1 if strip_top and common_top(entries) is not None else 0
+    venvs: set[tuple[str, ...]] = set()
+    packages: set[tuple[str, ...]] = set()
+    for e in entries:
+        if e.parts and not e.is_dir:
+            if e.parts[-1] == "pyvenv.cfg":
+                venvs.add(e.parts[strip:-1])
+            elif e.parts[-1] == "__init__.py":
+                packages.add(e.parts[strip:-1])
+    files: dict[str, SourceFile] = {}
+    configs: dict[str, SourceFile] = {}
+    skipped: dict[str, SkippedEntry] = {}
+    for e in entries:
+        if not e.parts:
+            if e.reason is not None:
+                skipped.setdefault(e.shown, SkippedEntry(e.shown, e.reason, e.detail))
+            continue
+        rel = e.parts[strip:]
+        if not rel:
+            continue
+        folder = _skipped_folder(rel, e.is_dir, venvs, packages, exclusions)
+        if folder is not None:
+            skipped.setdefault(folder.path, folder)
+            continue
+        path = "/".join(rel)
+        is_config = len(rel) == 1 and rel[0] in CONFIG_NAMES
+        if exclusions.matches(path) and not e.is_dir:
+            if e.language != OTHER or e.reason is not None or is_config:  # else: not listed
+                detail = f"matches {exclusions.pattern_for(path)!r}"
+                skipped[path] = SkippedEntry(path, SkipReason.EXCLUDED, detail)
+        elif e.reason is not None:
+            skipped[path] = SkippedEntry(path, e.reason, e.detail)
+        elif e.data is None or e.is_dir:
+            continue
+        elif is_config:
+            configs[path] = SourceFile(path, e.data, OTHER)
+        elif e.language != OTHER:
+            files[path] = SourceFile(path, e.data, e.language)
+    return SourceTree(
+        name=name,
+        files=tuple(files[k] for k in sorted(files)),
+        skipped=tuple(skipped[k] for k in sorted(skipped)),
+        config_files=tuple(configs[k] for k in sorted(configs)),
+    )
+
+
+def _skipped_folder(
+    rel: tuple[str, ...],
+    is_dir: bool,
+    venvs: set[tuple[str, ...]],
+    packages: set[tuple[str, ...]],
+    exclusions: Exclusions,
+) -> SkippedEntry | None:
+    """The outermost skipped folder holding this entry (or being it, for a directory entry)."""
+    depth = len(rel) if is_dir else len(rel) - 1
+    for i in range(1, depth + 1):
+        folder = rel[:i]
+        name = folder[-1]
+        reason = folder_reason(name)
+        if reason is None and folder in venvs:
+            reason = SkipReason.VIRTUALENV
+        if reason is None and folder not in packages:
+            reason = unless_package_reason(name)
+        path = "/".join(folder)
+        if reason is not None:
+            return SkippedEntry(path, reason, "folder")
+        if exclusions.matches(path):
+            return SkippedEntry(
+                path, SkipReason.EXCLUDED, f"folder matches {exclusions.pattern_for(path)!r}"
+            )
+    return None
