@@ -71,7 +71,7 @@ class SqliteGraphStore:
             sql, args = sql + " AND label = ?", (graph_id, label)
         with self._lock:
             rows = self._db.execute(sql + " ORDER BY id", args).fetchall()
-        return [GraphNode(i, lab, json.loads(props)) for i, lab, props in rows]
+        return [GraphNode(i, lab, _loads(props)) for i, lab, props in rows]
 
     def edges(self, graph_id: str, type: str | None = None) -> list[GraphEdge]:
         sql = "SELECT source, target, type, properties FROM graph_edges WHERE graph_id = ?"
@@ -80,7 +80,7 @@ class SqliteGraphStore:
             sql, args = sql + " AND type = ?", (graph_id, type)
         with self._lock:
             rows = self._db.execute(sql + " ORDER BY seq", args).fetchall()
-        return [GraphEdge(s, t, ty, json.loads(props)) for s, t, ty, props in rows]
+        return [GraphEdge(s, t, ty, _loads(props)) for s, t, ty, props in rows]
 
     def delete(self, graph_id: str) -> None:
         with self._lock, self._db:
@@ -119,5 +119,15 @@ class SqliteGraphStore:
         self.close()
 
 
+_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"))
+_DECODE = json.JSONDecoder().decode
+
+
 def _dumps(properties: Any) -> str:
-    return json.dumps(dict(properties), sort_keys=True, separators=(",", ":"))
+    # Most CONTAINS edges carry no properties: skip the encoder for them.
+    return _ENCODER.encode(dict(properties)) if properties else "{}"
+
+
+def _loads(text: str) -> dict[str, Any]:
+    value: dict[str, Any] = _DECODE(text) if text != "{}" else {}
+    return value
