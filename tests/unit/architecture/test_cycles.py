@@ -76,3 +76,12 @@ def test_cycle_fingerprint_ignores_lines(analyse: Analyse) -> None:
     after = cycle_findings(analyze_architecture(analyse(moved), ProjectConfig()))
     assert [f.fingerprint for f in after] == [f.fingerprint for f in before]
     assert after[0].line == 3
+
+
+def test_package_init_and_its_module_are_one_package(analyse: Analyse) -> None:
+    tree = {"p/__init__.py": "", "p/x/__init__.py": "from . import m\n", "p/x/m.py": "import p.x\n"}
+    (finding,) = cycle_findings(analyze_architecture(analyse(tree), ProjectConfig()))
+    assert finding.severity == Severity.MEDIUM
+    assert finding.message == (
+        "import cycle: 2 modules import each other; shortest cycle p.x -> p.x.m -> p.x"
+    )

@@ -1,7 +1,8 @@
 """Entry point of the architecture room: per-file analyses in, ArchitectureResult out (no I/O).
 
 Also turns the result into findings: CR-ARCH-001 (contract violation, high) and CR-ARCH-002
-(import cycle: medium inside one package, high when its modules sit in different packages).
+(import cycle: medium inside one package, high when its modules sit in different packages; a
+package's __init__ belongs to the package itself).
 """
 
 from __future__ import annotations
@@ -107,6 +108,10 @@ def _violation_hint(v: ContractViolation) -> str:
 def cycle_findings(result: ArchitectureResult) -> list[Finding]:
     """One CR-ARCH-002 finding per import cycle, at its first link, suggesting an edge to cut."""
     paths = {m.name: m.path for m in result.modules}
+    # A module's package: itself for a package's __init__, else its parent.
+    package = {
+        m.name: m.name if m.is_package else m.name.rpartition(".")[0] for m in result.modules
+    }
     internal = [e for e in result.imports if not e.external and e.source != e.target]
     lines: dict[tuple[str, str], int] = {}
     for e in internal:
@@ -120,7 +125,7 @@ def cycle_findings(result: ArchitectureResult) -> list[Finding]:
     for cycle in result.cycles:
         start, nxt = cycle.path[0], cycle.path[1]
         path = paths.get(start, "")
-        crosses = len({m.rpartition(".")[0] for m in cycle.modules}) > 1
+        crosses = len({package.get(m, m) for m in cycle.modules}) > 1
         cut = _edge_to_cut(cycle, importers, imports)
         members = " ".join(cycle.modules)
         findings.append(
@@ -131,8 +136,9 @@ def cycle_findings(result: ArchitectureResult) -> list[Finding]:
                 path=path,
                 line=lines.get((start, nxt), 0),
                 message=(
-                    f"import cycle of {len(cycle.modules)} modules: {' -> '.join(cycle.path)}"
-                    + (" (across packages)" if crosses else "")
+                    f"import cycle: {len(cycle.modules)} modules import each other"
+                    + (" across packages" if crosses else "")
+                    + f"; shortest cycle {' -> '.join(cycle.path)}"
                 ),
                 fix_hint=(
                     f"Cut the import of {cut[1]} in {cut[0]} ({paths.get(cut[0], '')} line "
