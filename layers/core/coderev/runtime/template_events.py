@@ -1,0 +1,248 @@
+"""The event sources of a function (its `Events`) and its dead-letter target, as specs.
+
+One frozen dataclass per event type the local platform serves: Api (the HTTP gateway),
+S3 (object-store notifications), SelfManagedKafka and MSK (Kafka consumers), Schedule
+and ScheduleV2 (the scheduler) and SQS. Any other type is a `TemplateError`: silently
+skipping a trigger would make the local run differ from the cloud without a word.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from coderev.runtime.errors import TemplateError
+from coderev.runtime.template_intrinsics import IntrinsicResolver, logical_reference
+
+__all__ = [
+    "ApiEvent",
+    "DeadLetterTarget",
+    "EventSpec",
+    "KafkaEvent",
+    "S3Event",
+    "SQSEvent",
+    "ScheduleEvent",
+    "parse_events",
+]
+
+
+@dataclass(frozen=True)
+class EventSpec:
+    """Base of every event source; `name` is the key under `Events`."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class ApiEvent(EventSpec):
+    path: str
+    method: str
+    authorizer: str | None = None
+    rest_api: str | None = None
+    stage: str = "Prod"
+
+
+@dataclass(frozen=True)
+class S3Event(EventSpec):
+    bucket: str
+    events: tuple[str, ...]
+    prefix: str | None = None
+    suffix: str | None = None
+
+    def matches(self, event_name: str, key: str) -> bool:
+        """Whether a notification `event_name` (`ObjectCreated:Put`) for `key` fires this."""
+        qualified = event_name if event_name.startswith("s3:") else f"s3:{event_name}"
+        return (
+            any(fnmatch.fnmatchcase(qualified, pattern) for pattern in self.events)
+            and key.startswith(self.prefix or "")
+            and key.endswith(self.suffix or "")
+        )
+
+
+@dataclass(frozen=True)
+class KafkaEvent(EventSpec):
+    source: str
+    topics: tuple[str, ...]
+    batch_size: int = 100
+    starting_position: str = "TRIM_HORIZON"
+    consumer_group_id: str | None = None
+    bootstrap_servers: tuple[str, ...] = ()
+    stream: str | None = None
+    enabled: bool = True
+
+
+@dataclass(frozen=True)
+class ScheduleEvent(EventSpec):
+    expression: str
+    input: Any = None
+    enabled: bool = True
+    rule_name: str = ""
+    timezone: str | None = None
+    kind: str = "Schedule"
+
+
+@dataclass(frozen=True)
+class SQSEvent(EventSpec):
+    queue: str
+    batch_size: int = 10
+    enabled: bool = True
+
+
+@dataclass(frozen=True)
+class DeadLetterTarget:
+    """Where a failed asynchronous event goes: DeadLetterQueue or OnFailure destination."""
+
+    kind: str
+    arn: str
+    logical_id: str | None
+    source: str
+
+    @classmethod
+    def from_properties(
+        cls, function: str, raw: Mapping[str, Any], resolver: IntrinsicResolver
+    ) -> DeadLetterTarget | None:
+        """OnFailure is preferred: it carries the richer record on AWS too."""
+        config = raw.get("EventInvokeConfig") or {}
+        on_failure = ((config.get("DestinationConfig") or {}).get("OnFailure")) or None
+        if on_failure:
+            target = on_failure.get("Destination")
+            kind = str(resolver.resolve(on_failure.get("Type", "SQS"), resource=function,
+                                        prop="EventInvokeConfig.DestinationConfig"))
+            if target is None:
+                arn = f"{function}EventInvokeConfigOnFailureQueue"
+                return cls(kind, arn, None, "OnFailure")
+            arn = resolver.resolve(target, resource=function,
+                                   prop="EventInvokeConfig.DestinationConfig.OnFailure")
+            return cls(kind, str(arn), logical_reference(target), "OnFailure")
+        dead_letter = raw.get("DeadLetterQueue")
+        if not dead_letter:
+            return None
+        if not isinstance(dead_letter, dict) or "TargetArn" not in dead_letter:
+            raise TemplateError("DeadLetterQueue needs Type and TargetArn", resource=function,
+                                prop="DeadLetterQueue")
+        arn = resolver.resolve(dead_letter["TargetArn"], resource=function,
+                               prop="DeadLetterQueue.TargetArn")
+        kind = str(dead_letter.get("Type", "SQS"))
+        return cls(kind, str(arn), logical_reference(dead_letter["TargetArn"]), "DeadLetterQueue")
+
+
+def parse_events(
+    owner: str,
+    events: Mapping[str, Any],
+    resolver: IntrinsicResolver,
+    globals_section: Mapping[str, Any],
+    resources: Mapping[str, Any],
+) -> tuple[EventSpec, ...]:
+    """Every entry of a resource's `Events`, in order."""
+    if not isinstance(events, dict):
+        raise TemplateError("Events must be a mapping", resource=owner, prop="Events")
+    parsed: list[EventSpec] = []
+    for name, event in events.items():
+        prop = f"Events.{name}"
+        if not isinstance(event, dict):
+            raise TemplateError("an event is a mapping with a Type", resource=owner, prop=prop)
+        kind = str(event.get("Type"))
+        raw = event.get("Properties") or {}
+
+        def value(key: str, default: Any = None, *, _raw: Any = raw, _prop: str = prop) -> Any:
+            if key not in _raw:
+                return default
+            return resolver.resolve(_raw[key], resource=owner, prop=f"{_prop}.Properties.{key}")
+
+        if kind == "Api":
+            parsed.append(_api(name, value, raw, globals_section, resources, resolver))
+        elif kind == "S3":
+            parsed.append(_s3(owner, name, value, raw, prop))
+        elif kind in ("SelfManagedKafka", "MSK"):
+            parsed.append(_kafka(kind, name, value))
+        elif kind in ("Schedule", "ScheduleV2"):
+            parsed.append(_schedule(owner, kind, name, value, resolver, prop))
+        elif kind == "SQS":
+            queue = raw.get("Queue")
+            parsed.append(SQSEvent(name, queue=logical_reference(queue) or str(value("Queue")),
+                                   batch_size=int(value("BatchSize", 10)),
+                                   enabled=bool(value("Enabled", True))))
+        else:
+            raise TemplateError(f"event type {kind!r} is not served locally", resource=owner,
+                                prop=f"{prop}.Type")
+    return tuple(parsed)
+
+
+def _api(
+    name: str,
+    value: Any,
+    raw: Mapping[str, Any],
+    globals_section: Mapping[str, Any],
+    resources: Mapping[str, Any],
+    resolver: IntrinsicResolver,
+) -> ApiEvent:
+    rest_api = logical_reference(raw.get("RestApiId"))
+    api_properties = (resources.get(rest_api) or {}).get("Properties") or {} if rest_api else {}
+    api_globals = globals_section.get("Api") or {}
+    default_authorizer = ((api_properties.get("Auth") or {}).get("DefaultAuthorizer")
+                          or (api_globals.get("Auth") or {}).get("DefaultAuthorizer"))
+    authorizer = (value("Auth") or {}).get("Authorizer", default_authorizer)
+    stage = api_properties.get("StageName") or api_globals.get("StageName") or "Prod"
+    return ApiEvent(
+        name,
+        path=str(value("Path")),
+        method=str(value("Method", "ANY")).upper(),
+        authorizer=None if authorizer in (None, "NONE") else str(authorizer),
+        rest_api=rest_api,
+        stage=str(resolver.resolve(stage)),
+    )
+
+
+def _s3(owner: str, name: str, value: Any, raw: Mapping[str, Any], prop: str) -> S3Event:
+    bucket = logical_reference(raw.get("Bucket"))
+    if bucket is None:
+        raise TemplateError("S3 events need the bucket as !Ref of a bucket in this template",
+                            resource=owner, prop=f"{prop}.Properties.Bucket")
+    kinds = value("Events", [])
+    rules = ((value("Filter") or {}).get("S3Key") or {}).get("Rules") or []
+    by_name = {str(rule.get("Name", "")).lower(): str(rule.get("Value", "")) for rule in rules}
+    return S3Event(name, bucket=bucket,
+                   events=tuple([kinds] if isinstance(kinds, str) else kinds),
+                   prefix=by_name.get("prefix"), suffix=by_name.get("suffix"))
+
+
+def _kafka(kind: str, name: str, value: Any) -> KafkaEvent:
+    servers = (value("KafkaBootstrapServers") or [])
+    config = value("SelfManagedKafkaEventSourceConfig") or value("AmazonManagedKafka"
+                                                                 "EventSourceConfig") or {}
+    topics = value("Topics", [])
+    return KafkaEvent(
+        name,
+        source=kind,
+        topics=tuple(str(topic) for topic in topics),
+        batch_size=int(value("BatchSize", 100)),
+        starting_position=str(value("StartingPosition", "TRIM_HORIZON")),
+        consumer_group_id=value("ConsumerGroupId") or config.get("ConsumerGroupId"),
+        bootstrap_servers=tuple(str(server) for server in servers),
+        stream=value("Stream"),
+        enabled=bool(value("Enabled", True)),
+    )
+
+
+def _schedule(owner: str, kind: str, name: str, value: Any, resolver: IntrinsicResolver,
+              prop: str) -> ScheduleEvent:
+    expression = value("Schedule" if kind == "Schedule" else "ScheduleExpression")
+    if not isinstance(expression, str):
+        raise TemplateError("a schedule needs an expression", resource=owner,
+                            prop=f"{prop}.Properties")
+    state = value("State")
+    enabled = bool(value("Enabled", True)) if state is None else state == "ENABLED"
+    payload = value("Input")
+    if isinstance(payload, str):
+        try:
+            payload = json.loads(payload)
+        except json.JSONDecodeError:
+            raise TemplateError("Input is not JSON", resource=owner,
+                                prop=f"{prop}.Properties.Input") from None
+    rule_name = value("Name") or f"{resolver.identity.stack_name}-{owner}{name}"
+    return ScheduleEvent(name, expression=expression, input=payload, enabled=enabled,
+                         rule_name=str(rule_name), timezone=value("ScheduleExpressionTimezone"),
+                         kind=kind)
