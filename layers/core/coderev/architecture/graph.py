@@ -46,7 +46,10 @@ class ImportIndex:
         )
 
     def without(self, pairs: Iterable[tuple[str, str]]) -> ImportIndex:
-        """A copy with the given (importer, imported) edges removed."""
+        """A copy with the given (importer, imported) edges removed (self when there are none)."""
+        pairs = list(pairs)
+        if not pairs:
+            return self
         drop: dict[str, set[str]] = {}
         for s, t in pairs:
             drop.setdefault(s, set()).add(t)
