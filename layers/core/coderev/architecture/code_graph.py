@@ -101,6 +101,8 @@ def _add_imports(
 
 
 def _strip_locals(qualname: str) -> str:
+    if "<locals>" not in qualname:
+        return qualname
     return ".".join(p for p in qualname.split(".") if p != "<locals>")
 
 
