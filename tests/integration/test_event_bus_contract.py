@@ -26,7 +26,11 @@ from coderev.domain.errors import ConfigError
 from coderev.domain.events import InvalidEventError, cloud_event, read_cloud_event
 from coderev.ports import EventBus
 
-pytestmark = pytest.mark.integration
+pytestmark = [
+    pytest.mark.integration,
+    # kafka-python 3.0 loads its protocol schemas with importlib.resources' legacy API.
+    pytest.mark.filterwarnings("ignore:(read|open)_text is deprecated:DeprecationWarning"),
+]
 
 # Lowered group timeouts so a fresh group joins and a dead member is noticed within seconds.
 GROUP_TIMEOUTS: dict[str, Any] = {
