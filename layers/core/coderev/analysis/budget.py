@@ -27,7 +27,7 @@ class FileBudgetExceededError(CoderevError):
 
 
 class TimeBudget:
-    """`with TimeBudget(2.0) as budget: ... budget.check() ...` raises FileBudgetExceededError late."""
+    """`with TimeBudget(2.0) as b: ... b.check() ...` raises FileBudgetExceededError once late."""
 
     def __init__(self, seconds: float) -> None:
         self.seconds = seconds
@@ -63,5 +63,6 @@ class TimeBudget:
         signal.signal(signal.SIGALRM, self._old_handler)
         self._armed = False
         delay, interval = self._old_timer
-        if delay > 0:  # someone else's timer was running: give it back (less our share)
-            signal.setitimer(signal.ITIMER_REAL, max(delay - self.seconds, 1e-3), interval)
+        if delay > 0:  # someone else's timer was running: give it back, less the time we took
+            elapsed = time.perf_counter() - (self.deadline - self.seconds)
+            signal.setitimer(signal.ITIMER_REAL, max(delay - elapsed, 1e-3), interval)

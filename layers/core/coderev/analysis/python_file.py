@@ -115,7 +115,9 @@ _HINTS = {
 _NAMES = {SYNTAX_ERROR: "syntax-error", TOO_DEEP: "too-deep", TIME_BUDGET: "time-budget"}
 
 
-def _failed(path: str, data: bytes, failure: _ParseFailure, parse_s: float, total_s: float) -> FileAnalysis:
+def _failed(
+    path: str, data: bytes, failure: _ParseFailure, parse_s: float, total_s: float
+) -> FileAnalysis:
     finding = Finding(
         rule_id=failure.rule_id,
         severity=Severity.HIGH if failure.rule_id == SYNTAX_ERROR else Severity.MEDIUM,
@@ -161,11 +163,11 @@ def analyze_python_file(
     except _ParseFailure as failure:
         return _failed(path, data, failure, parse_s, time.perf_counter() - start)
     except FileBudgetExceededError as exc:
-        failure = _ParseFailure(TIME_BUDGET, str(exc), 1)
-        return _failed(path, data, failure, parse_s, time.perf_counter() - start)
+        over = _ParseFailure(TIME_BUDGET, str(exc), 1)
+        return _failed(path, data, over, parse_s, time.perf_counter() - start)
     except (RecursionError, MemoryError):
-        failure = _ParseFailure(TOO_DEEP, "nested too deeply to analyse", 1)
-        return _failed(path, data, failure, parse_s, time.perf_counter() - start)
+        deep = _ParseFailure(TOO_DEEP, "nested too deeply to analyse", 1)
+        return _failed(path, data, deep, parse_s, time.perf_counter() - start)
     comment_percent = (raw.comments + raw.multi) / raw.sloc * 100 if raw.sloc else 0.0
     metrics = FileMetrics(
         loc=raw.loc,

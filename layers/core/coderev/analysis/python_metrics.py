@@ -1,4 +1,4 @@
-"""The one pass over a parsed Python module: complexity, Halstead volume, functions, classes, imports.
+"""One pass over a parsed Python module: complexity, Halstead volume, functions, classes, imports.
 
 Everything per-node is learnt in a single iterative walk (an explicit work list, so a deeply
 nested expression cannot overflow the interpreter stack) with dispatch on the node's type
@@ -27,15 +27,21 @@ enclosing function *name*; function headers are skipped, class headers are not.
 from __future__ import annotations
 
 import ast
-import math
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
-from coderev.domain.code import ClassInfo, RawImport
-from coderev.domain.metrics import FunctionMetrics
+from coderev.analysis.python_scopes import (
+    CLASS,
+    FUNCTION,
+    MODULE,
+    ModuleFacts,
+    Scope,
+    build_facts,
+    dotted,
+    is_abstract_method,
+)
+from coderev.domain.code import RawImport
 
-_MODULE, _FUNCTION, _CLASS = 0, 1, 2
 _CHECK_EVERY = 2048
 
 # Fields that never hold a node anybody here reads (names, flags, ctx and operator leaves).
@@ -60,55 +66,9 @@ def _child_fields() -> dict[type, tuple[str, ...]]:
 
 _FIELDS = _child_fields()
 
-_ABSTRACT_BASES = frozenset(
-    {"ABC", "abc.ABC", "Protocol", "typing.Protocol", "typing_extensions.Protocol"}
-)
-_ABSTRACT_DECORATORS = frozenset(
-    {"abstractmethod", "abstractproperty", "abstractclassmethod", "abstractstaticmethod"}
-)
 _TYPE_CHECKING = frozenset(
     {"TYPE_CHECKING", "typing.TYPE_CHECKING", "typing_extensions.TYPE_CHECKING"}
 )
-
-
-class _Scope:
-    __slots__ = ("kind", "name", "qualname", "parent", "node", "points", "depth", "abstract")
-
-    def __init__(
-        self, kind: int, name: str, qualname: str, parent: _Scope | None, node: ast.AST | None
-    ) -> None:
-        self.kind = kind
-        self.name = name
-        self.qualname = qualname
-        self.parent = parent
-        self.node = node
-        self.points = 0
-        self.depth = 0
-        self.abstract = False
-
-
-@dataclass(frozen=True, slots=True)
-class ModuleFacts:
-    """What the walk learnt about one module."""
-
-    functions: tuple[FunctionMetrics, ...]
-    classes: tuple[ClassInfo, ...]
-    imports: tuple[RawImport, ...]
-    total_complexity: int
-    halstead_volume: float
-
-
-def dotted(node: ast.expr) -> str:
-    """`a.b.c` for a Name/Attribute chain, the unparsed text otherwise."""
-    parts: list[str] = []
-    cur: ast.expr = node
-    while isinstance(cur, ast.Attribute):
-        parts.append(cur.attr)
-        cur = cur.value
-    if isinstance(cur, ast.Name):
-        parts.append(cur.id)
-        return ".".join(reversed(parts))
-    return ast.unparse(node)
 
 
 def _operand(node: Any) -> object:
@@ -120,40 +80,6 @@ def _operand(node: Any) -> object:
     if t is ast.Constant:
         return node.value
     return node
-
-
-def _is_abstract_class(node: ast.ClassDef, bases: tuple[str, ...]) -> bool:
-    for base in bases:
-        if base.split("[", 1)[0] in _ABSTRACT_BASES:
-            return True
-    return any(
-        kw.arg == "metaclass" and dotted(kw.value).rsplit(".", 1)[-1] == "ABCMeta"
-        for kw in node.keywords
-    )
-
-
-def _is_abstract_method(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
-    for deco in node.decorator_list:
-        name = (
-            deco.id
-            if isinstance(deco, ast.Name)
-            else deco.attr
-            if isinstance(deco, ast.Attribute)
-            else ""
-        )
-        if name in _ABSTRACT_DECORATORS:
-            return True
-    return False
-
-
-def _parameters(args: ast.arguments) -> int:
-    return (
-        len(args.posonlyargs)
-        + len(args.args)
-        + len(args.kwonlyargs)
-        + (args.vararg is not None)
-        + (args.kwarg is not None)
-    )
 
 
 # Dispatch codes; 0 (absent) means "just walk the children".
@@ -169,14 +95,14 @@ _CODES: dict[type, int] = {
 }  # fmt: skip
 
 # (nodes, scope, halstead context, counts-for-complexity, under TYPE_CHECKING, block depth)
-_Frame = tuple[list[Any], _Scope, str | None, bool, bool, int]
+_Frame = tuple[list[Any], Scope, str | None, bool, bool, int]
 
 
 def collect(tree: ast.Module, check: Callable[[], None] | None = None) -> ModuleFacts:
-    """Walk `tree` once. `check` is called every few thousand nodes (a budget check that may raise)."""
-    module = _Scope(_MODULE, "", "", None, tree)
-    scopes: list[_Scope] = []
-    classes: list[tuple[_Scope, ast.ClassDef, tuple[str, ...]]] = []
+    """Walk `tree` once; `check` runs every few thousand nodes (a budget check that may raise)."""
+    module = Scope(MODULE, "", "", None, tree)
+    scopes: list[Scope] = []
+    classes: list[tuple[Scope, ast.ClassDef, tuple[str, ...]]] = []
     imports: list[RawImport] = []
     ops_seen: set[type] = set()
     operands_seen: set[tuple[str | None, object]] = set()
@@ -289,7 +215,7 @@ def collect(tree: ast.Module, check: Callable[[], None] | None = None) -> Module
                     elif v is not None:
                         work.append(v)
                 continue
-            if code == _TRY or code == _TRYSTAR:
+            if code in (_TRY, _TRYSTAR):
                 if cc and code == _TRY:
                     scope.points += len(node.handlers) + bool(node.orelse)
                 for f in ("body", "handlers", "orelse", "finalbody"):
@@ -320,16 +246,16 @@ def collect(tree: ast.Module, check: Callable[[], None] | None = None) -> Module
             if code == _DEF:
                 name = node.name
                 qual = f"{scope.qualname}.{name}" if scope.qualname else name
-                fn = _Scope(_FUNCTION, name, qual, scope, node)
+                fn = Scope(FUNCTION, name, qual, scope, node)
                 scopes.append(fn)
-                if scope.kind == _CLASS and _is_abstract_method(node):
+                if scope.kind == CLASS and is_abstract_method(node):
                     scope.abstract = True
                 frames.append((node.body, fn, name, True, tc, 0))
                 continue
             if code == _CLASSDEF:
                 name = node.name
                 qual = f"{scope.qualname}.{name}" if scope.qualname else name
-                cls = _Scope(_CLASS, name, qual, scope, node)
+                cls = Scope(CLASS, name, qual, scope, node)
                 scopes.append(cls)
                 bases = tuple(dotted(b) for b in node.bases)
                 classes.append((cls, node, bases))
@@ -353,64 +279,6 @@ def collect(tree: ast.Module, check: Callable[[], None] | None = None) -> Module
                     tc,
                 )
             )
-    return _facts(
+    return build_facts(
         module, scopes, classes, imports, len(ops_seen), len(operands_seen), n_ops + n_operands
-    )
-
-
-def _facts(
-    module: _Scope,
-    scopes: list[_Scope],
-    classes: list[tuple[_Scope, ast.ClassDef, tuple[str, ...]]],
-    imports: list[RawImport],
-    h1: int,
-    h2: int,
-    length: int,
-) -> ModuleFacts:
-    total = 1 + module.points
-    functions: list[FunctionMetrics] = []
-    for s in scopes:
-        parent = s.parent
-        assert parent is not None
-        if parent is module:
-            total += s.points
-        elif s.kind == _FUNCTION and parent.kind == _CLASS and parent.parent is module:
-            total += 1 + s.points
-        if s.kind != _FUNCTION:
-            continue
-        node = s.node
-        assert isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
-        end = node.end_lineno or node.lineno
-        functions.append(
-            FunctionMetrics(
-                name=s.name,
-                qualname=s.qualname,
-                line=node.lineno,
-                end_line=end,
-                complexity=1 + s.points,
-                length=end - node.lineno + 1,
-                parameters=_parameters(node.args),
-                nesting=s.depth,
-                is_method=parent.kind == _CLASS,
-            )
-        )
-    infos = tuple(
-        ClassInfo(
-            name=s.name,
-            qualname=s.qualname,
-            line=node.lineno,
-            bases=bases,
-            is_abstract=s.abstract or _is_abstract_class(node, bases),
-        )
-        for s, node, bases in classes
-    )
-    vocabulary = h1 + h2
-    volume = length * math.log(vocabulary, 2) if vocabulary else 0.0
-    functions.sort(key=lambda f: (f.line, f.qualname))
-    return ModuleFacts(
-        functions=tuple(functions),
-        classes=tuple(sorted(infos, key=lambda c: (c.line, c.qualname))),
-        imports=tuple(sorted(imports, key=lambda i: i.line)),
-        total_complexity=total,
-        halstead_volume=volume,
     )

@@ -1,4 +1,4 @@
-"""Raw line counts of Python source (loc, sloc, lloc, comments, multi, blank), radon's way, in one pass.
+"""Raw line counts of Python source (loc, sloc, lloc, comments, multi, blank), radon's way.
 
 radon's `radon.raw.analyze` re-tokenizes each logical line on its own, and when a line is
 incomplete (an open bracket or string) it appends the next line and tokenizes the whole
@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from typing import Any
 
 try:  # CPython 3.12+: the C tokenizer behind tokenize.generate_tokens
-    from _tokenize import TokenizerIter as _TokenizerIter
+    from _tokenize import TokenizerIter as _TokenizerIter  # type: ignore[import-not-found]
 except ImportError:  # pragma: no cover - other interpreters
     _TokenizerIter = None
 
@@ -124,7 +124,7 @@ def count_raw_lines(text: str, check: Callable[[], None] | None = None) -> RawLi
                 budget = _CHECK_EVERY
                 check()
         ttype = tok[0]
-        if ttype == _NEWLINE or ttype == _NL:
+        if ttype in (_NEWLINE, _NL):
             if sig and ttype == _NL:
                 continue  # a line break inside brackets
             end = tok[2][0]
