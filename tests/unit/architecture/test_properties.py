@@ -1,0 +1,67 @@
+"""Property tests: cycles and contract chains against brute force on random import graphs."""
+
+from __future__ import annotations
+
+import networkx as nx
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from coderev.architecture.contracts import illegal_chains
+from coderev.architecture.graph import ImportIndex, find_cycles, internal_digraph
+from coderev.domain.architecture import ImportEdge, ModuleNode
+
+NAMES = [f"p.m{i}" for i in range(9)]
+
+graphs = st.sets(
+    st.tuples(st.sampled_from(NAMES), st.sampled_from(NAMES)).filter(lambda e: e[0] != e[1]),
+    max_size=30,
+)
+
+
+def _index(pairs: set[tuple[str, str]]) -> ImportIndex:
+    modules = {n: ModuleNode(n, n.replace(".", "/") + ".py", False) for n in NAMES}
+    edges = [ImportEdge(s, t, 1) for s, t in sorted(pairs)]
+    return ImportIndex.build(modules, edges)
+
+
+@settings(max_examples=150, deadline=None)
+@given(graphs)
+def test_each_component_gets_one_of_its_shortest_cycles(pairs: set[tuple[str, str]]) -> None:
+    edges = [ImportEdge(s, t, 1) for s, t in sorted(pairs)]
+    graph = internal_digraph(NAMES, edges)
+    cycles = find_cycles(graph)
+    components = [sorted(c) for c in nx.strongly_connected_components(graph) if len(c) > 1]
+    assert sorted(c.modules for c in cycles) == sorted(tuple(c) for c in components)
+    for cycle in cycles:
+        members = set(cycle.modules)
+        assert cycle.path[0] == cycle.path[-1]
+        assert all(graph.has_edge(a, b) for a, b in zip(cycle.path, cycle.path[1:], strict=False))
+        sub = graph.subgraph(members)
+        shortest = min(nx.shortest_path_length(sub, v, u) + 1 for u, v in sub.edges)
+        assert len(cycle.path) - 1 == shortest
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    graphs,
+    st.sets(st.sampled_from(NAMES), min_size=1, max_size=3),
+    st.sets(st.sampled_from(NAMES), min_size=1, max_size=3),
+)
+def test_chains_are_the_shortest_legal_paths_for_every_reachable_pair(
+    pairs: set[tuple[str, str]], sources: set[str], targets: set[str]
+) -> None:
+    targets -= sources
+    chains = illegal_chains(_index(pairs), sources, targets)
+    graph = nx.DiGraph(list(pairs))
+    graph.add_nodes_from(NAMES)
+    expected: dict[tuple[str, str], int] = {}
+    for s in sources:
+        for t in targets:
+            # intermediates may be anything but a source or a target
+            allowed = graph.subgraph(set(NAMES) - (sources | targets) | {s, t})
+            if nx.has_path(allowed, s, t):
+                expected[(s, t)] = nx.shortest_path_length(allowed, s, t)
+    assert {(c[0], c[-1]): len(c) - 1 for c in chains} == expected
+    for chain in chains:
+        assert all(graph.has_edge(a, b) for a, b in zip(chain, chain[1:], strict=False))
+        assert not set(chain[1:-1]) & (sources | targets)
