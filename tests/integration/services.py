@@ -187,15 +187,18 @@ def stop(names: Sequence[str] = ()) -> list[str]:
 
 def running(names: Sequence[str] = ()) -> list[Running]:
     """The named (default: all) services that are up and answering."""
-    found: list[Running] = []
-    for name in _names(names):
-        record = _read_state(name)
-        if record is None:
-            continue
-        pid, port = int(record["pid"]), int(record["port"])
-        if _alive(pid) and SERVICES[name].ready(port):
-            found.append(Running(name, pid, port, float(record["startup_seconds"]), reused=True))
-    return found
+    found = (_running_one(SERVICES[name]) for name in _names(names))
+    return [service for service in found if service is not None]
+
+
+def _running_one(service: Service) -> Running | None:
+    record = _read_state(service.name)
+    if record is None:
+        return None
+    pid, port = int(record["pid"]), int(record["port"])
+    if not (_alive(pid) and service.ready(port)):
+        return None
+    return Running(service.name, pid, port, float(record["startup_seconds"]), reused=True)
 
 
 def environment(names: Sequence[str] = ()) -> dict[str, str]:
@@ -207,7 +210,8 @@ def environment(names: Sequence[str] = ()) -> dict[str, str]:
 
 
 def _start_one(service: Service) -> Running:
-    for current in running([service.name]):
+    current = _running_one(service)
+    if current is not None:
         return current
     STATE.mkdir(parents=True, exist_ok=True)
     port = _free_port(service.preferred_port)
@@ -228,9 +232,10 @@ def _start_one(service: Service) -> Running:
     _terminate(process.pid)
     log_text = log_path.read_text(errors="replace")[-4000:]
     why = f"exited with {process.returncode}" if process.returncode is not None else "timed out"
+    elapsed = time.monotonic() - began
     raise ServiceStartError(
-        f"{service.name} on {HOST}:{port} {why} after {service.timeout:g}s; "
-        f"log {log_path}:\n{log_text}"
+        f"{service.name} on {HOST}:{port} {why} after {elapsed:.1f}s "
+        f"(timeout {service.timeout:g}s); log {log_path}:\n{log_text}"
     )
 
 
