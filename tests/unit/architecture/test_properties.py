@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import networkx as nx
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from itertools import pairwise
 
+import networkx as nx
 from coderev.architecture.contracts import illegal_chains
 from coderev.architecture.graph import ImportIndex, find_cycles, internal_digraph
 from coderev.domain.architecture import ImportEdge, ModuleNode
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 NAMES = [f"p.m{i}" for i in range(9)]
 
@@ -35,7 +36,7 @@ def test_each_component_gets_one_of_its_shortest_cycles(pairs: set[tuple[str, st
     for cycle in cycles:
         members = set(cycle.modules)
         assert cycle.path[0] == cycle.path[-1]
-        assert all(graph.has_edge(a, b) for a, b in zip(cycle.path, cycle.path[1:], strict=False))
+        assert all(graph.has_edge(a, b) for a, b in pairwise(cycle.path))
         sub = graph.subgraph(members)
         shortest = min(nx.shortest_path_length(sub, v, u) + 1 for u, v in sub.edges)
         assert len(cycle.path) - 1 == shortest
@@ -63,5 +64,5 @@ def test_chains_are_the_shortest_legal_paths_for_every_reachable_pair(
                 expected[(s, t)] = nx.shortest_path_length(allowed, s, t)
     assert {(c[0], c[-1]): len(c) - 1 for c in chains} == expected
     for chain in chains:
-        assert all(graph.has_edge(a, b) for a, b in zip(chain, chain[1:], strict=False))
+        assert all(graph.has_edge(a, b) for a, b in pairwise(chain))
         assert not set(chain[1:-1]) & (sources | targets)
