@@ -53,13 +53,13 @@ class RuntimeFailure(StateFailure):
 
     def __init__(self, cause: str) -> None:
         super().__init__("States.Runtime", cause)
+        self.located = False
 
 
-class IntrinsicFailure(StateFailure):
-    """States.IntrinsicFailure: an intrinsic function could not be evaluated."""
-
-    def __init__(self, cause: str) -> None:
-        super().__init__("States.IntrinsicFailure", cause)
+class IntrinsicFailure(RuntimeFailure):
+    """An intrinsic function could not be evaluated. Step Functions reports this as
+    States.Runtime (LocalStack's snapshots of AWS, and so moto, agree), not as the
+    States.IntrinsicFailure name the documentation lists."""
 
 
 class ResultPathMatchFailure(StateFailure):

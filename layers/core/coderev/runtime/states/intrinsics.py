@@ -2,7 +2,8 @@
 
 Parsed once per expression into a small call tree, then evaluated against the state input
 and the context object. Semantics follow the AWS Step Functions reference: argument kinds,
-limits (ArrayRange at most 1000 items) and the error name States.IntrinsicFailure.
+limits (ArrayRange at most 1000 items). A failing intrinsic is States.Runtime, as in
+LocalStack's AWS-recorded behaviour (see errors.IntrinsicFailure).
 """
 
 from __future__ import annotations
@@ -209,8 +210,8 @@ def _array_partition(args: list[Any]) -> list[Any]:
 def _array_range(args: list[Any]) -> list[int]:
     _arity(args, 3)
     start, end, step = _ints(*args)
-    if step == 0:
-        raise IntrinsicFailure("The step must not be zero")
+    if step <= 0:
+        raise IntrinsicFailure(f"Expected step argument to be non negative, but got: '{step}'.")
     items = list(range(start, end + (1 if step > 0 else -1), step))
     if len(items) > 1000:
         raise IntrinsicFailure("States.ArrayRange produces at most 1000 items")
@@ -269,7 +270,9 @@ def _math_random(args: list[Any]) -> int:
     _arity(args, 2, 3)
     start, end = _ints(args[0], args[1])
     rng = random.Random(_ints(args[2])[0]) if len(args) == 3 else random.Random()  # noqa: S311
-    return rng.randrange(start, end) if end > start else start
+    if end < start:
+        raise IntrinsicFailure(f"The start {start} must not exceed the end {end}")
+    return rng.randint(start, end)  # both ends inclusive, as moto/LocalStack
 
 
 def _string_split(args: list[Any]) -> list[str]:

@@ -49,8 +49,8 @@ class ExecutionRun:
         self.abort = threading.Event()
         self.abort_reason: tuple[str, str] = ("", "")
 
-    def record(self, type_: str, **details: Any) -> None:
-        self.execution.record(type_, self.settings.clock.now(), details)
+    def record(self, type_: str, **details: Any) -> int:
+        return self.execution.record(type_, self.settings.clock.now(), details)
 
     def context(self, state: str, entered: datetime, retries: int = 0,
                 extra: Mapping[str, Any] | None = None) -> dict[str, Any]:  # fmt: skip
@@ -82,8 +82,17 @@ class ExecutionRun:
             self._check_running(cancel)
             spec = machine.states[name]
             kind = spec["Type"]
-            self.record(f"{kind}StateEntered", name=name, input=data)
-            following, data = self.step(machine, name, spec, data)
+            entered_id = self.record(f"{kind}StateEntered", name=name, input=data)
+            try:
+                following, data = self.step(machine, name, spec, data)
+            except RuntimeFailure as failure:
+                if not failure.located:  # AWS names the state and its entered event once
+                    failure.cause = (
+                        f"An error occurred while executing the state '{name}' "
+                        f"(entered at the event id #{entered_id}). {failure.cause}"
+                    )
+                    failure.located = True
+                raise
             self.record(f"{kind}StateExited", name=name, output=data)
             name = following
         return data
