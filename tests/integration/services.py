@@ -259,6 +259,8 @@ def _names(names: Sequence[str]) -> list[str]:
 def _free_port(preferred: int) -> int:
     for candidate in (preferred, 0):
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            # Like the servers themselves: a port in TIME_WAIT is free, a listening one is not.
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             try:
                 probe.bind((HOST, candidate))
             except OSError:
