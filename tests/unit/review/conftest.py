@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+
 from coderev.domain.architecture import ArchitectureResult, ModuleNode
 from coderev.domain.findings import Category, Finding, FindingStatus, Severity, fingerprint
 from coderev.domain.metrics import FileMetrics, FunctionMetrics, SourceFileInfo

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from coderev.domain.errors import ConfigError
 from coderev.domain.findings import Category, FindingStatus, Severity
 from coderev.review.gate import evaluate_gate, parse_gate

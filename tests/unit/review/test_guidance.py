@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from coderev.domain.errors import ConfigError
 from coderev.domain.findings import Category
 from coderev.review.guidance import PLACEHOLDERS, default_guidance, parse_guidance, render

@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+
 from coderev.domain.errors import ConfigError
 from coderev.domain.review import Review
-from coderev.review import reviewer as registry
+from coderev.review import registry
 from coderev.review.offline import OfflineReviewer
-from coderev.review.reviewer import ReviewInput, get_reviewer, register_reviewer, reviewer_names
+from coderev.review.registry import get_reviewer, register_reviewer, reviewer_names
+from coderev.review.reviewer import ReviewInput
 
 
 class EchoReviewer:

@@ -1,1 +1,1 @@
-"""The review pipeline: the steps from a source tree to a ReviewResult (later: state machine tasks)."""
+"""The review pipeline: from a source tree to a ReviewResult, stage by stage."""

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from coderev import __version__
-from coderev.analysis.ruff_findings import run_ruff, ruff_version, write_private_copy
+from coderev.analysis.ruff_findings import ruff_version, run_ruff, write_private_copy
 from coderev.architecture.analyze import analyze_architecture, cycle_findings, violation_findings
 from coderev.architecture.code_graph import build_code_graph
 from coderev.architecture.config import load_project_config
@@ -31,7 +31,8 @@ from coderev.pipeline.progress import ProgressSink, SilentProgress
 from coderev.ports import GraphStore
 from coderev.review.baseline import mark_findings
 from coderev.review.ranking import sort_findings
-from coderev.review.reviewer import ReviewInput, get_reviewer
+from coderev.review.registry import get_reviewer
+from coderev.review.reviewer import ReviewInput
 
 PARSE_RULES = frozenset({"CR-PARSE-001", "CR-PARSE-002", "CR-PARSE-003", "CR-PARSE-004"})
 

@@ -1,6 +1,6 @@
 """Review comments: the reviewer interface, the offline reviewer, ranking and the quality gate.
 
-- `reviewer`: `Reviewer` protocol, `ReviewInput`, and the registry (`get_reviewer`).
+- `reviewer`: `Reviewer` protocol and `ReviewInput`; `registry`: reviewers by name (`get_reviewer`).
 - `offline`: the rule-based reviewer (no API key), texts from `guidance.toml`.
 - `grouping` / `ranking`: one comment per repeated rule or per function; order and caps.
 - `summary`: the review's markdown summary.
@@ -13,13 +13,8 @@ from __future__ import annotations
 from coderev.review.baseline import mark_findings
 from coderev.review.gate import GateSpec, evaluate_gate, parse_gate
 from coderev.review.ranking import sort_findings
-from coderev.review.reviewer import (
-    Reviewer,
-    ReviewInput,
-    get_reviewer,
-    register_reviewer,
-    reviewer_names,
-)
+from coderev.review.registry import get_reviewer, register_reviewer, reviewer_names
+from coderev.review.reviewer import Reviewer, ReviewInput
 
 __all__ = [
     "GateSpec",
