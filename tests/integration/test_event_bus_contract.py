@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+
 from coderev.adapters.embedded.event_bus import (
     EventRecord,
     InMemoryEventBus,

@@ -13,6 +13,7 @@ from pathlib import Path
 from urllib.parse import quote_plus
 
 import pytest
+
 from coderev.adapters.embedded.object_store import (
     InvalidObjectKeyError,
     InvalidObjectMetadataError,

@@ -7,6 +7,7 @@ import uuid
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+
 from coderev.domain.events import (
     InvalidEventError,
     cloud_event,
