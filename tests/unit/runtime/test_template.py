@@ -6,6 +6,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+
 from coderev.runtime.errors import FunctionNotFoundError, TemplateError
 from coderev.runtime.template import (
     ApiEvent,
