@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from aws_lambda_powertools.utilities.data_classes import KafkaEvent
+from aws_lambda_powertools.utilities.parser.models import KafkaSelfManagedEventModel
 
 from coderev.adapters.embedded.event_bus import (
     EventRecord,
@@ -129,7 +131,8 @@ def test_cloud_events_round_trip_with_keys_in_order(
         harness.bus.publish(topic, event, key=key)
     harness.bus.flush()
 
-    records = _records(harness.consume(topic, 3), topic)
+    events = harness.consume(topic, 3)
+    records = _records(events, topic)
     decoded = [_decode(record) for record in records]
     for key in set(keys):
         in_order = [event for event, sent_key in zip(sent, keys, strict=True) if sent_key == key]
@@ -142,6 +145,11 @@ def test_cloud_events_round_trip_with_keys_in_order(
         assert offsets == list(range(len(offsets)))
     for record in records:
         assert record["headers"] == [{"content-type": list(b"application/cloudevents+json")}]
+    typed = [record for event in events for record in KafkaEvent(event).records]
+    assert sorted((r.decoded_key or b"").decode() for r in typed) == sorted(keys)
+    assert all(
+        r.decoded_headers == {"content-type": b"application/cloudevents+json"} for r in typed
+    )
 
 
 def test_lambda_kafka_event_shape(harness: Harness, fresh_name: Callable[[str], str]) -> None:
@@ -166,6 +174,14 @@ def test_lambda_kafka_event_shape(harness: Harness, fresh_name: Callable[[str], 
     assert record["headers"] == []  # not a CloudEvent: no structured-mode header
     assert _decode(record) == (None, {"plain": "json", "list": [1, 2.5, None, True]})
     json.dumps(event)  # plain JSON, as Lambda delivers it
+    parsed = KafkaSelfManagedEventModel.model_validate(event)  # as a Powertools handler would
+    (model,) = [record for records in parsed.records.values() for record in records]
+    assert model.key is None
+    assert json.loads(str(model.value)) == {"plain": "json", "list": [1, 2.5, None, True]}
+    typed = KafkaEvent(event)
+    assert [record.json_value for record in typed.records] == [
+        {"plain": "json", "list": [1, 2.5, None, True]}
+    ]
 
 
 def test_bad_topics_and_values_are_refused_before_sending(harness: Harness) -> None:

@@ -13,6 +13,7 @@ from pathlib import Path
 from urllib.parse import quote_plus
 
 import pytest
+from aws_lambda_powertools.utilities.parser.models import S3Model
 
 from coderev.adapters.embedded.object_store import (
     InvalidObjectKeyError,
@@ -266,6 +267,10 @@ def test_upload_notification_reaches_sqs_as_standard_s3_record(
         assert s3_object["size"] == info.size
         assert s3_object["eTag"] == info.etag
         json.dumps(event)  # the Lambda event is plain JSON
+        parsed = S3Model.model_validate(event)  # what a Powertools handler would parse
+        parsed_object = parsed.Records[0].s3.object
+        assert parsed_object is not None and parsed_object.size == info.size
+        assert parsed.Records[0].s3.bucket.name == store.bucket
 
         store.delete_notification(queue_url, notification.receipt_handle)
         assert store.receive_notifications(queue_url, wait_seconds=1) == []

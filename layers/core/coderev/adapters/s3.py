@@ -13,8 +13,11 @@ returns None, `list` yields key/size/etag in UTF-8 byte order, backend failures 
 Notifications: `configure_notifications` points the bucket's ObjectCreated events at an SQS
 queue (created if needed, with the policy that lets S3 send to it). `receive_notifications`
 returns the standard S3 event records (the `Records` of a Lambda S3 event); S3's one-off
-`s3:TestEvent` message is deleted and skipped. The local runtime polls this to turn uploads
-into Lambda S3 events, and deletes each message only once its handler succeeded.
+`s3:TestEvent` message is deleted and skipped. Fields real S3 always sends but moto omits
+(`userIdentity`, `requestParameters`, `responseElements`, the bucket's `ownerIdentity`) are
+filled with placeholders, so Powertools' `S3Model` parses local records too. The local
+runtime polls this to turn uploads into Lambda S3 events, and deletes each message only once
+its handler succeeded.
 
 boto3 is imported when the first client is built, never at import of this module.
 """
@@ -23,6 +26,7 @@ from __future__ import annotations
 
 import builtins
 import contextlib
+import hashlib
 import json
 import os
 from collections.abc import Iterator, Mapping, Sequence
@@ -310,7 +314,7 @@ class S3ObjectStore:
                 S3Notification(
                     message_id=message["MessageId"],
                     receipt_handle=message["ReceiptHandle"],
-                    records=tuple(records),
+                    records=tuple(_complete(record) for record in records),
                 )
             )
         return notifications
@@ -323,6 +327,26 @@ class S3ObjectStore:
 
 class _Missing(Exception):
     """Internal: the key is absent (turned into KeyError or None by the caller)."""
+
+
+def _complete(record: Mapping[str, Any]) -> Mapping[str, Any]:
+    """Fill the fields real S3 always sends and moto omits (identities, request ids), so a
+    handler parses the same record shape locally as on AWS. Present fields are kept as they are.
+    """
+    completed = dict(record)
+    completed.setdefault("userIdentity", {"principalId": "AWS:LOCAL"})
+    completed.setdefault("requestParameters", {"sourceIPAddress": "127.0.0.1"})
+    request_id = hashlib.md5(json.dumps(record, sort_keys=True).encode(), usedforsecurity=False)
+    completed.setdefault(
+        "responseElements",
+        {"x-amz-request-id": request_id.hexdigest()[:16].upper(), "x-amz-id-2": "local"},
+    )
+    s3 = dict(completed.get("s3", {}))
+    bucket = dict(s3.get("bucket", {}))
+    bucket.setdefault("ownerIdentity", {"principalId": "LOCAL"})
+    s3["bucket"] = bucket
+    completed["s3"] = s3
+    return completed
 
 
 def _version(version_id: str | None) -> str | None:
