@@ -99,6 +99,8 @@ def split_name(name: str) -> tuple[str, ...] | SkipReason:
     parts = tuple(p for p in unified.split("/") if p and p != ".")
     if ".." in parts:
         return SkipReason.PATH_TRAVERSAL
+    if ":" in unified and any(_DRIVE.match(p) for p in parts):
+        return SkipReason.ABSOLUTE_PATH  # `top/C:x`: once `top/` is stripped, a drive path
     return parts
 
 
