@@ -215,6 +215,18 @@ class HandlerFailedError(Exception):
     pass
 
 
+def _committed(servers: str, group: str, topic: str, partition: int) -> int | None:
+    """The group's committed offset, read by a consumer that never joins the group."""
+    from kafka import KafkaConsumer, TopicPartition  # type: ignore[import-untyped]
+
+    reader = KafkaConsumer(bootstrap_servers=servers, group_id=group, enable_auto_commit=False)
+    try:
+        offset: int | None = reader.committed(TopicPartition(topic, partition))
+        return offset
+    finally:
+        reader.close(autocommit=False)
+
+
 def test_offsets_are_committed_only_after_the_callback_succeeds(
     kafka_bootstrap_servers: str, fresh_name: Callable[[str], str]
 ) -> None:
@@ -222,12 +234,19 @@ def test_offsets_are_committed_only_after_the_callback_succeeds(
     bus = KafkaEventBus(servers)
     seen: list[list[int]] = []
 
+    partitions: set[int] = set()
+
     def fail(event: dict[str, Any]) -> None:
         seen.append(_offsets(event))
         raise HandlerFailedError
 
     def succeed(event: dict[str, Any]) -> None:
         seen.append(_offsets(event))
+        partitions.update(r["partition"] for rs in event["records"].values() for r in rs)
+
+    def committed() -> int | None:
+        (partition,) = partitions
+        return _committed(servers, group, topic, partition)
 
     for n in range(3):  # one key: one partition, so offsets read as a sequence
         bus.publish(topic, {"n": n}, key="k")
@@ -238,6 +257,7 @@ def test_offsets_are_committed_only_after_the_callback_succeeds(
         _process_until_records(source, fail)
     assert _process_until_records(source, succeed) == 3  # the same batch, rewound
     assert seen == [[0, 1, 2], [0, 1, 2]]
+    assert committed() == 3
     bus.publish(topic, {"n": 3}, key="k")
     bus.flush()
     assert _process_until_records(source, succeed) == 1
@@ -248,11 +268,13 @@ def test_offsets_are_committed_only_after_the_callback_succeeds(
     with pytest.raises(HandlerFailedError):
         _process_until_records(source, fail)
     source.close()  # dies with the failed batch uncommitted
+    assert committed() == 4
 
     successor = _source(servers, topic, group)
     assert _process_until_records(successor, succeed) == 1
     assert seen[-2:] == [[4], [4]]  # the group redelivers from the last commit
     successor.close()
+    assert committed() == 5
 
     last = _source(servers, topic, group)
     try:
