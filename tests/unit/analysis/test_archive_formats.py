@@ -1,0 +1,94 @@
+"""The tar dialects real archives use (v7, ustar, GNU, pax) read alike; corrupt headers refused."""
+
+from __future__ import annotations
+
+import io
+import tarfile
+from pathlib import Path
+
+import pytest
+
+from coderev.analysis.archive import ArchiveLimits, archive_kind, read_archive_bytes, read_source
+from coderev.domain.errors import ArchiveLimitError, CorruptArchiveError
+from coderev.domain.source import SkipReason
+
+LONG = "proj/" + "/".join(f"package_with_a_long_name_{i}" for i in range(6)) + "/module.py"
+MEMBERS = {
+    "proj/__init__.py": b"",
+    LONG: b"VALUE = 'long'\n",
+    "proj/caf\u00e9/m\u00f6dule.py": "NAME = 'caf\u00e9'\n".encode(),
+    "proj/scripts/run": b"#!/bin/sh\necho run\n",
+}
+
+
+def tar_bytes(fmt: int, members: dict[str, bytes], mode: str = "w:gz",
+              pax_headers: dict[str, str] | None = None) -> bytes:
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode=mode, format=fmt,  # type: ignore[call-overload]
+                      pax_headers=pax_headers or {}) as tar:
+        for name, data in members.items():
+            info = tarfile.TarInfo(name)
+            info.size, info.mtime = len(data), 1_700_000_000.5
+            tar.addfile(info, io.BytesIO(data))
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("fmt", [tarfile.GNU_FORMAT, tarfile.PAX_FORMAT])
+def test_long_and_non_ascii_names_read_the_same_in_gnu_and_pax_tars(fmt: int) -> None:
+    tree = read_archive_bytes("p.tgz", tar_bytes(fmt, MEMBERS))
+    assert [f.path for f in tree.files] == [
+        "__init__.py", "caf\u00e9/m\u00f6dule.py", LONG.removeprefix("proj/"), "scripts/run"]
+    assert {f.path: f.language for f in tree.files}["scripts/run"] == "shell"
+
+
+def test_ustar_prefix_field_is_joined_to_the_name() -> None:
+    name = "proj/" + "d" * 90 + "/" + "e" * 40 + "/m.py"  # > 100 chars: ustar splits it
+    tree = read_archive_bytes("p.tar", tar_bytes(tarfile.USTAR_FORMAT, {name: b"x = 1\n"}, "w"))
+    assert [f.path for f in tree.files] == [name.removeprefix("proj/")]
+
+
+def test_a_pax_global_header_path_does_not_hide_members() -> None:
+    archive = tar_bytes(tarfile.PAX_FORMAT, {"p/a.py": b"a = 1\n", "p/b.py": b"b = 2\n"},
+                        pax_headers={"comment": "made by a test"})
+    assert [f.path for f in read_archive_bytes("p.tgz", archive).files] == ["a.py", "b.py"]
+
+
+def test_a_pre_posix_tar_without_magic_is_recognised_by_its_name() -> None:
+    archive = tar_bytes(tarfile.GNU_FORMAT, {"a.py": b"a = 1\n"}, "w")
+    v7 = bytearray(archive)
+    v7[257:265] = bytes(8)  # no magic, as in a v7 tar; fix the checksum to match
+    v7[148:156] = b" " * 8
+    v7[148:156] = f"{sum(v7[:512]):06o}\0 ".encode()
+    assert archive_kind("old.tar", bytes(v7)) == "tar"
+    assert [f.path for f in read_archive_bytes("old.tar", bytes(v7)).files] == ["a.py"]
+
+
+def test_a_header_with_a_bad_checksum_is_corrupt() -> None:
+    members = {"a.py": b"a = 1\n", "b.py": b"b = 2\n"}
+    archive = bytearray(tar_bytes(tarfile.PAX_FORMAT, members, "w"))
+    second = archive.index(b"b.py", 1024)
+    archive[second] ^= 0x20  # flip a bit in the second member's name
+    with pytest.raises(CorruptArchiveError, match="bad checksum"):
+        read_archive_bytes("p.tar", bytes(archive))
+
+
+def test_an_empty_tar_is_an_empty_tree() -> None:
+    tree = read_archive_bytes("e.tgz", tar_bytes(tarfile.PAX_FORMAT, {}))
+    assert tree.files == () and tree.skipped == ()
+
+
+def test_a_huge_pax_header_is_limited_like_a_member() -> None:
+    archive = tar_bytes(tarfile.PAX_FORMAT, {"a.py": b"a = 1\n"},
+                        pax_headers={"comment": "x" * 5000})
+    with pytest.raises(ArchiveLimitError, match="extended header"):
+        read_archive_bytes("p.tgz", archive, ArchiveLimits(max_file_bytes=4096))
+
+
+def test_a_directory_skips_large_source_unread_and_limits_the_total(tmp_path: Path) -> None:
+    (tmp_path / "big.py").write_bytes(b"x = 1\n" * 1000)
+    (tmp_path / "small.py").write_bytes(b"y = 2\n")
+    tree = read_source(tmp_path, ArchiveLimits(max_source_bytes=1000))
+    assert [f.path for f in tree.files] == ["small.py"]
+    assert [(s.path, s.reason) for s in tree.skipped] == [("big.py", SkipReason.TOO_LARGE)]
+    with pytest.raises(ArchiveLimitError, match="total uncompressed size"):
+        read_source(tmp_path, ArchiveLimits(max_total_bytes=5000))
