@@ -99,7 +99,7 @@ class EventRecord:
             offset=record.offset,
             timestamp=record.timestamp,
             key=record.key,
-            value=record.value,
+            value=b"" if record.value is None else record.value,  # a tombstone: empty
             headers=tuple((name, bytes(value or b"")) for name, value in record.headers or ()),
             timestamp_type=_TIMESTAMP_TYPES.get(record.timestamp_type, "CREATE_TIME"),
         )
