@@ -19,7 +19,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from coderev.runtime.errors import FunctionNotFoundError, HandlerLoadError, TemplateError
+from coderev.runtime.errors import (
+    FunctionNotFoundError,
+    HandlerLoadError,
+    ScheduleExpressionError,
+    TemplateError,
+)
+from coderev.runtime.schedules import parse_schedule
 from coderev.runtime.template_events import (
     ApiEvent,
     DeadLetterTarget,
@@ -316,8 +322,8 @@ def _function(
         timeout=_integer(prop("Timeout", 3), logical_id, "Timeout"),
         memory=_integer(prop("MemorySize", 128), logical_id, "MemorySize"),
         environment={str(key): _env_value(value) for key, value in environment.items()},
-        events=parse_events(logical_id, raw.get("Events") or {}, resolver, globals_section,
-                            present),
+        events=_checked_schedules(logical_id, parse_events(
+            logical_id, raw.get("Events") or {}, resolver, globals_section, present)),
         dead_letter=DeadLetterTarget.from_properties(logical_id, raw, resolver),
         reserved_concurrency=None if reserved is None else _integer(
             reserved, logical_id, "ReservedConcurrentExecutions"),
@@ -329,6 +335,17 @@ def _function(
         layers=tuple(str(layer) for layer in prop("Layers", []) or []),
         tracing=None if tracing is None else str(tracing),
     )
+
+
+def _checked_schedules(logical_id: str, events: tuple[EventSpec, ...]) -> tuple[EventSpec, ...]:
+    for event in events:
+        if isinstance(event, ScheduleEvent):
+            try:
+                parse_schedule(event.expression, event.timezone)
+            except ScheduleExpressionError as exc:
+                raise TemplateError(exc.reason + f" in {event.expression!r}", resource=logical_id,
+                                    prop=f"Events.{event.name}.Properties") from exc
+    return events
 
 
 def _integer(value: Any, resource: str, prop: str) -> int:
