@@ -8,9 +8,9 @@ import logging
 from collections.abc import Iterator
 
 import pytest
-from coderev.runtime.states import Interpreter
-
 from tests.differential.engines import Engines, moto_world
+
+from coderev.runtime.states import Interpreter
 
 
 @pytest.fixture(scope="module")

@@ -53,13 +53,32 @@ KNOWN_MOTO_DEVIATIONS: dict[tuple[str, int], Deviation] = {
             "slice": [{"id": 1, "ok": True}, {"id": 2, "ok": False}]}},
         {"status": "SUCCEEDED", "error": None},
     ),
+    ("result_path_match_failure", 0): Deviation(
+        "AWS fails with States.ResultPathMatchFailure when ResultPath cannot be applied to "
+        "the input; moto reports the Python TypeError as States.Runtime.",
+        {"status": "FAILED", "error": "States.ResultPathMatchFailure",
+         "cause": "Unable to apply ResultPath '$.a.b' to input '{\"a\":\"scalar\"}'"},
+        {"status": "FAILED", "error": "States.Runtime"},
+    ),
+    ("result_path_match_failure_caught", 0): Deviation(
+        "States.ResultPathMatchFailure is catchable in AWS; moto fails the execution with the "
+        "error name 'Exception' instead.",
+        {"status": "SUCCEEDED", "output": "States.ResultPathMatchFailure", "error": None},
+        {"status": "FAILED", "error": "Exception"},
+    ),
+    ("intrinsic_array_unique_objects", 0): Deviation(
+        "States.ArrayUnique takes any JSON array; moto puts items in a set and fails with "
+        "TypeError(unhashable type: 'dict').",
+        {"status": "SUCCEEDED", "error": None,
+         "output": {"unique": [{"k": 1}, [1], 1, True]}},
+        {"status": "FAILED", "error": "States.Runtime"},
+    ),
 }  # fmt: skip
 
 # Cases whose status, output and error agree but whose cause text does not: moto reports
 # the Python exception repr of an intrinsic's failure, AWS a located message.
 CAUSE_NOT_COMPARED: dict[str, str] = {
     "intrinsic_errors": "moto's cause is a Python exception repr (e.g. IndexError(...))",
-    "intrinsic_arrays": "moto's cause is a Python exception repr (ValueError(...))",
 }
 
 

@@ -20,8 +20,9 @@ from typing import Any
 
 import boto3
 from botocore.exceptions import ClientError
-from coderev.runtime.states import Interpreter, StateMachine, TaskContext, TaskFailedError
 from moto import mock_aws
+
+from coderev.runtime.states import Interpreter, StateMachine, TaskContext, TaskFailedError
 
 REGION = "us-east-1"
 ROLE = "arn:aws:iam::123456789012:role/coderev-sfn"

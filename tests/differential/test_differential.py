@@ -7,8 +7,6 @@ import json
 from typing import Any
 
 import pytest
-from coderev.runtime.states import Interpreter, StateMachine
-
 from tests.differential.corpus import (
     CAUSE_NOT_COMPARED,
     CORPUS_DIR,
@@ -18,6 +16,8 @@ from tests.differential.corpus import (
     load,
 )
 from tests.differential.engines import Engines, Outcome, run_ours
+
+from coderev.runtime.states import Interpreter, StateMachine
 
 CASES = cases()
 

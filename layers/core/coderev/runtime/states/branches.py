@@ -50,8 +50,9 @@ def _run_all(run: ExecutionRun, jobs: list[Job], limit: int, on_done: Done) -> l
     return results
 
 
-def parallel(run: ExecutionRun, machine: StateMachine, name: str, spec: Mapping[str, Any],
-             raw: Any, ctx: Any) -> Any:  # fmt: skip
+def parallel(
+    run: ExecutionRun, machine: StateMachine, name: str, spec: Mapping[str, Any], raw: Any, ctx: Any
+) -> Any:
     data = payload.effective_input(spec, raw, ctx)
     children = machine.children[name]
     run.record("ParallelStateStarted")
@@ -65,8 +66,9 @@ def parallel(run: ExecutionRun, machine: StateMachine, name: str, spec: Mapping[
     return payload.finish(spec, raw, results, ctx)
 
 
-def map_state(run: ExecutionRun, machine: StateMachine, name: str, spec: Mapping[str, Any],
-              raw: Any, ctx: Any) -> Any:  # fmt: skip
+def map_state(
+    run: ExecutionRun, machine: StateMachine, name: str, spec: Mapping[str, Any], raw: Any, ctx: Any
+) -> Any:
     data = payload.select_path(spec, "InputPath", raw)
     items = payload.select_path({"ItemsPath": spec.get("ItemsPath", "$")}, "ItemsPath", data)
     if not isinstance(items, list):

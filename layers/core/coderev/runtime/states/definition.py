@@ -128,8 +128,14 @@ def _check_reachable(
                             f"at {where}/States/{name}")  # fmt: skip
 
 
-def _check_state(name: str, kind: str, spec: Mapping[str, Any], states: Mapping[str, Any],
-                 at: str, problems: list[str]) -> None:  # fmt: skip
+def _check_state(
+    name: str,
+    kind: str,
+    spec: Mapping[str, Any],
+    states: Mapping[str, Any],
+    at: str,
+    problems: list[str],
+) -> None:
     terminal = kind in ("Succeed", "Fail", "Choice")
     has_next, has_end = "Next" in spec, spec.get("End") is True
     if not terminal and has_next == has_end:

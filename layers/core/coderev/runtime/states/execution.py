@@ -44,8 +44,13 @@ class Execution:
     history: list[HistoryEvent] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
-    def record(self, type_: str, timestamp: datetime, details: dict[str, Any] | None = None,
-               previous: int | None = None) -> int:  # fmt: skip
+    def record(
+        self,
+        type_: str,
+        timestamp: datetime,
+        details: dict[str, Any] | None = None,
+        previous: int | None = None,
+    ) -> int:
         """Append an event; returns its id. Thread-safe (Map and Parallel run in threads)."""
         with self._lock:
             event_id = len(self.history) + 1

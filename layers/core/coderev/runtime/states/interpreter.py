@@ -25,6 +25,16 @@ from coderev.runtime.states.tasks import (
 REGION, ACCOUNT = "us-east-1", "123456789012"
 
 
+class _NoInput:
+    """Marks an omitted input (StartExecution without input: `{}`), unlike JSON null."""
+
+    def __repr__(self) -> str:
+        return "NO_INPUT"
+
+
+NO_INPUT: Any = _NoInput()
+
+
 class Interpreter:
     """Runs Amazon States Language machines in-process.
 
@@ -32,9 +42,16 @@ class Interpreter:
     further); 1 runs iterations and branches sequentially, in order.
     """
 
-    def __init__(self, task_invoker: TaskInvoker | None = None, *, clock: Clock | None = None,
-                 sleeper: Sleeper | None = None, store: ExecutionStore | None = None,
-                 max_workers: int = 4, seed: int | None = None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        task_invoker: TaskInvoker | None = None,
+        *,
+        clock: Clock | None = None,
+        sleeper: Sleeper | None = None,
+        store: ExecutionStore | None = None,
+        max_workers: int = 4,
+        seed: int | None = None,
+    ) -> None:
         self.settings = Settings(
             invoker=task_invoker or NoTaskInvoker(),
             clock=clock or SystemClock(),
@@ -45,15 +62,16 @@ class Interpreter:
         self.store: ExecutionStore = store or InMemoryExecutionStore()
         self._runs: dict[str, ExecutionRun] = {}
 
-    def _prepare(self, machine: StateMachine, input: Any, name: str | None,
-                 machine_name: str) -> ExecutionRun:  # fmt: skip
+    def _prepare(
+        self, machine: StateMachine, input: Any, name: str | None, machine_name: str
+    ) -> ExecutionRun:
         name = name or str(uuid.uuid4())
         machine_arn = f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:{machine_name}"
         execution = Execution(
             execution_arn=f"arn:aws:states:{REGION}:{ACCOUNT}:execution:{machine_name}:{name}",
             state_machine_arn=machine_arn,
             name=name,
-            input={} if input is None else input,
+            input={} if input is NO_INPUT else input,
             start_date=self.settings.clock.now(),
         )
         self.store.add(execution)
@@ -61,15 +79,25 @@ class Interpreter:
         self._runs[execution.execution_arn] = run
         return run
 
-    def start(self, machine: StateMachine, input: Any = None, name: str | None = None,
-              machine_name: str = "StateMachine") -> Execution:  # fmt: skip
+    def start(
+        self,
+        machine: StateMachine,
+        input: Any = NO_INPUT,
+        name: str | None = None,
+        machine_name: str = "StateMachine",
+    ) -> Execution:
         """Run an execution to its end and return it (status is never RUNNING)."""
         run = self._prepare(machine, input, name, machine_name)
         self._execute(run)
         return run.execution
 
-    def start_background(self, machine: StateMachine, input: Any = None, name: str | None = None,
-                         machine_name: str = "StateMachine") -> Execution:  # fmt: skip
+    def start_background(
+        self,
+        machine: StateMachine,
+        input: Any = NO_INPUT,
+        name: str | None = None,
+        machine_name: str = "StateMachine",
+    ) -> Execution:
         """Start an execution on a thread and return it while RUNNING (see `stop`, `wait`)."""
         run = self._prepare(machine, input, name, machine_name)
         thread = threading.Thread(target=self._execute, args=(run,), daemon=True,
@@ -105,8 +133,9 @@ class Interpreter:
         finally:
             self._runs.pop(execution.execution_arn, None)
 
-    def _finish(self, execution: Execution, status: ExecutionStatus, error: str | None,
-                cause: str | None) -> None:  # fmt: skip
+    def _finish(
+        self, execution: Execution, status: ExecutionStatus, error: str | None, cause: str | None
+    ) -> None:
         execution.error, execution.cause = error, cause
         execution.stop_date = self.settings.clock.now()
         execution.status = status
@@ -118,6 +147,7 @@ class Interpreter:
     def history(self, execution_arn: str, type_: str | None = None) -> list[HistoryEvent]:
         return self.store.get(execution_arn).events(type_)
 
-    def list_executions(self, state_machine_arn: str | None = None,
-                        status: ExecutionStatus | None = None) -> list[Execution]:  # fmt: skip
+    def list_executions(
+        self, state_machine_arn: str | None = None, status: ExecutionStatus | None = None
+    ) -> list[Execution]:
         return self.store.list(state_machine_arn, status)

@@ -40,8 +40,9 @@ def iso(moment: datetime) -> str:
 
 
 class ExecutionRun:
-    def __init__(self, settings: Settings, execution: Execution, machine: StateMachine,
-                 machine_name: str) -> None:  # fmt: skip
+    def __init__(
+        self, settings: Settings, execution: Execution, machine: StateMachine, machine_name: str
+    ) -> None:
         self.settings = settings
         self.execution = execution
         self.machine = machine
@@ -52,8 +53,13 @@ class ExecutionRun:
     def record(self, type_: str, **details: Any) -> int:
         return self.execution.record(type_, self.settings.clock.now(), details)
 
-    def context(self, state: str, entered: datetime, retries: int = 0,
-                extra: Mapping[str, Any] | None = None) -> dict[str, Any]:  # fmt: skip
+    def context(
+        self,
+        state: str,
+        entered: datetime,
+        retries: int = 0,
+        extra: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any]:
         ex = self.execution
         ctx: dict[str, Any] = {
             "Execution": {"Id": ex.execution_arn, "Input": ex.input, "Name": ex.name,
@@ -141,24 +147,40 @@ class ExecutionRun:
         raise NoChoiceMatchedError(f"No Matches! at state {name}")
 
     def _wait(self, spec: Spec, data: Any, ctx: Any) -> None:
-        if "Seconds" in spec or "SecondsPath" in spec:
-            seconds = spec["Seconds"] if "Seconds" in spec \
-                else payload.select_value(spec["SecondsPath"], data, ctx)  # fmt: skip
-            if not isinstance(seconds, int) or isinstance(seconds, bool) or seconds < 0:
-                raise RuntimeFailure(f"The SecondsPath value must be a non-negative integer, "
-                                     f"got {seconds!r}")  # fmt: skip
+        # Causes are the AWS wording (as LocalStack recorded it) so callers can match them.
+        if "Seconds" in spec:
+            self.settings.sleeper(float(spec["Seconds"]))
+            return
+        if "SecondsPath" in spec:
+            path = spec["SecondsPath"]
+            try:
+                seconds = payload.select_value(path, data, ctx)
+            except RuntimeFailure:
+                raise RuntimeFailure(
+                    f"The SecondsPath parameter does not reference an input value: {path}"
+                ) from None
+            if not isinstance(seconds, int) or isinstance(seconds, bool):
+                raise RuntimeFailure(f"The SecondsPath parameter cannot be parsed as a long "
+                                     f"value: {path} == {seconds}")  # fmt: skip
+            if seconds < 0:
+                raise RuntimeFailure(f"The SecondsPath parameter references a negative value: "
+                                     f"{path} == {seconds}")  # fmt: skip
             self.settings.sleeper(float(seconds))
             return
-        stamp = spec["Timestamp"] if "Timestamp" in spec \
+        field = "Timestamp" if "Timestamp" in spec else "TimestampPath"
+        stamp = spec["Timestamp"] if field == "Timestamp" \
             else payload.select_value(spec["TimestampPath"], data, ctx)  # fmt: skip
         moment = choice.parse_timestamp(stamp)
         if moment is None:
-            raise RuntimeFailure(f"The Timestamp value must be an RFC3339 timestamp, got {stamp!r}")
+            raise RuntimeFailure(f"The {field} parameter does not reference a valid ISO-8601 "
+                                 f"extended offset date-time format string: "
+                                 f"{spec[field]} == {stamp}")  # fmt: skip
         remaining = (moment - self.settings.clock.now()).total_seconds()
         self.settings.sleeper(max(0.0, remaining))
 
-    def _with_retry_and_catch(self, name: str, spec: Spec, raw: Any,
-                              work: Callable[[int], Any]) -> tuple[str | None, Any]:  # fmt: skip
+    def _with_retry_and_catch(
+        self, name: str, spec: Spec, raw: Any, work: Callable[[int], Any]
+    ) -> tuple[str | None, Any]:
         budget = retry.RetryBudget(spec.get("Retry", []))
         while True:
             try:

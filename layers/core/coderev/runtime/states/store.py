@@ -48,8 +48,9 @@ class InMemoryExecutionStore:
         with self._lock:
             self._executions[execution.execution_arn] = execution
 
-    def list(self, state_machine_arn: str | None = None,
-             status: ExecutionStatus | None = None) -> list[Execution]:  # fmt: skip
+    def list(
+        self, state_machine_arn: str | None = None, status: ExecutionStatus | None = None
+    ) -> list[Execution]:
         with self._lock:
             return [e for e in self._executions.values()
                     if (state_machine_arn is None or e.state_machine_arn == state_machine_arn)
