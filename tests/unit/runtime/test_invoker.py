@@ -18,6 +18,7 @@ from coderev.runtime.errors import (
 )
 from coderev.runtime.invoker import LocalInvoker
 from coderev.runtime.invoker_environment import EnvironmentGate
+from coderev.runtime.invoker_threads import HandlerThreads
 from coderev.runtime.lambda_context import LambdaContext
 from coderev.runtime.template import load_template
 
@@ -58,6 +59,8 @@ def test_a_successful_invocation_returns_the_payload_and_a_lambda_context(invoke
     assert first.cold_start and first.init_duration_ms is not None
     second = invoker.invoke("EchoFunction", {})
     assert not second.cold_start
+    assert second.payload["log_stream"] == first.payload["log_stream"]
+    assert "[$LATEST]" in first.payload["log_stream"]
     stats = invoker.stats("EchoFunction")
     assert (stats.invocations, stats.cold_starts, stats.errors) == (2, 1, 0)
 
@@ -245,6 +248,32 @@ def test_a_nested_invocation_from_a_handler_thread_does_not_wait_for_its_turn(mo
     waiting.join(2)
     assert seen == ["b", "a", "c"]
     assert "GATE_TEST" not in os.environ
+
+
+def test_handler_threads_are_reused_and_a_stuck_one_blocks_nothing():
+    threads = HandlerThreads(idle_seconds=5)
+    release = threading.Event()
+    threads.run(lambda: release.wait(5))
+    names: list[str] = []
+    for _ in range(3):
+        done = threading.Event()
+        threads.run(lambda done=done: (names.append(threading.current_thread().name),
+                                       done.set()))
+        assert done.wait(2)
+        time.sleep(0.01)
+    assert len(set(names)) == 1 and threads.idle == 1
+    release.set()
+
+
+def test_idle_handler_threads_leave():
+    threads = HandlerThreads(idle_seconds=0.05)
+    done = threading.Event()
+    threads.run(done.set)
+    assert done.wait(2)
+    deadline = time.monotonic() + 2
+    while threads.idle and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert threads.idle == 0
 
 
 def test_the_context_counts_down_from_the_timeout():

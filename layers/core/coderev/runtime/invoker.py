@@ -11,11 +11,13 @@ dead-letter target, a queryable in-memory `DeadLetterQueue`.
 Constraints, stated because they differ from Lambda:
 - `os.environ` is process-global. Invocations of the *same* function run concurrently;
   invocations of *different* functions take turns (`EnvironmentGate`). A handler that
-  invokes another function in-process nests inside its own turn instead of waiting.
-- The timeout is enforced by running the handler in a worker thread and no longer
-  waiting for it. A Python thread cannot be killed: a timed-out handler keeps running
-  in the background. Its module is dropped, so the next invocation starts cold, as a
-  fresh Lambda sandbox would.
+  invokes another function in-process nests inside its own turn instead of waiting; a
+  handler that *waits on another thread* invoking a different function blocks that
+  thread until the handler returns or times out.
+- The timeout is enforced by running the handler on a worker thread (`HandlerThreads`)
+  and no longer waiting for it. A Python thread cannot be killed: a timed-out handler
+  keeps running in the background. Its module is dropped, so the next invocation
+  starts cold, as a fresh Lambda sandbox would.
 """
 
 from __future__ import annotations
@@ -41,7 +43,8 @@ from coderev.runtime.errors import (
 )
 from coderev.runtime.invoker_dead_letters import DeadLetter, DeadLetterQueue
 from coderev.runtime.invoker_environment import EnvironmentGate, lambda_environment
-from coderev.runtime.lambda_context import LambdaContext
+from coderev.runtime.invoker_threads import HandlerThreads
+from coderev.runtime.lambda_context import LambdaContext, log_stream_for
 from coderev.runtime.template import FunctionSpec, Handler, Template, load_handler, load_template
 
 __all__ = [
@@ -139,8 +142,10 @@ class LocalInvoker:
         self._clock = clock
         self._wall_clock = wall_clock
         self._executor = ThreadPoolExecutor(async_workers, thread_name_prefix="lambda-async")
+        self._threads = HandlerThreads()
         self._gate = EnvironmentGate()
         self._handlers: dict[str, Handler] = {}
+        self._log_streams: dict[str, str] = {}
         self._load_locks = {key: threading.Lock() for key in self._functions}
         self._stats = {key: FunctionStats() for key in self._functions}
         self._stats_lock = threading.Lock()
@@ -271,7 +276,8 @@ class LocalInvoker:
                 context = LambdaContext.for_invocation(
                     function_name=spec.function_name, invoked_function_arn=spec.arn,
                     memory_limit_in_mb=spec.memory, timeout_seconds=spec.timeout,
-                    clock=self._clock, request_id=request_id)
+                    clock=self._clock, request_id=request_id,
+                    log_stream_name=self._log_streams.get(spec.logical_id, ""))
                 payload, error = self._run(spec, handler, event, context)
         duration = (self._clock() - started) * 1000
         self._count(spec.logical_id, invocations=1, errors=int(error),
@@ -311,26 +317,28 @@ class LocalInvoker:
             except HandlerLoadError as exc:
                 return None, (self._clock() - started) * 1000, exc
             self._handlers[spec.logical_id] = handler
+            self._log_streams[spec.logical_id] = log_stream_for()
             return handler, (self._clock() - started) * 1000, None
 
     def _run(self, spec: FunctionSpec, handler: Handler, event: Any,
              context: LambdaContext) -> tuple[Any, bool]:
         box: dict[str, Any] = {}
         done = threading.Event()
+        abandoned = threading.Event()
 
         def run() -> None:
             self._gate.mark_inside()
             try:
-                box["value"] = handler(event, context)
+                if not abandoned.is_set():  # never start a handler already reported timed out
+                    box["value"] = handler(event, context)
             except BaseException as exc:
                 box["error"] = exc
             finally:
                 done.set()
 
-        worker = threading.Thread(target=run, daemon=True,
-                                  name=f"lambda-{spec.logical_id}-{context.aws_request_id[:8]}")
-        worker.start()
+        self._threads.run(run)
         if not done.wait(spec.timeout):
+            abandoned.set()
             self._handlers.pop(spec.logical_id, None)
             self._count(spec.logical_id, timeouts=1)
             stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(self._wall_clock()))

@@ -14,7 +14,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-__all__ = ["LambdaContext"]
+__all__ = ["LambdaContext", "log_stream_for"]
+
+
+def log_stream_for(version: str = "$LATEST") -> str:
+    """A log stream name as Lambda gives one execution environment (not one invocation)."""
+    day = datetime.now(UTC).strftime("%Y/%m/%d")
+    return f"{day}/[{version}]{uuid.uuid4().hex}"
 
 
 @dataclass
@@ -38,8 +44,7 @@ class LambdaContext:
         if not self.log_group_name:
             self.log_group_name = f"/aws/lambda/{self.function_name}"
         if not self.log_stream_name:
-            day = datetime.now(UTC).strftime("%Y/%m/%d")
-            self.log_stream_name = f"{day}/[{self.function_version}]{uuid.uuid4().hex}"
+            self.log_stream_name = log_stream_for(self.function_version)
 
     @classmethod
     def for_invocation(
@@ -51,6 +56,7 @@ class LambdaContext:
         timeout_seconds: float,
         clock: Callable[[], float] = time.monotonic,
         request_id: str | None = None,
+        log_stream_name: str = "",
     ) -> LambdaContext:
         """A context whose remaining time starts at `timeout_seconds` now."""
         return cls(
@@ -59,6 +65,7 @@ class LambdaContext:
             memory_limit_in_mb=memory_limit_in_mb,
             deadline=clock() + timeout_seconds,
             aws_request_id=request_id or str(uuid.uuid4()),
+            log_stream_name=log_stream_name,
             clock=clock,
         )
 
