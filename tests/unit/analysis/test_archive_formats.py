@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import tarfile
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -92,3 +93,16 @@ def test_a_directory_skips_large_source_unread_and_limits_the_total(tmp_path: Pa
     assert [(s.path, s.reason) for s in tree.skipped] == [("big.py", SkipReason.TOO_LARGE)]
     with pytest.raises(ArchiveLimitError, match="total uncompressed size"):
         read_source(tmp_path, ArchiveLimits(max_total_bytes=5000))
+
+
+def test_an_encrypted_zip_member_is_skipped_and_reported() -> None:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("open.py", "x = 1\n")
+        zf.writestr("secret.py", "TOKEN = 'x'\n")
+    data = bytearray(buf.getvalue())
+    central = data.index(b"PK\x01\x02secret.py"[:4], data.rindex(b"open.py") + 1)
+    data[central + 8] |= 0x1  # general purpose flag: encrypted
+    tree = read_archive_bytes("a.zip", bytes(data))
+    assert [f.path for f in tree.files] == ["open.py"]
+    assert [(s.path, s.reason) for s in tree.skipped] == [("secret.py", SkipReason.ENCRYPTED)]
