@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import http.client
 import json
+import socket
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -149,6 +150,17 @@ def test_a_body_over_the_limit_is_413(gateway):
     status, _, raw = request(gateway, "POST", "/uploads", body=b"x" * 5000)
     assert (status, json.loads(raw)) == (413, {"message": "Request Entity Too Large"})
     assert request(gateway, "POST", "/uploads", body=b"x" * 4000)[0] == 201
+
+
+@pytest.mark.parametrize("length", ["abc", "-5"])
+def test_a_malformed_content_length_is_400(gateway, length):
+    with socket.create_connection(gateway.address, timeout=5) as raw:
+        raw.sendall(f"POST /uploads HTTP/1.1\r\nHost: x\r\nContent-Length: {length}\r\n\r\n"
+                    .encode())
+        answer = raw.makefile("rb").read()
+    status_line, _, rest = answer.partition(b"\r\n")
+    assert status_line == b"HTTP/1.1 400 Bad Request"
+    assert rest.endswith(b'{"message":"Bad Request"}')
 
 
 def test_health_answers_200_json(gateway):

@@ -15,7 +15,7 @@ from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlsplit
 
-from coderev.runtime.errors import FunctionThrottledError
+from coderev.runtime.errors import FunctionThrottledError, InvalidEventError
 from coderev.runtime.gateway_authorizer import Deny
 from coderev.runtime.gateway_routes import RouteMatch
 
@@ -77,11 +77,22 @@ class ProxyRequestHandler(BaseHTTPRequestHandler):
     def _serve(self) -> None:
         request_id = self.gateway.new_request_id()
         try:
-            body = self._read_body()
-        except _BodyTooLargeError:
+            self._dispatch(request_id)
+        except (_BodyTooLargeError, InvalidEventError):
             self.close_connection = True
             self._reply_json(413, {"message": "Request Entity Too Large"}, request_id)
-            return
+        except ValueError:
+            self.close_connection = True
+            self._reply_json(400, {"message": "Bad Request"}, request_id)
+        except OSError:
+            raise  # the client went away: nothing left to answer
+        except Exception:
+            logger.exception("gateway failed on %s %s", self.command, self.path)
+            self.close_connection = True
+            self._reply_json(500, {"message": "Internal server error"}, request_id)
+
+    def _dispatch(self, request_id: str) -> None:
+        body = self._read_body()
         split = urlsplit(self.path)
         path = split.path or "/"
         found = self.gateway.routes.match(self.command, path)
@@ -124,6 +135,8 @@ class ProxyRequestHandler(BaseHTTPRequestHandler):
                 chunks.append(self.rfile.read(length))
                 self.rfile.readline()
         length = int(self.headers.get("Content-Length") or 0)
+        if length < 0:
+            raise ValueError("negative Content-Length")
         if length > limit:
             raise _BodyTooLargeError
         return self.rfile.read(length) if length else b""
