@@ -103,3 +103,29 @@ def test_nested_machines_are_validated_and_kept() -> None:
     built = StateMachine.from_definition(definition)
     assert [m.start_at for m in built.children["P"]] == ["X", "Y"]
     assert built.children["M"][0].start_at == "I"
+
+
+@pytest.mark.parametrize(
+    "definition",
+    [
+        {"QueryLanguage": "JSONata", "StartAt": "A", "States": {"A": PASS_END}},
+        machine(A={"Type": "Pass", "Assign": {"x": 1}, "End": True}),
+        machine(A={"Type": "Map", "End": True, "ItemReader": {}, "ItemProcessor": machine(
+            I=PASS_END)}),
+        machine(A={"Type": "Map", "End": True, "ItemProcessor": {
+            "ProcessorConfig": {"Mode": "DISTRIBUTED"}, **machine(I=PASS_END)}}),
+    ],
+)  # fmt: skip
+def test_valid_asl_the_interpreter_does_not_run_is_rejected_as_unsupported(
+    definition: dict[str, Any],
+) -> None:
+    with pytest.raises(InvalidDefinitionError) as info:
+        StateMachine.from_definition(definition)
+    assert any(p.startswith("UNSUPPORTED_FEATURE") for p in info.value.problems)
+
+
+def test_explicit_jsonpath_query_language_and_inline_map_are_accepted() -> None:
+    StateMachine.from_definition(
+        machine(A={"Type": "Map", "End": True, "QueryLanguage": "JSONPath", "ItemProcessor": {
+            "ProcessorConfig": {"Mode": "INLINE"}, **machine(I=PASS_END)}})
+    )  # fmt: skip

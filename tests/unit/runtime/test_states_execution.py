@@ -302,3 +302,22 @@ def test_context_object_fields() -> None:
     assert ctx["StateMachine"] == {"Id": execution.state_machine_arn, "Name": "m"}
     assert ctx["State"] == {"Name": "P", "EnteredTime": "2026-01-01T00:00:00.000Z",
                             "RetryCount": 0}  # fmt: skip
+
+
+def test_payloads_over_256_kib_are_data_limit_exceeded_and_not_caught_by_states_all() -> None:
+    class Big:
+        def invoke(self, resource: str, payload: Any, context: TaskContext) -> Any:
+            return "x" * (256 * 1024)
+
+    catch_all = [{"ErrorEquals": ["States.ALL"], "Next": "Caught"}]
+    caught = {"Type": "Pass", "Result": "caught", "End": True}
+    machine = build({"T": {**TASK, "Catch": catch_all}, "Caught": caught})
+    execution = Interpreter(Big()).start(machine, {})
+    assert execution.error == "States.DataLimitExceeded"
+    named = [{"ErrorEquals": ["States.DataLimitExceeded"], "Next": "Caught"}]
+    machine = build({"T": {**TASK, "Catch": named}, "Caught": caught})
+    assert Interpreter(Big()).start(machine, {}).output == "caught"
+    just_under = build({"P": {"Type": "Pass", "Result": "y" * (256 * 1024 - 2), "End": True}})
+    assert Interpreter().start(just_under, {}).status == ExecutionStatus.SUCCEEDED
+    over = build({"P": {"Type": "Pass", "Result": "y" * (256 * 1024 - 1), "End": True}})
+    assert Interpreter().start(over, {}).error == "States.DataLimitExceeded"

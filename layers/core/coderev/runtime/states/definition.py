@@ -29,9 +29,21 @@ FIELDS: dict[str, set[str]] = {
     "Fail": {"Type", "Comment", "Error", "ErrorPath", "Cause", "CausePath"},
     "Parallel": _COMMON | _FLOW | _RESULT | _ERRORS | {"Branches"},
     "Map": _COMMON | _FLOW | _RESULT | _ERRORS | {"Iterator", "ItemProcessor", "ItemsPath",
-        "ItemSelector", "MaxConcurrency", "MaxConcurrencyPath", "ToleratedFailurePercentage",
-        "ToleratedFailureCount", "ItemReader", "ItemBatcher", "ResultWriter", "Label"},
+        "ItemSelector", "MaxConcurrency", "MaxConcurrencyPath"},
 }  # fmt: skip
+# Valid ASL this interpreter does not run: rejected loudly rather than run differently.
+UNSUPPORTED = {
+    "QueryLanguage": "JSONata query language",
+    "Assign": "variables (Assign)",
+    "Arguments": "JSONata Arguments",
+    "Output": "JSONata Output",
+    "ItemReader": "distributed Map (ItemReader)",
+    "ItemBatcher": "distributed Map (ItemBatcher)",
+    "ResultWriter": "distributed Map (ResultWriter)",
+    "ToleratedFailurePercentage": "distributed Map (ToleratedFailurePercentage)",
+    "ToleratedFailureCount": "distributed Map (ToleratedFailureCount)",
+    "Label": "distributed Map (Label)",
+}
 _WAIT_FIELDS = ("Seconds", "SecondsPath", "Timestamp", "TimestampPath")
 _PATH_FIELDS = ("InputPath", "OutputPath", "ResultPath", "ItemsPath", "SecondsPath",
                 "TimestampPath", "ErrorPath", "CausePath", "TimeoutSecondsPath")  # fmt: skip
@@ -73,6 +85,9 @@ def _build(definition: Any, where: str, problems: list[str]) -> StateMachine | N
     if not isinstance(start_at, str):
         problems.append(f"SCHEMA_VALIDATION_FAILED: 'StartAt' is required at {where}")
         return None
+    if "QueryLanguage" in definition and definition["QueryLanguage"] != "JSONPath":
+        problems.append(f"UNSUPPORTED_FEATURE: the JSONata query language is not supported by "
+                        f"the local interpreter at {where}/QueryLanguage")  # fmt: skip
     if start_at not in states:
         problems.append(f"MISSING_TRANSITION_TARGET: Missing 'Next' target: {start_at} "
                         f"at {where}/StartAt")  # fmt: skip
@@ -87,9 +102,7 @@ def _build(definition: Any, where: str, problems: list[str]) -> StateMachine | N
             problems.append(f"SCHEMA_VALIDATION_FAILED: Value is not a valid state type: "
                             f"{kind!r} at {at}/Type")  # fmt: skip
             continue
-        for unknown in sorted(set(spec) - FIELDS[kind]):
-            problems.append(f"SCHEMA_VALIDATION_FAILED: Field '{unknown}' is not supported "
-                            f"at {at}")  # fmt: skip
+        _check_fields(kind, spec, at, problems)
         _check_state(name, kind, spec, states, at, problems)
         subs = (
             spec.get("Branches", [])
@@ -101,6 +114,26 @@ def _build(definition: Any, where: str, problems: list[str]) -> StateMachine | N
     _check_reachable(start_at, states, where, problems)
     timeout = definition.get("TimeoutSeconds")
     return StateMachine(start_at, states, timeout, definition, children)
+
+
+def _check_fields(kind: str, spec: Mapping[str, Any], at: str, problems: list[str]) -> None:
+    for unknown in sorted(set(spec) - FIELDS[kind]):
+        if unknown == "QueryLanguage" and spec[unknown] == "JSONPath":
+            continue
+        if unknown in UNSUPPORTED:
+            problems.append(
+                f"UNSUPPORTED_FEATURE: {UNSUPPORTED[unknown]} is valid ASL but not supported "
+                f"by the local interpreter at {at}/{unknown}"
+            )
+        else:
+            problems.append(f"SCHEMA_VALIDATION_FAILED: Field '{unknown}' is not supported at {at}")
+    processor = spec.get("ItemProcessor")
+    config = processor.get("ProcessorConfig") if isinstance(processor, Mapping) else None
+    if isinstance(config, Mapping) and config.get("Mode", "INLINE") != "INLINE":
+        problems.append(
+            f"UNSUPPORTED_FEATURE: distributed Map is not supported by the local interpreter "
+            f"at {at}/ItemProcessor"
+        )
 
 
 def _targets(spec: Mapping[str, Any]) -> list[str]:

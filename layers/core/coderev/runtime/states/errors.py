@@ -82,3 +82,10 @@ class ExecutionStopped(StatesError):
     def __init__(self, status: str, error: str, cause: str) -> None:
         self.status, self.error, self.cause = status, error, cause
         super().__init__(f"{status}: {error}")
+
+
+class DataLimitExceededError(StateFailure):
+    """States.DataLimitExceeded: a state's input, output or task result is over 256 KiB."""
+
+    def __init__(self, cause: str) -> None:
+        super().__init__("States.DataLimitExceeded", cause)

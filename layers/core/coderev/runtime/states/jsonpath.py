@@ -52,10 +52,7 @@ class JsonPath:
     text: str
     context: bool  # starts with $$ (the context object)
     steps: tuple[Step, ...]
-
-    @property
-    def definite(self) -> bool:
-        return all(s.kind in ("name", "index") for s in self.steps)
+    definite: bool  # only names and single indexes: selects one value, can be assigned to
 
     def normalized(self) -> str:
         """Jayway's normalized form, e.g. $['a'][0], used in error causes."""
@@ -99,7 +96,8 @@ def parse(text: str) -> JsonPath:
             pos = end + 1
         else:
             raise PathSyntaxError(f"unexpected {text[pos]!r} in {text!r}")
-    return JsonPath(text, context, tuple(steps))
+    definite = all(s.kind in ("name", "index") for s in steps)
+    return JsonPath(text, context, tuple(steps), definite)
 
 
 def _closing_bracket(text: str, pos: int) -> int:

@@ -8,7 +8,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from coderev.runtime.states import intrinsics, jsonpath
-from coderev.runtime.states.errors import ResultPathMatchFailure, RuntimeFailure
+from coderev.runtime.states.errors import (
+    DataLimitExceededError,
+    ResultPathMatchFailure,
+    RuntimeFailure,
+)
+
+MAX_PAYLOAD_BYTES = 256 * 1024  # the Step Functions quota on any input, output or result
 
 _ABSENT = object()
 
@@ -102,3 +108,12 @@ def finish(spec: Mapping[str, Any], raw_input: Any, result: Any, context: Any) -
     if "ResultSelector" in spec:
         result = render(spec["ResultSelector"], result, context)
     return select_path(spec, "OutputPath", apply_result_path(spec, raw_input, result))
+
+
+def check_size(value: Any, what: str) -> None:
+    """Raise States.DataLimitExceeded when `value` as JSON text is over the quota."""
+    size = len(json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
+    if size > MAX_PAYLOAD_BYTES:
+        raise DataLimitExceededError(
+            f"The {what} of {size} bytes exceeds the maximum of {MAX_PAYLOAD_BYTES} bytes."
+        )

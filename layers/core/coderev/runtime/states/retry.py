@@ -1,8 +1,8 @@
 """Retry and Catch: which retrier or catcher an error name matches, and back-off delays.
 
 States.ALL matches every error except States.Runtime (AWS: runtime errors are not
-retriable and cannot be caught); States.TaskFailed matches every error except
-States.Timeout.
+retriable and cannot be caught) and States.DataLimitExceeded (terminal unless named
+explicitly); States.TaskFailed matches every error except States.Timeout.
 """
 
 from __future__ import annotations
@@ -12,12 +12,17 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 UNCATCHABLE = frozenset({"States.Runtime"})
+NOT_IN_ALL = frozenset({"States.DataLimitExceeded"})
 
 
 def error_matches(names: Sequence[str], error: str) -> bool:
     if error in UNCATCHABLE:
         return False
-    if error in names or "States.ALL" in names:
+    if error in names:
+        return True
+    if error in NOT_IN_ALL:
+        return False
+    if "States.ALL" in names:
         return True
     return "States.TaskFailed" in names and error != "States.Timeout"
 

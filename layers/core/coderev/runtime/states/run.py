@@ -49,6 +49,16 @@ class ExecutionRun:
         self.machine_name = machine_name
         self.abort = threading.Event()
         self.abort_reason: tuple[str, str] = ("", "")
+        self._static_context = {
+            "Execution": {
+                "Id": execution.execution_arn,
+                "Input": execution.input,
+                "Name": execution.name,
+                "RoleArn": "arn:aws:iam::123456789012:role/coderev-local",
+                "StartTime": iso(execution.start_date),
+            },
+            "StateMachine": {"Id": execution.state_machine_arn, "Name": machine_name},
+        }
 
     def record(self, type_: str, **details: Any) -> int:
         return self.execution.record(type_, self.settings.clock.now(), details)
@@ -60,14 +70,11 @@ class ExecutionRun:
         retries: int = 0,
         extra: Mapping[str, Any] | None = None,
     ) -> dict[str, Any]:
-        ex = self.execution
+        """The context object (`$$`) for one state entry."""
         ctx: dict[str, Any] = {
-            "Execution": {"Id": ex.execution_arn, "Input": ex.input, "Name": ex.name,
-                          "RoleArn": "arn:aws:iam::123456789012:role/coderev-local",
-                          "StartTime": iso(ex.start_date)},
-            "StateMachine": {"Id": ex.state_machine_arn, "Name": self.machine_name},
+            **self._static_context,
             "State": {"Name": state, "EnteredTime": iso(entered), "RetryCount": retries},
-        }  # fmt: skip
+        }
         ctx.update(extra or {})
         return ctx
 
@@ -99,6 +106,7 @@ class ExecutionRun:
                     )
                     failure.located = True
                 raise
+            payload.check_size(data, f"output of state '{name}'")
             self.record(f"{kind}StateExited", name=name, output=data)
             name = following
         return data
@@ -216,6 +224,7 @@ class ExecutionRun:
         except StateFailure as failure:
             self.record("TaskFailed", resource=resource, error=failure.error, cause=failure.cause)
             raise
+        payload.check_size(result, "task result")
         self.record("TaskSucceeded", resource=resource, output=result)
         return payload.finish(spec, raw, result, ctx)
 
