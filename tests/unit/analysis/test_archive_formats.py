@@ -15,7 +15,7 @@ from coderev.domain.source import SkipReason
 
 LONG = "proj/" + "/".join(f"package_with_a_long_name_{i}" for i in range(6)) + "/module.py"
 MEMBERS = {
-    "proj/__init__.py": b"",
+    "proj/setup.py": b"",
     LONG: b"VALUE = 'long'\n",
     "proj/caf\u00e9/m\u00f6dule.py": "NAME = 'caf\u00e9'\n".encode(),
     "proj/scripts/run": b"#!/bin/sh\necho run\n",
@@ -38,7 +38,7 @@ def tar_bytes(fmt: int, members: dict[str, bytes], mode: str = "w:gz",
 def test_long_and_non_ascii_names_read_the_same_in_gnu_and_pax_tars(fmt: int) -> None:
     tree = read_archive_bytes("p.tgz", tar_bytes(fmt, MEMBERS))
     assert [f.path for f in tree.files] == [
-        "__init__.py", "caf\u00e9/m\u00f6dule.py", LONG.removeprefix("proj/"), "scripts/run"]
+        "caf\u00e9/m\u00f6dule.py", LONG.removeprefix("proj/"), "scripts/run", "setup.py"]
     assert {f.path: f.language for f in tree.files}["scripts/run"] == "shell"
 
 

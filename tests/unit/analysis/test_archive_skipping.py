@@ -147,7 +147,7 @@ def test_excluding_a_non_source_file_does_not_report_it() -> None:
     assert SkipReason.EXCLUDED not in reasons(tree).values()
 
 
-def test_a_single_top_folder_is_stripped_but_not_two() -> None:
+def test_a_single_top_folder_is_stripped_unless_it_is_a_package_or_not_single() -> None:
     one = read_archive_bytes("a.zip", zip_bytes({"Django-5.1/django/__init__.py": b"",
                                                  "Django-5.1/setup.py": b""}))
     assert paths(one) == ["django/__init__.py", "setup.py"]
@@ -155,6 +155,8 @@ def test_a_single_top_folder_is_stripped_but_not_two() -> None:
     assert paths(two) == ["a/x.py", "b/y.py"]
     flat = read_archive_bytes("a.zip", zip_bytes({"x.py": b"", "pkg/y.py": b""}))
     assert paths(flat) == ["pkg/y.py", "x.py"]
+    package = read_archive_bytes("a.zip", zip_bytes({"pkg/__init__.py": b"", "pkg/y.py": b""}))
+    assert paths(package) == ["pkg/__init__.py", "pkg/y.py"]  # module names stay `pkg.y`
 
 
 def test_a_config_one_level_down_is_a_root_config_only_after_stripping() -> None:

@@ -194,15 +194,18 @@ class Exclusions:
 def common_top(entries: Iterable[Entry]) -> str | None:
     """The single top-level folder every entry sits under (GitHub and sdist archives), if any.
 
-    Never one that is itself always skipped: an archive of a lone `.git` stays skipped."""
+    Never one that is itself always skipped (an archive of a lone `.git` stays skipped), nor a
+    Python package: a zip of `pkg/` keeps `pkg/` so its modules keep their names."""
     top: str | None = None
+    package = False
     for e in entries:
         if not e.parts:
             continue
         if (len(e.parts) == 1 and not e.is_dir) or (top is not None and e.parts[0] != top):
             return None
         top = e.parts[0]
-    return None if top is None or folder_reason(top) else top
+        package = package or (len(e.parts) == 2 and e.parts[1] == "__init__.py" and not e.is_dir)
+    return None if top is None or package or folder_reason(top) else top
 
 
 def assemble(
