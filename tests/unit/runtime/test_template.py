@@ -219,6 +219,10 @@ def test_an_unknown_function_reference_is_a_typed_error(platform):
      "          X: !Cidr [10.0.0.0/16, 2, 8]", "Environment", "cannot be evaluated"),
     ("python3.12", "      Environment:\n        Variables:\n"
      "          X: !Ref Missing", "Environment", "no such parameter or resource"),
+    ("python3.12", "      Events:\n        Get:\n          Type: Api\n"
+     "          Properties: {Path: analyses, Method: get}", "Events.Get.Properties.Path",
+     "not an absolute path"),
+    ("python3.12", "    Condition: Undeclared", "Condition", "'Undeclared' is not declared"),
 ])
 def test_templates_the_runtime_cannot_run_name_resource_and_property(
     tmp_path, runtime, extra, prop, message

@@ -187,7 +187,8 @@ def load_template(
     present = {
         logical_id: resource
         for logical_id, resource in resources.items()
-        if "Condition" not in resource or resolver.condition(str(resource["Condition"]))
+        if "Condition" not in resource or resolver.resolve(
+            {"Condition": str(resource["Condition"])}, resource=logical_id, prop="Condition")
     }
     globals_section = document.get("Globals") or {}
     function_globals = globals_section.get("Function") or {}

@@ -153,6 +153,10 @@ def parse_events(
             return resolver.resolve(_raw[key], resource=owner, prop=f"{_prop}.Properties.{key}")
 
         if kind == "Api":
+            path = value("Path")
+            if not isinstance(path, str) or not path.startswith("/"):
+                raise TemplateError(f"Path {path!r} is not an absolute path", resource=owner,
+                                    prop=f"{prop}.Properties.Path")
             parsed.append(_api(name, value, raw, globals_section, resources, resolver))
         elif kind == "S3":
             parsed.append(_s3(owner, name, value, raw, prop))
