@@ -195,3 +195,14 @@ def test_an_sdist_sized_archive_passes_the_default_limits_quickly() -> None:
     assert len(tree.python_files()) == 3000 and tree.skipped == ()
     assert tree.files[0].path.startswith("big/pkg0/")
     assert elapsed < 10  # about 0.5 s on an idle core; generous for a loaded CI machine
+
+
+def test_a_name_given_twice_keeps_only_the_last_entry() -> None:
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w") as tar:
+        for data in (b"first = 1\n", b"second\0binary"):
+            info = tarfile.TarInfo("app.py")
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    tree = read_archive_bytes("twice.tar", buf.getvalue())
+    assert tree.files == () and reasons(tree) == {"app.py": SkipReason.BINARY}

@@ -238,6 +238,8 @@ def assemble(
             continue
         path = "/".join(rel)
         is_config = len(rel) == 1 and rel[0] in CONFIG_NAMES
+        for seen in (files, configs, skipped):  # a name given twice: the last one wins
+            seen.pop(path, None)
         if exclusions.matches(path) and not e.is_dir:
             if e.language != OTHER or e.reason is not None or is_config:  # else: not listed
                 detail = f"matches {exclusions.pattern_for(path)!r}"
