@@ -6,6 +6,22 @@ pure-Python ASL interpreter. The candidates found (November 2026) were pyaslengi
 and aws-stepfunctions-toolkit 0.1.1 (single early releases); moto's interpreter (a port of
 LocalStack's) is bound to moto's mocked AWS backends and its ANTLR parser, so it serves as
 the reference in the differential tests instead (tests/differential).
+
+Supported (JSONPath query language): Task, Pass, Choice (every comparison operator, their
+*Path forms, StringMatches, the Is* tests, And/Or/Not, Default), Wait (Seconds,
+SecondsPath, Timestamp, TimestampPath, through an injected clock and sleeper), Succeed,
+Fail (Error/ErrorPath, Cause/CausePath), inline Map (ItemsPath, ItemSelector or legacy
+Parameters, Iterator or ItemProcessor, MaxConcurrency/MaxConcurrencyPath) and Parallel;
+InputPath, Parameters (`.$` keys, `$$` context object, every intrinsic function),
+ResultSelector, ResultPath (null, nested, array index), OutputPath; Retry (IntervalSeconds,
+BackoffRate, MaxAttempts, MaxDelaySeconds, JitterStrategy) and Catch; Task TimeoutSeconds
+and TimeoutSecondsPath; execution TimeoutSeconds; the 256 KiB payload quota.
+
+Not supported: HeartbeatSeconds (accepted and ignored: tasks run in-process and cannot
+send heartbeats), `.waitForTaskToken` callbacks and `.sync` jobs (the TaskInvoker decides
+what a resource means), JSONata, variables (Assign), distributed Map (ItemReader,
+ItemBatcher, ResultWriter, tolerated failures) and Activities. Definitions using the
+unsupported features are rejected with UNSUPPORTED_FEATURE rather than run differently.
 """
 
 from __future__ import annotations
