@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+
 from coderev.analysis.archive import ArchiveLimits, read_archive_bytes, read_source
 from coderev.analysis.limits import FILE_SIZE, MEMBER_COUNT, MIB, RATIO, TOTAL_SIZE
 from coderev.domain.errors import ArchiveLimitError, CorruptArchiveError, UnsupportedInputError

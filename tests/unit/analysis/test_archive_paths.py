@@ -11,11 +11,12 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
 from coderev.analysis.archive import read_archive_bytes, read_source
 from coderev.domain.errors import CoderevError
 from coderev.domain.source import SkipReason, SourceTree
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 
 def zip_bytes(members: dict[str, bytes]) -> bytes:
