@@ -12,6 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from aws_lambda_powertools.utilities.parser.models import APIGatewayProxyEventModel
 
 from coderev.runtime.errors import GatewayConfigurationError
 from coderev.runtime.gateway import Allow, AuthorizerRequest, Deny, Gateway
@@ -93,6 +94,17 @@ def test_a_get_becomes_the_rest_proxy_event_lambda_receives(gateway):
     assert dict(headers)["x-amzn-RequestId"] == context["requestId"]
     assert [value for name, value in headers if name == "Set-Cookie"] == ["a=1", "b=2"]
     assert dict(headers)["X-Handler"] == "api"
+    parsed = APIGatewayProxyEventModel.model_validate(event)
+    assert parsed.requestContext.authorizer is not None
+    assert parsed.pathParameters == {"id": "a 1"}
+
+
+def test_events_parse_with_the_model_powertools_handlers_use(gateway):
+    for method, path, body in [("GET", "/analyses", None), ("POST", "/uploads", b"\x00\xff"),
+                               ("PUT", "/files/x/y?q=1", b"text")]:
+        event = proxy_event(gateway, method, path, body=body)
+        parsed = APIGatewayProxyEventModel.model_validate(event)
+        assert parsed.httpMethod == method
 
 
 def test_literal_paths_beat_parameters_and_proxy_paths_are_greedy(gateway):
@@ -240,3 +252,20 @@ def test_the_route_table_rejects_duplicates_and_misplaced_greedy_segments():
     found = table.match("GET", "/a/1")
     assert isinstance(found, RouteMatch) and found.route.event.name == "A"
     assert table.match("GET", "/b") is None
+
+
+def test_a_powertools_rest_handler_runs_behind_the_gateway():
+    template = TEMPLATE.parent / "powertools.yaml"
+    with LocalInvoker(template) as local, Gateway(
+        local, port=0, authorizer=lambda request: Allow("nobody")
+    ) as running:
+        token = {"Authorization": "Bearer t"}
+        status, _, raw = request(running, "GET", "/analyses/42?verbose=yes", headers=token)
+        assert (status, json.loads(raw)) == (200, {"id": "42", "verbose": "yes",
+                                                   "principal": "nobody"})
+        status, _, raw = request(running, "POST", "/analyses", body=b'{"name": "shop"}',
+                                 headers={"Content-Type": "application/json", **token})
+        assert (status, json.loads(raw)) == (201, {"created": "shop"})
+        status, _, raw = request(running, "GET", "/nothing/here", headers=token)
+        assert status == 404
+        assert json.loads(raw)["message"] == "Not found"

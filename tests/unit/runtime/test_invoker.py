@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from aws_lambda_powertools.logging.lambda_context import build_lambda_context_model
 
 from coderev.runtime.errors import (
     FunctionNotFoundError,
@@ -290,3 +291,5 @@ def test_the_context_counts_down_from_the_timeout():
     assert context.log_group_name == "/aws/lambda/f"
     assert "[$LATEST]" in context.log_stream_name
     assert context.identity is None and context.client_context is None
+    model = build_lambda_context_model(context)
+    assert (model.function_name, model.function_memory_size) == ("f", 256)

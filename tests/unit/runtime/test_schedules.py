@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
 
 from coderev.runtime.errors import ScheduleExpressionError, TemplateError
 from coderev.runtime.invoker import LocalInvoker
@@ -180,6 +181,8 @@ def test_the_scheduler_fires_due_schedules_with_the_eventbridge_shape(invoker):
         "detail": {},
     }
     assert fired["EveryFive"].invocation.result(10).payload["event"] == event
+    parsed = EventBridgeModel.model_validate(event)
+    assert parsed.detail_type == "Scheduled Event"
 
 
 def test_missed_fire_times_fire_once_without_backfill(invoker):

@@ -171,6 +171,7 @@ class ProxyRequestHandler(BaseHTTPRequestHandler):
                 "accountId": self.gateway.invoker.template.identity.account_id,
                 "apiId": api_id,
                 "domainName": f"{host}:{port}",
+                "domainPrefix": host,
                 "extendedRequestId": request_id,
                 "httpMethod": self.command,
                 "identity": _identity(self.client_address[0], headers.get("User-Agent")),
