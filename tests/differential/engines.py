@@ -15,7 +15,8 @@ import time
 import types
 import zipfile
 from collections.abc import Iterator
-from dataclasses import dataclass
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import Any
 
 import boto3
@@ -38,12 +39,14 @@ class Outcome:
     output: Any
     error: str | None
     cause: str | None
+    # The "<Type>StateEntered:<name>" events in history order; compared separately.
+    entered: tuple[str, ...] = field(default=(), compare=False)
 
     def normalized(self) -> Outcome:
         """Mask what legitimately differs between runs: request ids and JSON spacing."""
         cause = _SPACING.sub(r"\1", _REQUEST_ID.sub("Request ID: <id>", self.cause or ""))
         output = json.loads(_REQUEST_ID.sub("Request ID: <id>", json.dumps(self.output)))
-        return Outcome(self.status, output, self.error or None, cause or None)
+        return Outcome(self.status, output, self.error or None, cause or None, self.entered)
 
 
 class MotoServicesInvoker:
@@ -109,19 +112,25 @@ class MotoEngine:
             if described["status"] != "RUNNING" or time.monotonic() > deadline:
                 break
             time.sleep(0.002)
+        events = self.client.get_execution_history(executionArn=execution)["events"]
         output = None
         if described["status"] == "SUCCEEDED":
             # DescribeExecution in moto returns a string output without its JSON quotes;
             # the ExecutionSucceeded event carries the JSON text, as AWS does.
-            events = self.client.get_execution_history(executionArn=execution)["events"]
             (output,) = [e["executionSucceededEventDetails"]["output"] for e in events
                          if e["type"] == "ExecutionSucceeded"]  # fmt: skip
         self.client.delete_state_machine(stateMachineArn=arn)
+        entered = tuple(
+            f"{e['type']}:{e['stateEnteredEventDetails']['name']}"
+            for e in events
+            if e["type"].endswith("StateEntered")
+        )
         return Outcome(
             described["status"],
             json.loads(output) if output is not None else None,
             described.get("error"),
             described.get("cause"),
+            entered,
         )
 
 
@@ -130,7 +139,14 @@ def run_ours(definition: dict[str, Any], input: Any, machine: str, name: str,
     execution = interpreter.start(
         StateMachine.from_definition(definition), input, name=name, machine_name=machine
     )
-    return Outcome(execution.status.value, execution.output, execution.error, execution.cause)
+    entered = tuple(
+        f"{e.type}:{e.details['name']}"
+        for e in execution.history
+        if e.type.endswith("StateEntered")
+    )
+    return Outcome(
+        execution.status.value, execution.output, execution.error, execution.cause, entered
+    )
 
 
 def _echo_zip() -> bytes:
@@ -140,12 +156,18 @@ def _echo_zip() -> bytes:
     return buffer.getvalue()
 
 
-def _instant_retries() -> None:
+@contextmanager
+def _instant_retries() -> Iterator[None]:
     """moto's retrier sleeps with time.sleep; the corpus needs IntervalSeconds >= 1 (AWS
-    rejects 0), so the reference engine's back-off is made instant for the suite."""
+    rejects 0), so the reference engine's back-off is instant while the suite runs."""
     from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
 
+    original = retrier_decl.time  # type: ignore[attr-defined]
     retrier_decl.time = types.SimpleNamespace(sleep=lambda _seconds: None)  # type: ignore[attr-defined,assignment]
+    try:
+        yield
+    finally:
+        retrier_decl.time = original  # type: ignore[attr-defined]
 
 
 @dataclass
@@ -157,8 +179,7 @@ class Engines:
 def moto_world() -> Iterator[Engines]:
     """Start mock_aws with the Step Functions interpreter and the services the corpus uses."""
     config = {"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}}
-    with mock_aws(config=config):  # type: ignore[call-overload]
-        _instant_retries()
+    with mock_aws(config=config), _instant_retries():  # type: ignore[call-overload]
         iam = boto3.client("iam", region_name=REGION)
         role = iam.create_role(RoleName="coderev-sfn", AssumeRolePolicyDocument="{}")
         boto3.client("lambda", region_name=REGION).create_function(

@@ -42,6 +42,9 @@ def test_agrees_with_moto(engines: Engines, interpreter: Interpreter, name: str,
             Outcome(moto.status, moto.output, moto.error, None),
         )
     assert ours == moto
+    if '"Map"' not in json.dumps(definition) and '"Parallel"' not in json.dumps(definition):
+        # Without concurrency, both engines must also have walked the same states in order.
+        assert ours.entered == moto.entered
 
 
 def test_corpus_covers_every_state_type_and_intrinsic() -> None:
