@@ -12,15 +12,13 @@ import binascii
 import logging
 import socket
 from http.server import BaseHTTPRequestHandler
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from coderev.runtime.errors import FunctionThrottledError, InvalidEventError
 from coderev.runtime.gateway_authorizer import Deny
 from coderev.runtime.gateway_routes import RouteMatch
-
-if TYPE_CHECKING:
-    from coderev.runtime.gateway import Gateway, _Server
+from coderev.runtime.gateway_server import ProxyServer, ProxySettings
 
 __all__ = ["ProxyRequestHandler"]
 
@@ -39,11 +37,11 @@ class ProxyRequestHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "coderev-gateway"
     sys_version = ""
-    server: _Server
+    server: ProxyServer
 
     def setup(self) -> None:
         super().setup()
-        self.connection.settimeout(self.server.gateway.keep_alive_seconds)
+        self.connection.settimeout(self.server.settings.keep_alive_seconds)
         # Headers and body go out in two writes; without NODELAY, Nagle's algorithm and the
         # client's delayed ACK stall every keep-alive response by ~40 ms.
         self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -71,11 +69,11 @@ class ProxyRequestHandler(BaseHTTPRequestHandler):
         logger.debug("%s " + format, self.address_string(), *args)
 
     @property
-    def gateway(self) -> Gateway:
-        return self.server.gateway
+    def settings(self) -> ProxySettings:
+        return self.server.settings
 
     def _serve(self) -> None:
-        request_id = self.gateway.new_request_id()
+        request_id = self.settings.new_request_id()
         try:
             self._dispatch(request_id)
         except (_BodyTooLargeError, InvalidEventError):
@@ -95,10 +93,10 @@ class ProxyRequestHandler(BaseHTTPRequestHandler):
         body = self._read_body()
         split = urlsplit(self.path)
         path = split.path or "/"
-        found = self.gateway.routes.match(self.command, path)
+        found = self.settings.routes.match(self.command, path)
         if not isinstance(found, RouteMatch):
             if path == "/health" and self.command in ("GET", "HEAD"):
-                self._reply_json(200, {"status": "ok", "routes": len(self.gateway.routes)},
+                self._reply_json(200, {"status": "ok", "routes": len(self.settings.routes)},
                                  request_id)
                 return
             message = "Missing Authentication Token" if found is False else "Not Found"
@@ -109,7 +107,7 @@ class ProxyRequestHandler(BaseHTTPRequestHandler):
                                                                              request_id):
             return
         try:
-            result = self.gateway.invoker.invoke(found.route.function, event)
+            result = self.settings.invoker.invoke(found.route.function, event)
         except FunctionThrottledError:
             self._reply_json(429, {"message": "Too Many Requests"}, request_id)
             return
@@ -120,7 +118,7 @@ class ProxyRequestHandler(BaseHTTPRequestHandler):
         self._reply_proxy(result.payload, request_id)
 
     def _read_body(self) -> bytes:
-        limit = self.gateway.max_body_bytes
+        limit = self.settings.max_body_bytes
         if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
             chunks: list[bytes] = []
             size = 0
@@ -153,9 +151,9 @@ class ProxyRequestHandler(BaseHTTPRequestHandler):
         multi_query: dict[str, list[str]] = {}
         for name, value in pairs:
             multi_query.setdefault(name, []).append(value)
-        binary = bool(body) and self.gateway.is_binary(self.headers.get("Content-Type"), body)
-        request_time, epoch_ms = self.gateway.request_time()
-        host, port = self.gateway.address
+        binary = bool(body) and self.settings.is_binary(self.headers.get("Content-Type"), body)
+        request_time, epoch_ms = self.settings.request_time()
+        host, port = self.server.address
         api_id = (api.rest_api or "local").lower()
         return {
             "resource": api.path,
@@ -168,7 +166,7 @@ class ProxyRequestHandler(BaseHTTPRequestHandler):
             "pathParameters": found.path_parameters or None,
             "stageVariables": None,
             "requestContext": {
-                "accountId": self.gateway.invoker.template.identity.account_id,
+                "accountId": self.settings.invoker.template.identity.account_id,
                 "apiId": api_id,
                 "domainName": f"{host}:{port}",
                 "domainPrefix": host,
@@ -191,13 +189,13 @@ class ProxyRequestHandler(BaseHTTPRequestHandler):
 
     def _authorized(self, found: RouteMatch, event: dict[str, Any], request_id: str) -> bool:
         name = found.route.event.authorizer or ""
-        identity = self.gateway.invoker.template.identity
+        identity = self.settings.invoker.template.identity
         context = event["requestContext"]
         method_arn = (f"arn:{identity.partition}:execute-api:{identity.region}:"
                       f"{identity.account_id}:{context['apiId']}/{context['stage']}/"
                       f"{self.command}{event['path']}")
-        started = self.gateway.wall_clock()
-        decision = self.gateway.authorize(name, self.headers.get("Authorization"), method_arn,
+        started = self.settings.wall_clock()
+        decision = self.settings.authorize(name, self.headers.get("Authorization"), method_arn,
                                           event)
         if decision is None:
             self._reply_json(500, {"message": None}, request_id)
@@ -205,14 +203,14 @@ class ProxyRequestHandler(BaseHTTPRequestHandler):
         if isinstance(decision, Deny):
             self._reply_json(decision.status, {"message": decision.message}, request_id)
             return False
-        latency = int((self.gateway.wall_clock() - started) * 1000)
+        latency = int((self.settings.wall_clock() - started) * 1000)
         context["authorizer"] = {**decision.context, "principalId": decision.principal_id,
                                  "integrationLatency": latency}
         return True
 
     def _reply_proxy(self, payload: Any, request_id: str) -> None:
         try:
-            status, headers, body = _proxy_response(payload, self.gateway)
+            status, headers, body = _proxy_response(payload, self.settings)
         except ValueError as exc:
             logger.warning("malformed Lambda proxy response: %s", exc)
             self._reply_json(502, {"message": "Internal server error"}, request_id)
@@ -221,7 +219,7 @@ class ProxyRequestHandler(BaseHTTPRequestHandler):
 
     def _reply_json(self, status: int, payload: Any, request_id: str) -> None:
         self._reply(status, [("Content-Type", "application/json")],
-                    self.gateway.json_body(payload), request_id)
+                    self.settings.json_body(payload), request_id)
 
     def _reply(self, status: int, headers: list[tuple[str, str]], body: bytes,
                request_id: str) -> None:
@@ -248,7 +246,9 @@ def _identity(source_ip: str, user_agent: str | None) -> dict[str, Any]:
     return {**dict.fromkeys(empty), "sourceIp": source_ip, "userAgent": user_agent}
 
 
-def _proxy_response(payload: Any, gateway: Gateway) -> tuple[int, list[tuple[str, str]], bytes]:
+def _proxy_response(
+    payload: Any, settings: ProxySettings
+) -> tuple[int, list[tuple[str, str]], bytes]:
     if not isinstance(payload, dict):
         raise ValueError("the response is not an object")
     status = payload.get("statusCode")
@@ -272,7 +272,7 @@ def _proxy_response(payload: Any, gateway: Gateway) -> tuple[int, list[tuple[str
     if not any(name.lower() == "content-type" for name, _ in headers):
         headers.append(("Content-Type", "application/json"))
     try:
-        raw = gateway.decode_body(body or "", bool(payload.get("isBase64Encoded")))
+        raw = settings.decode_body(body or "", bool(payload.get("isBase64Encoded")))
     except (binascii.Error, ValueError) as exc:
         raise ValueError(f"body is not base64: {exc}") from exc
     return status, headers, raw

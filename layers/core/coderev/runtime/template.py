@@ -25,7 +25,7 @@ from coderev.runtime.errors import (
     ScheduleExpressionError,
     TemplateError,
 )
-from coderev.runtime.schedules import parse_schedule
+from coderev.runtime.schedule_expressions import parse_schedule
 from coderev.runtime.template_events import (
     ApiEvent,
     DeadLetterTarget,
