@@ -195,10 +195,14 @@ def test_invocation_types_event_and_dry_run(invoker):
         invoker.invoke("EchoFunction", {}, invocation_type="Later")
 
 
-def test_reserved_concurrency_throttles_synchronous_calls(invoker):
+def test_reserved_concurrency_throttles_synchronous_calls(invoker, tmp_path):
+    flag = tmp_path / "started"
     with ThreadPoolExecutor(1) as pool:
-        busy = pool.submit(invoker.invoke, "SingleFunction", {"action": "sleep", "seconds": 0.4})
-        time.sleep(0.15)
+        busy = pool.submit(invoker.invoke, "SingleFunction",
+                           {"action": "sleep", "seconds": 0.5, "started_flag": str(flag)})
+        deadline = time.monotonic() + 5
+        while not flag.exists() and time.monotonic() < deadline:
+            time.sleep(0.01)
         with pytest.raises(FunctionThrottledError, match="reserved concurrency 1"):
             invoker.invoke("SingleFunction", {})
         assert busy.result(5).ok

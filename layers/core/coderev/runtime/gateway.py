@@ -87,6 +87,11 @@ class Gateway:
         return f"http://{host}:{port}"
 
     @property
+    def in_flight(self) -> int:
+        """Requests being served right now."""
+        return self._server.in_flight
+
+    @property
     def stopping(self) -> bool:
         return self._server.stopping.is_set()
 

@@ -124,6 +124,12 @@ class ProxyServer(ThreadingHTTPServer):
                 self._connections[connection] = busy
             self._state.notify_all()
 
+    @property
+    def in_flight(self) -> int:
+        """Connections in the middle of a request."""
+        with self._state:
+            return sum(self._connections.values())
+
     def close_idle(self) -> None:
         with self._state:
             idle = [conn for conn, busy in self._connections.items() if not busy]
