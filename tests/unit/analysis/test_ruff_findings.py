@@ -1,0 +1,114 @@
+"""run_ruff on a small project, the code → category/severity mapping, and the private copy."""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+import pytest
+
+from coderev.analysis.ruff_findings import (
+    UnsafePathError,
+    category_of,
+    ruff_version,
+    run_ruff,
+    severity_of,
+    write_private_copy,
+)
+from coderev.domain.findings import Category, Severity
+
+RISKY = b"""import os
+import subprocess
+
+
+def run(expr, cmd):
+    subprocess.call(cmd, shell=True)
+    return eval(expr)
+"""
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "risky.py").write_bytes(RISKY)
+    (tmp_path / "pkg" / "clean.py").write_bytes(b"def ok():\n    return 1\n")
+    (tmp_path / "ignored.py").write_bytes(b"import sys\n")  # not asked for: not reported
+    return tmp_path
+
+
+def test_ruff_finds_security_and_unused_imports(project: Path) -> None:
+    sources = {p: (project / p).read_bytes() for p in ("pkg/risky.py", "pkg/clean.py")}
+    findings = run_ruff(project, sorted(sources), sources=sources)
+    by_rule = {f.rule_id: f for f in findings}
+    assert {f.path for f in findings} == {"pkg/risky.py"}
+    evil = by_rule["S307"]
+    assert (evil.category, evil.severity, evil.source, evil.line) == (
+        Category.SECURITY, Severity.HIGH, "ruff", 7,
+    )  # fmt: skip
+    assert evil.extra["help_uri"].startswith("https://docs.astral.sh/ruff/rules/")
+    assert "literal_eval" in evil.fix_hint
+    assert by_rule["S602"].severity is Severity.HIGH
+    unused = by_rule["F401"]
+    assert (unused.category, unused.severity) == (Category.BUG_RISK, Severity.LOW)
+    assert "os" in unused.message and unused.fix_hint
+
+
+def test_fingerprints_use_the_line_text_and_survive_moves(project: Path) -> None:
+    path = "pkg/risky.py"
+    before = run_ruff(project, [path], sources={path: RISKY})
+    moved = b"\n\n" + RISKY
+    (project / path).write_bytes(moved)
+    after = run_ruff(project, [path], sources={path: moved})
+    assert {f.rule_id: f.fingerprint for f in before} == {f.rule_id: f.fingerprint for f in after}
+    assert {f.rule_id: f.line + 2 for f in before} == {f.rule_id: f.line for f in after}
+
+
+def test_select_limits_the_rules(project: Path) -> None:
+    findings = run_ruff(project, ["pkg/risky.py"], select=["F401"])
+    assert [f.rule_id for f in findings] == ["F401"]
+
+
+def test_syntax_errors_are_high_bug_risk(tmp_path: Path) -> None:
+    (tmp_path / "broken.py").write_bytes(b"def broken(:\n    pass\n")
+    findings = run_ruff(tmp_path, ["broken.py"])
+    assert findings and all(f.severity is Severity.HIGH for f in findings)
+    assert all(f.category is Category.BUG_RISK for f in findings)
+
+
+def test_many_files_are_batched(tmp_path: Path) -> None:
+    names = [f"{'d' * 60}/m{i:04d}.py" for i in range(1200)]  # > one batch of arguments
+    (tmp_path / ("d" * 60)).mkdir()
+    for name in names:
+        (tmp_path / name).write_bytes(b"import os\n")
+    findings = run_ruff(tmp_path, names, select=["F401"])
+    assert len(findings) == len(names)
+
+
+def test_mapping_of_codes() -> None:
+    assert category_of("S608") is Category.SECURITY and severity_of("S608") is Severity.HIGH
+    assert category_of("F821") is Category.BUG_RISK and severity_of("F821") is Severity.HIGH
+    assert category_of("B006") is Category.BUG_RISK and severity_of("B006") is Severity.MEDIUM
+    assert category_of("PLR0913") is Category.MAINTAINABILITY
+    assert category_of("E711") is Category.STYLE and severity_of("E711") is Severity.LOW
+    assert severity_of("S311") is Severity.LOW
+
+
+def test_ruff_version_is_the_pinned_one() -> None:
+    assert ruff_version() == "0.17.5"
+
+
+def test_private_copy_holds_exactly_the_files_and_is_removed() -> None:
+    with write_private_copy({"a/b.py": b"x = 1\n", "c.py": b"y = 2\n"}) as root:
+        assert stat.S_IMODE(root.stat().st_mode) == 0o700
+        assert sorted(p.relative_to(root).as_posix() for p in root.rglob("*.py")) == [
+            "a/b.py",
+            "c.py",
+        ]
+        assert (root / "a" / "b.py").read_bytes() == b"x = 1\n"
+    assert not root.exists()
+
+
+@pytest.mark.parametrize("bad", ["../escape.py", "/etc/passwd", "a/../../x.py", "a\\..\\x.py", ""])
+def test_private_copy_refuses_escaping_paths(bad: str) -> None:
+    with pytest.raises(UnsafePathError), write_private_copy({bad: b"x"}):
+        pass
