@@ -38,6 +38,8 @@ def seen_requests():
 def gateway(invoker, seen_requests):
     def authorizer(request: AuthorizerRequest) -> Allow | Deny:
         seen_requests.append(request)
+        if request.token is None:
+            return Deny(401)
         if request.token == "Bearer deny":
             return Deny()
         if request.token == "Bearer crash":
@@ -190,14 +192,11 @@ def test_the_authorizer_hook_denies(gateway, seen_requests, token, status, messa
     headers = {"Authorization": token} if token else {}
     got, _, raw = request(gateway, "GET", "/analyses/9", headers=headers)
     assert (got, json.loads(raw)) == (status, {"message": message})
-    if token:
-        (seen,) = seen_requests
-        assert (seen.authorizer, seen.token) == ("TokenAuthorizer", token)
-        assert seen.method_arn == (
-            "arn:aws:execute-api:us-east-1:123456789012:local/Prod/GET/analyses/9")
-        assert seen.event["pathParameters"] == {"id": "9"}
-    else:
-        assert seen_requests == []
+    (seen,) = seen_requests
+    assert (seen.authorizer, seen.token) == ("TokenAuthorizer", token)
+    assert seen.method_arn == (
+        "arn:aws:execute-api:us-east-1:123456789012:local/Prod/GET/analyses/9")
+    assert seen.event["pathParameters"] == {"id": "9"}
 
 
 def test_routes_without_an_authorizer_never_call_the_hook(gateway, seen_requests):

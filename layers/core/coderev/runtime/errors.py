@@ -75,5 +75,9 @@ class ScheduleExpressionError(RuntimePlatformError):
         super().__init__(f"Invalid schedule expression {expression!r}: {reason}")
 
 
+class AuthorizerFailedError(RuntimePlatformError):
+    """A Lambda authorizer failed or returned no valid policy; API Gateway answers 500."""
+
+
 class GatewayConfigurationError(RuntimePlatformError):
     """Two Api events claim the same method and path, or a path template is malformed."""

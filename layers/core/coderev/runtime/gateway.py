@@ -6,7 +6,8 @@ requestContext with identity and authorizer, base64 bodies), routed by the templ
 Api events; the handler's proxy response is mapped back to HTTP. What API Gateway
 itself answers is reproduced too: 404 for unknown routes, 502 "Internal server error"
 for a failing handler or a malformed response, 413 for a body over the limit, 401/403
-from the authorizer hook.
+from the authorizer hook. Without a hook given, the template's Lambda authorizers run
+(`LambdaAuthorizer`); a route naming an authorizer that has no hook fails closed (401).
 
 Why the standard library's ThreadingHTTPServer: a local proxy needs no framework, adds
 no dependency to the runtime, and a thread per connection serves concurrent requests
@@ -19,9 +20,10 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 
 from coderev.runtime.gateway_authorizer import Allow, AuthorizerHook, AuthorizerRequest, Deny
+from coderev.runtime.gateway_lambda_authorizer import LambdaAuthorizer, template_authorizers
 from coderev.runtime.gateway_proxy import ProxyRequestHandler
 from coderev.runtime.gateway_routes import Route, RouteTable
 from coderev.runtime.gateway_server import (
@@ -39,6 +41,8 @@ __all__ = [
     "AuthorizerRequest",
     "Deny",
     "Gateway",
+    "LambdaAuthorizer",
+    "template_authorizers",
 ]
 
 logger = logging.getLogger(__name__)
@@ -53,7 +57,7 @@ class Gateway:
         *,
         host: str = "127.0.0.1",
         port: int = 8080,
-        authorizer: AuthorizerHook | None = None,
+        authorizer: AuthorizerHook | Mapping[str, AuthorizerHook] | None = None,
         max_body_bytes: int = API_GATEWAY_PAYLOAD_LIMIT,
         binary_media_types: Iterable[str] = DEFAULT_BINARY_MEDIA_TYPES,
         keep_alive_seconds: float = 30.0,
@@ -67,7 +71,7 @@ class Gateway:
         self.settings = ProxySettings(
             invoker=invoker,
             routes=self.routes,
-            authorizer=authorizer,
+            authorizer=template_authorizers(invoker) if authorizer is None else authorizer,
             max_body_bytes=max_body_bytes,
             binary_media_types=tuple(binary_media_types),
             keep_alive_seconds=keep_alive_seconds,

@@ -43,7 +43,7 @@ class ProxySettings:
 
     invoker: LocalInvoker
     routes: RouteTable
-    authorizer: AuthorizerHook | None = None
+    authorizer: AuthorizerHook | Mapping[str, AuthorizerHook] | None = None
     max_body_bytes: int = API_GATEWAY_PAYLOAD_LIMIT
     binary_media_types: tuple[str, ...] = DEFAULT_BINARY_MEDIA_TYPES
     keep_alive_seconds: float = 30.0
@@ -62,14 +62,17 @@ class ProxySettings:
 
     def authorize(self, name: str, token: str | None, method_arn: str,
                   event: Mapping[str, Any]) -> Allow | Deny | None:
-        """Run the authorizer hook; None means it failed (API Gateway answers 500)."""
-        if token is None or not token.strip():
-            return Deny(401)
-        if self.authorizer is None:
-            logger.warning("route needs authorizer %s but the gateway has no hook", name)
+        """Run the route's authorizer hook; None means it failed (API Gateway answers 500).
+
+        A route whose authorizer has no hook fails closed with 401.
+        """
+        hook = (self.authorizer.get(name) if isinstance(self.authorizer, Mapping)
+                else self.authorizer)
+        if hook is None:
+            logger.warning("route needs authorizer %s but the gateway has no hook for it", name)
             return Deny(401)
         try:
-            return self.authorizer(AuthorizerRequest(name, token, method_arn, event))
+            return hook(AuthorizerRequest(name, token, method_arn, event))
         except Exception:
             logger.exception("authorizer %s failed", name)
             return None

@@ -28,12 +28,14 @@ from coderev.runtime.errors import (
 from coderev.runtime.schedule_expressions import parse_schedule
 from coderev.runtime.template_events import (
     ApiEvent,
+    AuthorizerSpec,
     DeadLetterTarget,
     EventSpec,
     KafkaEvent,
     S3Event,
     ScheduleEvent,
     SQSEvent,
+    parse_authorizers,
     parse_events,
 )
 from coderev.runtime.template_intrinsics import (
@@ -41,11 +43,13 @@ from coderev.runtime.template_intrinsics import (
     StackIdentity,
     load_template_text,
     logical_reference,
+    parameter_values,
 )
 from coderev.runtime.template_state_machines import StateMachineSpec, parse_state_machine
 
 __all__ = [
     "ApiEvent",
+    "AuthorizerSpec",
     "BucketSpec",
     "DeadLetterTarget",
     "EventSpec",
@@ -127,6 +131,7 @@ class Template:
     state_machines: Mapping[str, StateMachineSpec]
     buckets: Mapping[str, BucketSpec]
     queues: Mapping[str, QueueSpec]
+    authorizers: Mapping[str, AuthorizerSpec] = field(default_factory=dict)
 
     @property
     def base_dir(self) -> Path:
@@ -177,7 +182,7 @@ def load_template(
         if not isinstance(resource, dict) or "Type" not in resource:
             raise TemplateError("a resource is a mapping with a Type", resource=logical_id)
     resolver = IntrinsicResolver(
-        parameters=_parameters(document.get("Parameters") or {}, parameter_overrides or {}),
+        parameters=parameter_values(document.get("Parameters") or {}, parameter_overrides or {}),
         resources=resources,
         identity=identity or StackIdentity(),
         mappings=document.get("Mappings") or {},
@@ -226,31 +231,8 @@ def load_template(
             for logical_id, resource in present.items()
             if resource["Type"] == "AWS::SQS::Queue"
         },
+        authorizers=parse_authorizers(present, globals_section, resolver),
     )
-
-
-def _parameters(declared: Mapping[str, Any], overrides: Mapping[str, str]) -> dict[str, Any]:
-    unknown = sorted(set(overrides) - set(declared))
-    if unknown:
-        raise TemplateError(f"parameter override for undeclared parameter(s) {unknown}")
-    values: dict[str, Any] = {}
-    for name, spec in declared.items():
-        spec = spec or {}
-        if name in overrides:
-            value: Any = overrides[name]
-        elif "Default" in spec:
-            value = spec["Default"]
-        else:
-            raise TemplateError(f"parameter {name!r} has no Default and no override given")
-        allowed = spec.get("AllowedValues")
-        if allowed is not None and str(value) not in {str(option) for option in allowed}:
-            raise TemplateError(f"parameter {name!r} = {value!r} is not one of {allowed}")
-        kind = str(spec.get("Type", "String"))
-        if kind == "CommaDelimitedList" or kind.startswith("List<"):
-            value = value if isinstance(value, list) else [
-                item.strip() for item in str(value).split(",")]
-        values[name] = value
-    return values
 
 
 def _merge_globals(global_value: Any, own: Any) -> Any:

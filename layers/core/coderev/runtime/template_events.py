@@ -19,12 +19,14 @@ from coderev.runtime.template_intrinsics import IntrinsicResolver, logical_refer
 
 __all__ = [
     "ApiEvent",
+    "AuthorizerSpec",
     "DeadLetterTarget",
     "EventSpec",
     "KafkaEvent",
     "S3Event",
     "SQSEvent",
     "ScheduleEvent",
+    "parse_authorizers",
     "parse_events",
 ]
 
@@ -89,6 +91,54 @@ class SQSEvent(EventSpec):
     queue: str
     batch_size: int = 10
     enabled: bool = True
+
+
+@dataclass(frozen=True)
+class AuthorizerSpec:
+    """A Lambda authorizer declared under an Api's `Auth.Authorizers`."""
+
+    name: str
+    function_arn: str
+    function: str | None = None
+    payload_type: str = "TOKEN"
+    header: str = "Authorization"
+    validation_expression: str | None = None
+    headers: tuple[str, ...] = ()
+    query_strings: tuple[str, ...] = ()
+    reauthorize_every: int = 300
+
+
+def parse_authorizers(
+    resources: Mapping[str, Any], globals_section: Mapping[str, Any],
+    resolver: IntrinsicResolver,
+) -> dict[str, AuthorizerSpec]:
+    """Every Lambda authorizer of the Globals.Api section and of each AWS::Serverless::Api."""
+    owners = [("Globals", globals_section.get("Api") or {})] + [
+        (logical_id, resource.get("Properties") or {})
+        for logical_id, resource in resources.items()
+        if resource.get("Type") == "AWS::Serverless::Api"
+    ]
+    found: dict[str, AuthorizerSpec] = {}
+    for owner, properties in owners:
+        for name, raw in ((properties.get("Auth") or {}).get("Authorizers") or {}).items():
+            prop = f"Auth.Authorizers.{name}"
+            if not isinstance(raw, dict) or "FunctionArn" not in raw:
+                raise TemplateError("only Lambda authorizers (FunctionArn) run locally",
+                                    resource=owner, prop=prop)
+            resolved = resolver.resolve(raw, resource=owner, prop=prop)
+            identity = resolved.get("Identity") or {}
+            found[name] = AuthorizerSpec(
+                name=name,
+                function_arn=str(resolved["FunctionArn"]),
+                function=logical_reference(raw["FunctionArn"]),
+                payload_type=str(resolved.get("FunctionPayloadType", "TOKEN")).upper(),
+                header=str(identity.get("Header", "Authorization")),
+                validation_expression=identity.get("ValidationExpression"),
+                headers=tuple(identity.get("Headers") or ()),
+                query_strings=tuple(identity.get("QueryStrings") or ()),
+                reauthorize_every=int(identity.get("ReauthorizeEvery", 300)),
+            )
+    return found
 
 
 @dataclass(frozen=True)

@@ -63,6 +63,31 @@ def load_template_text(text: str) -> dict[str, Any]:
     return document
 
 
+def parameter_values(declared: Mapping[str, Any], overrides: Mapping[str, str]) -> dict[str, Any]:
+    """Each parameter's value: the override, else the Default; AllowedValues enforced."""
+    unknown = sorted(set(overrides) - set(declared))
+    if unknown:
+        raise TemplateError(f"parameter override for undeclared parameter(s) {unknown}")
+    values: dict[str, Any] = {}
+    for name, spec in declared.items():
+        spec = spec or {}
+        if name in overrides:
+            value: Any = overrides[name]
+        elif "Default" in spec:
+            value = spec["Default"]
+        else:
+            raise TemplateError(f"parameter {name!r} has no Default and no override given")
+        allowed = spec.get("AllowedValues")
+        if allowed is not None and str(value) not in {str(option) for option in allowed}:
+            raise TemplateError(f"parameter {name!r} = {value!r} is not one of {allowed}")
+        kind = str(spec.get("Type", "String"))
+        if kind == "CommaDelimitedList" or kind.startswith("List<"):
+            value = value if isinstance(value, list) else [
+                item.strip() for item in str(value).split(",")]
+        values[name] = value
+    return values
+
+
 @dataclass(frozen=True)
 class StackIdentity:
     """The pseudo parameters of the local stack."""
