@@ -5,6 +5,8 @@ interval timer whose SIGALRM raises `FileBudgetExceededError` wherever the inter
 elsewhere (threads, platforms without setitimer) only the cheap `check()` calls that the
 walkers make every few thousand nodes/tokens enforce it. Neither can interrupt a single long C
 call such as `ast.parse` itself, which is linear in the input and is measured, not cut short.
+Arming the timer costs a few system calls, so callers may skip it (`use_signal=False`) for
+inputs too small to run long, where the checks alone are enough.
 """
 
 from __future__ import annotations
@@ -21,16 +23,18 @@ from coderev.domain.errors import CoderevError
 class FileBudgetExceededError(CoderevError):
     """Analysing one file took longer than its budget."""
 
-    def __init__(self, seconds: float) -> None:
+    def __init__(self, seconds: float, *, use_signal: bool = True) -> None:
         self.seconds = seconds
+        self.use_signal = use_signal
         super().__init__(f"analysis exceeded its time budget of {seconds:g} s")
 
 
 class TimeBudget:
     """`with TimeBudget(2.0) as b: ... b.check() ...` raises FileBudgetExceededError once late."""
 
-    def __init__(self, seconds: float) -> None:
+    def __init__(self, seconds: float, *, use_signal: bool = True) -> None:
         self.seconds = seconds
+        self.use_signal = use_signal
         self.deadline = 0.0
         self._armed = False
         self._old_handler: Any = None
@@ -45,7 +49,11 @@ class TimeBudget:
 
     def __enter__(self) -> TimeBudget:
         self.deadline = time.perf_counter() + self.seconds
-        if hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread():
+        if (
+            self.use_signal
+            and hasattr(signal, "setitimer")
+            and threading.current_thread() is threading.main_thread()
+        ):
             self._old_handler = signal.signal(signal.SIGALRM, self._on_alarm)
             self._old_timer = signal.setitimer(signal.ITIMER_REAL, self.seconds)
             self._armed = True

@@ -12,6 +12,7 @@ them all again and again (about a quarter of the parse time on Django's sources)
 from __future__ import annotations
 
 import ast
+import codecs
 import gc
 import io
 import math
@@ -33,6 +34,9 @@ SYNTAX_ERROR = "CR-PARSE-001"
 TOO_DEEP = "CR-PARSE-002"
 TIME_BUDGET = "CR-PARSE-003"
 
+# Below this size a file parses in a few milliseconds and the walkers' own deadline checks are
+# budget enough; the interval timer (a handful of system calls) is armed only above it.
+_SIGNAL_ABOVE_BYTES = 32_768
 # CPython reports nesting beyond its parser's limits as SyntaxErrors with these texts.
 _DEPTH_MESSAGES = ("too many levels of indentation", "too many nested", "too complex")
 
@@ -78,7 +82,13 @@ def _collector_paused() -> Iterator[None]:
 def decode_source(data: bytes) -> str:
     """The text of a Python file: PEP 263 cookie or BOM, else UTF-8. Raises _ParseFailure."""
     try:
-        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+        first = data.find(b"\n")
+        second = data.find(b"\n", first + 1) if first >= 0 else -1
+        head = data if second < 0 else data[:second]
+        if data.startswith(codecs.BOM_UTF8) or b"coding" in head:
+            encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+        else:  # no BOM, no cookie in the first two lines: PEP 3120's UTF-8
+            encoding = "utf-8"
         return data.decode(encoding)
     except (SyntaxError, LookupError) as exc:
         raise _ParseFailure(SYNTAX_ERROR, f"bad source encoding: {exc}", 1) from None
@@ -150,7 +160,8 @@ def analyze_python_file(
     start = time.perf_counter()
     parse_s = 0.0
     try:
-        with _collector_paused(), TimeBudget(budget_seconds) as budget:
+        timer = len(data) > _SIGNAL_ABOVE_BYTES
+        with _collector_paused(), TimeBudget(budget_seconds, use_signal=timer) as budget:
             text = decode_source(data)
             tree = _parse(text, path)
             parse_s = time.perf_counter() - start
