@@ -94,7 +94,8 @@ class LambdaAuthorizer:
                                      "methodArn": request.method_arn}
         else:
             event = {**request.event, "type": "REQUEST", "methodArn": request.method_arn}
-        self.invocations += 1
+        with self._lock:
+            self.invocations += 1
         result = self.invoker.invoke(self.spec.function_arn, event)
         if not result.ok:
             if result.error_message == "Unauthorized":
