@@ -351,7 +351,9 @@ def load_handler(function: FunctionSpec) -> Handler:
     """Import the handler's file under a module name unique to this function.
 
     Two functions both have an `app.py`; importing by file path under
-    `coderev_function_<LogicalId>_<hash>` keeps them apart in `sys.modules`.
+    `coderev_function_<LogicalId>_<hash>` keeps them apart in `sys.modules`. Unlike
+    Lambda, the code folder is not put on `sys.path` (two folders' sibling modules would
+    clash): a handler imports shared code from the layer, the `coderev` package.
     """
     digest = hashlib.sha1(str(function.handler_file).encode(), usedforsecurity=False)
     module_name = f"coderev_function_{function.logical_id}_{digest.hexdigest()[:8]}"
