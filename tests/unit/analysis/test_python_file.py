@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import ast
+import signal
 import textwrap
 import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+
 from coderev.analysis.python_file import analyze_python_file
 from coderev.domain.code import FileAnalysis, RawImport
 from coderev.domain.config import Thresholds
@@ -244,3 +246,12 @@ def test_time_budget_off_the_main_thread_uses_deadline_checks() -> None:
             analyze_python_file, "slow.py", source.encode(), Thresholds(), 0.001
         ).result()
     assert [f.rule_id for f in result.findings] == ["CR-PARSE-003"]
+
+
+def test_time_budget_leaves_no_timer_or_handler_behind() -> None:
+    before = signal.getsignal(signal.SIGALRM)
+    big = "".join(f"def f{i}(a, b):\n    return a + b if a else b\n" for i in range(4_000))
+    assert analyze_python_file("slow.py", big.encode(), Thresholds(), 0.001).error is not None
+    assert analyze_python_file("ok.py", big.encode(), Thresholds(), 60.0).error is None
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+    assert signal.getsignal(signal.SIGALRM) is before

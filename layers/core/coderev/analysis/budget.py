@@ -67,9 +67,11 @@ class TimeBudget:
     ) -> None:
         if not self._armed:
             return
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, self._old_handler)
-        self._armed = False
+        try:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+        finally:  # an alarm landing just before the line above still restores the handler
+            signal.signal(signal.SIGALRM, self._old_handler)
+            self._armed = False
         delay, interval = self._old_timer
         if delay > 0:  # someone else's timer was running: give it back, less the time we took
             elapsed = time.perf_counter() - (self.deadline - self.seconds)

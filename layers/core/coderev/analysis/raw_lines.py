@@ -16,6 +16,11 @@ Here the file is tokenized once and the same rules are applied to the token stre
 * lines are radon's: `str.splitlines()` also breaks at form feeds and other separators, so a
   physical line holding one counts as several (empty pieces as blank).
 
+Known differences from radon, both rare: a physical line holding two pieces of code split by a
+form feed counts once, and files with bare-CR (old Mac) line endings are counted per LF line.
+Measured equal to radon on every file of the stdlib's json/email/asyncio, jinja2, rich and
+Django's `django/` package.
+
 The tokenizer used is CPython 3.12's C tokenizer iterator (`_tokenize.TokenizerIter`), the one
 `tokenize.generate_tokens` wraps; calling it directly skips a namedtuple per token and halves
 the cost. Falls back to the public API when the private one is missing.
