@@ -7,9 +7,9 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -33,7 +33,11 @@ def coderev(*args: str | Path, out: Path, cwd: Path | None = None) -> Run:
     env = {**os.environ, "COLUMNS": "200", "XDG_DATA_HOME": str(out.parent / "data")}
     proc = subprocess.run(
         [sys.executable, "-m", "coderev.cli", *map(str, args)],
-        capture_output=True, text=True, env=env, cwd=cwd or ROOT, timeout=300,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=cwd or ROOT,
+        timeout=300,
     )
     return Run(proc.returncode, proc.stdout, proc.stderr, out)
 

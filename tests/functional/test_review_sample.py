@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 
-
 def _by_rule(report: dict, rule: str) -> list[dict]:
     return [f for f in report["findings"] if f["rule_id"] == rule]
 
@@ -67,12 +66,16 @@ def test_planted_cycle_and_contract_violations(cli: Any, sample: Path, sample_ru
     assert ("layers", "shop.domain.models", "shop.api.schemas") in pairs
     assert ("forbidden", "shop.domain.events", "shop.adapters.notifier") in pairs
     # an import under TYPE_CHECKING is an edge, flagged as such
-    tc = [i for i in arch["imports"] if i["source"] == "shop.services.orders"
-          and i["target"] == "shop.adapters.db"]
+    tc = [
+        i
+        for i in arch["imports"]
+        if i["source"] == "shop.services.orders" and i["target"] == "shop.adapters.db"
+    ]
     assert tc and all(i["type_checking"] for i in tc)
     arch_findings = _by_rule(sample_run.report(), "CR-ARCH-001")
     assert {f["path"] for f in arch_findings} >= {
-        "src/shop/domain/models.py", "src/shop/domain/events.py"
+        "src/shop/domain/models.py",
+        "src/shop/domain/events.py",
     }
 
 
@@ -91,7 +94,9 @@ def test_sarif_carries_architecture_violations(cli: Any, sample: Path, sample_ru
     assert all("partialFingerprints" in r for r in results)
 
 
-def test_archive_gives_the_same_findings_as_the_directory(cli: Any, sample: Path, sample_run: Any, tmp_path: Path) -> None:
+def test_archive_gives_the_same_findings_as_the_directory(
+    cli: Any, sample: Path, sample_run: Any, tmp_path: Path
+) -> None:
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w:gz") as tar:
         tar.add(sample, arcname="shop-0.3.0")

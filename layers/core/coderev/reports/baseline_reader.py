@@ -1,0 +1,104 @@
+"""Reading an earlier report.json back as a baseline: fingerprints and architecture."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from coderev.domain.architecture import (
+    ArchitectureResult,
+    ContractViolation,
+    Cycle,
+    ImportEdge,
+    ModuleNode,
+    PackageMetrics,
+)
+from coderev.domain.errors import BaselineError
+
+SCHEMA_FILE = "report-v1.schema.json"
+
+
+@dataclass(frozen=True, slots=True)
+class Baseline:
+    path: str
+    fingerprints: frozenset[str]
+    architecture: ArchitectureResult
+
+
+@lru_cache(maxsize=1)
+def report_schema() -> dict[str, Any]:
+    text = resources.files("coderev.reports").joinpath("schema", SCHEMA_FILE).read_text("utf-8")
+    schema: dict[str, Any] = json.loads(text)
+    return schema
+
+
+def validate_report(document: object, where: str = "report") -> None:
+    """Raise BaselineError naming the first problem when `document` breaks the report schema."""
+    from jsonschema import Draft202012Validator
+
+    validator = Draft202012Validator(report_schema())
+    error = next(iter(sorted(validator.iter_errors(document), key=lambda e: list(e.path))), None)
+    if error is not None:
+        at = "/".join(str(p) for p in error.absolute_path) or "(top level)"
+        raise BaselineError(f"{where} is not a valid coderev report: at {at}: {error.message}")
+
+
+def load_baseline(path: Path) -> Baseline:
+    """The baseline in `path` (a report.json), validated against the report schema."""
+    try:
+        text = Path(path).read_text("utf-8")
+    except FileNotFoundError:
+        raise BaselineError(f"baseline {path} does not exist") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise BaselineError(f"baseline {path} cannot be read: {exc}") from None
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise BaselineError(f"baseline {path} is not JSON: {exc}") from None
+    version = document.get("schema_version") if isinstance(document, dict) else None
+    if not isinstance(version, str) or not version.startswith("1."):
+        raise BaselineError(
+            f"baseline {path} has schema_version {version!r}; this coderev reads version 1.x"
+        )
+    validate_report(document, f"baseline {path}")
+    return Baseline(
+        path=str(path),
+        fingerprints=frozenset(f["fingerprint"] for f in document["findings"]),
+        architecture=architecture_from_dict(document["architecture"]),
+    )
+
+
+def architecture_from_dict(a: dict[str, Any]) -> ArchitectureResult:
+    return ArchitectureResult(
+        root_packages=tuple(a["root_packages"]),
+        modules=tuple(ModuleNode(m["name"], m["path"], m["is_package"]) for m in a["modules"]),
+        imports=tuple(
+            ImportEdge(e["source"], e["target"], e["line"], e["type_checking"], e["external"])
+            for e in a["imports"]
+        ),
+        cycles=tuple(cycle_from_dict(c) for c in a["cycles"]),
+        violations=tuple(violation_from_dict(v) for v in a["violations"]),
+        package_metrics=tuple(PackageMetrics(**p) for p in a["package_metrics"]),
+        contracts_checked=tuple(a["contracts_checked"]),
+    )
+
+
+def cycle_from_dict(c: dict[str, Any]) -> Cycle:
+    return Cycle(tuple(c["modules"]), tuple(c["path"]))
+
+
+def violation_from_dict(v: dict[str, Any]) -> ContractViolation:
+    return ContractViolation(
+        contract=v["contract"],
+        contract_type=v["contract_type"],
+        importer=v["importer"],
+        imported=v["imported"],
+        chain=tuple(v["chain"]),
+        path=v["path"],
+        line=v["line"],
+        message=v["message"],
+    )

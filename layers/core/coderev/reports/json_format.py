@@ -1,0 +1,234 @@
+"""report.json: the ReviewResult as a versioned, schema-checked JSON document.
+
+The schema lives beside this module (`schema/report-v1.schema.json`). Output is deterministic:
+two runs on the same input differ only in `generated_at` and `timings`.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, datetime
+from typing import Any
+
+from coderev.domain.architecture import (
+    ArchitectureDrift,
+    ArchitectureResult,
+    ContractViolation,
+    Cycle,
+)
+from coderev.domain.findings import Category, Finding, FindingStatus, Severity
+from coderev.domain.gate import GateOutcome
+from coderev.domain.metrics import FileMetrics
+from coderev.domain.report import ReviewResult
+
+SCHEMA_VERSION = "1.0"
+
+
+def to_json_dict(
+    result: ReviewResult, gate: GateOutcome | None = None, generated_at: str | None = None
+) -> dict[str, Any]:
+    stamp = generated_at or datetime.now(UTC).replace(microsecond=0).isoformat()
+    report: dict[str, Any] = {
+        "schema_version": SCHEMA_VERSION,
+        "tool": {
+            "name": "coderev",
+            "version": result.tool_versions.get("coderev", ""),
+            "ruff": result.tool_versions.get("ruff", ""),
+        },
+        "source": result.source,
+        "generated_at": stamp,
+        "summary": _summary(result, gate),
+        "files": [
+            {"path": f.path, "language": f.language, "size": f.size, "metrics": _metrics(f.metrics)}
+            for f in result.files
+        ],
+        "findings": [finding_dict(f) for f in result.findings],
+        "skipped": [
+            {"path": s.path, "reason": s.reason.value, "detail": s.detail} for s in result.skipped
+        ],
+        "architecture": architecture_dict(result.architecture),
+        "drift": _drift(result),
+        "review": {
+            "reviewer": result.review.reviewer,
+            "summary": result.review.summary,
+            "truncated": result.review.truncated,
+            "comments": [
+                {
+                    "path": c.path,
+                    "line": c.line,
+                    "severity": c.severity.value,
+                    "category": c.category.value,
+                    "title": c.title,
+                    "why": c.why,
+                    "suggestion": c.suggestion,
+                    "fingerprints": list(c.fingerprints),
+                }
+                for c in result.review.comments
+            ],
+        },
+        "timings": dict(sorted(result.timings.items())),
+    }
+    return report
+
+
+def _summary(result: ReviewResult, gate: GateOutcome | None) -> dict[str, Any]:
+    by_sev = Counter(f.severity.value for f in result.findings)
+    by_cat = Counter(f.category.value for f in result.findings)
+    return {
+        "files": len(result.files),
+        "python_files": sum(1 for f in result.files if f.language == "python"),
+        "lines": sum(f.metrics.loc for f in result.files if f.metrics is not None),
+        "findings": len(result.findings),
+        "by_severity": {s.value: by_sev.get(s.value, 0) for s in Severity},
+        "by_category": {c.value: by_cat.get(c.value, 0) for c in Category},
+        "new": sum(1 for f in result.findings if f.status is FindingStatus.NEW),
+        "existing": sum(1 for f in result.findings if f.status is FindingStatus.EXISTING),
+        "modules": len(result.architecture.modules),
+        "cycles": len(result.architecture.cycles),
+        "violations": len(result.architecture.violations),
+        "skipped": len(result.skipped),
+        "gate": None
+        if gate is None
+        else {
+            "spec": gate.spec,
+            "passed": gate.passed,
+            "reasons": list(gate.reasons),
+        },
+    }
+
+
+def _metrics(m: FileMetrics | None) -> dict[str, Any] | None:
+    if m is None:
+        return None
+    return {
+        "loc": m.loc,
+        "sloc": m.sloc,
+        "lloc": m.lloc,
+        "comments": m.comments,
+        "multi": m.multi,
+        "blank": m.blank,
+        "maintainability_index": round(m.maintainability_index, 2),
+        "complexity": m.complexity,
+        "functions": [
+            {
+                "name": fn.name,
+                "qualname": fn.qualname,
+                "line": fn.line,
+                "end_line": fn.end_line,
+                "complexity": fn.complexity,
+                "length": fn.length,
+                "parameters": fn.parameters,
+                "nesting": fn.nesting,
+                "is_method": fn.is_method,
+            }
+            for fn in m.functions
+        ],
+    }
+
+
+def finding_dict(f: Finding) -> dict[str, Any]:
+    return {
+        "rule_id": f.rule_id,
+        "severity": f.severity.value,
+        "category": f.category.value,
+        "path": f.path,
+        "line": f.line,
+        "column": f.column,
+        "end_line": f.end_line,
+        "message": f.message,
+        "fix_hint": f.fix_hint,
+        "fingerprint": f.fingerprint,
+        "source": f.source,
+        "status": f.status.value,
+        "extra": {k: str(v) for k, v in sorted(f.extra.items())},
+    }
+
+
+def cycle_dict(c: Cycle) -> dict[str, Any]:
+    return {"modules": list(c.modules), "path": list(c.path)}
+
+
+def violation_dict(v: ContractViolation) -> dict[str, Any]:
+    return {
+        "contract": v.contract,
+        "contract_type": v.contract_type,
+        "importer": v.importer,
+        "imported": v.imported,
+        "chain": list(v.chain),
+        "path": v.path,
+        "line": v.line,
+        "message": v.message,
+    }
+
+
+def architecture_dict(a: ArchitectureResult) -> dict[str, Any]:
+    return {
+        "root_packages": list(a.root_packages),
+        "contracts_checked": list(a.contracts_checked),
+        "modules": [
+            {"name": m.name, "path": m.path, "is_package": m.is_package} for m in a.modules
+        ],
+        "imports": [
+            {
+                "source": e.source,
+                "target": e.target,
+                "line": e.line,
+                "type_checking": e.type_checking,
+                "external": e.external,
+            }
+            for e in a.imports
+        ],
+        "cycles": [cycle_dict(c) for c in a.cycles],
+        "violations": [violation_dict(v) for v in a.violations],
+        "package_metrics": [
+            {
+                "package": p.package,
+                "afferent": p.afferent,
+                "efferent": p.efferent,
+                "instability": round(p.instability, 4),
+                "abstractness": round(p.abstractness, 4),
+                "distance": round(p.distance, 4),
+                "modules": p.modules,
+                "classes": p.classes,
+                "abstract_classes": p.abstract_classes,
+            }
+            for p in a.package_metrics
+        ],
+    }
+
+
+def _drift(result: ReviewResult) -> dict[str, Any] | None:
+    if result.findings_drift is None and result.architecture_drift is None:
+        return None
+    fd = result.findings_drift
+    return {
+        "findings": None
+        if fd is None
+        else {
+            "new": fd.new,
+            "existing": fd.existing,
+            "fixed": list(fd.fixed),
+        },
+        "architecture": _architecture_drift(result.architecture_drift),
+    }
+
+
+def _architecture_drift(d: ArchitectureDrift | None) -> dict[str, Any] | None:
+    if d is None:
+        return None
+    return {
+        "new_imports": [{"source": s, "target": t} for s, t in d.new_imports],
+        "removed_imports": [{"source": s, "target": t} for s, t in d.removed_imports],
+        "new_cycles": [cycle_dict(c) for c in d.new_cycles],
+        "new_violations": [violation_dict(v) for v in d.new_violations],
+        "packages": [
+            {
+                "package": p.package,
+                "instability_before": p.instability_before,
+                "instability_after": p.instability_after,
+                "distance_before": p.distance_before,
+                "distance_after": p.distance_after,
+            }
+            for p in d.packages
+        ],
+    }
