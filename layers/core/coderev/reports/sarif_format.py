@@ -142,7 +142,6 @@ def _rule(f: Finding) -> dict[str, Any]:
         rule["helpUri"] = uri
     if f.category is Category.SECURITY:
         rule["properties"]["security-severity"] = SECURITY_SEVERITY[f.severity]
-        rule["properties"]["tags"].append("security")
     return rule
 
 

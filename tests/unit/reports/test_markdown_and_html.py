@@ -1,0 +1,79 @@
+"""report.md fits a pull-request comment; report.html is self-contained and safe."""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from dataclasses import replace
+
+from coderev.domain.findings import Category, Finding, Severity, fingerprint
+from coderev.domain.report import ReviewResult
+from coderev.reports import render_reports
+from coderev.reports.markdown_format import MAX_CHARS, to_markdown
+
+
+def _many(result: ReviewResult, n: int) -> ReviewResult:
+    extra = tuple(
+        Finding(
+            rule_id="F401",
+            severity=Severity.LOW,
+            category=Category.BUG_RISK,
+            path=f"src/pkg/mod_{i}.py",
+            line=i + 1,
+            message=f"`os` imported but unused ({i})",
+            fix_hint="Remove the import",
+            fingerprint=fingerprint("F401", f"m{i}", "import os"),
+        )
+        for i in range(n)
+    )
+    return replace(result, findings=result.findings + extra)
+
+
+def test_markdown_names_the_planted_problems(sample_result: ReviewResult) -> None:
+    md = to_markdown(sample_result)
+    assert md.startswith("## coderev review of `shop`")
+    assert "`S608`" in md and "shop.services.inventory → shop.services.orders" in md
+    assert "not shown" not in md
+
+
+def test_markdown_with_5000_findings_stays_under_the_comment_limit(
+    sample_result: ReviewResult,
+) -> None:
+    md = to_markdown(_many(sample_result, 5000))
+    assert len(md) <= MAX_CHARS
+    shown = sum(1 for line in md.splitlines() if line.startswith("| ") and " | new | `" in line)
+    match = re.search(r"… (\d+) more findings not shown", md)
+    assert match is not None
+    assert shown + int(match.group(1)) == 5000 + len(sample_result.findings)
+    assert "### Architecture" in md  # later sections survive the cut
+
+
+def test_html_is_self_contained_with_graph_and_filters(sample_result: ReviewResult) -> None:
+    html = render_reports(sample_result, ("html",))["html"]
+    assert not re.search(r"""(src|href)\s*=\s*["']?https?:""", html)
+    assert "<link" not in html and "@import" not in html
+    svg = html[html.index("<svg") : html.index("</svg>") + len("</svg>")]
+    root = ET.fromstring(svg)
+    cyclic = [
+        g for g in root.iter("{http://www.w3.org/2000/svg}g") if "cyclic" in g.get("class", "")
+    ]
+    assert [g.get("data-package") for g in cyclic] == ["shop.services"]
+    assert 'id="f-sev"' in html and 'id="f-text"' in html
+    assert "compute_price" in html  # per-file metrics name the worst function
+
+
+def test_html_escapes_hostile_messages(sample_result: ReviewResult) -> None:
+    evil = Finding(
+        rule_id="X1",
+        severity=Severity.HIGH,
+        category=Category.SECURITY,
+        path="a.py",
+        line=1,
+        message="<script>alert(1)</script>",
+        fix_hint="<img src=x onerror=alert(2)>",
+        fingerprint=fingerprint("X1", "a.py", "x"),
+    )
+    html = render_reports(replace(sample_result, findings=(evil,)), ("html",))["html"]
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<img src=x" not in html
