@@ -67,7 +67,8 @@ def write_reports(
     for fmt, text in render_reports(result, formats, gate).items():
         target = out_dir / FILENAMES[fmt]
         fd, tmp = tempfile.mkstemp(dir=out_dir, prefix=f".{target.name}.")
-        os.fchmod(fd, 0o666 & ~_umask())  # mkstemp's 0600 would hide reports from a CI artifact step
+        # mkstemp's 0600 would hide the reports from, e.g., a CI artifact upload step
+        os.fchmod(fd, 0o666 & ~_umask())
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
         os.replace(tmp, target)
