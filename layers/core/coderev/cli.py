@@ -12,7 +12,9 @@ from rich.console import Console
 from coderev.domain.errors import CoderevError, InputError
 
 app = typer.Typer(
-    add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
     help="coderev: code review and architecture analysis.",
 )
 FORMATS = ("json", "sarif", "md", "html")
@@ -21,27 +23,48 @@ FORMATS = ("json", "sarif", "md", "html")
 @app.command()
 def review(
     path: Annotated[Path, typer.Argument(help="A directory, .zip, .tar, .tar.gz or .tgz.")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="Where to write the reports.")] = Path("out"),
+    out: Annotated[Path, typer.Option("--out", "-o", help="Where to write the reports.")] = Path(
+        "out"
+    ),
     baseline: Annotated[
-        Path | None, typer.Option(help="An earlier report.json: marks findings new/existing, adds drift.")
+        Path | None,
+        typer.Option(help="An earlier report.json: marks findings new/existing, adds drift."),
     ] = None,
     fail_on: Annotated[
         str, typer.Option(help="Quality gate, e.g. high, new-high, new-medium,architecture, none.")
     ] = "none",
     config: Annotated[
-        Path | None, typer.Option(help="A pyproject.toml or .coderev.toml to use instead of the repo's.")
+        Path | None,
+        typer.Option(help="A pyproject.toml or .coderev.toml to use instead of the repo's."),
     ] = None,
-    formats: Annotated[str, typer.Option("--format", help="Comma-separated: json,sarif,md,html.")] = ",".join(FORMATS),
+    formats: Annotated[
+        str, typer.Option("--format", help="Comma-separated: json,sarif,md,html.")
+    ] = ",".join(FORMATS),
     jobs: Annotated[int, typer.Option(help="Worker processes (0 = one per CPU).", min=0)] = 0,
-    exclude: Annotated[list[str] | None, typer.Option(help="Glob of paths to skip (repeatable).")] = None,
+    exclude: Annotated[
+        list[str] | None, typer.Option(help="Glob of paths to skip (repeatable).")
+    ] = None,
     reviewer: Annotated[str, typer.Option(help="Reviewer name.")] = "offline",
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary.")] = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="No progress bar or summary.")
+    ] = False,
 ) -> None:
     """Review PATH and write report.json, report.sarif, report.md and report.html to --out."""
     console = Console(stderr=True)
     try:
-        code = _review(path, out, baseline, fail_on, config, formats, jobs, exclude or [],
-                       reviewer, quiet, console)
+        code = _review(
+            path,
+            out,
+            baseline,
+            fail_on,
+            config,
+            formats,
+            jobs,
+            exclude or [],
+            reviewer,
+            quiet,
+            console,
+        )
     except InputError as exc:
         console.print(f"[bold red]error:[/] {exc}", highlight=False)
         raise typer.Exit(2) from None
@@ -52,8 +75,17 @@ def review(
 
 
 def _review(
-    path: Path, out: Path, baseline: Path | None, fail_on: str, config: Path | None,
-    formats: str, jobs: int, exclude: list[str], reviewer: str, quiet: bool, console: Console,
+    path: Path,
+    out: Path,
+    baseline: Path | None,
+    fail_on: str,
+    config: Path | None,
+    formats: str,
+    jobs: int,
+    exclude: list[str],
+    reviewer: str,
+    quiet: bool,
+    console: Console,
 ) -> int:
     from coderev import bootstrap
     from coderev.analysis.archive import read_source
@@ -68,7 +100,9 @@ def _review(
 
     chosen = tuple(f.strip() for f in formats.split(",") if f.strip())
     if unknown := [f for f in chosen if f not in FORMATS]:
-        raise ConfigError(f"unknown report format(s) {', '.join(unknown)}; choose from {', '.join(FORMATS)}")
+        raise ConfigError(
+            f"unknown report format(s) {', '.join(unknown)}; choose from {', '.join(FORMATS)}"
+        )
     gate_spec = parse_gate(fail_on)
     settings = get_settings()
     project = load_config_file(config) if config is not None else None
@@ -89,7 +123,9 @@ def _review(
     gate = evaluate_gate(gate_spec, result.findings)
     written = write_reports(result, out, formats=chosen, gate=gate)
     if not quiet:
-        print_summary(console, result, written, gate if fail_on.strip().lower() not in ("", "none") else None)
+        print_summary(
+            console, result, written, gate if fail_on.strip().lower() not in ("", "none") else None
+        )
     return 0 if gate.passed else 1
 
 

@@ -35,23 +35,31 @@ class Settings(BaseSettings):
     s3_access_key: str | None = Field(default=None, validation_alias="S3_ACCESS_KEY")
     s3_secret_key: SecretStr | None = Field(default=None, validation_alias="S3_SECRET_KEY")
     s3_bucket: str = Field(default="coderev", validation_alias="S3_BUCKET")
-    kafka_bootstrap_servers: str | None = Field(default=None, validation_alias="KAFKA_BOOTSTRAP_SERVERS")
+    kafka_bootstrap_servers: str | None = Field(
+        default=None, validation_alias="KAFKA_BOOTSTRAP_SERVERS"
+    )
     opa_url: str | None = Field(default=None, validation_alias="OPA_URL")
 
     # AI providers (never logged)
     openai_api_key: SecretStr | None = Field(default=None, validation_alias="OPENAI_API_KEY")
     anthropic_api_key: SecretStr | None = Field(default=None, validation_alias="ANTHROPIC_API_KEY")
-    huggingface_api_key: SecretStr | None = Field(default=None, validation_alias="HUGGINGFACE_API_KEY")
+    huggingface_api_key: SecretStr | None = Field(
+        default=None, validation_alias="HUGGINGFACE_API_KEY"
+    )
 
     # Tokens
     jwt_secret_key: SecretStr | None = Field(default=None, validation_alias="JWT_SECRET_KEY")
-    access_token_expire_minutes: int = Field(default=15, validation_alias="ACCESS_TOKEN_EXPIRE_MINUTES")
+    access_token_expire_minutes: int = Field(
+        default=15, validation_alias="ACCESS_TOKEN_EXPIRE_MINUTES"
+    )
     refresh_token_expire_days: int = Field(default=7, validation_alias="REFRESH_TOKEN_EXPIRE_DAYS")
 
     # coderev's own
     data_dir: Path = Field(default_factory=_default_data_dir, validation_alias="CODEREV_DATA_DIR")
     jobs: int = Field(default=0, ge=0, validation_alias="CODEREV_JOBS")  # 0 = one per CPU
-    file_budget_seconds: float = Field(default=10.0, gt=0, validation_alias="CODEREV_FILE_BUDGET_SECONDS")
+    file_budget_seconds: float = Field(
+        default=10.0, gt=0, validation_alias="CODEREV_FILE_BUDGET_SECONDS"
+    )
     reviewer: str = Field(default="offline", validation_alias="CODEREV_REVIEWER")
     log_level: str = Field(default="INFO", validation_alias="CODEREV_LOG_LEVEL")
 

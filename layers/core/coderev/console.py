@@ -12,7 +12,14 @@ from types import TracebackType
 from typing import TYPE_CHECKING
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 
 from coderev.domain.findings import FindingStatus, Severity
@@ -22,8 +29,11 @@ if TYPE_CHECKING:
     from coderev.domain.report import ReviewResult
 
 _STYLE = {
-    Severity.CRITICAL: "bold red", Severity.HIGH: "red", Severity.MEDIUM: "yellow",
-    Severity.LOW: "cyan", Severity.INFO: "dim",
+    Severity.CRITICAL: "bold red",
+    Severity.HIGH: "red",
+    Severity.MEDIUM: "yellow",
+    Severity.LOW: "cyan",
+    Severity.INFO: "dim",
 }
 
 
@@ -32,17 +42,24 @@ class TerminalProgress:
 
     def __init__(self, console: Console, enabled: bool = True) -> None:
         self._progress = Progress(
-            TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-            TimeElapsedColumn(), console=console, transient=True, disable=not enabled,
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
+            disable=not enabled,
         )
-        self._task: int | None = None
+        self._task: TaskID | None = None
 
     def __enter__(self) -> TerminalProgress:
         self._progress.start()
         return self
 
     def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None,
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
         self._progress.stop()
@@ -58,7 +75,9 @@ class TerminalProgress:
 
 
 def print_summary(
-    console: Console, result: ReviewResult, written: Mapping[str, Path],
+    console: Console,
+    result: ReviewResult,
+    written: Mapping[str, Path],
     gate: GateOutcome | None,
 ) -> None:
     by_sev = Counter(f.severity for f in result.findings)
@@ -84,7 +103,9 @@ def print_summary(
     )
     for comment in result.review.comments[:3]:
         where = f"{comment.path}:{comment.line}" if comment.path else "repository"
-        console.print(f"  [{_STYLE[comment.severity]}]{comment.severity.value}[/] {where} {comment.title}")
+        console.print(
+            f"  [{_STYLE[comment.severity]}]{comment.severity.value}[/] {where} {comment.title}"
+        )
     for kind, path in written.items():
         console.print(f"  {kind:>5} → {path}")
     if gate is not None:

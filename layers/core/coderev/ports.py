@@ -32,7 +32,9 @@ class GraphEdge:
 class GraphStore(Protocol):
     """Stores the code graph of one analysis; replaced whole on each write."""
 
-    def write(self, graph_id: str, nodes: Iterable[GraphNode], edges: Iterable[GraphEdge]) -> None: ...
+    def write(
+        self, graph_id: str, nodes: Iterable[GraphNode], edges: Iterable[GraphEdge]
+    ) -> None: ...
 
     def nodes(self, graph_id: str, label: str | None = None) -> list[GraphNode]: ...
 
@@ -57,7 +59,11 @@ class ObjectStore(Protocol):
     """Blobs by key in one bucket (uploads/, reports/)."""
 
     def put(
-        self, key: str, data: bytes, *, content_type: str = "application/octet-stream",
+        self,
+        key: str,
+        data: bytes,
+        *,
+        content_type: str = "application/octet-stream",
         metadata: Mapping[str, str] | None = None,
     ) -> ObjectInfo: ...
 

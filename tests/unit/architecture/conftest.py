@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import pytest
+
 from coderev.domain.code import ClassInfo, FileAnalysis, RawImport
 from coderev.domain.metrics import FileMetrics, FunctionMetrics
 

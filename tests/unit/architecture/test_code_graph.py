@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import networkx as nx
+
 from coderev.adapters.embedded.graph_store import SqliteGraphStore
 from coderev.architecture.analyze import analyze_architecture
 from coderev.architecture.code_graph import build_code_graph

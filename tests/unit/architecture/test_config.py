@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from coderev.architecture.config import load_config_file, load_project_config
 from coderev.domain.config import (
     ForbiddenContract,

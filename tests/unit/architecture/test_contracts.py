@@ -7,6 +7,7 @@ from pathlib import Path
 
 import grimp
 import pytest
+
 from coderev.architecture.analyze import analyze_architecture, violation_findings
 from coderev.domain.architecture import ContractViolation
 from coderev.domain.code import FileAnalysis

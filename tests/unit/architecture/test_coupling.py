@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+
 from coderev.architecture.analyze import analyze_architecture
 from coderev.domain.architecture import PackageMetrics
 from coderev.domain.code import FileAnalysis

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import grimp
 import pytest
+
 from coderev.architecture.analyze import analyze_architecture
 from coderev.domain.code import FileAnalysis
 from coderev.domain.config import ProjectConfig

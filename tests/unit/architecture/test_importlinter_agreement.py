@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from coderev.architecture.analyze import analyze_architecture
 from coderev.architecture.config import load_project_config
 from coderev.domain.code import FileAnalysis

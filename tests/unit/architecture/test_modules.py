@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from coderev.architecture.modules import discover_modules
 from coderev.domain.architecture import ModuleNode
 from coderev.domain.errors import ConfigError

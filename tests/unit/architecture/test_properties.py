@@ -5,11 +5,12 @@ from __future__ import annotations
 from itertools import pairwise
 
 import networkx as nx
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from coderev.architecture.contracts import illegal_chains
 from coderev.architecture.graph import ImportIndex, find_cycles, internal_digraph
 from coderev.domain.architecture import ImportEdge, ModuleNode
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 NAMES = [f"p.m{i}" for i in range(9)]
 

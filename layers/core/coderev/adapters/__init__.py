@@ -1,1 +1,1 @@
-"""Adapters: embedded defaults and one module per real backend. Nothing here is imported by the domain."""
+"""Adapters: embedded defaults and one module per real backend; the domain imports none."""

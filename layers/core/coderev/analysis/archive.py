@@ -46,14 +46,18 @@ __all__ = ["ArchiveLimits", "archive_kind", "read_archive_bytes", "read_source"]
 ArchiveKind = Literal["zip", "tar", "tar.gz"]
 SUPPORTED = ".zip, .tar, .tar.gz or .tgz"
 _UNSUPPORTED_MAGIC = {
-    b"BZh": "bzip2", b"\xfd7zXZ\x00": "xz", b"7z\xbc\xaf\x27\x1c": "7-Zip", b"Rar!": "RAR",
+    b"BZh": "bzip2",
+    b"\xfd7zXZ\x00": "xz",
+    b"7z\xbc\xaf\x27\x1c": "7-Zip",
+    b"Rar!": "RAR",
     b"(\xb5/\xfd": "zstd",
 }
 _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
 
 
-def read_source(path: str | os.PathLike[str], limits: ArchiveLimits | None = None,
-                exclude: Sequence[str] = ()) -> SourceTree:
+def read_source(
+    path: str | os.PathLike[str], limits: ArchiveLimits | None = None, exclude: Sequence[str] = ()
+) -> SourceTree:
     """The source tree of a directory or an archive file (chosen by its content, then name)."""
     limits = limits or ArchiveLimits()
     root = Path(path)
@@ -69,8 +73,9 @@ def read_source(path: str | os.PathLike[str], limits: ArchiveLimits | None = Non
     return read_archive_bytes(root.name, root.read_bytes(), limits, exclude)
 
 
-def read_archive_bytes(name: str, data: bytes, limits: ArchiveLimits | None = None,
-                       exclude: Sequence[str] = ()) -> SourceTree:
+def read_archive_bytes(
+    name: str, data: bytes, limits: ArchiveLimits | None = None, exclude: Sequence[str] = ()
+) -> SourceTree:
     """The source tree of an archive held in memory; `name` is used for its format and report."""
     limits = limits or ArchiveLimits()
     if len(data) > limits.max_total_bytes:
@@ -150,8 +155,9 @@ def _symlink(parts: tuple[str, ...], rel: str, path: str) -> Entry:
     return Entry(parts, rel, reason=SkipReason.SYMLINK, detail=target)
 
 
-def _file(parts: tuple[str, ...], rel: str, path: str, budget: ByteBudget,
-          exclusions: Exclusions) -> Entry:
+def _file(
+    parts: tuple[str, ...], rel: str, path: str, budget: ByteBudget, exclusions: Exclusions
+) -> Entry:
     want, language, reason = plan(parts)
     entry = Entry(parts, rel, language=language, reason=reason)
     if want is Want.NOTHING or reason is not None or exclusions.matches(rel):

@@ -34,8 +34,10 @@ _ZERO_BLOCK = bytes(BLOCK)
 _ERRORS = (EOFError, zlib.error, OSError)
 _REGULAR = frozenset({b"0", b"\0", b"7"})  # file, v7 file, contiguous file
 _SPECIAL = {
-    b"1": (SkipReason.HARDLINK, ""), b"2": (SkipReason.SYMLINK, ""),
-    b"3": (SkipReason.DEVICE, "character device"), b"4": (SkipReason.DEVICE, "block device"),
+    b"1": (SkipReason.HARDLINK, ""),
+    b"2": (SkipReason.SYMLINK, ""),
+    b"3": (SkipReason.DEVICE, "character device"),
+    b"4": (SkipReason.DEVICE, "block device"),
     b"6": (SkipReason.DEVICE, "fifo"),
 }
 _SIGNED = struct.Struct("512b")

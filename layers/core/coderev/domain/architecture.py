@@ -56,7 +56,9 @@ class PackageMetrics:
 class ArchitectureResult:
     root_packages: tuple[str, ...]
     modules: tuple[ModuleNode, ...]
-    imports: tuple[ImportEdge, ...]  # internal and external edges, deduplicated per (source, target, line)
+    imports: tuple[
+        ImportEdge, ...
+    ]  # internal and external edges, deduplicated per (source, target, line)
     cycles: tuple[Cycle, ...]
     violations: tuple[ContractViolation, ...]
     package_metrics: tuple[PackageMetrics, ...]

@@ -23,9 +23,13 @@ class Thresholds:
 @dataclass(frozen=True, slots=True)
 class LayersContract:
     name: str
-    layers: tuple[tuple[str, ...], ...]  # top to bottom; a layer may hold several independent modules ("a | b")
+    layers: tuple[
+        tuple[str, ...], ...
+    ]  # top to bottom; a layer may hold several independent modules ("a | b")
     containers: tuple[str, ...] = ()
-    independent_siblings: bool = True  # "a | b": siblings may not import each other; "a : b" allows it
+    independent_siblings: bool = (
+        True  # "a | b": siblings may not import each other; "a : b" allows it
+    )
     ignore_imports: tuple[tuple[str, str], ...] = ()
     exhaustive: bool = False
     # Per layer, whether its siblings are independent ("a | b") or not ("a : b"); empty: every
@@ -60,7 +64,9 @@ class ProjectConfig:
     thresholds: Thresholds = field(default_factory=Thresholds)
     exclude: tuple[str, ...] = ()  # glob patterns of paths not to review
     ruff_select: tuple[str, ...] = ()  # empty: coderev's default rule selection
-    sources: tuple[str, ...] = ()  # where this config came from, e.g. ("pyproject.toml [tool.coderev]",)
+    sources: tuple[
+        str, ...
+    ] = ()  # where this config came from, e.g. ("pyproject.toml [tool.coderev]",)
     # Contracts found but not checked (e.g. import-linter's acyclic_siblings, protected, custom
     # classes), as "<file>: <name> (type <type>)".
     unsupported_contracts: tuple[str, ...] = ()

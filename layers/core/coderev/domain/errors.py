@@ -18,7 +18,9 @@ class UnsupportedInputError(InputError):
 class ArchiveLimitError(InputError):
     """An archive exceeds a safety limit. The message names the limit and the value."""
 
-    def __init__(self, limit: str, value: int | float, maximum: int | float, member: str = "") -> None:
+    def __init__(
+        self, limit: str, value: int | float, maximum: int | float, member: str = ""
+    ) -> None:
         self.limit = limit
         self.value = value
         self.maximum = maximum

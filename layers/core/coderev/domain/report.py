@@ -30,3 +30,4 @@ class ReviewResult:
     architecture_drift: ArchitectureDrift | None = None
     tool_versions: dict[str, str] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)  # seconds per stage
+    figures: dict[str, float] = field(default_factory=dict)  # e.g. workers, worker_peak_rss_mb

@@ -45,7 +45,9 @@ class SourceTree:
     name: str  # directory or archive name, for the report
     files: tuple[SourceFile, ...]
     skipped: tuple[SkippedEntry, ...]
-    config_files: tuple[SourceFile, ...] = ()  # pyproject.toml, .coderev.toml, setup.cfg, .importlinter
+    config_files: tuple[
+        SourceFile, ...
+    ] = ()  # pyproject.toml, .coderev.toml, setup.cfg, .importlinter
 
     def python_files(self) -> tuple[SourceFile, ...]:
         return tuple(f for f in self.files if f.language == "python")

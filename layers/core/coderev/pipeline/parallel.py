@@ -26,6 +26,16 @@ IN_PROCESS_BELOW = 64
 SHARDS_PER_WORKER = 8
 
 
+def _analyze_shard_measured(
+    files: Sequence[SourceFile], thresholds: Thresholds, budget_seconds: float
+) -> tuple[list[FileAnalysis], float]:
+    """analyze_shard, plus this worker's peak memory so far (MB) for the run's figures."""
+    import resource
+
+    analyses = analyze_shard(files, thresholds, budget_seconds)
+    return analyses, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def worker_count(jobs: int) -> int:
     if jobs > 0:
         return jobs
@@ -41,8 +51,13 @@ def analyze_files(
     budget_seconds: float,
     jobs: int,
     progress: ProgressSink,
+    figures: dict[str, float] | None = None,
 ) -> list[FileAnalysis]:
-    """FileAnalysis for every Python file, in path order."""
+    """FileAnalysis for every Python file, in path order.
+
+    `figures`, when given, receives `workers` and `worker_peak_rss_mb`.
+    """
+    figures = figures if figures is not None else {}
     python = [f for f in files if f.language == "python"]
     workers = worker_count(jobs)
     if workers == 1 or len(python) < IN_PROCESS_BELOW:
@@ -52,7 +67,8 @@ def analyze_files(
             progress.advance(1)
     else:
         shards = plan_shards(python, workers * SHARDS_PER_WORKER)
-        results = _run_pool(shards, thresholds, budget_seconds, workers, progress)
+        results = _run_pool(shards, thresholds, budget_seconds, workers, progress, figures)
+    figures["workers"] = float(workers if len(python) >= IN_PROCESS_BELOW else 1)
     return sorted(results, key=lambda a: a.path)
 
 
@@ -68,22 +84,27 @@ def _run_pool(
     budget_seconds: float,
     workers: int,
     progress: ProgressSink,
+    figures: dict[str, float],
 ) -> list[FileAnalysis]:
     results: list[FileAnalysis] = []
+    peak = 0.0
     unfinished: list[Shard] = []
     with ProcessPoolExecutor(max_workers=workers, mp_context=_context()) as pool:
-        futures: dict[Future[list[FileAnalysis]], Shard] = {
-            pool.submit(analyze_shard, s.files, thresholds, budget_seconds): s for s in shards
+        futures: dict[Future[tuple[list[FileAnalysis], float]], Shard] = {
+            pool.submit(_analyze_shard_measured, s.files, thresholds, budget_seconds): s
+            for s in shards
         }
         for future in as_completed(futures):
             shard = futures[future]
             try:
-                done = future.result()
+                done, rss = future.result()
             except BrokenProcessPool:
                 unfinished.append(shard)
                 continue
+            peak = max(peak, rss)
             results.extend(done)
             progress.advance(len(done))
+    figures["worker_peak_rss_mb"] = round(peak, 1)
     for shard in unfinished:
         for f in shard.files:
             results.append(_isolated(f, thresholds, budget_seconds))
@@ -110,6 +131,12 @@ def _isolated(f: SourceFile, thresholds: Thresholds, budget_seconds: float) -> F
             fingerprint=fingerprint("CR-PARSE-004", f.path, "process-crash"),
         )
         return FileAnalysis(
-            path=f.path, language=f.language, size=len(f.data), metrics=None, imports=(),
-            classes=(), findings=(finding,), error=message,
+            path=f.path,
+            language=f.language,
+            size=len(f.data),
+            metrics=None,
+            imports=(),
+            classes=(),
+            findings=(finding,),
+            error=message,
         )

@@ -102,6 +102,7 @@ def run_review(
     options = options or ReviewOptions()
     progress = progress or SilentProgress()
     timings: dict[str, float] = {}
+    figures: dict[str, float] = {}
     with _timed(timings, "config"):
         config = project_config(tree, options)
 
@@ -110,7 +111,7 @@ def run_review(
     with _timed(timings, "files"), ThreadPoolExecutor(max_workers=1) as side:
         ruff_future = side.submit(_timed_call, timings, "ruff", ruff_stage, tree, options, config)
         analyses = analyze_files(
-            python, config.thresholds, options.file_budget_seconds, options.jobs, progress
+            python, config.thresholds, options.file_budget_seconds, options.jobs, progress, figures
         )
         ruff = ruff_future.result()
 
@@ -134,22 +135,31 @@ def run_review(
         reviewer = get_reviewer(options.reviewer)
         review = reviewer.review(
             ReviewInput(
-                source=tree.name, findings=tuple(findings), files=files,
-                architecture=architecture, architecture_drift=arch_drift,
+                source=tree.name,
+                findings=tuple(findings),
+                files=files,
+                architecture=architecture,
+                architecture_drift=arch_drift,
                 findings_drift=findings_drift,
             )
         )
     versions = {"coderev": __version__, "ruff": ruff_version(), **options.extra_tool_versions}
     return ReviewResult(
-        source=tree.name, files=files, findings=tuple(findings), skipped=tree.skipped,
-        architecture=architecture, review=review, findings_drift=findings_drift,
-        architecture_drift=arch_drift, tool_versions=versions, timings=timings,
+        source=tree.name,
+        files=files,
+        findings=tuple(findings),
+        skipped=tree.skipped,
+        architecture=architecture,
+        review=review,
+        findings_drift=findings_drift,
+        architecture_drift=arch_drift,
+        tool_versions=versions,
+        timings=timings,
+        figures=figures,
     )
 
 
-def _timed_call[T](
-    timings: dict[str, float], name: str, fn: Callable[..., T], *args: object
-) -> T:
+def _timed_call[T](timings: dict[str, float], name: str, fn: Callable[..., T], *args: object) -> T:
     with _timed(timings, name):
         return fn(*args)
 
@@ -160,7 +170,8 @@ def _file_infos(tree: SourceTree, analyses: Sequence[FileAnalysis]) -> tuple[Sou
     for f in tree.files:
         a = by_path.get(f.path)
         infos.append(
-            SourceFileInfo(path=f.path, language=f.language, size=len(f.data),
-                           metrics=a.metrics if a else None)
+            SourceFileInfo(
+                path=f.path, language=f.language, size=len(f.data), metrics=a.metrics if a else None
+            )
         )
     return tuple(sorted(infos, key=lambda i: i.path))

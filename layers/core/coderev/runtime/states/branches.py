@@ -7,14 +7,31 @@ import threading
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from coderev.runtime.states import payload
 from coderev.runtime.states.definition import StateMachine
 from coderev.runtime.states.errors import ExecutionStopped, RuntimeFailure, StateFailure
 
-if TYPE_CHECKING:
-    from coderev.runtime.states.run import ExecutionRun
+
+class _WorkerSettings(Protocol):
+    max_workers: int
+
+
+class ExecutionRun(Protocol):
+    """What a Map or Parallel state needs of the running execution (see run.ExecutionRun).
+
+    A Protocol rather than an import of `run`, which imports this module: no import cycle.
+    """
+
+    @property
+    def settings(self) -> _WorkerSettings: ...
+
+    def record(self, type_: str, **details: Any) -> int: ...
+
+    def run(
+        self, machine: StateMachine, data: Any, cancel: threading.Event | None = None
+    ) -> Any: ...
 
 
 Job = Callable[[threading.Event], Any]
