@@ -25,6 +25,7 @@ import time
 import warnings
 from pathlib import Path
 
+from coderev.adapters.embedded.graph_store import SqliteGraphStore
 from coderev.analysis.archive import read_source
 from coderev.analysis.python_file import analyze_python_file
 from coderev.domain.config import Thresholds
@@ -130,7 +131,9 @@ def main() -> None:
         t = time.perf_counter()
         tree = read_source(archive)
         read_s = time.perf_counter() - t
-        result = run_review(tree, ReviewOptions())
+        # as `coderev review` does: the code graph goes to the embedded graph store too
+        store = SqliteGraphStore(Path(out) / "graph.sqlite")
+        result = run_review(tree, ReviewOptions(), graph_store=store)
         review_s = time.perf_counter() - t
         write_reports(result, Path(out))
         total_s = time.perf_counter() - t
