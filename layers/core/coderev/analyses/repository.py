@@ -1,0 +1,62 @@
+"""The port of the analyses room: where analysis records are kept.
+
+`SqlAnalysisRepository` (coderev.analyses.sql_repository) implements it on SQLite (the
+embedded default) and on PostgreSQL; one contract suite runs against both.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from datetime import datetime
+from typing import Protocol
+
+from coderev.analyses.model import AnalysisRecord, AnalysisStatus, NewAnalysis
+
+__all__ = ["AnalysisRepository"]
+
+
+class AnalysisRepository(Protocol):
+    def create_if_absent(self, new: NewAnalysis) -> tuple[AnalysisRecord, bool]:
+        """The record of this object version (by idempotency key), and whether it is new.
+
+        A new record is QUEUED with a fresh id; concurrent calls for one key create one record.
+        """
+        ...
+
+    def get(self, analysis_id: str) -> AnalysisRecord | None: ...
+
+    def update_status(
+        self,
+        analysis_id: str,
+        status: AnalysisStatus,
+        *,
+        error: str | None = None,
+        cause: str | None = None,
+        execution_id: str | None = None,
+        report_keys: Mapping[str, str] | None = None,
+        counts: Mapping[str, int] | None = None,
+    ) -> AnalysisRecord:
+        """Move the record to `status` atomically and return it as stored.
+
+        `error` and `cause` are written as given (None clears them); `execution_id`,
+        `report_keys` and `counts` only when given. Raises AnalysisNotFoundError, and
+        InvalidTransitionError unless the current status is one of `status.predecessors()`.
+        """
+        ...
+
+    def list(
+        self,
+        *,
+        status: AnalysisStatus | None = None,
+        project_id: str | None = None,
+        created_before: datetime | None = None,
+        limit: int = 100,
+    ) -> list[AnalysisRecord]:
+        """Newest first; `created_before` (exclusive) pages through older records."""
+        ...
+
+    def delete_older_than(
+        self, cutoff: datetime, *, statuses: Collection[AnalysisStatus] | None = None
+    ) -> int:
+        """Delete records last updated before `cutoff` (in `statuses`, when given); how many."""
+        ...

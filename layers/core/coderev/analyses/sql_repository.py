@@ -1,0 +1,312 @@
+"""Analysis records in SQL: SQLite (the embedded default) or PostgreSQL (`DATABASE_URL`).
+
+The table lives in the `projects` schema on PostgreSQL (DESIGN.md's schemas). SQLite has no
+schemas, so the schema is mapped away with `schema_translate_map`; the same map lets a test
+put the table in a schema of its own. Tables are created with `create_all` for now (no Alembic
+migration yet: this is the first version of the table).
+
+Times are stored in UTC. SQLite keeps them as naive text, so they are made aware again when
+read; PostgreSQL keeps `timestamptz` and returns them in the session's zone, converted here.
+Only SQLite and PostgreSQL are supported: creating a record relies on
+`INSERT ... ON CONFLICT DO NOTHING`, which both have and which makes concurrent ingests of
+one object create one record.
+
+This module imports SQLAlchemy; `coderev.analyses` does not import this module.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Collection, Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine, RowMapping
+
+from coderev.analyses.errors import (
+    AnalysisNotFoundError,
+    AnalysisStoreError,
+    InvalidTransitionError,
+)
+from coderev.analyses.model import AnalysisRecord, AnalysisStatus, NewAnalysis
+
+__all__ = [
+    "LOGICAL_SCHEMA",
+    "SqlAnalysisRepository",
+    "create_database_engine",
+    "database_url",
+    "metadata",
+]
+
+LOGICAL_SCHEMA = "projects"
+EMBEDDED_DATABASE = "coderev.db"
+_SUPPORTED = ("sqlite", "postgresql")
+
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+analyses = sa.Table(
+    "analyses",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("idempotency_key", sa.String(64), nullable=False, unique=True),
+    sa.Column("project_id", sa.String(64), nullable=True, index=True),
+    sa.Column("bucket", sa.String(255), nullable=False),
+    sa.Column("object_key", sa.String(1024), nullable=False),
+    sa.Column("etag", sa.String(255), nullable=False),
+    sa.Column("version_id", sa.String(1024), nullable=True),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("execution_id", sa.String(2048), nullable=True),
+    sa.Column("error", sa.Text, nullable=True),
+    sa.Column("cause", sa.Text, nullable=True),
+    sa.Column("report_keys", sa.JSON, nullable=False),
+    sa.Column("counts", sa.JSON, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, index=True),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False, index=True),
+    sa.CheckConstraint(
+        "status IN ({})".format(", ".join(f"'{s.value}'" for s in AnalysisStatus)),
+        name="status",
+    ),
+    schema=LOGICAL_SCHEMA,
+)
+
+
+def database_url(url: str | None, data_dir: Path) -> str:
+    """The SQLAlchemy URL: `DATABASE_URL` (psycopg 3 for PostgreSQL), else SQLite in data_dir.
+
+    `postgres://` and `postgresql://` (the forms the seed and most hosts give) are pointed at
+    the psycopg 3 driver; SQLAlchemy would otherwise pick psycopg2, which is not installed.
+    """
+    if not url:
+        return f"sqlite:///{data_dir / EMBEDDED_DATABASE}"
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        raise AnalysisStoreError(f"DATABASE_URL {url.split('@')[-1]!r} is not a URL")
+    if scheme in ("postgres", "postgresql"):
+        return f"postgresql+psycopg://{rest}"
+    return url
+
+
+def create_database_engine(url: str) -> Engine:
+    """An Engine for `url`; SQLite gets WAL and a busy timeout so processes can share it."""
+    try:
+        parsed = sa.make_url(url)
+    except sa.exc.ArgumentError as exc:
+        raise AnalysisStoreError(f"unusable database URL: {exc}") from None
+    if parsed.get_backend_name() not in _SUPPORTED:
+        raise AnalysisStoreError(
+            f"database backend {parsed.get_backend_name()!r} is not supported; "
+            "use PostgreSQL or SQLite"
+        )
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = sa.create_engine(parsed, connect_args={"timeout": 30})
+        sa.event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return sa.create_engine(parsed, pool_pre_ping=True)
+
+
+def _sqlite_pragmas(connection: Any, _record: Any) -> None:
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+class SqlAnalysisRepository:
+    """AnalysisRepository on an SQLAlchemy Engine (SQLite or PostgreSQL)."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        schema: str = LOGICAL_SCHEMA,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        self.dialect = engine.dialect.name
+        if self.dialect not in _SUPPORTED:
+            raise AnalysisStoreError(f"database backend {self.dialect!r} is not supported")
+        self.schema: str | None = None if self.dialect == "sqlite" else schema
+        self._engine = engine.execution_options(schema_translate_map={LOGICAL_SCHEMA: self.schema})
+        self._base_engine = engine
+        self._clock = clock or (lambda: datetime.now(UTC))
+
+    @classmethod
+    def from_url(cls, url: str, *, create_tables: bool = True) -> SqlAnalysisRepository:
+        repository = cls(create_database_engine(url))
+        if create_tables:
+            repository.create_tables()
+        return repository
+
+    def create_tables(self) -> None:
+        """Create the schema (PostgreSQL) and the table when absent."""
+        with self._engine.begin() as conn:
+            if self.schema is not None:
+                conn.execute(sa.schema.CreateSchema(self.schema, if_not_exists=True))
+            metadata.create_all(conn, checkfirst=True)
+
+    def close(self) -> None:
+        self._base_engine.dispose()
+
+    # --- AnalysisRepository -------------------------------------------------------------------
+
+    def create_if_absent(self, new: NewAnalysis) -> tuple[AnalysisRecord, bool]:
+        now = self._now()
+        key = new.idempotency_key
+        row: dict[str, Any] = {
+            "id": str(uuid.uuid4()),
+            "idempotency_key": key,
+            "project_id": new.project_id,
+            "bucket": new.bucket,
+            "object_key": new.object_key,
+            "etag": new.etag,
+            "version_id": new.version_id,
+            "status": AnalysisStatus.QUEUED.value,
+            "report_keys": {},
+            "counts": {},
+            "created_at": now,
+            "updated_at": now,
+        }
+        insert = (
+            self._insert().values(**row).on_conflict_do_nothing(index_elements=["idempotency_key"])
+        )
+        with self._engine.begin() as conn:
+            created = conn.execute(insert).rowcount == 1
+            stored = (
+                conn.execute(sa.select(analyses).where(analyses.c.idempotency_key == key))
+                .mappings()
+                .one()
+            )
+        return _record(stored), created
+
+    def get(self, analysis_id: str) -> AnalysisRecord | None:
+        with self._engine.connect() as conn:
+            row = (
+                conn.execute(sa.select(analyses).where(analyses.c.id == analysis_id))
+                .mappings()
+                .one_or_none()
+            )
+        return None if row is None else _record(row)
+
+    def update_status(
+        self,
+        analysis_id: str,
+        status: AnalysisStatus,
+        *,
+        error: str | None = None,
+        cause: str | None = None,
+        execution_id: str | None = None,
+        report_keys: Mapping[str, str] | None = None,
+        counts: Mapping[str, int] | None = None,
+    ) -> AnalysisRecord:
+        values: dict[str, Any] = {
+            "status": status.value,
+            "error": error,
+            "cause": cause,
+            "updated_at": self._now(),
+        }
+        if execution_id is not None:
+            values["execution_id"] = execution_id
+        if report_keys is not None:
+            values["report_keys"] = dict(report_keys)
+        if counts is not None:
+            values["counts"] = dict(counts)
+        allowed = sorted(s.value for s in status.predecessors())
+        with self._engine.begin() as conn:
+            changed = conn.execute(
+                sa.update(analyses)
+                .where(analyses.c.id == analysis_id, analyses.c.status.in_(allowed))
+                .values(**values)
+            ).rowcount
+            row = (
+                conn.execute(sa.select(analyses).where(analyses.c.id == analysis_id))
+                .mappings()
+                .one_or_none()
+            )
+        if row is None:
+            raise AnalysisNotFoundError(analysis_id)
+        if changed == 0:
+            raise InvalidTransitionError(analysis_id, AnalysisStatus(row["status"]), status)
+        return _record(row)
+
+    def list(
+        self,
+        *,
+        status: AnalysisStatus | None = None,
+        project_id: str | None = None,
+        created_before: datetime | None = None,
+        limit: int = 100,
+    ) -> list[AnalysisRecord]:
+        query = sa.select(analyses)
+        if status is not None:
+            query = query.where(analyses.c.status == status.value)
+        if project_id is not None:
+            query = query.where(analyses.c.project_id == project_id)
+        if created_before is not None:
+            query = query.where(analyses.c.created_at < _utc(created_before))
+        query = query.order_by(analyses.c.created_at.desc(), analyses.c.id.desc())
+        with self._engine.connect() as conn:
+            rows = conn.execute(query.limit(max(0, limit))).mappings().all()
+        return [_record(r) for r in rows]
+
+    def delete_older_than(
+        self, cutoff: datetime, *, statuses: Collection[AnalysisStatus] | None = None
+    ) -> int:
+        statement = sa.delete(analyses).where(analyses.c.updated_at < _utc(cutoff))
+        if statuses is not None:
+            statement = statement.where(analyses.c.status.in_([s.value for s in statuses]))
+        with self._engine.begin() as conn:
+            return int(conn.execute(statement).rowcount)
+
+    # --- internals ----------------------------------------------------------------------------
+
+    def _now(self) -> datetime:
+        return _utc(self._clock())
+
+    def _insert(self) -> Any:
+        if self.dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+            return pg_insert(analyses)
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        return sqlite_insert(analyses)
+
+
+def _utc(moment: datetime) -> datetime:
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError("analysis record times must be timezone-aware")
+    return moment.astimezone(UTC)
+
+
+def _read_time(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _record(row: RowMapping) -> AnalysisRecord:
+    return AnalysisRecord(
+        id=row["id"],
+        idempotency_key=row["idempotency_key"],
+        bucket=row["bucket"],
+        object_key=row["object_key"],
+        etag=row["etag"],
+        version_id=row["version_id"],
+        status=AnalysisStatus(row["status"]),
+        created_at=_read_time(row["created_at"]),
+        updated_at=_read_time(row["updated_at"]),
+        project_id=row["project_id"],
+        execution_id=row["execution_id"],
+        error=row["error"],
+        cause=row["cause"],
+        report_keys={str(k): str(v) for k, v in (row["report_keys"] or {}).items()},
+        counts={str(k): int(v) for k, v in (row["counts"] or {}).items()},
+    )

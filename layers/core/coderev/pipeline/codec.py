@@ -1,0 +1,314 @@
+"""JSON documents of the domain's frozen dataclasses: the work files of the analysis steps.
+
+The steps of the analysis state machine hand each other FileAnalysis lists, findings, the
+architecture and the whole ReviewResult through the object store, so every one of them must
+come back exactly as it went: `decode(T, encode(x)) == x` for every field, including the ones
+equality ignores (`Finding.extra`). Encoding is driven by the dataclasses' own type hints, so
+a field added to the domain is carried without touching this module:
+
+- a dataclass is an object of its fields (all of them, defaults included);
+- an enum is its value, a tuple or list an array, a `dict[str, X]` an object;
+- `X | None` is `null` or X; a union of several dataclasses (e.g. the `Contract` kinds of
+  ProjectConfig) adds a `"__type__"` member naming the class;
+- floats are written by `repr`, which Python reads back bit for bit (NaN and infinities as
+  Python's `NaN`/`Infinity` extension: these documents are read by coderev only);
+- strings are ASCII-escaped, so even a lone surrogate survives the UTF-8 round trip.
+
+Decoding is strict: an unknown member, a missing required field or a value of the wrong JSON
+type raises CodecError naming where (`$.analyses[3].metrics.loc`). A missing field that has a
+default takes the default, so documents written before a field was added still read.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import types
+from collections.abc import Callable, Mapping
+from enum import Enum
+from typing import Any, Union, cast, get_args, get_origin, get_type_hints
+
+from coderev.domain.errors import CoderevError
+
+__all__ = ["TYPE_TAG", "CodecError", "decode", "dumps", "encode", "loads"]
+
+TYPE_TAG = "__type__"
+
+Encoder = Callable[[Any], Any]
+Decoder = Callable[[Any, str], Any]
+
+_ENCODERS: dict[object, Encoder] = {}
+_DECODERS: dict[object, Decoder] = {}
+
+
+class CodecError(CoderevError, ValueError):
+    """A document does not decode to the type asked for; the message says where and why."""
+
+
+def encode(value: object, tp: object | None = None) -> Any:
+    """`value` as JSON-ready data; `tp` is its declared type (default: its class)."""
+    return _encoder(type(value) if tp is None else tp)(value)
+
+
+def decode[T](tp: type[T], data: object) -> T:
+    """The `tp` that `data` (as made by `encode`) describes. Raises CodecError."""
+    return cast(T, _decoder(tp)(data, "$"))
+
+
+def dumps(value: object, tp: object | None = None) -> bytes:
+    """`value` as compact UTF-8 JSON bytes."""
+    return json.dumps(encode(value, tp), separators=(",", ":")).encode("ascii")
+
+
+def loads[T](tp: type[T], data: bytes | str) -> T:
+    """The `tp` held by the JSON `data`. Raises CodecError for bad JSON or a bad document."""
+    try:
+        document = json.loads(data)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise CodecError(f"not a JSON document: {exc}") from None
+    return decode(tp, document)
+
+
+# --- encoders -------------------------------------------------------------------------------
+
+
+def _encoder(tp: object) -> Encoder:
+    found = _ENCODERS.get(tp)
+    if found is None:
+        found = _ENCODERS[tp] = _build_encoder(tp)
+    return found
+
+
+def _identity(value: Any) -> Any:
+    return value
+
+
+def _build_encoder(tp: object) -> Encoder:
+    if tp in (str, int, float, bool, type(None), Any):
+        return _identity
+    if isinstance(tp, type) and issubclass(tp, Enum):
+        return _encode_enum
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
+        return _dataclass_encoder(tp)
+    origin, args = get_origin(tp), get_args(tp)
+    if origin in (Union, types.UnionType):
+        return _union_encoder(args)
+    if origin in (tuple, list) and (origin is list or (len(args) == 2 and args[1] is ...)):
+        item = _encoder(args[0])
+        return lambda value: [item(v) for v in value]
+    if origin is tuple:
+        parts = [_encoder(a) for a in args]
+        return lambda value: [enc(v) for enc, v in zip(parts, value, strict=True)]
+    if origin in (dict, Mapping) and args and args[0] is str:
+        member = _encoder(args[1])
+        return lambda value: {k: member(v) for k, v in value.items()}
+    raise TypeError(f"the codec does not support the type {tp!r}")
+
+
+def _encode_enum(value: Enum) -> Any:
+    return value.value
+
+
+def _dataclass_encoder(cls: type) -> Encoder:
+    hints = get_type_hints(cls)
+    fields = [(f.name, _encoder(hints[f.name])) for f in dataclasses.fields(cls)]
+
+    def encode_dataclass(value: Any) -> dict[str, Any]:
+        return {name: enc(getattr(value, name)) for name, enc in fields}
+
+    return encode_dataclass
+
+
+def _union_encoder(args: tuple[Any, ...]) -> Encoder:
+    members = [a for a in args if a is not type(None)]
+    classes = [m for m in members if isinstance(m, type) and dataclasses.is_dataclass(m)]
+    if len(members) == 1:
+        inner = _encoder(members[0])
+        return lambda value: None if value is None else inner(value)
+    if len(classes) != len(members):
+        raise TypeError(f"the codec supports unions of dataclasses only, not {args!r}")
+    by_class = {cls: (cls.__name__, _encoder(cls)) for cls in classes}
+    for cls in classes:
+        if TYPE_TAG in {f.name for f in dataclasses.fields(cls)}:
+            raise TypeError(f"{cls.__name__} has a field named {TYPE_TAG!r}")
+
+    def encode_tagged(value: Any) -> Any:
+        if value is None:
+            return None
+        name, enc = by_class[type(value)]
+        return {TYPE_TAG: name, **enc(value)}
+
+    return encode_tagged
+
+
+# --- decoders -------------------------------------------------------------------------------
+
+
+def _decoder(tp: object) -> Decoder:
+    found = _DECODERS.get(tp)
+    if found is None:
+        found = _DECODERS[tp] = _build_decoder(tp)
+    return found
+
+
+def _fail(where: str, expected: str, value: object) -> CodecError:
+    shown = repr(value)
+    shown = shown if len(shown) <= 60 else shown[:57] + "..."
+    return CodecError(f"{where}: expected {expected}, got {type(value).__name__} {shown}")
+
+
+def _build_decoder(tp: object) -> Decoder:
+    primitive = _PRIMITIVES.get(tp)
+    if primitive is not None:
+        return primitive
+    if isinstance(tp, type) and issubclass(tp, Enum):
+        return _enum_decoder(tp)
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
+        return _dataclass_decoder(tp)
+    origin, args = get_origin(tp), get_args(tp)
+    if origin in (Union, types.UnionType):
+        return _union_decoder(args)
+    if origin in (tuple, list) and (origin is list or (len(args) == 2 and args[1] is ...)):
+        return _sequence_decoder(_decoder(args[0]), origin)
+    if origin is tuple:
+        return _fixed_tuple_decoder([_decoder(a) for a in args])
+    if origin in (dict, Mapping) and args and args[0] is str:
+        return _dict_decoder(_decoder(args[1]))
+    raise TypeError(f"the codec does not support the type {tp!r}")
+
+
+def _decode_str(value: Any, where: str) -> str:
+    if isinstance(value, str):
+        return value
+    raise _fail(where, "a string", value)
+
+
+def _decode_int(value: Any, where: str) -> int:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    raise _fail(where, "an integer", value)
+
+
+def _decode_float(value: Any, where: str) -> float:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    raise _fail(where, "a number", value)
+
+
+def _decode_bool(value: Any, where: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    raise _fail(where, "true or false", value)
+
+
+def _decode_none(value: Any, where: str) -> None:
+    if value is None:
+        return None
+    raise _fail(where, "null", value)
+
+
+def _decode_any(value: Any, where: str) -> Any:
+    return value
+
+
+_PRIMITIVES: dict[object, Decoder] = {
+    str: _decode_str,
+    int: _decode_int,
+    float: _decode_float,
+    bool: _decode_bool,
+    type(None): _decode_none,
+    Any: _decode_any,
+}
+
+
+def _enum_decoder(cls: type[Enum]) -> Decoder:
+    def decode_enum(value: Any, where: str) -> Enum:
+        try:
+            return cls(value)
+        except ValueError:
+            raise _fail(where, f"a {cls.__name__} value", value) from None
+
+    return decode_enum
+
+
+def _sequence_decoder(item: Decoder, origin: object) -> Decoder:
+    def decode_sequence(value: Any, where: str) -> tuple[Any, ...] | list[Any]:
+        if not isinstance(value, list):
+            raise _fail(where, "an array", value)
+        items = [item(v, f"{where}[{i}]") for i, v in enumerate(value)]
+        return items if origin is list else tuple(items)
+
+    return decode_sequence
+
+
+def _fixed_tuple_decoder(parts: list[Decoder]) -> Decoder:
+    def decode_fixed(value: Any, where: str) -> tuple[Any, ...]:
+        if not isinstance(value, list) or len(value) != len(parts):
+            raise _fail(where, f"an array of {len(parts)}", value)
+        pairs = enumerate(zip(parts, value, strict=True))
+        return tuple(dec(v, f"{where}[{i}]") for i, (dec, v) in pairs)
+
+    return decode_fixed
+
+
+def _dict_decoder(member: Decoder) -> Decoder:
+    def decode_dict(value: Any, where: str) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            raise _fail(where, "an object", value)
+        return {k: member(v, f"{where}.{k}") for k, v in value.items()}
+
+    return decode_dict
+
+
+def _dataclass_decoder(cls: type) -> Decoder:
+    hints = get_type_hints(cls)
+    fields = {f.name: _decoder(hints[f.name]) for f in dataclasses.fields(cls)}
+    required = {
+        f.name
+        for f in dataclasses.fields(cls)
+        if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+    }
+
+    def decode_dataclass(value: Any, where: str) -> Any:
+        if not isinstance(value, dict):
+            raise _fail(where, f"a {cls.__name__} object", value)
+        if unknown := sorted(set(value) - set(fields)):
+            raise CodecError(f"{where}: {cls.__name__} has no field(s) {', '.join(unknown)}")
+        if missing := sorted(required - set(value)):
+            raise CodecError(f"{where}: {cls.__name__} lacks field(s) {', '.join(missing)}")
+        kwargs = {name: fields[name](v, f"{where}.{name}") for name, v in value.items()}
+        try:
+            return cls(**kwargs)
+        except (TypeError, ValueError) as exc:
+            raise CodecError(f"{where}: not a valid {cls.__name__}: {exc}") from None
+
+    return decode_dataclass
+
+
+def _union_decoder(args: tuple[Any, ...]) -> Decoder:
+    members = [a for a in args if a is not type(None)]
+    nullable = len(members) != len(args)
+    if len(members) == 1:
+        inner = _decoder(members[0])
+
+        def decode_optional(value: Any, where: str) -> Any:
+            return None if value is None and nullable else inner(value, where)
+
+        return decode_optional
+    classes = {
+        m.__name__: _decoder(m)
+        for m in members
+        if isinstance(m, type) and dataclasses.is_dataclass(m)
+    }
+    if len(classes) != len(members):
+        raise TypeError(f"the codec supports unions of dataclasses only, not {args!r}")
+
+    def decode_tagged(value: Any, where: str) -> Any:
+        if value is None and nullable:
+            return None
+        if not isinstance(value, dict) or value.get(TYPE_TAG) not in classes:
+            raise _fail(where, f"an object with {TYPE_TAG} one of {sorted(classes)}", value)
+        body = {k: v for k, v in value.items() if k != TYPE_TAG}
+        return classes[value[TYPE_TAG]](body, where)
+
+    return decode_tagged
