@@ -8,9 +8,10 @@ machine can run the same stages as separate tasks.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from coderev import __version__
@@ -19,13 +20,15 @@ from coderev.architecture.analyze import analyze_architecture, cycle_findings, v
 from coderev.architecture.code_graph import build_code_graph
 from coderev.architecture.config import load_project_config
 from coderev.architecture.drift import architecture_drift
+from coderev.domain.architecture import ArchitectureDrift, ArchitectureResult
 from coderev.domain.code import FileAnalysis
 from coderev.domain.config import ProjectConfig
 from coderev.domain.findings import Finding
 from coderev.domain.metrics import SourceFileInfo
-from coderev.domain.report import ReviewResult
+from coderev.domain.report import FindingsDrift, ReviewResult
+from coderev.domain.review import Review
 from coderev.domain.source import SourceTree
-from coderev.pipeline.options import ReviewOptions
+from coderev.pipeline.options import BaselineInput, ReviewOptions
 from coderev.pipeline.parallel import analyze_files
 from coderev.pipeline.progress import ProgressSink, SilentProgress
 from coderev.ports import GraphStore
@@ -117,46 +120,88 @@ def run_review(
 
     progress.stage("Architecture")
     with _timed(timings, "architecture"):
-        architecture = analyze_architecture(analyses, config)
-        arch_findings = [*violation_findings(architecture), *cycle_findings(architecture)]
+        architecture, arch_findings = architecture_stage(analyses, config)
         if graph_store is not None:
             nodes, edges = build_code_graph(analyses, architecture)
             graph_store.write(graph_id, nodes, edges)
 
     progress.stage("Review")
     with _timed(timings, "review"):
-        findings = combine_findings(analyses, ruff, arch_findings)
-        findings_drift = arch_drift = None
-        if options.baseline is not None:
-            findings, findings_drift = mark_findings(findings, options.baseline.fingerprints)
-            arch_drift = architecture_drift(options.baseline.architecture, architecture)
-        findings = sort_findings(findings)
-        files = _file_infos(tree, analyses)
-        reviewer = get_reviewer(options.reviewer)
-        review = reviewer.review(
-            ReviewInput(
-                source=tree.name,
-                findings=tuple(findings),
-                files=files,
-                architecture=architecture,
-                architecture_drift=arch_drift,
-                findings_drift=findings_drift,
-            )
+        listed = (SourceFileInfo(f.path, f.language, len(f.data), None) for f in tree.files)
+        reviewed = review_stage(
+            tree.name,
+            file_infos(listed, analyses),
+            combine_findings(analyses, ruff, arch_findings),
+            architecture,
+            options.baseline,
+            options.reviewer,
         )
-    versions = {"coderev": __version__, "ruff": ruff_version(), **options.extra_tool_versions}
     return ReviewResult(
         source=tree.name,
-        files=files,
-        findings=tuple(findings),
+        files=reviewed.files,
+        findings=reviewed.findings,
         skipped=tree.skipped,
         architecture=architecture,
-        review=review,
-        findings_drift=findings_drift,
-        architecture_drift=arch_drift,
-        tool_versions=versions,
+        review=reviewed.review,
+        findings_drift=reviewed.findings_drift,
+        architecture_drift=reviewed.architecture_drift,
+        tool_versions=tool_versions(options.extra_tool_versions),
         timings=timings,
         figures=figures,
     )
+
+
+def architecture_stage(
+    analyses: Sequence[FileAnalysis], config: ProjectConfig
+) -> tuple[ArchitectureResult, list[Finding]]:
+    """The architecture of the analysed files (in path order), and its findings."""
+    architecture = analyze_architecture(analyses, config)
+    return architecture, [*violation_findings(architecture), *cycle_findings(architecture)]
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewedFindings:
+    findings: tuple[Finding, ...]  # sorted, marked new/existing when there is a baseline
+    files: tuple[SourceFileInfo, ...]
+    review: Review
+    findings_drift: FindingsDrift | None
+    architecture_drift: ArchitectureDrift | None
+
+
+def review_stage(
+    source: str,
+    files: tuple[SourceFileInfo, ...],
+    combined: Sequence[Finding],
+    architecture: ArchitectureResult,
+    baseline: BaselineInput | None,
+    reviewer_name: str,
+) -> ReviewedFindings:
+    """The combined findings (see combine_findings) baseline-marked and sorted, then reviewed.
+
+    `files` are the tree's files with the analyses' metrics (see file_infos).
+    """
+    findings = list(combined)
+    findings_drift = arch_drift = None
+    if baseline is not None:
+        findings, findings_drift = mark_findings(findings, baseline.fingerprints)
+        arch_drift = architecture_drift(baseline.architecture, architecture)
+    ordered = tuple(sort_findings(findings))
+    review = get_reviewer(reviewer_name).review(
+        ReviewInput(
+            source=source,
+            findings=ordered,
+            files=files,
+            architecture=architecture,
+            architecture_drift=arch_drift,
+            findings_drift=findings_drift,
+        )
+    )
+    return ReviewedFindings(ordered, files, review, findings_drift, arch_drift)
+
+
+def tool_versions(extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The versions a report names: coderev's and ruff's, then any extra ones."""
+    return {"coderev": __version__, "ruff": ruff_version(), **(extra or {})}
 
 
 def _timed_call[T](timings: dict[str, float], name: str, fn: Callable[..., T], *args: object) -> T:
@@ -164,14 +209,13 @@ def _timed_call[T](timings: dict[str, float], name: str, fn: Callable[..., T], *
         return fn(*args)
 
 
-def _file_infos(tree: SourceTree, analyses: Sequence[FileAnalysis]) -> tuple[SourceFileInfo, ...]:
+def file_infos(
+    files: Iterable[SourceFileInfo], analyses: Sequence[FileAnalysis]
+) -> tuple[SourceFileInfo, ...]:
+    """The files as the report lists them, in path order, with the metrics their analysis found."""
     by_path = {a.path: a for a in analyses}
     infos = []
-    for f in tree.files:
+    for f in files:
         a = by_path.get(f.path)
-        infos.append(
-            SourceFileInfo(
-                path=f.path, language=f.language, size=len(f.data), metrics=a.metrics if a else None
-            )
-        )
+        infos.append(replace(f, metrics=a.metrics if a else None))
     return tuple(sorted(infos, key=lambda i: i.path))
