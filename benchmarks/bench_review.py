@@ -95,7 +95,7 @@ def time_radon(sources: list[tuple[str, bytes]]) -> float:
 def worst_file_ratio(
     sources: list[tuple[str, bytes]], parse: dict[str, float], min_parse: float
 ) -> tuple[float, str, int]:
-    """coderev's analysis of a file over that file's own parse (best of 3 each).
+    """coderev's analysis of a file over that file's own parse (best of 5 each).
 
     Files parsing faster than `min_parse` are left out: a fixed ~30 us per file makes the
     ratio of an empty __init__.py meaningless. Returns (worst ratio, its path, files counted).
@@ -103,12 +103,12 @@ def worst_file_ratio(
     thresholds = Thresholds()
     worst, worst_path, counted = 0.0, "", 0
     for path, data in sources:
-        best_parse = min(parse[path], _parse_once(path, data), _parse_once(path, data))
+        best_parse = min(parse[path], *(_parse_once(path, data) for _ in range(4)))
         if best_parse < min_parse:
             continue
         counted += 1
         best = math.inf
-        for _ in range(3):
+        for _ in range(5):
             t = time.perf_counter()
             analyze_python_file(path, data, thresholds)
             best = min(best, time.perf_counter() - t)
