@@ -1,0 +1,201 @@
+"""The runtime's event sources: Kafka consumers and object-store notification pollers.
+
+`EventSources` reads the template's SelfManagedKafka/MSK and S3 events, builds one worker
+per Kafka event (`kafka_source`) and one notification worker for the object store
+(`notifications`), and runs each on its own thread. A worker is `open()`ed on the caller's
+thread (subscriptions and the bucket's notification configuration are in place when `start`
+returns), then `step()`s on its thread until `stop`, then is `close()`d on that same thread.
+
+Graceful stop: the stop flag is seen between steps, so the in-flight batch finishes (and
+commits) first; a Kafka batch waiting between retries stops waiting and stays uncommitted
+(at least once: it comes again on the next start). A worker whose step raises (a broker or
+SQS outage) is logged and retried after `error_pause` seconds; it never ends the thread.
+
+Backends (`EventSourceBackends`): an `InMemoryEventBus` for embedded Kafka, else a real
+broker (the `kafka_bootstrap_servers` given, else the event's KafkaBootstrapServers, else
+`KAFKA_BOOTSTRAP_SERVERS`); a `NotifyingObjectStore` (embedded) or an `S3ObjectStore` for the
+S3 events. The template's S3 events name a bucket by logical id; locally every one of them
+is served by the one configured bucket (S3_BUCKET), whose name is what handlers see.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
+
+from coderev.adapters.embedded.event_bus import InMemoryEventBus
+from coderev.adapters.kafka import KafkaConsumerSource
+from coderev.runtime.errors import RuntimePlatformError
+from coderev.runtime.kafka_source import (
+    EmbeddedKafkaWorker,
+    EmbeddedOffsets,
+    InMemoryDeadLetterTopics,
+    KafkaBatchRunner,
+    KafkaConsumerWorker,
+    KafkaDeadLetterSink,
+    KafkaProducerDeadLetters,
+    KafkaRetryPolicy,
+    consumer_group,
+    consumer_settings,
+)
+from coderev.runtime.notifications import (
+    EmbeddedNotificationWorker,
+    NotificationDispatcher,
+    NotifyingObjectStore,
+    S3NotificationWorker,
+)
+from coderev.runtime.template_events import KafkaEvent, S3Event
+
+if TYPE_CHECKING:
+    from coderev.adapters.s3 import S3ObjectStore
+    from coderev.runtime.invoker import LocalInvoker
+    from coderev.runtime.template import FunctionSpec, Template
+
+__all__ = ["EventSourceBackends", "EventSourceConfigError", "EventSourceWorker", "EventSources"]
+
+logger = logging.getLogger(__name__)
+
+
+class EventSourceConfigError(RuntimePlatformError):
+    """The template declares an event source that no configured backend can serve."""
+
+
+class EventSourceWorker(Protocol):
+    """One source: `open` on start, `step` until stopped (returns what it handled), `close`."""
+
+    name: str
+
+    def open(self) -> None: ...
+
+    def step(self) -> int: ...
+
+    def close(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class EventSourceBackends:
+    """What the event sources run on; unset Kafka means a real broker, unset store is an error
+    only when the template has S3 events."""
+
+    event_bus: InMemoryEventBus | None = None
+    kafka_bootstrap_servers: str | None = None
+    kafka_consumer_config: Mapping[str, Any] = field(default_factory=dict)
+    kafka_retry: KafkaRetryPolicy = field(default_factory=KafkaRetryPolicy)
+    kafka_dead_letters: KafkaDeadLetterSink | None = None
+    dead_letter_topic: Callable[[str], str] = "{}.dlq".format
+    batching_window: float = 0.0
+    embedded_offsets: EmbeddedOffsets = field(default_factory=EmbeddedOffsets)
+    object_store: NotifyingObjectStore | S3ObjectStore | None = None
+    notification_queue: str = "coderev-s3-notifications"
+
+
+class EventSources:
+    """Every Kafka consumer and notification poller the template declares, on threads."""
+
+    def __init__(self, invoker: LocalInvoker, backends: EventSourceBackends | None = None, *,
+                 template: Template | None = None, error_pause: float = 1.0) -> None:
+        self.invoker = invoker
+        self.template = template or invoker.template
+        self.backends = backends or EventSourceBackends()
+        self.error_pause = error_pause
+        self.stopping = threading.Event()
+        self.dead_letters = self.backends.kafka_dead_letters or (
+            InMemoryDeadLetterTopics() if self.backends.event_bus is not None
+            else KafkaProducerDeadLetters(self.backends.kafka_bootstrap_servers))
+        self.workers: tuple[EventSourceWorker, ...] = (*self._kafka_workers(),
+                                                       *self._notification_workers())
+        self._threads: list[threading.Thread] = []
+
+    def start(self) -> EventSources:
+        """Open every worker here, then run each on its own thread."""
+        if self._threads:
+            return self
+        self.stopping.clear()
+        for worker in self.workers:
+            worker.open()
+        for worker in self.workers:
+            thread = threading.Thread(target=self._run, args=(worker,),
+                                      name=f"coderev-{worker.name}", daemon=True)
+            thread.start()
+            self._threads.append(thread)
+        return self
+
+    def stop(self, timeout: float = 30.0) -> bool:
+        """Finish in-flight batches, commit, close; False if a thread outlived `timeout`."""
+        self.stopping.set()
+        for thread in self._threads:
+            thread.join(timeout)
+        alive = any(thread.is_alive() for thread in self._threads)
+        self._threads.clear()
+        if isinstance(self.dead_letters, KafkaProducerDeadLetters):
+            self.dead_letters.close()
+        return not alive
+
+    def __enter__(self) -> EventSources:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    def _run(self, worker: EventSourceWorker) -> None:
+        try:
+            while not self.stopping.is_set():
+                try:
+                    worker.step()
+                except Exception:
+                    logger.exception("event source %s failed; retrying in %gs", worker.name,
+                                     self.error_pause)
+                    self.stopping.wait(self.error_pause)
+        finally:
+            try:
+                worker.close()
+            except Exception:
+                logger.exception("event source %s did not close cleanly", worker.name)
+
+    def _kafka_workers(self) -> list[EventSourceWorker]:
+        workers: list[EventSourceWorker] = []
+        for function, event in self.template.events_of(KafkaEvent):
+            if not event.enabled:
+                continue
+            runner = KafkaBatchRunner(
+                self.invoker, self.invoker.function(function.logical_id), event,
+                dead_letters=self.dead_letters, retry=self.backends.kafka_retry,
+                dead_letter_topic=self.backends.dead_letter_topic, stop=self.stopping)
+            workers.append(self._kafka_worker(function, event, runner))
+        return workers
+
+    def _kafka_worker(self, function: FunctionSpec, event: KafkaEvent,
+                      runner: KafkaBatchRunner) -> EventSourceWorker:
+        group = consumer_group(function, event)
+        if self.backends.event_bus is not None:
+            return EmbeddedKafkaWorker(runner, self.backends.event_bus, group_id=group,
+                                       offsets=self.backends.embedded_offsets)
+        servers = self.backends.kafka_bootstrap_servers or ",".join(event.bootstrap_servers)
+        source = KafkaConsumerSource(
+            list(event.topics), group, bootstrap_servers=servers or None,
+            max_records=event.batch_size,
+            **consumer_settings(event, self.backends.kafka_consumer_config))
+        return KafkaConsumerWorker(runner, source, batching_window=self.backends.batching_window)
+
+    def _notification_workers(self) -> list[EventSourceWorker]:
+        dispatcher = NotificationDispatcher.for_template(self.invoker, self.template)
+        if not dispatcher.targets:
+            return []
+        store = self.backends.object_store
+        if store is None:
+            functions = sorted({target.function for target in dispatcher.targets})
+            raise EventSourceConfigError(
+                f"S3 events of {', '.join(functions)} need an object store to notify them")
+        if isinstance(store, NotifyingObjectStore):
+            return [EmbeddedNotificationWorker(store, dispatcher)]
+        return [S3NotificationWorker(store, dispatcher,
+                                     queue_name=self.backends.notification_queue)]
+
+    @property
+    def s3_events(self) -> list[tuple[str, S3Event]]:
+        """(function, event) for each S3 event served."""
+        return [(function.logical_id, event)
+                for function, event in self.template.events_of(S3Event)]
