@@ -8,6 +8,7 @@ a field added to the domain is carried without touching this module:
 
 - a dataclass is an object of its fields (all of them, defaults included);
 - an enum is its value, a tuple or list an array, a `dict[str, X]` an object;
+- `bytes` is a base64 string (a SourceFile's content);
 - `X | None` is `null` or X; a union of several dataclasses (e.g. the `Contract` kinds of
   ProjectConfig) adds a `"__type__"` member naming the class;
 - floats are written by `repr`, which Python reads back bit for bit (NaN and infinities as
@@ -21,6 +22,8 @@ default takes the default, so documents written before a field was added still r
 
 from __future__ import annotations
 
+import base64
+import binascii
 import dataclasses
 import json
 import types
@@ -86,6 +89,8 @@ def _identity(value: Any) -> Any:
 def _build_encoder(tp: object) -> Encoder:
     if tp in (str, int, float, bool, type(None), Any):
         return _identity
+    if tp is bytes:
+        return _encode_bytes
     if isinstance(tp, type) and issubclass(tp, Enum):
         return _encode_enum
     if isinstance(tp, type) and dataclasses.is_dataclass(tp):
@@ -103,6 +108,10 @@ def _build_encoder(tp: object) -> Encoder:
         member = _encoder(args[1])
         return lambda value: {k: member(v) for k, v in value.items()}
     raise TypeError(f"the codec does not support the type {tp!r}")
+
+
+def _encode_bytes(value: bytes) -> str:
+    return base64.b64encode(value).decode("ascii")
 
 
 def _encode_enum(value: Enum) -> Any:
@@ -201,6 +210,15 @@ def _decode_bool(value: Any, where: str) -> bool:
     raise _fail(where, "true or false", value)
 
 
+def _decode_bytes(value: Any, where: str) -> bytes:
+    if isinstance(value, str):
+        try:
+            return base64.b64decode(value, validate=True)
+        except (binascii.Error, ValueError):
+            pass
+    raise _fail(where, "base64 text", value)
+
+
 def _decode_none(value: Any, where: str) -> None:
     if value is None:
         return None
@@ -216,6 +234,7 @@ _PRIMITIVES: dict[object, Decoder] = {
     int: _decode_int,
     float: _decode_float,
     bool: _decode_bool,
+    bytes: _decode_bytes,
     type(None): _decode_none,
     Any: _decode_any,
 }

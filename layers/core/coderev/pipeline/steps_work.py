@@ -1,0 +1,197 @@
+"""The work files the analysis steps hand each other, under `work/<analysis-id>/`.
+
+Step Functions passes at most 256 KB between states, so the steps pass keys, not contents:
+each step reads what earlier steps wrote to the object store and writes its own result.
+
+    work/<id>/index.json               IndexDocument: source, config, file list, skipped, shards
+    work/<id>/shard-<i>.input.json.gz  ShardInput: the shard's Python files (gzip'd JSON)
+    work/<id>/shard-<i>.json           ShardResult: its FileAnalysis list and ruff findings
+    work/<id>/architecture.json        ArchitectureDocument
+    work/<id>/result.json              the whole ReviewResult
+    reports/<id>/report.{json,sarif,md,html}   what finalize publishes
+
+Why per-shard input bundles instead of every shard re-reading the upload: index reads and
+checks the archive once (limits, skipping, language detection); a shard then reads only its
+own files' bytes. Re-reading would fetch and inflate the whole archive once per shard, so
+40 shards of an 11 MB upload would move 440 MB and repeat the archive checks 40 times; the
+bundles together are about the size of the Python sources, gzip'd.
+
+Every document is written whole by one put, so a retried step simply rewrites it; a document
+that is absent or does not decode raises MissingWorkFileError / CorruptWorkFileError.
+"""
+
+from __future__ import annotations
+
+import gzip
+import re
+import zlib
+from dataclasses import dataclass
+
+from coderev.domain.architecture import ArchitectureResult
+from coderev.domain.code import FileAnalysis
+from coderev.domain.config import ProjectConfig
+from coderev.domain.errors import CoderevError, InputError
+from coderev.domain.findings import Finding
+from coderev.domain.metrics import SourceFileInfo
+from coderev.domain.report import ReviewResult
+from coderev.domain.source import SkippedEntry, SourceFile
+from coderev.pipeline import codec
+from coderev.ports import ObjectStore
+
+__all__ = [
+    "ArchitectureDocument",
+    "CorruptWorkFileError",
+    "IndexDocument",
+    "InvalidAnalysisIdError",
+    "MissingWorkFileError",
+    "ResultDocument",
+    "ShardInput",
+    "ShardResult",
+    "WorkFileError",
+    "WorkKeys",
+    "read_document",
+    "write_document",
+]
+
+JSON = "application/json"
+GZIP = "application/gzip"
+_ANALYSIS_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
+
+
+class InvalidAnalysisIdError(InputError):
+    """An analysis id that cannot name an object-store folder (it is used in keys)."""
+
+
+class WorkFileError(CoderevError):
+    """A work file of an analysis cannot be used; `key` names it."""
+
+    def __init__(self, key: str, problem: str) -> None:
+        self.key = key
+        super().__init__(f"work file {key}: {problem}")
+
+
+class MissingWorkFileError(WorkFileError):
+    """A work file an earlier step should have written is absent (steps out of order)."""
+
+
+class CorruptWorkFileError(WorkFileError):
+    """A work file does not decode to what the step expects."""
+
+
+@dataclass(frozen=True, slots=True)
+class WorkKeys:
+    """Where one analysis keeps its work files and reports."""
+
+    analysis_id: str
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.analysis_id, str) or not _ANALYSIS_ID.fullmatch(self.analysis_id):
+            raise InvalidAnalysisIdError(
+                f"analysis id {self.analysis_id!r} must be 1-128 of [A-Za-z0-9._-], "
+                "starting with a letter or digit"
+            )
+
+    @property
+    def prefix(self) -> str:
+        return f"work/{self.analysis_id}/"
+
+    @property
+    def index(self) -> str:
+        return f"{self.prefix}index.json"
+
+    def shard_input(self, shard: int) -> str:
+        return f"{self.prefix}shard-{shard}.input.json.gz"
+
+    def shard_result(self, shard: int) -> str:
+        return f"{self.prefix}shard-{shard}.json"
+
+    @property
+    def architecture(self) -> str:
+        return f"{self.prefix}architecture.json"
+
+    @property
+    def result(self) -> str:
+        return f"{self.prefix}result.json"
+
+    def report(self, filename: str) -> str:
+        return f"reports/{self.analysis_id}/{filename}"
+
+
+@dataclass(frozen=True, slots=True)
+class IndexDocument:
+    analysis_id: str
+    source: str  # the archive's name, as the report names it
+    archive_key: str
+    archive_etag: str
+    config: ProjectConfig
+    files: tuple[SourceFileInfo, ...]  # every kept file, in tree order, without metrics
+    skipped: tuple[SkippedEntry, ...]
+    shards: int
+    budget_seconds: float
+    config_seconds: float  # time to read the archive and its configuration
+
+    @property
+    def python_paths(self) -> tuple[str, ...]:
+        return tuple(f.path for f in self.files if f.language == "python")
+
+
+@dataclass(frozen=True, slots=True)
+class ShardInput:
+    analysis_id: str
+    shard: int
+    files: tuple[SourceFile, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ShardResult:
+    analysis_id: str
+    shard: int
+    analyses: tuple[FileAnalysis, ...]
+    ruff: tuple[Finding, ...]
+    analysis_seconds: float
+    ruff_seconds: float
+
+
+@dataclass(frozen=True, slots=True)
+class ArchitectureDocument:
+    analysis_id: str
+    architecture: ArchitectureResult
+    findings: tuple[Finding, ...]  # contract violations, then cycles
+    seconds: float
+
+
+@dataclass(frozen=True, slots=True)
+class ResultDocument:
+    analysis_id: str
+    result: ReviewResult
+
+
+def write_document(
+    store: ObjectStore, key: str, document: object, *, compress: bool = False
+) -> int:
+    """Put `document` (a dataclass the codec knows) at `key`; the number of bytes written."""
+    body = codec.dumps(document)
+    if compress:
+        body = gzip.compress(body, compresslevel=6, mtime=0)
+    store.put(key, body, content_type=GZIP if compress else JSON)
+    return len(body)
+
+
+def read_document[T](
+    store: ObjectStore, key: str, tp: type[T], analysis_id: str, *, compressed: bool = False
+) -> T:
+    """The `tp` at `key`, which must belong to `analysis_id`."""
+    try:
+        body = store.get(key)
+    except KeyError:
+        raise MissingWorkFileError(key, "absent; did the step that writes it run?") from None
+    try:
+        if compressed:
+            body = gzip.decompress(body)
+        document = codec.loads(tp, body)
+    except (OSError, EOFError, zlib.error, codec.CodecError) as exc:
+        raise CorruptWorkFileError(key, f"unreadable: {exc}") from None
+    owner = getattr(document, "analysis_id", None)
+    if owner != analysis_id:
+        raise CorruptWorkFileError(key, f"belongs to analysis {owner!r}, not {analysis_id!r}")
+    return document
