@@ -289,7 +289,11 @@ class KafkaConsumerWorker:
         batch = self._collect()
         if batch is None:
             return 0
-        outcome = self.runner.deliver(self.runner.lambda_event(batch.event), batch.records)
+        try:
+            outcome = self.runner.deliver(self.runner.lambda_event(batch.event), batch.records)
+        except BaseException:
+            self.source.rewind(batch)  # else the next poll would move past it uncommitted
+            raise
         self.stats.batches += 1
         self.stats.records += len(batch.records)
         self.stats.failed_batches += int(outcome.failure is not None)
