@@ -33,7 +33,8 @@ from coderev.runtime.template import load_template
 TEMPLATES = Path(__file__).parents[2] / "fixtures" / "templates"
 AUDIT, POISON = "coderev.audit.recorded", "coderev.poison.events"
 pytestmark = pytest.mark.filterwarnings(
-    "ignore:(read|open)_text is deprecated:DeprecationWarning")  # kafka-python 3.0's schemas
+    "ignore:(read|open)_text is deprecated:DeprecationWarning"
+)  # kafka-python 3.0's schemas
 FAST = KafkaRetryPolicy(max_attempts=3, initial_backoff=0.01, multiplier=2.0)
 
 
@@ -49,8 +50,9 @@ def received(sink: Path, function: str, count: int, timeout: float = 10.0) -> li
 
 @pytest.fixture
 def invoker(tmp_path):
-    template = load_template(TEMPLATES / "event_sources.yaml",
-                             parameter_overrides={"SinkDir": str(tmp_path)})
+    template = load_template(
+        TEMPLATES / "event_sources.yaml", parameter_overrides={"SinkDir": str(tmp_path)}
+    )
     with LocalInvoker(template, delay_scale=0.001) as local:
         yield local
 
@@ -61,8 +63,9 @@ def bus():
 
 
 def sources(invoker, bus, **backends: Any) -> EventSources:
-    store = NotifyingObjectStore(LocalObjectStore(invoker.template.base_dir.parent / "unused"),
-                                 bucket="coderev")
+    store = NotifyingObjectStore(
+        LocalObjectStore(invoker.template.base_dir.parent / "unused"), bucket="coderev"
+    )
     defaults: dict[str, Any] = {"event_bus": bus, "kafka_retry": FAST, "object_store": store}
     return EventSources(invoker, EventSourceBackends(**{**defaults, **backends}))
 
@@ -80,20 +83,28 @@ def test_a_record_reaches_the_function_in_lambdas_kafka_event_shape(invoker, bus
     assert got == {
         "eventSource": "SelfManagedKafka",
         "bootstrapServers": "embedded",
-        "records": {f"{AUDIT}-0": [{
-            "topic": AUDIT, "partition": 0, "offset": 0, "timestamp": record.timestamp,
-            "timestampType": "CREATE_TIME",
-            "key": base64.b64encode(b"tenant-1").decode(),
-            "value": base64.b64encode(record.value).decode(),
-            "headers": [{"content-type": list(b"application/cloudevents+json")}],
-        }]},
+        "records": {
+            f"{AUDIT}-0": [
+                {
+                    "topic": AUDIT,
+                    "partition": 0,
+                    "offset": 0,
+                    "timestamp": record.timestamp,
+                    "timestampType": "CREATE_TIME",
+                    "key": base64.b64encode(b"tenant-1").decode(),
+                    "value": base64.b64encode(record.value).decode(),
+                    "headers": [{"content-type": list(b"application/cloudevents+json")}],
+                }
+            ]
+        },
     }
     parsed = KafkaSelfManagedEventModel.model_validate(got)
     assert json.loads(parsed.records[f"{AUDIT}-0"][0].value)["data"] == {"who": "ana"}
 
 
 def test_handled_records_are_committed_and_not_delivered_again_after_a_restart(
-        invoker, bus, tmp_path):
+    invoker, bus, tmp_path
+):
     offsets = EmbeddedOffsets()
     function = name(invoker, "AuditFunction")
     for number in range(3):
@@ -108,14 +119,18 @@ def test_handled_records_are_committed_and_not_delivered_again_after_a_restart(
         events = received(tmp_path, function, 5)
         time.sleep(0.3)
         assert len(received(tmp_path, function, 5)) == 5
-    values = [json.loads(base64.b64decode(record["value"]))["n"]
-              for event in events for record in event["records"][f"{AUDIT}-0"]]
+    values = [
+        json.loads(base64.b64decode(record["value"]))["n"]
+        for event in events
+        for record in event["records"][f"{AUDIT}-0"]
+    ]
     assert values == [0, 1, 2, 3, 4]
     assert offsets.committed("audit-sink", AUDIT) == 5
 
 
 def test_a_failing_record_is_retried_then_dead_lettered_with_headers_and_committed(
-        invoker, bus, tmp_path):
+    invoker, bus, tmp_path
+):
     function = name(invoker, "PoisonFunction")
     running = sources(invoker, bus)
     dead_letters = running.dead_letters
@@ -136,7 +151,7 @@ def test_a_failing_record_is_retried_then_dead_lettered_with_headers_and_committ
     assert (headers["dlq.original.partition"], headers["dlq.original.offset"]) == (b"0", b"0")
     assert headers["dlq.function"] == function.encode()
     assert headers["dlq.attempts"] == b"3"
-    assert running.backends.embedded_offsets.committed(f"coderev-PoisonFunction", POISON) == 2
+    assert running.backends.embedded_offsets.committed("coderev-PoisonFunction", POISON) == 2
 
 
 def test_retries_wait_with_exponential_backoff_and_give_up_after_max_attempts(invoker):
@@ -144,9 +159,14 @@ def test_retries_wait_with_exponential_backoff_and_give_up_after_max_attempts(in
     dead_letters = InMemoryDeadLetterTopics()
     spec = invoker.function("PoisonFunction")
     [event] = spec.events
-    runner = KafkaBatchRunner(invoker, spec, event, dead_letters=dead_letters,
-                              retry=KafkaRetryPolicy(max_attempts=4, initial_backoff=0.5),
-                              wait=lambda delay: bool(waits.append(delay)))
+    runner = KafkaBatchRunner(
+        invoker,
+        spec,
+        event,
+        dead_letters=dead_letters,
+        retry=KafkaRetryPolicy(max_attempts=4, initial_backoff=0.5),
+        wait=lambda delay: bool(waits.append(delay)),
+    )
     record = EventRecord(POISON, 2, 41, 1_700_000_000_000, None, b'"poison"')
     from coderev.adapters.embedded.event_bus import lambda_kafka_event
 
@@ -158,7 +178,8 @@ def test_retries_wait_with_exponential_backoff_and_give_up_after_max_attempts(in
 
 
 def test_a_stop_during_the_backoff_leaves_the_batch_uncommitted_for_the_next_start(
-        invoker, bus, tmp_path):
+    invoker, bus, tmp_path
+):
     offsets = EmbeddedOffsets()
     slow = KafkaRetryPolicy(max_attempts=3, initial_backoff=30.0)
     running = sources(invoker, bus, embedded_offsets=offsets, kafka_retry=slow).start()
@@ -185,49 +206,61 @@ def test_dead_letters_that_were_not_written_are_not_committed(invoker):
     spec = invoker.function("PoisonFunction")
     consumer = FakeConsumer([[raw(POISON, 0, 7, b"poison")]])
     source = KafkaConsumerSource(POISON, "g", consumer=consumer, max_records=5)
-    runner = KafkaBatchRunner(invoker, spec, spec.events[0], dead_letters=RefusingSink(),
-                              retry=FAST)
+    runner = KafkaBatchRunner(
+        invoker, spec, spec.events[0], dead_letters=RefusingSink(), retry=FAST
+    )
     worker = KafkaConsumerWorker(runner, source)
     with pytest.raises(DeadLetterPublishError):
         worker.step()
     assert consumer.commits == []
     assert [(where.topic, where.partition, offset) for where, offset in consumer.seeks] == [
-        (POISON, 0, 7)]  # rewound: the next poll returns the batch again
+        (POISON, 0, 7)
+    ]  # rewound: the next poll returns the batch again
 
 
 def test_the_batching_window_gathers_polls_up_to_the_batch_size(invoker, tmp_path):
     spec = invoker.function("AuditFunction")
-    consumer = FakeConsumer([[raw(AUDIT, 0, n, b"{}") for n in range(4)],
-                             [raw(AUDIT, 1, n, b"{}") for n in range(8)]])
+    consumer = FakeConsumer(
+        [[raw(AUDIT, 0, n, b"{}") for n in range(4)], [raw(AUDIT, 1, n, b"{}") for n in range(8)]]
+    )
     source = KafkaConsumerSource(AUDIT, "g", consumer=consumer)
-    runner = KafkaBatchRunner(invoker, spec, spec.events[0],
-                              dead_letters=InMemoryDeadLetterTopics())
+    runner = KafkaBatchRunner(
+        invoker, spec, spec.events[0], dead_letters=InMemoryDeadLetterTopics()
+    )
     worker = KafkaConsumerWorker(runner, source, batching_window=5.0)
     assert worker.step() == 10  # BatchSize 10: 4 from the first poll, 6 from the second
     assert consumer.max_records == [10, 6]
     [event] = received(tmp_path, spec.function_name, 1)
     assert {key: len(value) for key, value in event["records"].items()} == {
-        f"{AUDIT}-0": 4, f"{AUDIT}-1": 6}
+        f"{AUDIT}-0": 4,
+        f"{AUDIT}-1": 6,
+    }
     [commit] = consumer.commits
     assert {(tp.topic, tp.partition): meta.offset for tp, meta in commit.items()} == {
-        (AUDIT, 0): 4, (AUDIT, 1): 6}
+        (AUDIT, 0): 4,
+        (AUDIT, 1): 6,
+    }
 
 
 def test_msk_events_say_aws_kafka_and_disabled_triggers_get_no_consumer(tmp_path, bus):
-    template = load_template(TEMPLATES / "event_sources_more.yaml",
-                             parameter_overrides={"SinkDir": str(tmp_path)})
+    template = load_template(
+        TEMPLATES / "event_sources_more.yaml", parameter_overrides={"SinkDir": str(tmp_path)}
+    )
     store = NotifyingObjectStore(LocalObjectStore(tmp_path / "bucket"), bucket="reports")
     with LocalInvoker(template) as invoker:
         running = EventSources(invoker, EventSourceBackends(event_bus=bus, object_store=store))
         assert sorted(worker.name for worker in running.workers) == [
-            "kafka:ManagedFunction.Managed", "notifications:reports"]
+            "kafka:ManagedFunction.Managed",
+            "notifications:reports",
+        ]
         bus.publish("coderev.experiment.created", {"id": 0})  # before a LATEST start: skipped
         with running:
             bus.publish("coderev.experiment.created", {"id": 1})
             [event] = received(tmp_path, invoker.function("ManagedFunction").function_name, 1)
             time.sleep(0.3)
-            assert len(received(tmp_path, invoker.function("ManagedFunction").function_name,
-                                1)) == 1
+            assert (
+                len(received(tmp_path, invoker.function("ManagedFunction").function_name, 1)) == 1
+            )
     assert event["eventSource"] == "aws:kafka"
     assert event["eventSourceArn"] == "arn:aws:kafka:us-east-1:123456789012:cluster/local/1"
     [record] = event["records"]["coderev.experiment.created-0"]
@@ -278,5 +311,18 @@ class FakeConsumer:
 def raw(topic: str, partition: int, offset: int, value: bytes) -> Any:
     from kafka.consumer.fetcher import ConsumerRecord  # type: ignore[import-untyped]
 
-    return ConsumerRecord(topic, partition, -1, offset, 1_700_000_000_000, 0, None, value,
-                          [], None, -1, len(value), -1)
+    return ConsumerRecord(
+        topic,
+        partition,
+        -1,
+        offset,
+        1_700_000_000_000,
+        0,
+        None,
+        value,
+        [],
+        None,
+        -1,
+        len(value),
+        -1,
+    )

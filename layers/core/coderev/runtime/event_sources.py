@@ -95,18 +95,28 @@ class EventSourceBackends:
 class EventSources:
     """Every Kafka consumer and notification poller the template declares, on threads."""
 
-    def __init__(self, invoker: LocalInvoker, backends: EventSourceBackends | None = None, *,
-                 template: Template | None = None, error_pause: float = 1.0) -> None:
+    def __init__(
+        self,
+        invoker: LocalInvoker,
+        backends: EventSourceBackends | None = None,
+        *,
+        template: Template | None = None,
+        error_pause: float = 1.0,
+    ) -> None:
         self.invoker = invoker
         self.template = template or invoker.template
         self.backends = backends or EventSourceBackends()
         self.error_pause = error_pause
         self.stopping = threading.Event()
         self.dead_letters = self.backends.kafka_dead_letters or (
-            InMemoryDeadLetterTopics() if self.backends.event_bus is not None
-            else KafkaProducerDeadLetters(self.backends.kafka_bootstrap_servers))
-        self.workers: tuple[EventSourceWorker, ...] = (*self._kafka_workers(),
-                                                       *self._notification_workers())
+            InMemoryDeadLetterTopics()
+            if self.backends.event_bus is not None
+            else KafkaProducerDeadLetters(self.backends.kafka_bootstrap_servers)
+        )
+        self.workers: tuple[EventSourceWorker, ...] = (
+            *self._kafka_workers(),
+            *self._notification_workers(),
+        )
         self._threads: list[threading.Thread] = []
 
     def start(self) -> EventSources:
@@ -117,8 +127,9 @@ class EventSources:
         for worker in self.workers:
             worker.open()
         for worker in self.workers:
-            thread = threading.Thread(target=self._run, args=(worker,),
-                                      name=f"coderev-{worker.name}", daemon=True)
+            thread = threading.Thread(
+                target=self._run, args=(worker,), name=f"coderev-{worker.name}", daemon=True
+            )
             thread.start()
             self._threads.append(thread)
         return self
@@ -146,8 +157,9 @@ class EventSources:
                 try:
                     worker.step()
                 except Exception:
-                    logger.exception("event source %s failed; retrying in %gs", worker.name,
-                                     self.error_pause)
+                    logger.exception(
+                        "event source %s failed; retrying in %gs", worker.name, self.error_pause
+                    )
                     self.stopping.wait(self.error_pause)
         finally:
             try:
@@ -161,23 +173,36 @@ class EventSources:
             if not event.enabled:
                 continue
             runner = KafkaBatchRunner(
-                self.invoker, self.invoker.function(function.logical_id), event,
-                dead_letters=self.dead_letters, retry=self.backends.kafka_retry,
-                dead_letter_topic=self.backends.dead_letter_topic, stop=self.stopping)
+                self.invoker,
+                self.invoker.function(function.logical_id),
+                event,
+                dead_letters=self.dead_letters,
+                retry=self.backends.kafka_retry,
+                dead_letter_topic=self.backends.dead_letter_topic,
+                stop=self.stopping,
+            )
             workers.append(self._kafka_worker(function, event, runner))
         return workers
 
-    def _kafka_worker(self, function: FunctionSpec, event: KafkaEvent,
-                      runner: KafkaBatchRunner) -> EventSourceWorker:
+    def _kafka_worker(
+        self, function: FunctionSpec, event: KafkaEvent, runner: KafkaBatchRunner
+    ) -> EventSourceWorker:
         group = consumer_group(function, event)
         if self.backends.event_bus is not None:
-            return EmbeddedKafkaWorker(runner, self.backends.event_bus, group_id=group,
-                                       offsets=self.backends.embedded_offsets)
+            return EmbeddedKafkaWorker(
+                runner,
+                self.backends.event_bus,
+                group_id=group,
+                offsets=self.backends.embedded_offsets,
+            )
         servers = self.backends.kafka_bootstrap_servers or ",".join(event.bootstrap_servers)
         source = KafkaConsumerSource(
-            list(event.topics), group, bootstrap_servers=servers or None,
+            list(event.topics),
+            group,
+            bootstrap_servers=servers or None,
             max_records=event.batch_size,
-            **consumer_settings(event, self.backends.kafka_consumer_config))
+            **consumer_settings(event, self.backends.kafka_consumer_config),
+        )
         return KafkaConsumerWorker(runner, source, batching_window=self.backends.batching_window)
 
     def _notification_workers(self) -> list[EventSourceWorker]:
@@ -188,14 +213,17 @@ class EventSources:
         if store is None:
             functions = sorted({target.function for target in dispatcher.targets})
             raise EventSourceConfigError(
-                f"S3 events of {', '.join(functions)} need an object store to notify them")
+                f"S3 events of {', '.join(functions)} need an object store to notify them"
+            )
         if isinstance(store, NotifyingObjectStore):
             return [EmbeddedNotificationWorker(store, dispatcher)]
-        return [S3NotificationWorker(store, dispatcher,
-                                     queue_name=self.backends.notification_queue)]
+        return [
+            S3NotificationWorker(store, dispatcher, queue_name=self.backends.notification_queue)
+        ]
 
     @property
     def s3_events(self) -> list[tuple[str, S3Event]]:
         """(function, event) for each S3 event served."""
-        return [(function.logical_id, event)
-                for function, event in self.template.events_of(S3Event)]
+        return [
+            (function.logical_id, event) for function, event in self.template.events_of(S3Event)
+        ]

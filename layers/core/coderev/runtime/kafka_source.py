@@ -104,8 +104,9 @@ class BatchOutcome:
     dead_lettered: int = 0
 
 
-def dead_letter_headers(record: EventRecord, failure: KafkaFailure, function: str,
-                        attempts: int) -> Headers:
+def dead_letter_headers(
+    record: EventRecord, failure: KafkaFailure, function: str, attempts: int
+) -> Headers:
     """The record's own headers, then the `dlq.*` ones saying why and where it came from."""
     added = {
         "dlq.error.type": failure.error_type,
@@ -138,8 +139,17 @@ class InMemoryDeadLetterTopics:
     def send(self, topic: str, record: EventRecord, headers: Headers) -> None:
         with self._condition:
             records = self._topics.setdefault(topic, [])
-            records.append(EventRecord(topic, 0, len(records), time.time_ns() // 1_000_000,
-                                       record.key, record.value, headers))
+            records.append(
+                EventRecord(
+                    topic,
+                    0,
+                    len(records),
+                    time.time_ns() // 1_000_000,
+                    record.key,
+                    record.value,
+                    headers,
+                )
+            )
             self._condition.notify_all()
 
     def flush(self) -> None:
@@ -152,14 +162,20 @@ class InMemoryDeadLetterTopics:
     def wait_for(self, topic: str, count: int, timeout: float) -> bool:
         with self._condition:
             return self._condition.wait_for(
-                lambda: len(self._topics.get(topic, ())) >= count, timeout)
+                lambda: len(self._topics.get(topic, ())) >= count, timeout
+            )
 
 
 class KafkaProducerDeadLetters:
     """Dead-letter topics on a Kafka broker; the producer (kafka-python) is built lazily."""
 
-    def __init__(self, bootstrap_servers: str | Sequence[str] | None = None, *,
-                 producer: Any | None = None, timeout: float = 10.0) -> None:
+    def __init__(
+        self,
+        bootstrap_servers: str | Sequence[str] | None = None,
+        *,
+        producer: Any | None = None,
+        timeout: float = 10.0,
+    ) -> None:
         self._servers = bootstrap_servers
         self._producer = producer
         self._pending: list[Any] = []
@@ -168,8 +184,9 @@ class KafkaProducerDeadLetters:
 
     def send(self, topic: str, record: EventRecord, headers: Headers) -> None:
         try:
-            future = self.producer.send(topic, value=record.value, key=record.key,
-                                        headers=list(headers))
+            future = self.producer.send(
+                topic, value=record.value, key=record.key, headers=list(headers)
+            )
         except Exception as exc:  # kafka-python raises KafkaError subclasses
             raise DeadLetterPublishError(f"cannot write to {topic!r}: {exc}") from exc
         with self._lock:
@@ -228,8 +245,12 @@ class KafkaBatchRunner:
         """The SelfManagedKafka event as Lambda shapes it for this event's source type."""
         if self.event.source != "MSK":
             return base
-        return {"eventSource": "aws:kafka", "eventSourceArn": self.event.stream or "",
-                "bootstrapServers": base["bootstrapServers"], "records": base["records"]}
+        return {
+            "eventSource": "aws:kafka",
+            "eventSourceArn": self.event.stream or "",
+            "bootstrapServers": base["bootstrapServers"],
+            "records": base["records"],
+        }
 
     def deliver(self, event: dict[str, Any], records: Sequence[EventRecord]) -> BatchOutcome:
         """Invoke until success or the last attempt; then dead-letter each record."""
@@ -244,9 +265,11 @@ class KafkaBatchRunner:
                 return BatchOutcome(True, attempts)
         assert failure is not None
         for record in records:
-            self.dead_letters.send(self.dead_letter_topic(record.topic), record,
-                                   dead_letter_headers(record, failure,
-                                                       self.function.function_name, attempts))
+            self.dead_letters.send(
+                self.dead_letter_topic(record.topic),
+                record,
+                dead_letter_headers(record, failure, self.function.function_name, attempts),
+            )
         self.dead_letters.flush()
         return BatchOutcome(True, attempts, failure, dead_lettered=len(records))
 
@@ -271,8 +294,14 @@ class KafkaWorkerStats:
 class KafkaConsumerWorker:
     """One Kafka event of one function on a real broker: poll, deliver, commit or rewind."""
 
-    def __init__(self, runner: KafkaBatchRunner, source: KafkaConsumerSource, *,
-                 batching_window: float = 0.0, poll_timeout_ms: int = 500) -> None:
+    def __init__(
+        self,
+        runner: KafkaBatchRunner,
+        source: KafkaConsumerSource,
+        *,
+        batching_window: float = 0.0,
+        poll_timeout_ms: int = 500,
+    ) -> None:
         self.name = f"kafka:{runner.function.logical_id}.{runner.event.name}"
         self.runner = runner
         self.source = source
@@ -348,8 +377,15 @@ class EmbeddedOffsets:
 class EmbeddedKafkaWorker:
     """One Kafka event of one function on the in-process bus: single-record batches."""
 
-    def __init__(self, runner: KafkaBatchRunner, bus: InMemoryEventBus, *, group_id: str,
-                 offsets: EmbeddedOffsets, poll_timeout: float = 0.2) -> None:
+    def __init__(
+        self,
+        runner: KafkaBatchRunner,
+        bus: InMemoryEventBus,
+        *,
+        group_id: str,
+        offsets: EmbeddedOffsets,
+        poll_timeout: float = 0.2,
+    ) -> None:
         self.name = f"kafka:{runner.function.logical_id}.{runner.event.name}"
         self.runner = runner
         self.bus = bus

@@ -92,13 +92,15 @@ def s3_event_record(
         "eventName": event_name,
         "userIdentity": {"principalId": "AWS:LOCAL"},
         "requestParameters": {"sourceIPAddress": "127.0.0.1"},
-        "responseElements": {"x-amz-request-id": f"{time.time_ns():016X}",
-                             "x-amz-id-2": "local"},
+        "responseElements": {"x-amz-request-id": f"{time.time_ns():016X}", "x-amz-id-2": "local"},
         "s3": {
             "s3SchemaVersion": "1.0",
             "configurationId": configuration_id,
-            "bucket": {"name": bucket, "ownerIdentity": {"principalId": "LOCAL"},
-                       "arn": f"arn:aws:s3:::{bucket}"},
+            "bucket": {
+                "name": bucket,
+                "ownerIdentity": {"principalId": "LOCAL"},
+                "arn": f"arn:aws:s3:::{bucket}",
+            },
             "object": obj,
         },
     }
@@ -129,8 +131,14 @@ class NotifyingObjectStore:
 
         return remove
 
-    def put(self, key: str, data: bytes, *, content_type: str = "application/octet-stream",
-            metadata: Mapping[str, str] | None = None) -> ObjectInfo:
+    def put(
+        self,
+        key: str,
+        data: bytes,
+        *,
+        content_type: str = "application/octet-stream",
+        metadata: Mapping[str, str] | None = None,
+    ) -> ObjectInfo:
         info = self.store.put(key, data, content_type=content_type, metadata=metadata)
         self._emit(info, "ObjectCreated:Put")
         return info
@@ -151,8 +159,9 @@ class NotifyingObjectStore:
             self._emit(ObjectInfo(key=key, size=0, etag=""), "ObjectRemoved:Delete")
 
     def _emit(self, info: ObjectInfo, event_name: str) -> None:
-        record = s3_event_record(bucket=self.bucket, info=info, event_name=event_name,
-                                 region=self.region)
+        record = s3_event_record(
+            bucket=self.bucket, info=info, event_name=event_name, region=self.region
+        )
         with self._lock:
             listeners = list(self._listeners)
         for listener in listeners:
@@ -185,11 +194,17 @@ class NotificationDispatcher:
         self._lock = threading.Lock()
 
     @classmethod
-    def for_template(cls, invoker: LocalInvoker, template: Template | None = None
-                     ) -> NotificationDispatcher:
+    def for_template(
+        cls, invoker: LocalInvoker, template: Template | None = None
+    ) -> NotificationDispatcher:
         source = template or invoker.template
-        return cls(invoker, [NotificationTarget(function.logical_id, event)
-                             for function, event in source.events_of(S3Event)])
+        return cls(
+            invoker,
+            [
+                NotificationTarget(function.logical_id, event)
+                for function, event in source.events_of(S3Event)
+            ],
+        )
 
     def dispatch(self, record: Mapping[str, Any]) -> list[AsyncInvocation]:
         """Queue one invocation per matching target; raises if the invoker refuses one."""
@@ -208,8 +223,13 @@ class NotificationDispatcher:
 class EmbeddedNotificationWorker:
     """Dispatches a NotifyingObjectStore's records from a queue, on the worker's thread."""
 
-    def __init__(self, store: NotifyingObjectStore, dispatcher: NotificationDispatcher, *,
-                 poll_timeout: float = 0.2) -> None:
+    def __init__(
+        self,
+        store: NotifyingObjectStore,
+        dispatcher: NotificationDispatcher,
+        *,
+        poll_timeout: float = 0.2,
+    ) -> None:
         self.name = f"notifications:{store.bucket}"
         self.store = store
         self.dispatcher = dispatcher
@@ -246,8 +266,14 @@ class EmbeddedNotificationWorker:
 class S3NotificationWorker:
     """Polls the SQS queue the bucket notifies and dispatches each record it carries."""
 
-    def __init__(self, store: S3ObjectStore, dispatcher: NotificationDispatcher, *,
-                 queue_name: str, wait_seconds: int = 1) -> None:
+    def __init__(
+        self,
+        store: S3ObjectStore,
+        dispatcher: NotificationDispatcher,
+        *,
+        queue_name: str,
+        wait_seconds: int = 1,
+    ) -> None:
         self.name = f"notifications:{store.bucket}"
         self.store = store
         self.dispatcher = dispatcher
@@ -275,7 +301,8 @@ class S3NotificationWorker:
         assert self.queue_url is not None
         dispatched = 0
         for notification in self.store.receive_notifications(
-                self.queue_url, wait_seconds=self.wait_seconds):
+            self.queue_url, wait_seconds=self.wait_seconds
+        ):
             try:
                 for record in notification.records:
                     self.dispatcher.dispatch(self._as_s3_sends(record))
@@ -297,7 +324,8 @@ class S3NotificationWorker:
         obj["key"] = s3_object_key(key)
         obj.setdefault("sequencer", _sequencer())
         if "versionId" not in obj and str(completed.get("eventName", "")).startswith(
-                "ObjectCreated"):
+            "ObjectCreated"
+        ):
             current = self.store.head(key)
             if current is not None and current.version_id and current.etag == obj.get("eTag"):
                 obj["versionId"] = current.version_id
