@@ -176,11 +176,15 @@ class SqlAnalysisRepository:
             "created_at": now,
             "updated_at": now,
         }
+        # RETURNING, not rowcount: psycopg reports no count for a skipped conflict
         insert = (
-            self._insert().values(**row).on_conflict_do_nothing(index_elements=["idempotency_key"])
+            self._insert()
+            .values(**row)
+            .on_conflict_do_nothing(index_elements=["idempotency_key"])
+            .returning(analyses.c.id)
         )
         with self._engine.begin() as conn:
-            created = conn.execute(insert).rowcount == 1
+            created = conn.execute(insert).first() is not None
             stored = (
                 conn.execute(sa.select(analyses).where(analyses.c.idempotency_key == key))
                 .mappings()
