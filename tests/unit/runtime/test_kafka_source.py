@@ -17,12 +17,15 @@ from coderev.adapters.embedded.event_bus import EventRecord, InMemoryEventBus
 from coderev.adapters.embedded.object_store import LocalObjectStore
 from coderev.adapters.kafka import KafkaConsumerSource
 from coderev.domain.events import cloud_event
-from coderev.runtime.event_sources import EventSourceBackends, EventSources
+from coderev.runtime.event_sources import (
+    EventSourceBackends,
+    EventSources,
+    InMemoryDeadLetterTopics,
+)
 from coderev.runtime.invoker import LocalInvoker
 from coderev.runtime.kafka_source import (
     DeadLetterPublishError,
     EmbeddedOffsets,
-    InMemoryDeadLetterTopics,
     KafkaBatchRunner,
     KafkaConsumerWorker,
     KafkaRetryPolicy,

@@ -16,30 +16,32 @@ broker (the `kafka_bootstrap_servers` given, else the event's KafkaBootstrapServ
 `KAFKA_BOOTSTRAP_SERVERS`); a `NotifyingObjectStore` (embedded) or an `S3ObjectStore` for the
 S3 events. The template's S3 events name a bucket by logical id; locally every one of them
 is served by the one configured bucket (S3_BUCKET), whose name is what handlers see.
+
+Dead-letter topics, chosen with the Kafka backend: `InMemoryDeadLetterTopics` beside the
+embedded bus, `KafkaProducerDeadLetters` (records written to the broker) beside a real one.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Mapping
+import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
-from coderev.adapters.embedded.event_bus import InMemoryEventBus
+from coderev.adapters.embedded.event_bus import EventRecord, InMemoryEventBus
 from coderev.adapters.kafka import KafkaConsumerSource
 from coderev.runtime.errors import RuntimePlatformError
 from coderev.runtime.kafka_source import (
+    DeadLetterPublishError,
     EmbeddedKafkaWorker,
     EmbeddedOffsets,
-    InMemoryDeadLetterTopics,
+    Headers,
     KafkaBatchRunner,
     KafkaConsumerWorker,
     KafkaDeadLetterSink,
-    KafkaProducerDeadLetters,
     KafkaRetryPolicy,
-    consumer_group,
-    consumer_settings,
 )
 from coderev.runtime.notifications import (
     EmbeddedNotificationWorker,
@@ -54,7 +56,16 @@ if TYPE_CHECKING:
     from coderev.runtime.invoker import LocalInvoker
     from coderev.runtime.template import FunctionSpec, Template
 
-__all__ = ["EventSourceBackends", "EventSourceConfigError", "EventSourceWorker", "EventSources"]
+__all__ = [
+    "EventSourceBackends",
+    "EventSourceConfigError",
+    "EventSourceWorker",
+    "EventSources",
+    "InMemoryDeadLetterTopics",
+    "KafkaProducerDeadLetters",
+    "consumer_group",
+    "consumer_settings",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -73,6 +84,105 @@ class EventSourceWorker(Protocol):
     def step(self) -> int: ...
 
     def close(self) -> None: ...
+
+
+class InMemoryDeadLetterTopics:
+    """Dead-letter topics in this process (the embedded default): records kept per topic."""
+
+    def __init__(self) -> None:
+        self._topics: dict[str, list[EventRecord]] = {}
+        self._condition = threading.Condition()
+
+    def send(self, topic: str, record: EventRecord, headers: Headers) -> None:
+        with self._condition:
+            records = self._topics.setdefault(topic, [])
+            records.append(
+                EventRecord(
+                    topic,
+                    0,
+                    len(records),
+                    time.time_ns() // 1_000_000,
+                    record.key,
+                    record.value,
+                    headers,
+                )
+            )
+            self._condition.notify_all()
+
+    def flush(self) -> None:
+        """Nothing is buffered."""
+
+    def records(self, topic: str) -> list[EventRecord]:
+        with self._condition:
+            return list(self._topics.get(topic, ()))
+
+    def wait_for(self, topic: str, count: int, timeout: float) -> bool:
+        with self._condition:
+            return self._condition.wait_for(
+                lambda: len(self._topics.get(topic, ())) >= count, timeout
+            )
+
+
+class KafkaProducerDeadLetters:
+    """Dead-letter topics on a Kafka broker; the producer (kafka-python) is built lazily."""
+
+    def __init__(
+        self,
+        bootstrap_servers: str | Sequence[str] | None = None,
+        *,
+        producer: Any | None = None,
+        timeout: float = 10.0,
+    ) -> None:
+        self._servers = bootstrap_servers
+        self._producer = producer
+        self._pending: list[Any] = []
+        self._timeout = timeout
+        self._lock = threading.Lock()
+
+    def send(self, topic: str, record: EventRecord, headers: Headers) -> None:
+        try:
+            future = self.producer.send(
+                topic, value=record.value, key=record.key, headers=list(headers)
+            )
+        except Exception as exc:  # kafka-python raises KafkaError subclasses
+            raise DeadLetterPublishError(f"cannot write to {topic!r}: {exc}") from exc
+        with self._lock:
+            self._pending.append(future)
+
+    def flush(self) -> None:
+        with self._lock:
+            pending, self._pending = self._pending, []
+        try:
+            self.producer.flush(timeout=self._timeout)
+        except Exception as exc:
+            raise DeadLetterPublishError(f"dead letters not flushed: {exc}") from exc
+        failed = [future for future in pending if future.failed() or not future.is_done]
+        if failed:
+            raise DeadLetterPublishError(f"{len(failed)} dead letter(s) not delivered")
+
+    @property
+    def producer(self) -> Any:
+        if self._producer is None:
+            from coderev.adapters.kafka import KafkaEventBus
+
+            self._producer = KafkaEventBus(self._servers, client_id="coderev-dlq").producer
+        return self._producer
+
+    def close(self) -> None:
+        if self._producer is not None:
+            self._producer.close(timeout=self._timeout)
+            self._producer = None
+
+
+def consumer_group(function: FunctionSpec, event: KafkaEvent) -> str:
+    """The template's ConsumerGroupId, else `coderev-<LogicalId>`."""
+    return event.consumer_group_id or f"coderev-{function.logical_id}"
+
+
+def consumer_settings(event: KafkaEvent, extra: Mapping[str, Any]) -> dict[str, Any]:
+    """KafkaConsumer settings for an event: StartingPosition as auto_offset_reset."""
+    reset = "latest" if event.starting_position == "LATEST" else "earliest"
+    return {"auto_offset_reset": reset, **extra}
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,7 @@ from __future__ import annotations
 import queue
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -53,16 +53,13 @@ __all__ = [
     "DeadLetterPublishError",
     "EmbeddedKafkaWorker",
     "EmbeddedOffsets",
-    "InMemoryDeadLetterTopics",
+    "Headers",
     "KafkaBatchRunner",
     "KafkaConsumerWorker",
     "KafkaDeadLetterSink",
     "KafkaFailure",
-    "KafkaProducerDeadLetters",
     "KafkaRetryPolicy",
     "KafkaWorkerStats",
-    "consumer_group",
-    "consumer_settings",
     "dead_letter_headers",
 ]
 
@@ -127,94 +124,6 @@ class KafkaDeadLetterSink(Protocol):
     def send(self, topic: str, record: EventRecord, headers: Headers) -> None: ...
 
     def flush(self) -> None: ...  # raises DeadLetterPublishError unless all were taken
-
-
-class InMemoryDeadLetterTopics:
-    """Dead-letter topics in this process (the embedded default): records kept per topic."""
-
-    def __init__(self) -> None:
-        self._topics: dict[str, list[EventRecord]] = {}
-        self._condition = threading.Condition()
-
-    def send(self, topic: str, record: EventRecord, headers: Headers) -> None:
-        with self._condition:
-            records = self._topics.setdefault(topic, [])
-            records.append(
-                EventRecord(
-                    topic,
-                    0,
-                    len(records),
-                    time.time_ns() // 1_000_000,
-                    record.key,
-                    record.value,
-                    headers,
-                )
-            )
-            self._condition.notify_all()
-
-    def flush(self) -> None:
-        """Nothing is buffered."""
-
-    def records(self, topic: str) -> list[EventRecord]:
-        with self._condition:
-            return list(self._topics.get(topic, ()))
-
-    def wait_for(self, topic: str, count: int, timeout: float) -> bool:
-        with self._condition:
-            return self._condition.wait_for(
-                lambda: len(self._topics.get(topic, ())) >= count, timeout
-            )
-
-
-class KafkaProducerDeadLetters:
-    """Dead-letter topics on a Kafka broker; the producer (kafka-python) is built lazily."""
-
-    def __init__(
-        self,
-        bootstrap_servers: str | Sequence[str] | None = None,
-        *,
-        producer: Any | None = None,
-        timeout: float = 10.0,
-    ) -> None:
-        self._servers = bootstrap_servers
-        self._producer = producer
-        self._pending: list[Any] = []
-        self._timeout = timeout
-        self._lock = threading.Lock()
-
-    def send(self, topic: str, record: EventRecord, headers: Headers) -> None:
-        try:
-            future = self.producer.send(
-                topic, value=record.value, key=record.key, headers=list(headers)
-            )
-        except Exception as exc:  # kafka-python raises KafkaError subclasses
-            raise DeadLetterPublishError(f"cannot write to {topic!r}: {exc}") from exc
-        with self._lock:
-            self._pending.append(future)
-
-    def flush(self) -> None:
-        with self._lock:
-            pending, self._pending = self._pending, []
-        try:
-            self.producer.flush(timeout=self._timeout)
-        except Exception as exc:
-            raise DeadLetterPublishError(f"dead letters not flushed: {exc}") from exc
-        failed = [future for future in pending if future.failed() or not future.is_done]
-        if failed:
-            raise DeadLetterPublishError(f"{len(failed)} dead letter(s) not delivered")
-
-    @property
-    def producer(self) -> Any:
-        if self._producer is None:
-            from coderev.adapters.kafka import KafkaEventBus
-
-            self._producer = KafkaEventBus(self._servers, client_id="coderev-dlq").producer
-        return self._producer
-
-    def close(self) -> None:
-        if self._producer is not None:
-            self._producer.close(timeout=self._timeout)
-            self._producer = None
 
 
 class KafkaBatchRunner:
@@ -444,14 +353,3 @@ class EmbeddedKafkaWorker:
             self._arrivals += 1
             arrival = self._arrivals
         self._queue.put((record.offset, arrival, record))
-
-
-def consumer_group(function: FunctionSpec, event: KafkaEvent) -> str:
-    """The template's ConsumerGroupId, else `coderev-<LogicalId>`."""
-    return event.consumer_group_id or f"coderev-{function.logical_id}"
-
-
-def consumer_settings(event: KafkaEvent, extra: Mapping[str, Any]) -> dict[str, Any]:
-    """KafkaConsumer settings for an event: StartingPosition as auto_offset_reset."""
-    reset = "latest" if event.starting_position == "LATEST" else "earliest"
-    return {"auto_offset_reset": reset, **extra}
