@@ -118,7 +118,10 @@ def to_sarif(result: ReviewResult) -> dict[str, Any]:
                     }
                 },
                 "originalUriBaseIds": {"%SRCROOT%": {"description": {"text": result.source}}},
-                "results": [_result(f, index[f.rule_id], baseline_used) for f in result.findings],
+                "results": [
+                    _with_chain(_result(f, index[f.rule_id], baseline_used), f, result)
+                    for f in result.findings
+                ],
                 "properties": {"source": result.source},
             }
         ],
@@ -175,3 +178,37 @@ def _result(f: Finding, rule_index: int, baseline_used: bool) -> dict[str, Any]:
     if baseline_used:
         result["baselineState"] = "new" if f.status is FindingStatus.NEW else "unchanged"
     return result
+
+
+def _chain_of(f: Finding, result: ReviewResult) -> tuple[str, ...]:
+    """The import chain an architecture finding reports: a violation's chain or a cycle's path."""
+    if f.category is not Category.ARCHITECTURE:
+        return ()
+    arch = result.architecture
+    for v in arch.violations:
+        if v.path == f.path and v.line == f.line:
+            return v.chain
+    files = {m.name: m.path for m in arch.modules}
+    for c in arch.cycles:
+        if any(files.get(m) == f.path for m in c.modules):
+            return c.path
+    return ()
+
+
+def _with_chain(sarif_result: dict[str, Any], f: Finding, result: ReviewResult) -> dict[str, Any]:
+    """Add each module of the chain as a related location, so code scanning can link them."""
+    chain = _chain_of(f, result)
+    files = {m.name: m.path for m in result.architecture.modules}
+    related = [
+        {
+            "id": i,
+            "physicalLocation": {"artifactLocation": {"uri": path, "uriBaseId": "%SRCROOT%"}},
+            "message": {"text": f"link {i + 1} of the import chain: {module}"},
+        }
+        for i, module in enumerate(chain)
+        if (path := files.get(module))
+    ]
+    if related:
+        sarif_result["relatedLocations"] = related
+        sarif_result["properties"]["chain"] = list(chain)
+    return sarif_result
