@@ -1,0 +1,377 @@
+"""The analysis state machine's steps on the embedded adapters, against the direct engine.
+
+index → analyze_shard (each shard) → architecture → review → finalize must publish the report
+`run_review` writes for the same archive. Only `generated_at` and `timings` may differ: they
+are the clock's, and the steps time their stages separately (per shard, per task).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import tarfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from coderev.adapters.embedded.event_bus import InMemoryEventBus
+from coderev.adapters.embedded.object_store import LocalObjectStore
+from coderev.analyses import AnalysisRecord, AnalysisStatus, InvalidTransitionError, NewAnalysis
+from coderev.analyses.sql_repository import SqlAnalysisRepository, database_url
+from coderev.analysis.archive import read_archive_bytes
+from coderev.domain.errors import BaselineError, CorruptArchiveError
+from coderev.domain.events import read_cloud_event
+from coderev.pipeline import steps
+from coderev.pipeline.options import BaselineInput, ReviewOptions
+from coderev.pipeline.run import run_review
+from coderev.pipeline.steps_finalize import MAX_CAUSE_CHARS
+from coderev.pipeline.steps_work import (
+    CorruptWorkFileError,
+    InvalidAnalysisIdError,
+    MissingWorkFileError,
+    WorkKeys,
+)
+from coderev.reports import load_baseline, render_reports, to_json_dict
+
+SAMPLE = Path(__file__).resolve().parents[3] / "samples" / "shop"
+PAYLOAD_LIMIT = 256 * 1024  # Step Functions' state input/output limit
+
+
+def tar_gz(files: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
+        for name, data in sorted(files.items()):
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    return buffer.getvalue()
+
+
+def sample_archive() -> bytes:
+    return tar_gz(
+        {f"shop/{p.relative_to(SAMPLE)}": p.read_bytes() for p in SAMPLE.rglob("*") if p.is_file()}
+    )
+
+
+def first_party_archive() -> bytes:
+    """Packages whose imports and findings ruff judges by which *other* files exist: isort's
+    first-party section (I001) and namespace packages (INP001). Split over shards, each shard
+    must still see the whole tree's file names."""
+    files = {"proj/pyproject.toml": b'[tool.coderev]\nruff_select = ["F", "I", "INP001", "S307"]\n'}
+    for i in range(8):
+        other = (i + 3) % 8
+        files[f"proj/pkg{i}/__init__.py"] = b""
+        files[f"proj/pkg{i}/mod.py"] = (
+            f"import os\n\nimport requests\n\nimport pkg{other}\n\n\n"
+            "def run(text):\n    value = eval(text)\n    value = eval(text)\n"
+            f"    return os, requests, pkg{other}, value\n"
+        ).encode()
+    return tar_gz(files)
+
+
+@dataclass
+class Platform:
+    store: LocalObjectStore
+    records: SqlAnalysisRepository
+    bus: InMemoryEventBus
+
+    def upload(self, data: bytes, name: str = "shop.tar.gz") -> AnalysisRecord:
+        info = self.store.put(f"uploads/{name}", data)
+        new = NewAnalysis("coderev", info.key, info.etag, info.version_id, "p1")
+        return self.records.create_if_absent(new)[0]
+
+    def run(
+        self,
+        analysis_id: str,
+        shards: int | None = None,
+        baseline_key: str | None = None,
+    ) -> list[dict[str, Any]]:
+        outputs = [steps.index(self.store, self.records, analysis_id, shards=shards)]
+        outputs += [
+            steps.analyze_shard(self.store, analysis_id, item["shard"])
+            for item in outputs[0]["shards"]
+        ]
+        outputs.append(steps.architecture(self.store, analysis_id))
+        outputs.append(steps.review(self.store, analysis_id, baseline_key))
+        outputs.append(steps.finalize(self.store, self.records, self.bus, analysis_id))
+        return outputs
+
+    def report(self, analysis_id: str, filename: str = "report.json") -> bytes:
+        return self.store.get(WorkKeys(analysis_id).report(filename))
+
+
+@pytest.fixture
+def platform(tmp_path: Path) -> Iterator[Platform]:
+    records = SqlAnalysisRepository.from_url(database_url(None, tmp_path / "data"))
+    yield Platform(LocalObjectStore(tmp_path / "bucket"), records, InMemoryEventBus())
+    records.close()
+
+
+def comparable(report: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in report.items() if k not in ("generated_at", "timings")}
+
+
+def direct(data: bytes, name: str, baseline: BaselineInput | None = None) -> Any:
+    return run_review(read_archive_bytes(name, data), ReviewOptions(jobs=1, baseline=baseline))
+
+
+@pytest.mark.parametrize("shards", [None, 1, 3, 40])
+def test_the_steps_publish_the_direct_engines_report(
+    platform: Platform, shards: int | None
+) -> None:
+    data = sample_archive()
+    record = platform.upload(data)
+    outputs = platform.run(record.id, shards=shards)
+    expected = direct(data, "shop.tar.gz")
+    got = json.loads(platform.report(record.id))
+    assert comparable(got) == comparable(to_json_dict(expected))
+    assert got["summary"]["findings"] == 14 and got["architecture"]["violations"]
+    rendered = render_reports(expected, ("sarif", "md"))
+    assert platform.report(record.id, "report.sarif").decode() == rendered["sarif"]
+    assert platform.report(record.id, "report.md").decode() == rendered["md"]
+    assert b"<html" in platform.report(record.id, "report.html")
+    assert len(outputs[0]["shards"]) == min(shards or 1, 17)
+    for output in outputs:
+        assert len(json.dumps(output)) < PAYLOAD_LIMIT
+
+
+@pytest.mark.parametrize("shards", [1, 4, 16])
+def test_shards_judge_imports_as_the_whole_tree_does(platform: Platform, shards: int) -> None:
+    data = first_party_archive()
+    record = platform.upload(data, "proj.tar.gz")
+    platform.run(record.id, shards=shards)
+    got = json.loads(platform.report(record.id))
+    expected = to_json_dict(direct(data, "proj.tar.gz"))
+    assert comparable(got) == comparable(expected)
+    assert {f["rule_id"] for f in got["findings"]} >= {"S307"}
+    assert not {"I001", "INP001"} & {f["rule_id"] for f in got["findings"]}
+
+
+def test_finalize_records_publishes_and_cleans_up(platform: Platform) -> None:
+    record = platform.upload(sample_archive())
+    final = platform.run(record.id, shards=2)[-1]
+    keys = WorkKeys(record.id)
+    stored = platform.records.get(record.id)
+    assert stored is not None and stored.status is AnalysisStatus.SUCCEEDED
+    assert (
+        stored.report_keys
+        == final["report_keys"]
+        == {
+            fmt: keys.report(name)
+            for fmt, name in (
+                ("json", "report.json"),
+                ("sarif", "report.sarif"),
+                ("md", "report.md"),
+                ("html", "report.html"),
+            )
+        }
+    )
+    assert stored.counts["findings"] == 14 and stored.counts["high"] == 8
+    assert final["counts"] == stored.counts
+    types = {info.key: platform.store.head(info.key) for info in platform.store.list("reports/")}
+    assert len(types) == 4
+    assert list(platform.store.list(keys.prefix)) == []
+    [published] = platform.bus.records("coderev.analysis.completed")
+    event = read_cloud_event(published.value)
+    assert event["id"] == f"{record.id}:completed" and event["subject"] == record.id
+    assert published.key == record.id.encode()
+    assert event["data"]["status"] == "SUCCEEDED"
+    assert event["data"]["report_keys"] == stored.report_keys
+    assert event["data"]["counts"] == stored.counts
+    assert event["data"]["object_key"] == "uploads/shop.tar.gz"
+
+
+def test_report_objects_carry_their_content_types(tmp_path: Path, platform: Platform) -> None:
+    record = platform.upload(sample_archive())
+    platform.run(record.id)
+    sidecars = {
+        json.loads(p.read_bytes())["key"].rpartition("/")[2]: json.loads(p.read_bytes())
+        for p in (tmp_path / "bucket").rglob("*.meta.json")
+        if "reports.d" in p.parts
+    }
+    assert {name: s["content_type"] for name, s in sidecars.items()} == {
+        "report.json": "application/json",
+        "report.sarif": "application/sarif+json",
+        "report.md": "text/markdown; charset=utf-8",
+        "report.html": "text/html; charset=utf-8",
+    }
+
+
+def test_every_step_can_run_twice(platform: Platform) -> None:
+    data = sample_archive()
+    record = platform.upload(data)
+    store, records, bus, aid = platform.store, platform.records, platform.bus, record.id
+    first = steps.index(store, records, aid, shards=3)
+    assert steps.index(store, records, aid, shards=3) == first
+    for item in first["shards"]:
+        once = steps.analyze_shard(store, aid, item["shard"])
+        assert steps.analyze_shard(store, aid, item["shard"]) == once
+    assert steps.architecture(store, aid) == steps.architecture(store, aid)
+    assert steps.review(store, aid) == steps.review(store, aid)
+    done = steps.finalize(store, records, bus, aid)
+    report = platform.report(aid)
+    assert steps.finalize(store, records, bus, aid) == done  # from the record: work/ is gone
+    assert platform.report(aid) == report
+    events = [read_cloud_event(r.value) for r in bus.records("coderev.analysis.completed")]
+    assert len(events) == 2  # at least once; one id, so consumers drop the repeat
+    assert events[0]["id"] == events[1]["id"] and events[0]["data"] == events[1]["data"]
+    assert comparable(json.loads(report)) == comparable(to_json_dict(direct(data, "shop.tar.gz")))
+
+
+def test_a_retried_shard_rewrites_its_corrupt_file(platform: Platform) -> None:
+    record = platform.upload(sample_archive())
+    aid, keys = record.id, WorkKeys(record.id)
+    plan = steps.index(platform.store, platform.records, aid, shards=3)
+    for item in plan["shards"]:
+        steps.analyze_shard(platform.store, aid, item["shard"])
+    platform.store.put(keys.shard_result(1), b'{"analysis_id": "' + aid.encode() + b'", "sh')
+    with pytest.raises(CorruptWorkFileError, match=r"shard-1\.json: unreadable"):
+        steps.architecture(platform.store, aid)
+    platform.store.put(keys.shard_result(1), b'{"analysis_id": "x"}')
+    with pytest.raises(CorruptWorkFileError, match=r"lacks field\(s\)"):
+        steps.architecture(platform.store, aid)
+    steps.analyze_shard(platform.store, aid, 1)  # the Map iteration's retry
+    assert steps.architecture(platform.store, aid)["modules"] == 17
+
+
+def test_a_work_file_of_another_analysis_is_refused(platform: Platform) -> None:
+    one, two = platform.upload(sample_archive()), platform.upload(b"x" * 10, "other.zip")
+    steps.index(platform.store, platform.records, one.id)
+    index = platform.store.get(WorkKeys(one.id).index)
+    platform.store.put(WorkKeys(two.id).index, index)
+    with pytest.raises(CorruptWorkFileError, match=f"belongs to analysis '{one.id}'"):
+        steps.architecture(platform.store, two.id)
+
+
+def test_steps_out_of_order_name_the_missing_file(platform: Platform) -> None:
+    record = platform.upload(sample_archive())
+    with pytest.raises(MissingWorkFileError, match=r"index\.json: absent"):
+        steps.analyze_shard(platform.store, record.id, 0)
+    steps.index(platform.store, platform.records, record.id, shards=2)
+    with pytest.raises(MissingWorkFileError, match=r"shard-7\.input\.json\.gz"):
+        steps.analyze_shard(platform.store, record.id, 7)
+    steps.analyze_shard(platform.store, record.id, 0)
+    with pytest.raises(MissingWorkFileError, match=r"shard-1\.json"):
+        steps.architecture(platform.store, record.id)
+    with pytest.raises(MissingWorkFileError, match=r"result\.json"):
+        steps.finalize(platform.store, platform.records, platform.bus, record.id)
+    assert platform.bus.recorded == []
+
+
+def test_a_corrupt_upload_fails_and_mark_failed_records_why(platform: Platform) -> None:
+    record = platform.upload(b"\x1f\x8b" + b"not really gzip" * 10, "broken.tar.gz")
+    with pytest.raises(CorruptArchiveError) as caught:
+        steps.index(platform.store, platform.records, record.id)
+    running = platform.records.get(record.id)
+    assert running is not None and running.status is AnalysisStatus.RUNNING
+    cause = json.dumps({"errorMessage": str(caught.value), "errorType": "CorruptArchiveError"})
+    out = steps.mark_failed(platform.records, platform.bus, record.id, "CorruptArchiveError", cause)
+    assert out == {"analysis_id": record.id, "status": "FAILED", "error": "CorruptArchiveError"}
+    failed = platform.records.get(record.id)
+    assert failed is not None and failed.status is AnalysisStatus.FAILED
+    assert (failed.error, failed.cause) == ("CorruptArchiveError", cause)
+    [published] = platform.bus.records("coderev.analysis.failed")
+    event = read_cloud_event(published.value)
+    assert event["id"] == f"{record.id}:failed"
+    assert event["data"]["message"] == str(caught.value)
+    assert event["data"]["error"] == "CorruptArchiveError"
+    with pytest.raises(InvalidTransitionError):
+        steps.index(platform.store, platform.records, record.id)
+    with pytest.raises(InvalidTransitionError):
+        steps.finalize(platform.store, platform.records, platform.bus, record.id)
+    assert platform.bus.records("coderev.analysis.completed") == []
+
+
+def test_mark_failed_keeps_a_bounded_cause(platform: Platform) -> None:
+    record = platform.upload(sample_archive())
+    steps.mark_failed(platform.records, platform.bus, record.id, None, "x" * 100_000)
+    failed = platform.records.get(record.id)
+    assert failed is not None and failed.error == "Error"
+    assert failed.cause == "x" * MAX_CAUSE_CHARS
+    event = read_cloud_event(platform.bus.records("coderev.analysis.failed")[0].value)
+    assert len(event["data"]["message"]) == 1_000
+
+
+def test_a_replaced_or_deleted_upload_is_not_analysed(platform: Platform) -> None:
+    record = platform.upload(sample_archive())
+    platform.store.put(record.object_key, tar_gz({"other/a.py": b"x = 1\n"}))
+    with pytest.raises(steps.ArchiveChangedError, match="was replaced"):
+        steps.index(platform.store, platform.records, record.id)
+    platform.store.delete(record.object_key)
+    with pytest.raises(steps.ArchiveChangedError, match="no longer exists"):
+        steps.index(platform.store, platform.records, record.id)
+
+
+def test_a_baseline_report_marks_findings_as_the_engine_does(platform: Platform) -> None:
+    data = sample_archive()
+    first = platform.upload(data)
+    platform.run(first.id)
+    baseline_key = WorkKeys(first.id).report("report.json")
+    changed = data  # same tree, second upload under another key: every finding exists
+    second = platform.upload(changed, "shop-v2.tar.gz")
+    platform.run(second.id, shards=2, baseline_key=baseline_key)
+    got = json.loads(platform.report(second.id))
+    (platform.store.root / "baseline.json").write_bytes(platform.store.get(baseline_key))
+    base = load_baseline(platform.store.root / "baseline.json")
+    expected = direct(
+        changed, "shop-v2.tar.gz", BaselineInput(base.fingerprints, base.architecture)
+    )
+    assert comparable(got) == comparable(to_json_dict(expected))
+    assert got["summary"]["existing"] == 14 and got["drift"]["findings"]["fixed"] == []
+    stored = platform.records.get(second.id)
+    assert stored is not None and stored.counts["existing"] == 14
+
+
+def test_a_missing_or_invalid_baseline_is_a_baseline_error(platform: Platform) -> None:
+    record = platform.upload(sample_archive())
+    outputs = steps.index(platform.store, platform.records, record.id)
+    for item in outputs["shards"]:
+        steps.analyze_shard(platform.store, record.id, item["shard"])
+    steps.architecture(platform.store, record.id)
+    with pytest.raises(BaselineError, match="does not exist"):
+        steps.review(platform.store, record.id, "reports/nope/report.json")
+    platform.store.put("reports/old/report.json", b'{"schema_version": "2.0"}')
+    with pytest.raises(BaselineError, match=r"reads version 1\.x"):
+        steps.review(platform.store, record.id, "reports/old/report.json")
+    platform.store.put("reports/bad/report.json", b'{"schema_version": "1.0"}')
+    with pytest.raises(BaselineError, match="not a valid coderev report"):
+        steps.review(platform.store, record.id, "reports/bad/report.json")
+
+
+def test_an_archive_without_python_has_no_shards(platform: Platform) -> None:
+    data = tar_gz({"docs/README.md": b"# hello\n", "web/app.js": b"console.log(1)\n"})
+    record = platform.upload(data, "docs.tar.gz")
+    outputs = platform.run(record.id)
+    assert outputs[0]["shards"] == [] and outputs[0]["python_files"] == 0
+    got = json.loads(platform.report(record.id))
+    assert comparable(got) == comparable(to_json_dict(direct(data, "docs.tar.gz")))
+
+
+def test_a_subset_of_formats(platform: Platform) -> None:
+    record = platform.upload(sample_archive())
+    aid = record.id
+    plan = steps.index(platform.store, platform.records, aid)
+    for item in plan["shards"]:
+        steps.analyze_shard(platform.store, aid, item["shard"])
+    steps.architecture(platform.store, aid)
+    steps.review(platform.store, aid)
+    out = steps.finalize(platform.store, platform.records, platform.bus, aid, formats=("json",))
+    assert out["report_keys"] == {"json": f"reports/{aid}/report.json"}
+    assert [i.key for i in platform.store.list("reports/")] == [f"reports/{aid}/report.json"]
+
+
+@pytest.mark.parametrize("bad", ["", "../x", "a/b", "-lead", "x" * 129, "sp ace"])
+def test_an_analysis_id_must_be_a_plain_key_segment(platform: Platform, bad: str) -> None:
+    with pytest.raises(InvalidAnalysisIdError):
+        steps.analyze_shard(platform.store, bad, 0)
+
+
+def test_shard_count_follows_the_python_bytes() -> None:
+    assert steps.shard_count(0) == 1
+    assert steps.shard_count(steps.SHARD_TARGET_BYTES) == 1
+    assert steps.shard_count(steps.SHARD_TARGET_BYTES + 1) == 2
+    assert steps.shard_count(10**12) == steps.MAX_SHARDS
+    assert steps.shard_count(10**12, max_shards=5) == 5
