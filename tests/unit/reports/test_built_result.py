@@ -16,6 +16,8 @@ from coderev.domain.gate import GateOutcome
 from coderev.domain.report import ReviewResult
 from coderev.reports import load_baseline, render_reports, to_json_dict, write_reports
 from coderev.reports.baseline_reader import report_schema
+from coderev.reports.graph_svg import package_graph
+from coderev.reports.html_format import to_html
 from coderev.reports.markdown_format import to_markdown
 from coderev.reports.sarif_format import to_sarif
 
@@ -111,3 +113,14 @@ def test_unknown_format_is_a_config_error(built_result: ReviewResult, tmp_path: 
     with pytest.raises(ConfigError, match="pdf"):
         write_reports(built_result, tmp_path, formats=("json", "pdf"))
     assert not (tmp_path / "report.json").exists()
+
+
+def test_graph_reds_both_directions_and_says_when_capped(built_result: ReviewResult) -> None:
+    graph = package_graph(built_result.architecture)
+    assert graph.cyclic_edges == {("app.api", "app.core"), ("app.core", "app.api")}
+    assert ("app.domain", "app.core") in graph.edges
+    assert ("app.domain", "app.core") not in graph.cyclic_edges
+    capped = package_graph(built_result.architecture, max_nodes=2)
+    assert capped.nodes == ("app.api", "app.core") and capped.omitted == 2
+    html = to_html(built_result, to_json_dict(built_result), max_nodes=2)
+    assert "2 smaller packages are not drawn" in html

@@ -56,9 +56,12 @@ def package_graph(arch: ArchitectureResult, max_nodes: int = MAX_NODES) -> Packa
     for cycle in arch.cycles:
         members = set(cycle.modules)
         cyclic_nodes.update(owner[m] for m in members if m in owner)
-        for a, b in zip(cycle.path, cycle.path[1:], strict=False):
-            if a in owner and b in owner and owner[a] != owner[b]:
-                cyclic_edges.add((owner[a], owner[b]))
+        # every import inside the strongly connected component, not only the shortest path
+        for e in arch.imports:
+            inside = e.source in members and e.target in members
+            pair = (owner.get(e.source), owner.get(e.target))
+            if inside and pair[0] is not None and pair[1] is not None and pair[0] != pair[1]:
+                cyclic_edges.add((pair[0], pair[1]))
     ranked = sorted(size, key=lambda p: (p not in cyclic_nodes, -size[p], p))
     kept = set(ranked[:max_nodes])
     return PackageGraph(

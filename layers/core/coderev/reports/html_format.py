@@ -10,10 +10,11 @@ from typing import Any
 
 from coderev.domain.findings import Category, Severity
 from coderev.domain.report import ReviewResult
-from coderev.reports.graph_svg import package_graph, render_svg
+from coderev.reports.graph_svg import MAX_NODES, package_graph, render_svg
 
 
-def to_html(result: ReviewResult, report: dict[str, Any]) -> str:
+def to_html(result: ReviewResult, report: dict[str, Any], max_nodes: int = MAX_NODES) -> str:
+    """The page for `result`; `report` is its to_json_dict. Draws at most `max_nodes` packages."""
     from jinja2 import Environment, PackageLoader, select_autoescape
     from markupsafe import Markup
 
@@ -23,7 +24,7 @@ def to_html(result: ReviewResult, report: dict[str, Any]) -> str:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    graph = package_graph(result.architecture)
+    graph = package_graph(result.architecture, max_nodes)
     template = env.get_template("report.html.j2")
     return template.render(
         **report,
