@@ -77,16 +77,21 @@ def bench_invoke(template_path: Path, calls: int) -> None:
     template = load_template(template_path)
     spec = template.functions["TrivialFunction"]
     handler = load_handler(spec)
-    context = LambdaContext.for_invocation(function_name=spec.function_name,
-                                           invoked_function_arn=spec.arn,
-                                           memory_limit_in_mb=spec.memory, timeout_seconds=3)
+    context = LambdaContext.for_invocation(
+        function_name=spec.function_name,
+        invoked_function_arn=spec.arn,
+        memory_limit_in_mb=spec.memory,
+        timeout_seconds=3,
+    )
     direct = per_call_us(lambda: handler(EVENT, context), calls)
     with LocalInvoker(template) as invoker:
         invoker.invoke("TrivialFunction", EVENT)
         through = per_call_us(lambda: invoker.invoke("TrivialFunction", EVENT), calls)
     print(f"handler called directly      {direct:10.2f} us/call  (anchor)")
-    print(f"through LocalInvoker.invoke  {through:10.2f} us/call  "
-          f"overhead {through - direct:.1f} us, ratio {through / direct:.0f}x")
+    print(
+        f"through LocalInvoker.invoke  {through:10.2f} us/call  "
+        f"overhead {through - direct:.1f} us, ratio {through / direct:.0f}x"
+    )
 
 
 class _Fixed(BaseHTTPRequestHandler):
@@ -143,10 +148,14 @@ def bench_gateway(template_path: Path, total: int, threads: int) -> None:
     anchor_server.server_close()
     with LocalInvoker(template_path) as invoker, Gateway(invoker, port=0) as gateway:
         through = requests_per_second(gateway.address, total, threads)
-    print(f"bare ThreadingHTTPServer     {anchor:10.0f} req/s    (anchor, {total} requests, "
-          f"{threads} keep-alive clients)")
-    print(f"through the gateway          {through:10.0f} req/s    "
-          f"{anchor / through:.1f}x slower than the anchor")
+    print(
+        f"bare ThreadingHTTPServer     {anchor:10.0f} req/s    (anchor, {total} requests, "
+        f"{threads} keep-alive clients)"
+    )
+    print(
+        f"through the gateway          {through:10.0f} req/s    "
+        f"{anchor / through:.1f}x slower than the anchor"
+    )
 
 
 def bench_cold_imports(root: Path) -> None:
@@ -166,8 +175,13 @@ def bench_cold_imports(root: Path) -> None:
     for handler in handlers:
         samples = []
         for _ in range(3):
-            done = subprocess.run([sys.executable, "-c", probe, str(handler)], cwd=handler.parent,
-                                  capture_output=True, text=True, check=False)
+            done = subprocess.run(
+                [sys.executable, "-c", probe, str(handler)],
+                cwd=handler.parent,
+                capture_output=True,
+                text=True,
+                check=False,
+            )
             if done.returncode != 0:
                 print(f"  {handler.parent.name:24} FAILED: {done.stderr.strip().splitlines()[-1]}")
                 break
