@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from aws_lambda_powertools.utilities.parser.models import KafkaSelfManagedEventModel
 
-from coderev.adapters.embedded.event_bus import EventRecord, InMemoryEventBus
+from coderev.adapters.embedded.event_bus import EventRecord, InMemoryEventBus, lambda_kafka_event
 from coderev.adapters.embedded.object_store import LocalObjectStore
 from coderev.adapters.kafka import KafkaConsumerSource
 from coderev.domain.events import cloud_event
@@ -31,7 +31,7 @@ from coderev.runtime.kafka_source import (
     KafkaRetryPolicy,
 )
 from coderev.runtime.notifications import NotifyingObjectStore
-from coderev.runtime.template import load_template
+from coderev.runtime.template import KafkaEvent, load_template
 
 TEMPLATES = Path(__file__).parents[2] / "fixtures" / "templates"
 AUDIT, POISON = "coderev.audit.recorded", "coderev.poison.events"
@@ -171,8 +171,6 @@ def test_retries_wait_with_exponential_backoff_and_give_up_after_max_attempts(in
         wait=lambda delay: bool(waits.append(delay)),
     )
     record = EventRecord(POISON, 2, 41, 1_700_000_000_000, None, b'"poison"')
-    from coderev.adapters.embedded.event_bus import lambda_kafka_event
-
     outcome = runner.deliver(lambda_kafka_event([record], bootstrap_servers="b"), [record])
     assert waits == [0.5, 1.0, 2.0]
     assert (outcome.settled, outcome.attempts, outcome.dead_lettered) == (True, 4, 1)
@@ -329,3 +327,28 @@ def raw(topic: str, partition: int, offset: int, value: bytes) -> Any:
         len(value),
         -1,
     )
+
+
+def test_a_throttled_invocation_counts_as_a_failed_attempt(tmp_path):
+    template = load_template(
+        TEMPLATES / "event_sources_more.yaml", parameter_overrides={"SinkDir": str(tmp_path)}
+    )
+    dead_letters = InMemoryDeadLetterTopics()
+    record = EventRecord(AUDIT, 0, 3, 1_700_000_000_000, None, b"{}")
+    with LocalInvoker(template) as invoker:
+        spec = invoker.function("ThrottledFunction")
+        event = KafkaEvent("Audits", source="SelfManagedKafka", topics=(AUDIT,))
+        runner = KafkaBatchRunner(
+            invoker,
+            spec,
+            event,
+            dead_letters=dead_letters,
+            retry=FAST,
+            dead_letter_topic="dead.{}".format,
+        )
+        outcome = runner.deliver(lambda_kafka_event([record], bootstrap_servers="b"), [record])
+        assert invoker.stats("ThrottledFunction").throttles == 3
+    assert outcome.failure is not None
+    assert outcome.failure.error_type == "FunctionThrottledError"
+    [letter] = dead_letters.records(f"dead.{AUDIT}")
+    assert dict(letter.headers)["dlq.error.type"] == b"FunctionThrottledError"
