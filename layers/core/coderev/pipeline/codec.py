@@ -87,26 +87,43 @@ def _identity(value: Any) -> Any:
 
 
 def _build_encoder(tp: object) -> Encoder:
-    if tp in (str, int, float, bool, type(None), Any):
-        return _identity
     if tp is bytes:
         return _encode_bytes
-    if isinstance(tp, type) and issubclass(tp, Enum):
+    if tp in _PRIMITIVES:
+        return _identity
+    kind, detail = _shape(tp)
+    if kind == "enum":
         return _encode_enum
-    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
-        return _dataclass_encoder(tp)
+    if kind == "dataclass":
+        return _dataclass_encoder(detail)
+    if kind == "union":
+        return _union_encoder(detail)
+    if kind == "sequence":
+        item = _encoder(detail[0])
+        return lambda value: [item(v) for v in value]
+    if kind == "fixed":
+        parts = [_encoder(a) for a in detail]
+        return lambda value: [enc(v) for enc, v in zip(parts, value, strict=True)]
+    member = _encoder(detail)
+    return lambda value: {k: member(v) for k, v in value.items()}
+
+
+def _shape(tp: object) -> tuple[str, Any]:
+    """What kind of type `tp` is for the codec, and what the builders need of it."""
+    if isinstance(tp, type):
+        if issubclass(tp, Enum):
+            return "enum", tp
+        if dataclasses.is_dataclass(tp):
+            return "dataclass", tp
     origin, args = get_origin(tp), get_args(tp)
     if origin in (Union, types.UnionType):
-        return _union_encoder(args)
-    if origin in (tuple, list) and (origin is list or (len(args) == 2 and args[1] is ...)):
-        item = _encoder(args[0])
-        return lambda value: [item(v) for v in value]
+        return "union", args
+    if origin is list or (origin is tuple and len(args) == 2 and args[1] is ...):
+        return "sequence", (args[0], origin)
     if origin is tuple:
-        parts = [_encoder(a) for a in args]
-        return lambda value: [enc(v) for enc, v in zip(parts, value, strict=True)]
+        return "fixed", args
     if origin in (dict, Mapping) and args and args[0] is str:
-        member = _encoder(args[1])
-        return lambda value: {k: member(v) for k, v in value.items()}
+        return "dict", args[1]
     raise TypeError(f"the codec does not support the type {tp!r}")
 
 
@@ -130,16 +147,10 @@ def _dataclass_encoder(cls: type) -> Encoder:
 
 def _union_encoder(args: tuple[Any, ...]) -> Encoder:
     members = [a for a in args if a is not type(None)]
-    classes = [m for m in members if isinstance(m, type) and dataclasses.is_dataclass(m)]
     if len(members) == 1:
         inner = _encoder(members[0])
         return lambda value: None if value is None else inner(value)
-    if len(classes) != len(members):
-        raise TypeError(f"the codec supports unions of dataclasses only, not {args!r}")
-    by_class = {cls: (cls.__name__, _encoder(cls)) for cls in classes}
-    for cls in classes:
-        if TYPE_TAG in {f.name for f in dataclasses.fields(cls)}:
-            raise TypeError(f"{cls.__name__} has a field named {TYPE_TAG!r}")
+    by_class = {cls: (cls.__name__, _encoder(cls)) for cls in _tagged_classes(args)}
 
     def encode_tagged(value: Any) -> Any:
         if value is None:
@@ -148,6 +159,18 @@ def _union_encoder(args: tuple[Any, ...]) -> Encoder:
         return {TYPE_TAG: name, **enc(value)}
 
     return encode_tagged
+
+
+def _tagged_classes(args: tuple[Any, ...]) -> list[type]:
+    """The members of a union told apart by TYPE_TAG: dataclasses without such a field."""
+    members = [a for a in args if a is not type(None)]
+    classes = [m for m in members if isinstance(m, type) and dataclasses.is_dataclass(m)]
+    if len(classes) != len(members):
+        raise TypeError(f"the codec supports unions of dataclasses only, not {args!r}")
+    for cls in classes:
+        if TYPE_TAG in {f.name for f in dataclasses.fields(cls)}:
+            raise TypeError(f"{cls.__name__} has a field named {TYPE_TAG!r}")
+    return classes
 
 
 # --- decoders -------------------------------------------------------------------------------
@@ -170,20 +193,18 @@ def _build_decoder(tp: object) -> Decoder:
     primitive = _PRIMITIVES.get(tp)
     if primitive is not None:
         return primitive
-    if isinstance(tp, type) and issubclass(tp, Enum):
-        return _enum_decoder(tp)
-    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
-        return _dataclass_decoder(tp)
-    origin, args = get_origin(tp), get_args(tp)
-    if origin in (Union, types.UnionType):
-        return _union_decoder(args)
-    if origin in (tuple, list) and (origin is list or (len(args) == 2 and args[1] is ...)):
-        return _sequence_decoder(_decoder(args[0]), origin)
-    if origin is tuple:
-        return _fixed_tuple_decoder([_decoder(a) for a in args])
-    if origin in (dict, Mapping) and args and args[0] is str:
-        return _dict_decoder(_decoder(args[1]))
-    raise TypeError(f"the codec does not support the type {tp!r}")
+    kind, detail = _shape(tp)
+    if kind == "enum":
+        return _enum_decoder(detail)
+    if kind == "dataclass":
+        return _dataclass_decoder(detail)
+    if kind == "union":
+        return _union_decoder(detail)
+    if kind == "sequence":
+        return _sequence_decoder(_decoder(detail[0]), detail[1])
+    if kind == "fixed":
+        return _fixed_tuple_decoder([_decoder(a) for a in detail])
+    return _dict_decoder(_decoder(detail))
 
 
 def _decode_str(value: Any, where: str) -> str:
@@ -314,13 +335,7 @@ def _union_decoder(args: tuple[Any, ...]) -> Decoder:
             return None if value is None and nullable else inner(value, where)
 
         return decode_optional
-    classes = {
-        m.__name__: _decoder(m)
-        for m in members
-        if isinstance(m, type) and dataclasses.is_dataclass(m)
-    }
-    if len(classes) != len(members):
-        raise TypeError(f"the codec supports unions of dataclasses only, not {args!r}")
+    classes = {cls.__name__: _decoder(cls) for cls in _tagged_classes(args)}
 
     def decode_tagged(value: Any, where: str) -> Any:
         if value is None and nullable:
