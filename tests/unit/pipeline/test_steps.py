@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import io
 import json
+import subprocess
+import sys
 import tarfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -375,3 +377,12 @@ def test_shard_count_follows_the_python_bytes() -> None:
     assert steps.shard_count(steps.SHARD_TARGET_BYTES + 1) == 2
     assert steps.shard_count(10**12) == steps.MAX_SHARDS
     assert steps.shard_count(10**12, max_shards=5) == 5
+
+
+def test_importing_the_steps_imports_no_database_driver() -> None:
+    code = (
+        "import sys, coderev.pipeline.steps; "
+        "print(sorted(m for m in ('sqlalchemy', 'psycopg', 'boto3') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
