@@ -185,3 +185,18 @@ def _no_kafka():
     from coderev.adapters.embedded.event_bus import InMemoryEventBus
 
     return InMemoryEventBus()
+
+
+def test_a_failed_start_leaves_no_subscription_behind(tmp_path, sink):
+    class UnreachableStore(NotifyingObjectStore):
+        def add_listener(self, listener):
+            raise OSError("store unreachable")
+
+    bus = _no_kafka()
+    store = UnreachableStore(LocalObjectStore(tmp_path / "bucket"), bucket="b")
+    with invoker_for("event_sources.yaml", sink) as invoker:
+        running = EventSources(invoker, EventSourceBackends(event_bus=bus, object_store=store))
+        with pytest.raises(OSError, match="unreachable"):
+            running.start()
+        # The Kafka worker opened before the store failed was closed again: unsubscribed.
+        assert bus._subscribers["coderev.audit.recorded"] == []

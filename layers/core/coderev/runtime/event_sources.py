@@ -234,8 +234,15 @@ class EventSources:
         if self._threads:
             return self
         self.stopping.clear()
-        for worker in self.workers:
-            worker.open()
+        opened: list[EventSourceWorker] = []
+        try:
+            for worker in self.workers:
+                worker.open()
+                opened.append(worker)
+        except BaseException:
+            for worker in reversed(opened):  # no subscription outlives a failed start
+                worker.close()
+            raise
         for worker in self.workers:
             thread = threading.Thread(
                 target=self._run, args=(worker,), name=f"coderev-{worker.name}", daemon=True
@@ -247,8 +254,9 @@ class EventSources:
     def stop(self, timeout: float = 30.0) -> bool:
         """Finish in-flight batches, commit, close; False if a thread outlived `timeout`."""
         self.stopping.set()
+        deadline = time.monotonic() + timeout
         for thread in self._threads:
-            thread.join(timeout)
+            thread.join(max(0.0, deadline - time.monotonic()))
         alive = any(thread.is_alive() for thread in self._threads)
         self._threads.clear()
         if isinstance(self.dead_letters, KafkaProducerDeadLetters):
