@@ -386,3 +386,12 @@ def test_importing_the_steps_imports_no_database_driver() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_a_shard_input_under_another_shards_key_is_refused(platform: Platform) -> None:
+    record = platform.upload(sample_archive())
+    keys = WorkKeys(record.id)
+    steps.index(platform.store, platform.records, record.id, shards=2)
+    platform.store.put(keys.shard_input(1), platform.store.get(keys.shard_input(0)))
+    with pytest.raises(CorruptWorkFileError, match="holds shard 0"):
+        steps.analyze_shard(platform.store, record.id, 1)

@@ -48,6 +48,7 @@ from coderev.pipeline.steps_baseline import read_baseline
 from coderev.pipeline.steps_finalize import finalize, mark_failed
 from coderev.pipeline.steps_work import (
     ArchitectureDocument,
+    CorruptWorkFileError,
     IndexDocument,
     ResultDocument,
     ShardInput,
@@ -140,6 +141,8 @@ def analyze_shard(store: ObjectStore, analysis_id: str, shard: int) -> dict[str,
     keys = WorkKeys(analysis_id)
     indexed = read_document(store, keys.index, IndexDocument, analysis_id)
     bundle = read_document(store, keys.shard_input(shard), ShardInput, analysis_id, compressed=True)
+    if bundle.shard != shard:
+        raise CorruptWorkFileError(keys.shard_input(shard), f"holds shard {bundle.shard}")
     with ThreadPoolExecutor(max_workers=1) as side:
         ruff_future = side.submit(
             _measured, _ruff_shard, bundle.files, indexed.python_paths, indexed.config
