@@ -7,14 +7,19 @@ use, so importing coderev costs nothing at cold start.
 
 from __future__ import annotations
 
+import os
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from coderev.domain.errors import ConfigError
 
 if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.idempotency import BasePersistenceLayer
+
+    from coderev.analyses.repository import AnalysisRepository
     from coderev.config import Settings
-    from coderev.ports import GraphStore
+    from coderev.ports import EventBus, GraphStore, ObjectStore, StateMachineStarter
 
 
 def graph_store(settings: Settings, default_path: Path) -> GraphStore:
@@ -28,3 +33,102 @@ def graph_store(settings: Settings, default_path: Path) -> GraphStore:
 
     default_path.parent.mkdir(parents=True, exist_ok=True)
     return SqliteGraphStore(default_path)
+
+
+# --- the handlers' providers: built on first use, once per process --------------------------
+
+
+def on_aws() -> bool:
+    """True inside a real Lambda sandbox (the local platform does not set the runtime API)."""
+    return bool(os.environ.get("AWS_LAMBDA_RUNTIME_API"))
+
+
+def _settings() -> Settings:
+    from coderev.config import get_settings
+
+    return get_settings()
+
+
+@cache
+def object_store() -> ObjectStore:
+    """S3 when S3_ENDPOINT is set or on AWS; else a LocalObjectStore under data_dir/objects."""
+    settings = _settings()
+    if settings.s3_endpoint or on_aws():
+        from coderev.adapters.s3 import S3ObjectStore
+
+        return S3ObjectStore(settings.s3_bucket)
+    from coderev.adapters.embedded.object_store import LocalObjectStore
+
+    return LocalObjectStore(settings.data_dir / "objects" / settings.s3_bucket)
+
+
+@cache
+def event_bus() -> EventBus:
+    """Kafka when KAFKA_BOOTSTRAP_SERVERS is set, else the in-process bus."""
+    settings = _settings()
+    if settings.kafka_bootstrap_servers:
+        from coderev.adapters.kafka import KafkaEventBus
+
+        return KafkaEventBus(settings.kafka_bootstrap_servers)
+    from coderev.adapters.embedded.event_bus import InMemoryEventBus
+
+    return InMemoryEventBus()
+
+
+@cache
+def analysis_repository() -> AnalysisRepository:
+    """Analysis records: DATABASE_URL (PostgreSQL), else SQLite under data_dir."""
+    from coderev.analyses.sql_repository import SqlAnalysisRepository, database_url
+
+    settings = _settings()
+    return SqlAnalysisRepository.from_url(database_url(settings.database_url, settings.data_dir))
+
+
+@cache
+def idempotency_store() -> BasePersistenceLayer:
+    """Powertools idempotency records: Redis when REDIS_URL is set, else SQLite in data_dir."""
+    settings = _settings()
+    if settings.redis_url:
+        from coderev.idempotency.redis import redis_persistence_layer
+
+        return redis_persistence_layer(settings.redis_url)
+    from coderev.idempotency.sqlite import SqlitePersistenceLayer
+
+    return SqlitePersistenceLayer(settings.data_dir / "idempotency.db")
+
+
+_starter: StateMachineStarter | None = None
+
+
+def use_state_machine_starter(starter: StateMachineStarter | None) -> None:
+    """Let the local platform (or a test) say what runs state machines in this process."""
+    global _starter
+    _starter = starter
+
+
+@cache
+def _default_starter() -> StateMachineStarter:
+    if on_aws() or os.environ.get("STEPFUNCTIONS_ENDPOINT"):
+        from coderev.adapters.stepfunctions import StepFunctionsStarter
+
+        return StepFunctionsStarter()
+    from coderev.adapters.embedded.state_machines import InProcessStateMachineStarter
+
+    return InProcessStateMachineStarter()
+
+
+def state_machine_starter() -> StateMachineStarter:
+    """Step Functions on AWS (or STEPFUNCTIONS_ENDPOINT); else what the platform registered,
+    else an in-process starter that records the starts."""
+    return _starter if _starter is not None else _default_starter()
+
+
+def reset() -> None:
+    """Forget every built adapter and the settings (tests switching CODEREV_DATA_DIR)."""
+    from coderev.config import get_settings
+
+    for provider in (object_store, event_bus, analysis_repository, idempotency_store,
+                     _default_starter):  # fmt: skip
+        provider.cache_clear()
+    get_settings.cache_clear()
+    use_state_machine_starter(None)

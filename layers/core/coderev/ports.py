@@ -85,3 +85,13 @@ class EventBus(Protocol):
     def publish(self, topic: str, event: Mapping[str, Any], *, key: str | None = None) -> None: ...
 
     def flush(self, timeout: float = 10.0) -> None: ...
+
+
+# --- StateMachineStarter --------------------------------------------------------------------
+
+
+class StateMachineStarter(Protocol):
+    """Starts a state machine execution; returns its execution ARN. Same name, same input:
+    the same execution (Step Functions' StartExecution is idempotent that way)."""
+
+    def start(self, state_machine: str, name: str, input: Mapping[str, Any]) -> str: ...

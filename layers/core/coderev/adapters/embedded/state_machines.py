@@ -1,0 +1,74 @@
+"""The embedded StateMachineStarter: executions named and remembered in-process.
+
+It behaves like StartExecution on a STANDARD state machine: the execution ARN is derived from
+the machine and the name; the same name with the same input returns the same ARN and runs
+nothing new; the same name with other input is refused (`ExecutionAlreadyExists`).
+
+What runs an execution is the local platform's business: `coderev serve` hands its States
+Language interpreter in as `runner` (see `bootstrap.use_state_machine_starter`). Without a
+runner the starts are only recorded, which is what unit tests of ingest want.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from coderev.domain.errors import CoderevError
+
+__all__ = ["InProcessStateMachineStarter", "StartedExecution", "StateMachineStartError"]
+
+Runner = Callable[[str, str, Mapping[str, Any]], object]
+
+
+class StateMachineStartError(CoderevError):
+    """An execution could not be started (refused name, unknown machine, backend failure)."""
+
+
+@dataclass(frozen=True, slots=True)
+class StartedExecution:
+    state_machine: str
+    name: str
+    input: Mapping[str, Any]
+    execution_arn: str
+
+
+class InProcessStateMachineStarter:
+    """Remembers every start; hands new ones to `runner(execution_arn, state_machine, input)`."""
+
+    def __init__(self, runner: Runner | None = None) -> None:
+        self._runner = runner
+        self._lock = threading.Lock()
+        self._started: dict[str, StartedExecution] = {}
+
+    @property
+    def started(self) -> list[StartedExecution]:
+        with self._lock:
+            return list(self._started.values())
+
+    def start(self, state_machine: str, name: str, input: Mapping[str, Any]) -> str:
+        arn = _execution_arn(state_machine, name)
+        body = json.loads(json.dumps(dict(input)))
+        with self._lock:
+            earlier = self._started.get(arn)
+            if earlier is not None:
+                if earlier.input != body:
+                    raise StateMachineStartError(
+                        f"ExecutionAlreadyExists: {name} already ran on {state_machine} "
+                        "with other input"
+                    )
+                return arn
+            self._started[arn] = StartedExecution(state_machine, name, body, arn)
+        if self._runner is not None:
+            self._runner(arn, state_machine, body)
+        return arn
+
+
+def _execution_arn(state_machine: str, name: str) -> str:
+    if state_machine.startswith("arn:") and ":stateMachine:" in state_machine:
+        return state_machine.replace(":stateMachine:", ":execution:", 1) + f":{name}"
+    region_account = "us-east-1:123456789012"
+    return f"arn:aws:states:{region_account}:execution:{state_machine}:{name}"

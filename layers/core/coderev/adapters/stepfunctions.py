@@ -1,0 +1,54 @@
+"""The StateMachineStarter on AWS Step Functions (boto3), imported and built lazily.
+
+`start` calls StartExecution with the analysis id as the execution name. For a STANDARD state
+machine, StartExecution with a name and input that already ran returns the same execution,
+so a retried ingest starts nothing new; the same name with other input is
+`ExecutionAlreadyExists`, reported as `StateMachineStartError`.
+
+Endpoint: argument > `STEPFUNCTIONS_ENDPOINT` (LocalStack, moto_server) > AWS itself.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from coderev.adapters.embedded.state_machines import StateMachineStartError
+
+__all__ = ["StepFunctionsStarter"]
+
+
+class StepFunctionsStarter:
+    """StartExecution through boto3; a client may be injected (tests, shared sessions)."""
+
+    def __init__(
+        self, *, endpoint_url: str | None = None, region: str | None = None, client: Any = None
+    ) -> None:
+        env = os.environ.get
+        self.endpoint_url = endpoint_url or env("STEPFUNCTIONS_ENDPOINT") or None
+        self.region = region or env("AWS_REGION") or env("AWS_DEFAULT_REGION") or "us-east-1"
+        self._client = client
+
+    @property
+    def client(self) -> Any:
+        if self._client is None:
+            import boto3
+
+            kwargs: dict[str, Any] = {"region_name": self.region}
+            if self.endpoint_url:
+                kwargs["endpoint_url"] = self.endpoint_url
+            self._client = boto3.client("stepfunctions", **kwargs)
+        return self._client
+
+    def start(self, state_machine: str, name: str, input: Mapping[str, Any]) -> str:
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            response = self.client.start_execution(
+                stateMachineArn=state_machine, name=name, input=json.dumps(dict(input))
+            )
+        except (ClientError, BotoCoreError) as exc:
+            raise StateMachineStartError(f"cannot start {name} on {state_machine}: {exc}") from exc
+        return str(response["executionArn"])

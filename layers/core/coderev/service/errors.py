@@ -1,0 +1,38 @@
+"""Errors of the analysis service. Entry points map them by type, never by message."""
+
+from __future__ import annotations
+
+from coderev.domain.errors import CoderevError, InputError
+
+__all__ = [
+    "EmptyUploadError",
+    "ReportNotFoundError",
+    "ReportNotReadyError",
+    "ServiceError",
+    "StateMachineNotConfiguredError",
+    "UnsupportedUploadError",
+]
+
+
+class ServiceError(CoderevError):
+    """Base of the service's errors."""
+
+
+class EmptyUploadError(ServiceError, InputError):
+    """An upload without bytes."""
+
+
+class UnsupportedUploadError(ServiceError, InputError):
+    """An upload of a kind coderev does not read (not a zip or tar archive)."""
+
+
+class ReportNotReadyError(ServiceError):
+    """The analysis has not finished (or failed): it has no reports yet."""
+
+
+class ReportNotFoundError(ServiceError, LookupError):
+    """The analysis finished but holds no report in that format."""
+
+
+class StateMachineNotConfiguredError(ServiceError):
+    """ANALYSIS_STATE_MACHINE_ARN is not set: ingest cannot start an analysis."""
