@@ -30,6 +30,7 @@ class SweepCounts:
     reports_deleted: int
     records_deleted: int
     uploads_kept: int
+    idempotency_deleted: int = 0
 
     def as_dict(self) -> dict[str, int]:
         return {
@@ -37,6 +38,7 @@ class SweepCounts:
             "reports_deleted": self.reports_deleted,
             "records_deleted": self.records_deleted,
             "uploads_kept": self.uploads_kept,
+            "idempotency_deleted": self.idempotency_deleted,
         }
 
 
@@ -48,10 +50,13 @@ def sweep(
     retention_days: float = 30.0,
     now: datetime | None = None,
     upload_time: Callable[[str], datetime | None] | None = None,
+    idempotency: object | None = None,
 ) -> SweepCounts:
     """One sweep; see the module docstring. `upload_time(key)` tells when an upload arrived
     (the object store port has no timestamps): by default the created_at of its record, else
-    the `uploaded-at` metadata accept_upload writes; an upload of unknown age is kept."""
+    the `uploaded-at` metadata accept_upload writes; an upload of unknown age is kept.
+    `idempotency`: an idempotency store; its expired records are deleted when it keeps them
+    (SQLite: `delete_expired`; Redis expires them itself)."""
     moment = now or datetime.now(UTC)
     upload_cutoff = moment - timedelta(hours=upload_hours)
     record_cutoff = moment - timedelta(days=retention_days)
@@ -73,7 +78,9 @@ def sweep(
                 store.delete(key)
                 reports += 1
     expired = records.delete_older_than(record_cutoff, statuses=_TERMINAL)
-    return SweepCounts(deleted, reports, expired, kept)
+    delete_expired = getattr(idempotency, "delete_expired", None)
+    idempotency_deleted = int(delete_expired(moment.timestamp())) if delete_expired else 0
+    return SweepCounts(deleted, reports, expired, kept, idempotency_deleted)
 
 
 def _arrival(store: ObjectStore, record: AnalysisRecord | None) -> Callable[[str], datetime | None]:

@@ -12,8 +12,10 @@ A hostile or unreadable archive is recorded FAILED with its cause (and
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import unquote_plus
 
 from coderev.analyses.errors import InvalidTransitionError
 from coderev.analyses.model import AnalysisRecord, AnalysisStatus, NewAnalysis
@@ -36,6 +38,19 @@ class Upload:
     etag: str
     version_id: str | None = None
     size: int | None = None
+
+    @classmethod
+    def from_s3_record(cls, record: Mapping[str, Any]) -> Upload:
+        """The object of one S3 event record (its key is URL-encoded, spaces as '+')."""
+        s3 = record["s3"]
+        obj = s3["object"]
+        return cls(
+            bucket=s3["bucket"]["name"],
+            key=unquote_plus(obj["key"]),
+            etag=obj.get("eTag", ""),
+            version_id=obj.get("versionId"),
+            size=obj.get("size"),
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,86 @@
+"""The analyses HTTP API: upload an archive, follow its analysis, fetch its reports.
+
+    POST /analyses                          body: the archive (binary, base64 via API Gateway)
+    GET  /analyses/{id}                     the analysis record
+    GET  /analyses/{id}/report/{format}     json | sarif | md | html, with its content type
+    GET  /openapi.json                      this API's OpenAPI document (also /swagger)
+
+Errors map by type to a status through coderev.http.errors.STATUS_BY_ERROR.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+from typing import TYPE_CHECKING, Any
+
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.logging import correlation_paths
+
+from coderev import bootstrap
+from coderev.domain.errors import CoderevError
+from coderev.http.errors import error_body, status_for
+from coderev.http.models import ERROR_RESPONSES, AnalysisAccepted, AnalysisView, ReportFormat
+from coderev.service.observability import count_outcome, traced
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.typing import LambdaContext
+
+logger = Logger()
+metrics = Metrics()
+app = APIGatewayRestResolver(enable_validation=True)
+app.enable_swagger(path="/swagger", title="coderev analyses")
+
+
+@app.post("/analyses", status_code=202, responses=ERROR_RESPONSES)
+def upload(project_id: str | None = None) -> Response[AnalysisAccepted]:
+    from coderev.service.uploads import accept_upload
+
+    event = app.current_event
+    body = event.body or ""
+    data = base64.b64decode(body) if event.is_base64_encoded else body.encode("utf-8")
+    bucket = os.environ.get("S3_BUCKET") or "coderev"
+    record = accept_upload(bootstrap.object_store(), bootstrap.analysis_repository(), bucket,
+                           data, project_id)  # fmt: skip
+    count_outcome(metrics, "Accepted")
+    accepted = AnalysisAccepted(
+        id=record.id,
+        status=record.status.value,
+        status_url=f"/analyses/{record.id}",
+        upload_key=record.object_key,
+    )
+    return Response(202, "application/json", accepted)
+
+
+@app.get("/analyses/<analysis_id>", responses=ERROR_RESPONSES)
+def status(analysis_id: str) -> AnalysisView:
+    from coderev.service.uploads import get_analysis
+
+    return AnalysisView.of(get_analysis(bootstrap.analysis_repository(), analysis_id))
+
+
+@app.get("/analyses/<analysis_id>/report/<fmt>", responses=ERROR_RESPONSES)
+def report(analysis_id: str, fmt: ReportFormat) -> Response[str]:
+    from coderev.service.uploads import read_report
+
+    found = read_report(bootstrap.object_store(), bootstrap.analysis_repository(), analysis_id, fmt)
+    return Response(200, found.content_type, found.body.decode("utf-8"))
+
+
+@app.get("/openapi.json", include_in_schema=False)
+def openapi() -> Response[str]:
+    return Response(200, "application/json", app.get_openapi_json_schema(title="coderev analyses"))
+
+
+@app.exception_handler(CoderevError)
+def coderev_error(error: CoderevError) -> Response[dict[str, str]]:
+    count_outcome(metrics, type(error).__name__)
+    return Response(status_for(error), "application/json", error_body(error))
+
+
+@traced
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

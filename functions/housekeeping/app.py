@@ -1,0 +1,53 @@
+"""Housekeeping (scheduled, replaces Celery beat): stale uploads, expired records.
+
+Triggered by EventBridge schedules. Deletes uploads older than CODEREV_UPLOAD_HOURS (24)
+whose analysis finished or that no analysis names, analysis records (and their reports)
+older than CODEREV_RETENTION_DAYS (30), and expired idempotency records; returns the counts.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING, Any
+
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent, event_source
+
+from coderev import bootstrap
+from coderev.service.observability import count_outcome, traced
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.typing import LambdaContext
+
+logger = Logger()
+metrics = Metrics()
+
+
+def _number(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    return float(value) if value else default
+
+
+@traced
+@logger.inject_lambda_context(correlation_id_path="id")
+@metrics.log_metrics
+@event_source(data_class=EventBridgeEvent)
+def lambda_handler(event: EventBridgeEvent, context: LambdaContext) -> dict[str, Any]:
+    from coderev.service.housekeeping import sweep
+
+    logger.info("sweep", extra={"schedule": event.resources, "time": event.time})
+    try:
+        counts = sweep(
+            bootstrap.object_store(),
+            bootstrap.analysis_repository(),
+            upload_hours=_number("CODEREV_UPLOAD_HOURS", 24.0),
+            retention_days=_number("CODEREV_RETENTION_DAYS", 30.0),
+            idempotency=bootstrap.idempotency_store(),
+        ).as_dict()
+    except Exception as exc:
+        count_outcome(metrics, type(exc).__name__)
+        raise
+    for name, value in counts.items():
+        metrics.add_metric(name=name, unit="Count", value=value)
+    count_outcome(metrics, "Swept")
+    return counts

@@ -1,0 +1,86 @@
+"""Ingest: an archive landed under uploads/ → validate it, record it, start its analysis.
+
+Triggered by S3 ObjectCreated notifications (asynchronously: Lambda retries, then the
+dead-letter queue). Each record goes through Powertools idempotency keyed on the bucket, key,
+version id and etag of the object, so a repeated notification of one object version starts
+nothing new and returns the first outcome; `ingest_upload` itself is idempotent per version
+too (see coderev.service.ingest). Errors map by type to an outcome through ERRORS: retried
+ones are raised again (Lambda retries, then dead-letters the event), the rest are reported.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.utilities.data_classes import S3Event, event_source
+from aws_lambda_powertools.utilities.idempotency import idempotent_function
+from aws_lambda_powertools.utilities.idempotency.exceptions import (
+    IdempotencyAlreadyInProgressError,
+)
+
+from coderev import bootstrap
+from coderev.idempotency.s3_objects import object_version_config
+from coderev.service.errors import StateMachineNotConfiguredError
+from coderev.service.observability import count_outcome, traced
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from aws_lambda_powertools.utilities.typing import LambdaContext
+
+logger = Logger()
+metrics = Metrics()
+CONFIG = object_version_config()
+# error type -> (outcome metric, raise again so Lambda retries and then dead-letters);
+# any other error is raised again under its own name
+ERRORS: dict[type[Exception], tuple[str, bool]] = {
+    IdempotencyAlreadyInProgressError: ("InProgress", False),  # another invocation has it
+    StateMachineNotConfiguredError: ("NotConfigured", True),
+}
+
+
+def _ingest(record: dict[str, Any]) -> dict[str, Any]:
+    from coderev.service.ingest import Upload, ingest_upload
+
+    return ingest_upload(
+        Upload.from_s3_record(record),
+        store=bootstrap.object_store(),
+        records=bootstrap.analysis_repository(),
+        bus=bootstrap.event_bus(),
+        starter=bootstrap.state_machine_starter(),
+        state_machine=os.environ.get("ANALYSIS_STATE_MACHINE_ARN"),
+    ).as_dict()
+
+
+@cache
+def _idempotent_ingest() -> Callable[..., dict[str, Any]]:
+    """Built on first use: the persistence store is infrastructure."""
+    store = bootstrap.idempotency_store()
+    return idempotent_function(_ingest, data_keyword_argument="record", config=CONFIG,
+                               persistence_store=store)  # fmt: skip
+
+
+@traced
+@logger.inject_lambda_context(correlation_id_path='Records[0].responseElements."x-amz-request-id"')
+@metrics.log_metrics
+@event_source(data_class=S3Event)
+def lambda_handler(event: S3Event, context: LambdaContext) -> dict[str, Any]:
+    CONFIG.register_lambda_context(context)
+    outcomes = []
+    for record in event.records:
+        try:
+            outcome = _idempotent_ingest()(record=record.raw_event)
+        except Exception as exc:
+            name, retry = ERRORS.get(type(exc), (type(exc).__name__, True))
+            count_outcome(metrics, name)
+            if retry:
+                raise
+            outcome = {"key": record.s3.get_object.key, "outcome": name}
+        else:
+            count_outcome(metrics, outcome["outcome"])
+        logger.info("ingested", extra=outcome)
+        outcomes.append(outcome)
+    return {"outcomes": outcomes}

@@ -1,0 +1,42 @@
+"""Errors → HTTP status, by type, in one table (most specific class first wins by MRO)."""
+
+from __future__ import annotations
+
+from coderev.adapters.embedded.object_store import InvalidObjectKeyError, ObjectStoreError
+from coderev.analyses.errors import AnalysisNotFoundError, AnalysisStoreError
+from coderev.domain.errors import InputError
+from coderev.service.errors import (
+    EmptyUploadError,
+    ReportNotFoundError,
+    ReportNotReadyError,
+    UnsupportedUploadError,
+)
+
+__all__ = ["STATUS_BY_ERROR", "error_body", "status_for"]
+
+STATUS_BY_ERROR: dict[type[BaseException], int] = {
+    AnalysisNotFoundError: 404,
+    InvalidObjectKeyError: 404,
+    ReportNotFoundError: 404,
+    ReportNotReadyError: 409,
+    EmptyUploadError: 400,
+    UnsupportedUploadError: 415,
+    InputError: 400,
+    AnalysisStoreError: 503,
+    ObjectStoreError: 503,
+}
+
+
+def status_for(error: BaseException) -> int:
+    """The status of the nearest class of `error` in the table; 500 when none is."""
+    for cls in type(error).__mro__:
+        if cls in STATUS_BY_ERROR:
+            return STATUS_BY_ERROR[cls]
+    return 500
+
+
+def error_body(error: BaseException) -> dict[str, str]:
+    """What a client sees: the error's type and message, never a traceback."""
+    if status_for(error) == 500:
+        return {"error": "InternalError", "message": "internal error"}
+    return {"error": type(error).__name__, "message": str(error)}

@@ -1,0 +1,74 @@
+"""Response models of the analyses API (its OpenAPI document is generated from them)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+if TYPE_CHECKING:
+    from coderev.analyses.model import AnalysisRecord
+
+__all__ = ["ERROR_RESPONSES", "AnalysisAccepted", "AnalysisView", "ErrorView", "ReportFormat"]
+
+ReportFormat = Literal["json", "sarif", "md", "html"]
+
+
+class ErrorView(BaseModel):
+    error: str
+    message: str
+
+
+class AnalysisView(BaseModel):
+    """An analysis as GET /analyses/{id} returns it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    status: Literal["QUEUED", "RUNNING", "SUCCEEDED", "FAILED"]
+    source: str
+    project_id: str | None = None
+    created_at: datetime
+    updated_at: datetime
+    error: str | None = None
+    cause: str | None = None
+    reports: dict[str, str] = {}  # format -> URL path of the report
+    counts: dict[str, int] = {}
+
+    @classmethod
+    def of(cls, record: AnalysisRecord) -> AnalysisView:
+        return cls(
+            id=record.id,
+            status=record.status.value,
+            source=record.source_name,
+            project_id=record.project_id,
+            created_at=record.created_at,
+            updated_at=record.updated_at,
+            error=record.error,
+            cause=record.cause,
+            reports={f: f"/analyses/{record.id}/report/{f}" for f in sorted(record.report_keys)},
+            counts=dict(record.counts),
+        )
+
+
+class AnalysisAccepted(BaseModel):
+    """202 of POST /analyses: where to follow the analysis."""
+
+    id: str
+    status: str
+    status_url: str
+    upload_key: str
+
+
+# The error responses the OpenAPI document lists for every analyses route.
+ERROR_RESPONSES: dict[int | str, Any] = {
+    status: {"description": text, "content": {"application/json": {"model": ErrorView}}}
+    for status, text in (
+        (400, "bad request"),
+        (404, "unknown analysis"),
+        (409, "analysis not finished"),
+        (415, "not a zip, tar or tar.gz archive"),
+        (503, "backend unavailable"),
+    )
+}
