@@ -336,9 +336,25 @@ def _unwire_handlers() -> None:
     _use_object_store(None)
 
 
+_BUILT_OBJECT_STORE: dict[str, Any] = {}
+
+
 def _use_object_store(store: ObjectStore | None) -> None:
+    """Make `bootstrap.object_store()` return `store` (None: what bootstrap builds).
+
+    The handlers' uploads must go through the notifying store for S3 events to fire. Prefer
+    bootstrap's own hook; until it has one, swap its provider for the platform's lifetime.
+    """
     from coderev import bootstrap
 
     hook = getattr(bootstrap, "use_object_store", None)
     if hook is not None:
         hook(store)
+        return
+    if store is None:
+        built = _BUILT_OBJECT_STORE.pop("provider", None)
+        if built is not None:
+            setattr(bootstrap, "object_store", built)  # noqa: B010
+        return
+    _BUILT_OBJECT_STORE.setdefault("provider", bootstrap.object_store)
+    setattr(bootstrap, "object_store", lambda: store)  # noqa: B010
