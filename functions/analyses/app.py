@@ -1,11 +1,7 @@
-"""The analyses HTTP API: upload an archive, follow its analysis, fetch its reports.
+"""The analyses HTTP API: POST /analyses (the archive as body) → 202; GET /analyses/{id};
+GET /analyses/{id}/report/{json|sarif|md|html}; GET /openapi.json (and /swagger).
 
-    POST /analyses                          body: the archive (binary, base64 via API Gateway)
-    GET  /analyses/{id}                     the analysis record
-    GET  /analyses/{id}/report/{format}     json | sarif | md | html, with its content type
-    GET  /openapi.json                      this API's OpenAPI document (also /swagger)
-
-Errors map by type to a status through coderev.http.errors.STATUS_BY_ERROR.
+Errors map by type to a status through one table, coderev.http.errors.STATUS_BY_ERROR.
 """
 
 from __future__ import annotations
@@ -37,27 +33,22 @@ app.enable_swagger(path="/swagger", title="coderev analyses")
 def upload(project_id: str | None = None) -> Response[AnalysisAccepted]:
     from coderev.service.uploads import accept_upload
 
-    event = app.current_event
-    body = event.body or ""
+    body, event = app.current_event.body or "", app.current_event
     data = base64.b64decode(body) if event.is_base64_encoded else body.encode("utf-8")
     bucket = os.environ.get("S3_BUCKET") or "coderev"
     record = accept_upload(bootstrap.object_store(), bootstrap.analysis_repository(), bucket,
                            data, project_id)  # fmt: skip
     count_outcome(metrics, "Accepted")
-    accepted = AnalysisAccepted(
-        id=record.id,
-        status=record.status.value,
-        status_url=f"/analyses/{record.id}",
-        upload_key=record.object_key,
-    )
-    return Response(202, "application/json", accepted)
+    return Response(202, "application/json", AnalysisAccepted.of(record))
 
 
 @app.get("/analyses/<analysis_id>", responses=ERROR_RESPONSES)
 def status(analysis_id: str) -> AnalysisView:
     from coderev.service.uploads import get_analysis
 
-    return AnalysisView.of(get_analysis(bootstrap.analysis_repository(), analysis_id))
+    view = AnalysisView.of(get_analysis(bootstrap.analysis_repository(), analysis_id))
+    count_outcome(metrics, "StatusRead")
+    return view
 
 
 @app.get("/analyses/<analysis_id>/report/<fmt>", responses=ERROR_RESPONSES)
@@ -65,11 +56,13 @@ def report(analysis_id: str, fmt: ReportFormat) -> Response[str]:
     from coderev.service.uploads import read_report
 
     found = read_report(bootstrap.object_store(), bootstrap.analysis_repository(), analysis_id, fmt)
+    count_outcome(metrics, "ReportRead")
     return Response(200, found.content_type, found.body.decode("utf-8"))
 
 
 @app.get("/openapi.json", include_in_schema=False)
 def openapi() -> Response[str]:
+    count_outcome(metrics, "OpenApiRead")
     return Response(200, "application/json", app.get_openapi_json_schema(title="coderev analyses"))
 
 

@@ -1,11 +1,8 @@
 """Ingest: an archive landed under uploads/ → validate it, record it, start its analysis.
 
-Triggered by S3 ObjectCreated notifications (asynchronously: Lambda retries, then the
-dead-letter queue). Each record goes through Powertools idempotency keyed on the bucket, key,
-version id and etag of the object, so a repeated notification of one object version starts
-nothing new and returns the first outcome; `ingest_upload` itself is idempotent per version
-too (see coderev.service.ingest). Errors map by type to an outcome through ERRORS: retried
-ones are raised again (Lambda retries, then dead-letters the event), the rest are reported.
+S3 ObjectCreated, invoked asynchronously (Lambda retries, then the dead-letter queue). Each
+record passes Powertools idempotency keyed on its object version (coderev.idempotency), and
+ingest_upload is idempotent per version too. Errors map by type to an outcome via ERRORS.
 """
 
 from __future__ import annotations
@@ -33,6 +30,7 @@ if TYPE_CHECKING:
 
 logger = Logger()
 metrics = Metrics()
+
 CONFIG = object_version_config()
 # error type -> (outcome metric, raise again so Lambda retries and then dead-letters);
 # any other error is raised again under its own name

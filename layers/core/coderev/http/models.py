@@ -60,6 +60,15 @@ class AnalysisAccepted(BaseModel):
     status_url: str
     upload_key: str
 
+    @classmethod
+    def of(cls, record: AnalysisRecord) -> AnalysisAccepted:
+        return cls(
+            id=record.id,
+            status=record.status.value,
+            status_url=f"/analyses/{record.id}",
+            upload_key=record.object_key,
+        )
+
 
 # The error responses the OpenAPI document lists for every analyses route.
 ERROR_RESPONSES: dict[int | str, Any] = {
