@@ -130,6 +130,108 @@ def _review(
 
 
 @app.command()
+def serve(
+    template: Annotated[
+        Path, typer.Option("--template", "-t", help="The SAM template to run.")
+    ] = Path("template.yaml"),
+    host: Annotated[str, typer.Option(help="Address the HTTP gateway listens on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port of the HTTP gateway (0: any free port).")] = 8080,
+    param: Annotated[
+        list[str] | None,
+        typer.Option("--param", help="A template parameter override K=V (repeatable)."),
+    ] = None,
+) -> None:
+    """Run the template's functions, triggers and state machines locally until Ctrl-C."""
+    from coderev.runtime.errors import RuntimePlatformError
+    from coderev.runtime.serve import serve as run_platform
+
+    console = Console(stderr=True)
+    overrides: dict[str, str] = {}
+    for item in param or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            console.print(f"[bold red]error:[/] --param {item!r} is not K=V", highlight=False)
+            raise typer.Exit(2)
+        overrides[key] = value
+    try:
+        code = run_platform(
+            template, host=host, port=port, parameters=overrides,
+            echo=lambda line: typer.echo(line, err=False),
+        )  # fmt: skip
+    except (RuntimePlatformError, OSError) as exc:
+        console.print(f"[bold red]error:[/] {exc}", highlight=False)
+        raise typer.Exit(2) from None
+    raise typer.Exit(code)
+
+
+executions_app = typer.Typer(no_args_is_help=True, help="State machine executions of `serve`.")
+app.add_typer(executions_app, name="executions")
+
+
+@executions_app.command("list")
+def executions_list(
+    status: Annotated[
+        str | None, typer.Option(help="RUNNING, SUCCEEDED, FAILED, TIMED_OUT or ABORTED.")
+    ] = None,
+    limit: Annotated[int, typer.Option(help="Show at most this many, newest first.", min=1)] = 20,
+) -> None:
+    """List the executions the local platform ran, newest first."""
+    from coderev.config import get_settings
+    from coderev.runtime.serve import execution_store
+    from coderev.runtime.states import ExecutionStatus
+
+    try:
+        wanted = None if status is None else ExecutionStatus(status.upper())
+    except ValueError:
+        Console(stderr=True).print(f"[bold red]error:[/] unknown status {status!r}")
+        raise typer.Exit(2) from None
+    found = execution_store(get_settings()).list(status=wanted)[::-1][:limit]
+    for item in found:
+        ended = f"{item.stop_date:%Y-%m-%d %H:%M:%S}" if item.stop_date else "-"
+        machine = item.state_machine_arn.rsplit(":", 1)[-1]
+        typer.echo(f"{item.name}  {item.status.value:<9}  {machine}  "
+                   f"started {item.start_date:%Y-%m-%d %H:%M:%S}  ended {ended}")  # fmt: skip
+    if not found:
+        typer.echo("no executions")
+
+
+@executions_app.command("show")
+def executions_show(
+    execution: Annotated[str, typer.Argument(help="The execution's ARN or name.")],
+) -> None:
+    """Show an execution: status, input, output or error and cause, and its history."""
+    import json
+
+    from coderev.config import get_settings
+    from coderev.runtime.serve import execution_store
+    from coderev.runtime.states import ExecutionNotFoundError
+
+    store = execution_store(get_settings())
+    arn = next((e.execution_arn for e in store.list() if execution in (e.name, e.execution_arn)),
+               execution)  # fmt: skip
+    try:
+        found = store.get(arn)
+    except ExecutionNotFoundError:
+        Console(stderr=True).print(f"[bold red]error:[/] no execution {execution}")
+        raise typer.Exit(2) from None
+    typer.echo(f"execution: {found.execution_arn}")
+    typer.echo(f"status: {found.status.value}")
+    typer.echo(f"started: {found.start_date.isoformat()}")
+    typer.echo(f"ended: {found.stop_date.isoformat() if found.stop_date else '-'}")
+    typer.echo(f"input: {json.dumps(found.input)}")
+    if found.output is not None:
+        typer.echo(f"output: {json.dumps(found.output)}")
+    if found.error is not None or found.cause is not None:
+        typer.echo(f"error: {found.error}")
+        typer.echo(f"cause: {found.cause}")
+    typer.echo("history:")
+    for event in found.history:
+        name = event.details.get("name")
+        typer.echo(f"  {event.id:>3} {event.timestamp:%H:%M:%S.%f}"[:-3] + f"  {event.type}"
+                   + (f"  {name}" if name else ""))  # fmt: skip
+
+
+@app.command()
 def version() -> None:
     """Print coderev's version and the pinned ruff's."""
     from coderev import __version__
