@@ -16,8 +16,8 @@ from aws_lambda_powertools.logging import correlation_paths
 
 from coderev import bootstrap
 from coderev.domain.errors import CoderevError
+from coderev.http import models
 from coderev.http.errors import error_body, status_for
-from coderev.http.models import ERROR_RESPONSES, AnalysisAccepted, AnalysisView, ReportFormat
 from coderev.service.observability import count_outcome, traced
 
 if TYPE_CHECKING:
@@ -29,8 +29,8 @@ app = APIGatewayRestResolver(enable_validation=True)
 app.enable_swagger(path="/swagger", title="coderev analyses")
 
 
-@app.post("/analyses", status_code=202, responses=ERROR_RESPONSES)
-def upload(project_id: str | None = None) -> Response[AnalysisAccepted]:
+@app.post("/analyses", status_code=202, responses=models.UPLOAD_RESPONSES)
+def upload(project_id: str | None = None) -> Response[models.AnalysisAccepted]:
     from coderev.service.uploads import accept_upload
 
     body, event = app.current_event.body or "", app.current_event
@@ -38,31 +38,26 @@ def upload(project_id: str | None = None) -> Response[AnalysisAccepted]:
     bucket = os.environ.get("S3_BUCKET") or "coderev"
     record = accept_upload(bootstrap.object_store(), bootstrap.analysis_repository(), bucket,
                            data, project_id)  # fmt: skip
-    count_outcome(metrics, "Accepted")
-    return Response(202, "application/json", AnalysisAccepted.of(record))
+    return Response(202, "application/json", models.AnalysisAccepted.of(record))
 
 
-@app.get("/analyses/<analysis_id>", responses=ERROR_RESPONSES)
-def status(analysis_id: str) -> AnalysisView:
+@app.get("/analyses/<analysis_id>", responses=models.ERROR_RESPONSES)
+def status(analysis_id: str) -> models.AnalysisView:
     from coderev.service.uploads import get_analysis
 
-    view = AnalysisView.of(get_analysis(bootstrap.analysis_repository(), analysis_id))
-    count_outcome(metrics, "StatusRead")
-    return view
+    return models.AnalysisView.of(get_analysis(bootstrap.analysis_repository(), analysis_id))
 
 
-@app.get("/analyses/<analysis_id>/report/<fmt>", responses=ERROR_RESPONSES)
-def report(analysis_id: str, fmt: ReportFormat) -> Response[str]:
+@app.get("/analyses/<analysis_id>/report/<fmt>", responses=models.ERROR_RESPONSES)
+def report(analysis_id: str, fmt: models.ReportFormat) -> Response[str]:
     from coderev.service.uploads import read_report
 
     found = read_report(bootstrap.object_store(), bootstrap.analysis_repository(), analysis_id, fmt)
-    count_outcome(metrics, "ReportRead")
     return Response(200, found.content_type, found.body.decode("utf-8"))
 
 
 @app.get("/openapi.json", include_in_schema=False)
 def openapi() -> Response[str]:
-    count_outcome(metrics, "OpenApiRead")
     return Response(200, "application/json", app.get_openapi_json_schema(title="coderev analyses"))
 
 
@@ -76,4 +71,6 @@ def coderev_error(error: CoderevError) -> Response[dict[str, str]]:
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+    response = app.resolve(event, context)
+    count_outcome(metrics, f"Status{response['statusCode']}")  # one metric per outcome
+    return response

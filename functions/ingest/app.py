@@ -14,9 +14,7 @@ from typing import TYPE_CHECKING, Any
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.utilities.data_classes import S3Event, event_source
 from aws_lambda_powertools.utilities.idempotency import idempotent_function
-from aws_lambda_powertools.utilities.idempotency.exceptions import (
-    IdempotencyAlreadyInProgressError,
-)
+from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyAlreadyInProgressError
 
 from coderev import bootstrap
 from coderev.idempotency.s3_objects import object_version_config
@@ -30,10 +28,8 @@ if TYPE_CHECKING:
 
 logger = Logger()
 metrics = Metrics()
-
 CONFIG = object_version_config()
-# error type -> (outcome metric, raise again so Lambda retries and then dead-letters);
-# any other error is raised again under its own name
+# error type -> (outcome metric, raise again: Lambda retries, then dead-letters); others raise
 ERRORS: dict[type[Exception], tuple[str, bool]] = {
     IdempotencyAlreadyInProgressError: ("InProgress", False),  # another invocation has it
     StateMachineNotConfiguredError: ("NotConfigured", True),

@@ -10,7 +10,14 @@ from pydantic import BaseModel, ConfigDict
 if TYPE_CHECKING:
     from coderev.analyses.model import AnalysisRecord
 
-__all__ = ["ERROR_RESPONSES", "AnalysisAccepted", "AnalysisView", "ErrorView", "ReportFormat"]
+__all__ = [
+    "ERROR_RESPONSES",
+    "UPLOAD_RESPONSES",
+    "AnalysisAccepted",
+    "AnalysisView",
+    "ErrorView",
+    "ReportFormat",
+]
 
 ReportFormat = Literal["json", "sarif", "md", "html"]
 
@@ -80,4 +87,12 @@ ERROR_RESPONSES: dict[int | str, Any] = {
         (415, "not a zip, tar or tar.gz archive"),
         (503, "backend unavailable"),
     )
+}
+
+UPLOAD_RESPONSES: dict[int | str, Any] = {
+    202: {
+        "description": "accepted: the analysis is queued",
+        "content": {"application/json": {"model": AnalysisAccepted}},
+    },
+    **ERROR_RESPONSES,
 }

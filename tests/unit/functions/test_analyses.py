@@ -1,0 +1,112 @@
+"""functions/analyses: the HTTP API on its sample API Gateway events."""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any
+
+from coderev import bootstrap
+from coderev.analyses.model import AnalysisStatus
+
+
+def _body(response: dict[str, Any]) -> Any:
+    return json.loads(response["body"])
+
+
+def test_upload_accepts_an_archive_and_records_its_analysis(embedded, invoke, kit) -> None:
+    response = invoke("analyses", kit.sample("analyses_upload.json"))
+
+    assert response["statusCode"] == 202
+    accepted = _body(response)
+    assert accepted["status"] == "QUEUED"
+    assert accepted["status_url"] == f"/analyses/{accepted['id']}"
+    assert accepted["upload_key"].startswith("uploads/") and accepted["upload_key"].endswith(".zip")
+    stored = bootstrap.object_store().get(accepted["upload_key"])
+    assert stored == base64.b64decode(kit.sample("analyses_upload.json")["body"])
+    record = bootstrap.analysis_repository().get(accepted["id"])
+    assert record is not None and record.project_id == "shop"
+
+
+def test_status_of_an_uploaded_analysis(embedded, invoke, kit) -> None:
+    accepted = _body(invoke("analyses", kit.sample("analyses_upload.json")))
+    event = kit.sample("analyses_status.json")
+    event["path"] = accepted["status_url"]
+    event["pathParameters"] = {"id": accepted["id"]}
+
+    response = invoke("analyses", event)
+
+    assert response["statusCode"] == 200
+    view = _body(response)
+    assert view["id"] == accepted["id"]
+    assert view["status"] == "QUEUED"
+    assert view["reports"] == {}
+
+
+def test_unknown_ids_are_404_by_type(embedded, invoke, kit) -> None:
+    for name in ("analyses_status.json", "analyses_report.json"):
+        response = invoke("analyses", kit.sample(name))
+        assert response["statusCode"] == 404, name
+        assert _body(response)["error"] == "AnalysisNotFoundError"
+
+
+def test_the_report_of_an_unfinished_analysis_is_409(embedded, invoke, kit) -> None:
+    accepted = _body(invoke("analyses", kit.sample("analyses_upload.json")))
+    event = kit.sample("analyses_report.json")
+    event["path"] = f"/analyses/{accepted['id']}/report/md"
+
+    response = invoke("analyses", event)
+
+    assert response["statusCode"] == 409
+    assert _body(response)["error"] == "ReportNotReadyError"
+
+
+def test_a_report_is_served_with_its_content_type(embedded, invoke, kit) -> None:
+    accepted = _body(invoke("analyses", kit.sample("analyses_upload.json")))
+    store, records = bootstrap.object_store(), bootstrap.analysis_repository()
+    store.put(f"reports/{accepted['id']}/report.md", "# coderev\n".encode())
+    records.update_status(accepted["id"], AnalysisStatus.RUNNING)
+    records.update_status(accepted["id"], AnalysisStatus.SUCCEEDED,
+                          report_keys={"md": f"reports/{accepted['id']}/report.md"})  # fmt: skip
+    event = kit.sample("analyses_report.json")
+
+    event["path"] = f"/analyses/{accepted['id']}/report/md"
+    response = invoke("analyses", event)
+    assert response["statusCode"] == 200
+    assert response["body"] == "# coderev\n"
+    assert response["multiValueHeaders"]["Content-Type"] == ["text/markdown; charset=utf-8"]
+
+    event["path"] = f"/analyses/{accepted['id']}/report/html"
+    assert invoke("analyses", event)["statusCode"] == 404  # finished, but no html report
+
+
+def test_an_unknown_report_format_is_a_validation_error(embedded, invoke, kit) -> None:
+    event = kit.sample("analyses_report.json")
+    event["path"] = event["path"].replace("/sarif", "/pdf")
+
+    assert invoke("analyses", event)["statusCode"] == 422
+
+
+def test_uploads_that_are_not_archives_are_refused(embedded, invoke, kit) -> None:
+    event = kit.sample("analyses_upload.json")
+    event["body"] = base64.b64encode(b"just some text").decode()
+    response = invoke("analyses", event)
+    assert response["statusCode"] == 415
+    assert _body(response)["error"] == "UnsupportedUploadError"
+
+    event["body"] = ""
+    assert invoke("analyses", event)["statusCode"] == 400
+    assert list(bootstrap.object_store().list("uploads/")) == []
+
+
+def test_openapi_document_lists_the_routes(embedded, invoke, kit) -> None:
+    response = invoke("analyses", kit.sample("analyses_openapi.json"))
+
+    assert response["statusCode"] == 200
+    document = _body(response)
+    assert document["openapi"].startswith("3.")
+    assert {"/analyses", "/analyses/{analysis_id}", "/analyses/{analysis_id}/report/{fmt}"} <= set(
+        document["paths"]
+    )
+    assert "202" in document["paths"]["/analyses"]["post"]["responses"]
+    assert "404" in document["paths"]["/analyses/{analysis_id}"]["get"]["responses"]
