@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from tests.functional.conftest import ROOT, SAMPLE, coderev
 
 VOLATILE = ("generated_at", "timings")
