@@ -123,11 +123,11 @@ def test_a_live_in_progress_record_refuses_a_second_put(store) -> None:
     now = int(time.time())
     live = DataRecord(key, status="INPROGRESS", expiry_timestamp=now + 60,
                       in_progress_expiry_timestamp=(now + 60) * 1000)  # fmt: skip
-    store._put_record(live)  # noqa: SLF001 - the contract is the layer's abstract methods
+    store._put_record(live)
     with pytest.raises(IdempotencyItemAlreadyExistsError):
-        store._put_record(live)  # noqa: SLF001
-    assert store._get_record(key).status == "INPROGRESS"  # noqa: SLF001
-    store._delete_record(live)  # noqa: SLF001
+        store._put_record(live)
+    assert store._get_record(key).status == "INPROGRESS"
+    store._delete_record(live)
 
 
 def test_concurrent_duplicates_run_the_work_once(store) -> None:
@@ -160,8 +160,8 @@ def test_sqlite_deletes_expired_records(tmp_path: Path) -> None:
     store = SqlitePersistenceLayer(tmp_path / "i.db")
     store.configure(object_version_config(), "fn")
     now = int(time.time())
-    store._put_record(DataRecord("old", status="COMPLETED", expiry_timestamp=now - 5))  # noqa: SLF001
-    store._put_record(DataRecord("new", status="COMPLETED", expiry_timestamp=now + 60))  # noqa: SLF001
+    store._put_record(DataRecord("old", status="COMPLETED", expiry_timestamp=now - 5))
+    store._put_record(DataRecord("new", status="COMPLETED", expiry_timestamp=now + 60))
 
     assert store.delete_expired() == 1
-    assert store._get_record("new").status == "COMPLETED"  # noqa: SLF001
+    assert store._get_record("new").status == "COMPLETED"

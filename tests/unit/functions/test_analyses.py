@@ -64,7 +64,7 @@ def test_the_report_of_an_unfinished_analysis_is_409(embedded, invoke, kit) -> N
 def test_a_report_is_served_with_its_content_type(embedded, invoke, kit) -> None:
     accepted = _body(invoke("analyses", kit.sample("analyses_upload.json")))
     store, records = bootstrap.object_store(), bootstrap.analysis_repository()
-    store.put(f"reports/{accepted['id']}/report.md", "# coderev\n".encode())
+    store.put(f"reports/{accepted['id']}/report.md", b"# coderev\n")
     records.update_status(accepted["id"], AnalysisStatus.RUNNING)
     records.update_status(accepted["id"], AnalysisStatus.SUCCEEDED,
                           report_keys={"md": f"reports/{accepted['id']}/report.md"})  # fmt: skip

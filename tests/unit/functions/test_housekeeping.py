@@ -6,7 +6,11 @@ from datetime import UTC, datetime, timedelta
 
 from coderev import bootstrap
 from coderev.analyses.model import AnalysisStatus, NewAnalysis
-from coderev.analyses.sql_repository import SqlAnalysisRepository, database_url
+from coderev.analyses.sql_repository import (
+    SqlAnalysisRepository,
+    create_database_engine,
+    database_url,
+)
 from coderev.service.housekeeping import UPLOADED_AT
 
 BUCKET = "coderev-123456789012-us-east-1"
@@ -16,10 +20,9 @@ def test_the_sweep_deletes_stale_uploads_and_expired_records(embedded, invoke, k
     store = bootstrap.object_store()
     long_ago = datetime.now(UTC) - timedelta(days=40)
     # records written 40 days ago: one finished, one still running
-    old_records = SqlAnalysisRepository.from_url(
-        database_url(None, embedded), create_tables=True
-    )
-    old_records._clock = lambda: long_ago  # noqa: SLF001 - the repository's injected clock
+    engine = create_database_engine(database_url(None, embedded))
+    old_records = SqlAnalysisRepository(engine, clock=lambda: long_ago)
+    old_records.create_tables()
     done = store.put("uploads/done.zip", b"PK\x03\x04done")
     finished, _ = old_records.create_if_absent(NewAnalysis(BUCKET, "uploads/done.zip", done.etag))
     old_records.update_status(finished.id, AnalysisStatus.FAILED, error="X", cause="y")
