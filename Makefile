@@ -21,13 +21,15 @@ PYTHON ?= $(shell \
     v=$$(pyenv versions --bare 2>/dev/null | grep -E '^3\.(1[2-9]|[2-9][0-9])(\.[0-9]+)?$$' | sort -V | head -n 1); \
     if [ -n "$$v" ]; then echo "$$(pyenv root)/versions/$$v/bin/python$${v%.*}"; fi; fi)
 
-.PHONY: help venv run test test-fast lint bench clean
+.PHONY: help venv run test test-fast lint bench clean sam-venv validate build
 
 help:
 	@echo "make run   [REPO=path] [OUT=dir] [ARGS='--fail-on high']  review a repository (default: the bundled sample)"
 	@echo "make test                                              run the whole test suite"
 	@echo "make lint                                              ruff + mypy + coderev reviewing itself"
 	@echo "make bench                                             benchmarks against real code (downloads Django)"
+	@echo "make validate                                          cfn-lint + sam validate --lint on template.yaml"
+	@echo "make build                                             sam build (functions + the core layer) into .aws-sam/"
 
 $(STAMP): pyproject.toml
 	@if [ -z "$(PYTHON)" ]; then echo "coderev needs Python >= 3.12 (on PATH or through pyenv)" >&2; exit 2; fi
@@ -37,6 +39,27 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 venv: $(STAMP)
+
+# aws-sam-cli pins boto3, pydantic and click below what .venv uses: it gets a venv of its own.
+SAM_VENV := .venv-sam
+SAM := $(SAM_VENV)/bin/sam
+SAM_ENV := AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-us-east-1} SAM_CLI_TELEMETRY=0
+
+$(SAM):
+	@if [ -z "$(PYTHON)" ]; then echo "coderev needs Python >= 3.12 (on PATH or through pyenv)" >&2; exit 2; fi
+	@test -x $(SAM_VENV)/bin/python || $(PYTHON) -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(SAM_VENV)/bin/python -m pip install --quiet 'aws-sam-cli>=1.130'
+
+sam-venv: $(SAM)
+
+validate: $(STAMP) $(SAM)
+	$(BIN)/cfn-lint template.yaml
+	$(SAM_ENV) $(SAM) validate --lint
+
+# sam build runs pip with the python3.12 it finds on PATH: the project's venv has one.
+build: $(STAMP) $(SAM)
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(SAM_ENV) $(SAM) build
 
 run: $(STAMP)
 	$(BIN)/coderev review $(REPO) --out $(OUT) $(ARGS)
@@ -51,9 +74,10 @@ lint: $(STAMP)
 	$(BIN)/ruff check layers tests benchmarks
 	$(BIN)/mypy
 	$(BIN)/coderev review layers/core --config pyproject.toml --out $(VENV)/self-review --fail-on architecture --quiet
+	$(MAKE) --no-print-directory validate
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_review.py
 
 clean:
-	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(SAM_VENV) .aws-sam out .pytest_cache .mypy_cache .ruff_cache
