@@ -48,10 +48,26 @@ def review(
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="No progress bar or summary.")
     ] = False,
+    via: Annotated[
+        str,
+        typer.Option(
+            help="direct: run the engine here; platform: upload to an embedded `coderev serve` "
+            "(S3 trigger -> ingest -> state machine) and fetch its reports."
+        ),
+    ] = "direct",
 ) -> None:
     """Review PATH and write report.json, report.sarif, report.md and report.html to --out."""
     console = Console(stderr=True)
     try:
+        if via not in ("direct", "platform"):
+            raise InputError(f"--via {via!r}: choose direct or platform")
+        if via == "platform":
+            unsupported = {"--baseline": baseline is not None, "--config": config is not None,
+                           "--exclude": bool(exclude), "--reviewer": reviewer != "offline",
+                           "--fail-on": fail_on.strip().lower() not in ("", "none")}  # fmt: skip
+            if used := [name for name, given in unsupported.items() if given]:
+                raise InputError(f"{', '.join(used)}: not available with --via platform")
+            raise typer.Exit(_review_on_platform(path, out, formats, quiet, console))
         code = _review(
             path,
             out,
@@ -127,6 +143,46 @@ def _review(
             console, result, written, gate if fail_on.strip().lower() not in ("", "none") else None
         )
     return 0 if gate.passed else 1
+
+
+def _review_on_platform(path: Path, out: Path, formats: str, quiet: bool,
+                        console: Console) -> int:  # fmt: skip
+    import contextlib
+    import io
+    import tarfile
+
+    from coderev.domain.errors import ConfigError
+    from coderev.runtime.serve import review_on_platform
+
+    chosen = tuple(f.strip() for f in formats.split(",") if f.strip())
+    if unknown := [f for f in chosen if f not in FORMATS]:
+        raise ConfigError(f"unknown report format(s) {', '.join(unknown)}")
+    if path.is_dir():
+        buffer = io.BytesIO()
+        with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
+            tar.add(path, arcname=path.resolve().name)
+        archive = buffer.getvalue()
+    elif path.is_file():
+        archive = path.read_bytes()
+    else:
+        raise InputError(f"{path}: no such file or directory")
+    out.mkdir(parents=True, exist_ok=True)
+
+    def entered(state: str) -> None:
+        if not quiet:
+            console.print(f"  {state}", highlight=False)
+
+    # The handlers log JSON lines to stdout, as on Lambda; here they go to a file.
+    with (out / "platform.log").open("w") as log, contextlib.redirect_stdout(log):
+        outcome = review_on_platform(archive, path.resolve().name, chosen, on_state=entered)
+    if outcome.status != "SUCCEEDED":
+        raise InputError(f"analysis {outcome.analysis_id} {outcome.status}: "
+                         f"{outcome.error}: {outcome.cause}")  # fmt: skip
+    for fmt, body in outcome.reports.items():
+        (out / f"report.{fmt}").write_bytes(body)
+    if not quiet:
+        console.print(f"analysis {outcome.analysis_id}: reports in {out}", highlight=False)
+    return 0
 
 
 @app.command()

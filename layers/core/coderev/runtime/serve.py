@@ -12,13 +12,17 @@ its configuration once (the template's per-function `CODEREV_DATA_DIR: /tmp/code
 empty `DATABASE_URL` describe a Lambda sandbox, not this machine).
 
 `serve` prints what is served, then blocks until SIGINT or SIGTERM and stops gracefully.
+`review_on_platform` is `coderev review --via platform`: one archive through the same chain
+(upload -> S3 notification -> ingest -> state machine -> finalize) on an embedded platform.
 """
 
 from __future__ import annotations
 
 import signal
 import threading
+import time
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING
@@ -31,11 +35,20 @@ from coderev.runtime.template import S3Event, Template, load_template
 if TYPE_CHECKING:
     from coderev.adapters.embedded.event_bus import InMemoryEventBus
     from coderev.adapters.s3 import S3ObjectStore
+    from coderev.analyses.model import AnalysisRecord
     from coderev.config import Settings
     from coderev.ports import ObjectStore
     from coderev.runtime.notifications import NotifyingObjectStore
 
-__all__ = ["EXECUTIONS_FILE", "ServeError", "build_platform", "execution_store", "serve"]
+__all__ = [
+    "EXECUTIONS_FILE",
+    "PlatformReview",
+    "ServeError",
+    "build_platform",
+    "execution_store",
+    "review_on_platform",
+    "serve",
+]
 
 EXECUTIONS_FILE = "executions.db"
 
@@ -156,3 +169,96 @@ def _announce(platform: Platform, echo: Callable[[str], object]) -> None:
         for line in served[key] or ["(none)"]:
             echo(f"  {line}")
     echo("ready")
+
+
+@dataclass(frozen=True)
+class PlatformReview:
+    """How one archive fared on the platform: the analysis record's outcome and its reports."""
+
+    analysis_id: str
+    status: str
+    error: str | None = None
+    cause: str | None = None
+    reports: Mapping[str, bytes] = field(default_factory=dict)
+
+
+def review_on_platform(
+    archive: bytes,
+    name: str,
+    formats: tuple[str, ...],
+    *,
+    template_path: Path = Path("template.yaml"),
+    on_state: Callable[[str], object] = lambda _name: None,
+    timeout: float = 600.0,
+) -> PlatformReview:
+    """Upload `archive` under `uploads/<id>/<name>` (the report names `name` as its source, as
+    the direct engine does), record it as POST /analyses does, follow its execution
+    (`on_state` gets each state's name as it is entered), and return the outcome with the
+    `formats` reports."""
+    import uuid
+    from datetime import UTC, datetime
+
+    from coderev import bootstrap
+    from coderev.analyses.model import NewAnalysis
+    from coderev.service.housekeeping import UPLOADED_AT
+    from coderev.service.uploads import read_report
+
+    platform = build_platform(template_path, port=0)
+    store = platform.backends.object_store
+    if store is None:
+        raise ServeError(f"{template_path} declares no S3 trigger to start an analysis")
+    records = bootstrap.analysis_repository()
+    platform.start()
+    try:
+        key = f"uploads/{uuid.uuid4()}/{name}"
+        info = store.put(key, archive, metadata={UPLOADED_AT: datetime.now(UTC).isoformat()})
+        new = NewAnalysis(store.bucket, key, info.etag.strip('"'), info.version_id)
+        record, _created = records.create_if_absent(new)
+        execution_arn = _follow(platform, record.id, on_state, time.monotonic() + timeout)
+        record = records.get(record.id) or record
+    finally:
+        platform.stop(timeout)
+    if record.status.value != "SUCCEEDED":
+        cause = record.cause or f"see coderev executions show {execution_arn}"
+        return PlatformReview(record.id, record.status.value, record.error or "", cause)
+    reports = {fmt: read_report(store, records, record.id, fmt).body for fmt in formats}
+    return PlatformReview(record.id, record.status.value, reports=reports)
+
+
+def _follow(
+    platform: Platform, analysis_id: str, on_state: Callable[[str], object], deadline: float
+) -> str:
+    """Wait for the analysis' execution to end, reporting states as they are entered."""
+    from coderev.runtime.states import ExecutionNotFoundError, ExecutionStatus
+
+    seen = 0
+    machines = [entry.spec for entry in platform.machines.values()]
+    arns = [spec.arn.replace(":stateMachine:", ":execution:", 1) + f":{analysis_id}"
+            for spec in machines]  # fmt: skip
+    while time.monotonic() < deadline:
+        for arn in arns:
+            try:
+                execution = platform.interpreter.describe(arn)
+            except ExecutionNotFoundError:
+                continue
+            events = execution.events()
+            for event in events[seen:]:
+                if event.type.endswith("StateEntered"):
+                    on_state(str(event.details.get("name", "")))
+            seen = len(events)
+            if execution.status is not ExecutionStatus.RUNNING and events[-1].type in _CLOSED:
+                return arn
+        record = _record(analysis_id)
+        if record is not None and record.status.value == "FAILED" and not record.execution_id:
+            return ""  # refused at ingest: no execution ran
+        time.sleep(0.05)
+    raise ServeError(f"the analysis {analysis_id} did not end in time")
+
+
+_CLOSED = ("ExecutionSucceeded", "ExecutionFailed", "ExecutionAborted", "ExecutionTimedOut")
+
+
+def _record(analysis_id: str) -> AnalysisRecord | None:
+    from coderev import bootstrap
+
+    return bootstrap.analysis_repository().get(analysis_id)
