@@ -1,0 +1,90 @@
+"""`coderev review --via platform`: the archive goes through the embedded platform (upload ->
+S3 notification -> ingest -> state machine -> finalize) and the reports come back identical
+to the direct engine's, bar the times; the states are shown as they are entered."""
+
+from __future__ import annotations
+
+import io
+import tarfile
+from pathlib import Path
+from typing import Any
+
+from tests.functional.conftest import Run, coderev
+
+NO_GATE = {"spec": "none", "passed": True, "reasons": []}
+STATES = ["Index", "AnalyzeShards", "AnalyzeShard", "Architecture", "Review", "Finalize"]
+
+
+def comparable(report: dict[str, Any]) -> dict[str, Any]:
+    """The report bar its times; a direct run without --fail-on records the "none" gate it
+    evaluated, the platform (which takes no gate) records none: both mean "no gate"."""
+    kept = {key: value for key, value in report.items() if key not in ("generated_at", "timings")}
+    summary = dict(kept["summary"])
+    if summary.get("gate") == NO_GATE:
+        summary["gate"] = None
+    return {**kept, "summary": summary}
+
+
+def review(target: Path, out: Path, *extra: str) -> Run:
+    return coderev("review", target, "--out", out, *extra, out=out)
+
+
+def test_a_directory_gives_the_direct_engines_reports(sample: Path, tmp_path: Path) -> None:
+    platform = review(sample, tmp_path / "platform", "--via", "platform")
+    direct = review(sample, tmp_path / "direct", "--via", "direct", "-q")
+    assert platform.code == 0, platform.stderr
+    assert direct.code == 0, direct.stderr
+
+    assert comparable(platform.report()) == comparable(direct.report())
+    assert platform.report()["source"] == "shop"
+    for name in ("report.sarif", "report.md", "report.html"):
+        assert (platform.out / name).stat().st_size > 0, name
+    shown = [line.strip() for line in platform.stderr.splitlines()]
+    assert [line for line in shown if line in STATES] == STATES
+    assert (platform.out / "platform.log").stat().st_size > 0  # the handlers' JSON logs
+
+
+def test_an_archive_and_a_subset_of_formats(sample: Path, tmp_path: Path) -> None:
+    archive = tmp_path / "shop.tar.gz"
+    with tarfile.open(archive, "w:gz") as tar:
+        tar.add(sample, arcname="shop")
+    platform = review(archive, tmp_path / "p", "--via", "platform", "--format", "json,md", "-q")
+    direct = review(archive, tmp_path / "d", "--format", "json", "-q")
+    assert platform.code == 0, platform.stderr
+    assert comparable(platform.report()) == comparable(direct.report())
+    assert sorted(p.name for p in platform.out.glob("report.*")) == ["report.json", "report.md"]
+    assert platform.stderr == ""
+
+
+def test_the_run_is_listed_under_executions(sample: Path, tmp_path: Path) -> None:
+    out = tmp_path / "p"
+    assert review(sample, out, "--via", "platform", "-q").code == 0
+    listed = coderev("executions", "list", "--status", "SUCCEEDED", out=out)
+    assert listed.code == 0
+    assert len(listed.stdout.splitlines()) == 1 and "SUCCEEDED" in listed.stdout
+
+
+def test_a_broken_archive_fails_with_its_cause(tmp_path: Path) -> None:
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
+        data = b"[tool.coderev]\nno_such_key = 1\n"
+        info = tarfile.TarInfo("broken/.coderev.toml")
+        info.size = len(data)
+        tar.addfile(info, io.BytesIO(data))
+        code = b"x = 1\n"
+        info = tarfile.TarInfo("broken/a.py")
+        info.size = len(code)
+        tar.addfile(info, io.BytesIO(code))
+    archive = tmp_path / "broken.tar.gz"
+    archive.write_bytes(buffer.getvalue())
+    run = review(archive, tmp_path / "p", "--via", "platform")
+    assert run.code == 2
+    assert "FAILED" in run.stderr and "ConfigError" in run.stderr
+    assert not (run.out / "report.json").exists()
+
+
+def test_options_the_platform_does_not_take_are_refused(sample: Path, tmp_path: Path) -> None:
+    run = review(sample, tmp_path / "p", "--via", "platform", "--fail-on", "high")
+    assert run.code == 2
+    assert "--fail-on" in run.stderr
+    assert review(sample, tmp_path / "q", "--via", "elsewhere").code == 2
