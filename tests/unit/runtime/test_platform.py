@@ -274,3 +274,22 @@ def test_describe_lists_triggers_and_state_machines(platform: Platform) -> None:
     served = platform.describe()
     assert served["triggers"] == ["S3 Upload -> StarterFunction"]
     assert len(served["state_machines"]) == 1 and "WorkMachine" in served["state_machines"][0]
+
+
+def test_serve_refuses_a_missing_or_unrunnable_template(tmp_path: Path) -> None:
+    from coderev.runtime.serve import ServeError, read_template
+
+    with pytest.raises(ServeError, match="no template at"):
+        read_template(tmp_path / "absent.yaml")
+    (tmp_path / "node.yaml").write_text(
+        "Resources:\n  Fn:\n    Type: AWS::Serverless::Function\n"
+        "    Properties: {Runtime: nodejs20.x, Handler: app.handler, CodeUri: .}\n"
+    )
+    with pytest.raises(ServeError, match=r"cannot be served locally.*nodejs20\.x"):
+        read_template(tmp_path / "node.yaml")
+
+
+def test_the_notified_bucket_is_the_one_the_s3_events_name(template: Template) -> None:
+    from coderev.runtime.serve import bucket_name
+
+    assert bucket_name(template, "fallback") == template.buckets["Uploads"].name
