@@ -139,18 +139,22 @@ def template(tmp_path: Path) -> Template:
     return load_template(tmp_path / "template.yaml")
 
 
+SLEEPS: list[float] = []
+
+
+def record_sleep(seconds: float) -> None:
+    SLEEPS.append(seconds)
+
+
 @pytest.fixture
 def platform(template: Template, tmp_path: Path) -> Iterator[Platform]:
     store = NotifyingObjectStore(LocalObjectStore(tmp_path / "objects"), bucket="coderev")
     backends = PlatformBackends(
         object_store=store, execution_store=SqliteExecutionStore(tmp_path / "executions.db")
     )
-    built = Platform(template, backends, port=0, sync_interval=0.05, sleeper=SLEEPS.append)
+    built = Platform(template, backends, port=0, sync_interval=0.05, sleeper=record_sleep)
     yield built
     built.stop(timeout=10)
-
-
-SLEEPS: list[float] = []
 
 
 def context() -> TaskContext:
