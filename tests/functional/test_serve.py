@@ -169,6 +169,9 @@ def test_executions_list_and_show_the_run(server: Server, succeeded: dict[str, A
     assert listed.returncode == 0, listed.stderr
     line = next(line for line in listed.stdout.splitlines() if succeeded["id"] in line)
     assert "SUCCEEDED" in line and "AnalysisStateMachine" in line
+    limited = server.cli("executions", "list", "--limit", "1", "--status", "succeeded")
+    assert len(limited.stdout.splitlines()) == 1 and "SUCCEEDED" in limited.stdout
+    assert server.cli("executions", "list", "--status", "DONE").returncode == 2
 
     shown = server.cli("executions", "show", succeeded["id"])
     assert shown.returncode == 0, shown.stderr

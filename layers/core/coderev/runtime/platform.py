@@ -19,6 +19,7 @@ so Retry and Catch match the handler's exception name as they do on AWS.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import threading
@@ -357,4 +358,9 @@ def _use_object_store(store: ObjectStore | None) -> None:
             setattr(bootstrap, "object_store", built)  # noqa: B010
         return
     _BUILT_OBJECT_STORE.setdefault("provider", bootstrap.object_store)
-    setattr(bootstrap, "object_store", lambda: store)  # noqa: B010
+
+    @functools.cache  # keeps `cache_clear`, which bootstrap.reset() calls
+    def platform_store() -> ObjectStore:
+        return store
+
+    setattr(bootstrap, "object_store", platform_store)  # noqa: B010
