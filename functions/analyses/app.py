@@ -61,7 +61,7 @@ def openapi() -> Response[str]:
     return Response(200, "application/json", app.get_openapi_json_schema(title="coderev analyses"))
 
 
-@app.exception_handler(CoderevError)
+@app.exception_handler(CoderevError)  # type: ignore[untyped-decorator]
 def coderev_error(error: CoderevError) -> Response[dict[str, str]]:
     count_outcome(metrics, type(error).__name__)
     return Response(status_for(error), "application/json", error_body(error))

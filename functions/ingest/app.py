@@ -49,12 +49,13 @@ def _ingest(record: dict[str, Any]) -> dict[str, Any]:
     ).as_dict()
 
 
-@cache
+@cache  # built on first use: the persistence store is infrastructure
 def _idempotent_ingest() -> Callable[..., dict[str, Any]]:
-    """Built on first use: the persistence store is infrastructure."""
     store = bootstrap.idempotency_store()
-    return idempotent_function(_ingest, data_keyword_argument="record", config=CONFIG,
-                               persistence_store=store)  # fmt: skip
+    wrapped: Callable[..., dict[str, Any]] = idempotent_function(
+        _ingest, data_keyword_argument="record", config=CONFIG, persistence_store=store
+    )
+    return wrapped
 
 
 @traced
@@ -69,12 +70,11 @@ def lambda_handler(event: S3Event, context: LambdaContext) -> dict[str, Any]:
             outcome = _idempotent_ingest()(record=record.raw_event)
         except Exception as exc:
             name, retry = ERRORS.get(type(exc), (type(exc).__name__, True))
-            count_outcome(metrics, name)
             if retry:
+                count_outcome(metrics, name)
                 raise
             outcome = {"key": record.s3.get_object.key, "outcome": name}
-        else:
-            count_outcome(metrics, outcome["outcome"])
+        count_outcome(metrics, outcome["outcome"])
         logger.info("ingested", extra=outcome)
         outcomes.append(outcome)
     return {"outcomes": outcomes}

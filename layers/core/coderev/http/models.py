@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict
 
 if TYPE_CHECKING:
+    from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
+
     from coderev.analyses.model import AnalysisRecord
 
 __all__ = [
@@ -78,7 +80,7 @@ class AnalysisAccepted(BaseModel):
 
 
 # The error responses the OpenAPI document lists for every analyses route.
-ERROR_RESPONSES: dict[int | str, Any] = {
+ERROR_RESPONSES: dict[int, OpenAPIResponse] = {
     status: {"description": text, "content": {"application/json": {"model": ErrorView}}}
     for status, text in (
         (400, "bad request"),
@@ -89,7 +91,7 @@ ERROR_RESPONSES: dict[int | str, Any] = {
     )
 }
 
-UPLOAD_RESPONSES: dict[int | str, Any] = {
+UPLOAD_RESPONSES: dict[int, OpenAPIResponse] = {
     202: {
         "description": "accepted: the analysis is queued",
         "content": {"application/json": {"model": AnalysisAccepted}},

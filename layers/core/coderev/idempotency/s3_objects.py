@@ -21,7 +21,7 @@ OBJECT_VERSION_KEY = "[s3.bucket.name, s3.object.key, s3.object.versionId, s3.ob
 WEEK = 7 * 24 * 3600
 
 
-def _replayed(response: Any, _record: DataRecord) -> Any:
+def _replayed(response: Any, idempotent_data: DataRecord) -> Any:
     return {**response, "outcome": "Duplicate"} if isinstance(response, dict) else response
 
 
