@@ -217,6 +217,9 @@ def serve(
     except (RuntimePlatformError, OSError) as exc:
         console.print(f"[bold red]error:[/] {exc}", highlight=False)
         raise typer.Exit(2) from None
+    except KeyboardInterrupt:
+        console.print("interrupted: running executions abandoned", highlight=False)
+        raise typer.Exit(130) from None
     raise typer.Exit(code)
 
 

@@ -11,7 +11,8 @@ In-process, the serving process's settings are the handlers' settings: `coderev 
 its configuration once (the template's per-function `CODEREV_DATA_DIR: /tmp/coderev` and
 empty `DATABASE_URL` describe a Lambda sandbox, not this machine).
 
-`serve` prints what is served, then blocks until SIGINT or SIGTERM and stops gracefully.
+`serve` prints what is served, then blocks until SIGINT or SIGTERM and stops gracefully (a
+second signal interrupts the wait for running executions).
 `review_on_platform` is `coderev review --via platform`: one archive through the same chain
 (upload -> S3 notification -> ingest -> state machine -> finalize) on an embedded platform.
 """
@@ -144,6 +145,8 @@ def serve(
     stop = threading.Event()
 
     def on_signal(signum: int, _frame: FrameType | None) -> None:
+        if stop.is_set():  # a second Ctrl-C: stop waiting for the running work
+            raise KeyboardInterrupt
         stop.set()
 
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
