@@ -49,9 +49,24 @@ def _settings() -> Settings:
     return get_settings()
 
 
-@cache
+_object_store: ObjectStore | None = None
+
+
+def use_object_store(store: ObjectStore | None) -> None:
+    """Let the local platform (or a test) say which store the handlers use; None: the built
+    one. `coderev serve` passes its notifying store, so handlers' uploads fire S3 events."""
+    global _object_store
+    _object_store = store
+
+
 def object_store() -> ObjectStore:
-    """S3 when S3_ENDPOINT is set or on AWS; else a LocalObjectStore under data_dir/objects."""
+    """What use_object_store set, else S3 when S3_ENDPOINT is set or on AWS, else a
+    LocalObjectStore under data_dir/objects/<bucket>."""
+    return _object_store if _object_store is not None else _built_object_store()
+
+
+@cache
+def _built_object_store() -> ObjectStore:
     settings = _settings()
     if settings.s3_endpoint or on_aws():
         from coderev.adapters.s3 import S3ObjectStore
@@ -124,11 +139,12 @@ def state_machine_starter() -> StateMachineStarter:
 
 
 def reset() -> None:
-    """Forget every built adapter and the settings (tests switching CODEREV_DATA_DIR)."""
+    """Forget every built adapter, override and the settings (tests switching data dirs)."""
     from coderev.config import get_settings
 
-    for provider in (object_store, event_bus, analysis_repository, idempotency_store,
+    for provider in (_built_object_store, event_bus, analysis_repository, idempotency_store,
                      _default_starter):  # fmt: skip
         provider.cache_clear()
     get_settings.cache_clear()
     use_state_machine_starter(None)
+    use_object_store(None)
