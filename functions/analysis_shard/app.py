@@ -28,7 +28,7 @@ metrics = Metrics()
 @logger.inject_lambda_context(correlation_id_path="analysis_id")
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    task = ShardTask.model_validate(event)
+    task = ShardTask.from_event(event)
     from coderev.pipeline.steps import analyze_shard
 
     try:

@@ -14,14 +14,19 @@ from aws_lambda_powertools.utilities.parser.models import (
     EventBridgeModel,
     S3Model,
 )
-from pydantic import BaseModel
 
 from coderev.runtime.template import load_template
-from coderev.service.task_inputs import AnalysisTask, FailedTask, ReviewTask, ShardTask
+from coderev.service.task_inputs import (
+    AnalysisTask,
+    FailedTask,
+    InvalidTaskInputError,
+    ReviewTask,
+    ShardTask,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 EVENTS = sorted((ROOT / "events").glob("*.json"))
-MODELS: dict[str, type[BaseModel]] = {
+MODELS: dict[str, Any] = {
     "ingest": S3Model,
     "analyses": APIGatewayProxyEventModel,
     "housekeeping": EventBridgeModel,
@@ -50,15 +55,19 @@ def _load(sample: Path) -> dict[str, Any]:
 def test_the_sample_parses_with_its_handlers_model(sample: Path) -> None:
     function = function_of(sample)
     assert (ROOT / "functions" / function / "app.py").is_file()
-    MODELS[function].model_validate(_load(sample))
+    model = MODELS[function]
+    parse = getattr(model, "from_event", None) or model.model_validate
+    parse(_load(sample))
 
 
 @pytest.mark.parametrize("sample", [p for p in EVENTS if p.stem.startswith("analysis_")],
                          ids=lambda p: p.name)  # fmt: skip
 def test_step_samples_are_strict_about_their_fields(sample: Path) -> None:
     model = MODELS[function_of(sample)]
-    with pytest.raises(ValueError, match="analysis_id"):
-        model.model_validate({**_load(sample), "analysis_id": "../escape"})
+    with pytest.raises(InvalidTaskInputError, match="analysis_id"):
+        model.from_event({**_load(sample), "analysis_id": "../escape"})
+    with pytest.raises(InvalidTaskInputError, match="analysis_id"):
+        model.from_event({k: v for k, v in _load(sample).items() if k != "analysis_id"})
 
 
 def test_the_s3_sample_reads_as_the_ingest_data_class() -> None:
@@ -83,3 +92,14 @@ def test_api_samples_hit_routes_the_template_declares() -> None:
         if function_of(sample) == "analyses":
             event = _load(sample)
             assert (event["httpMethod"], event["resource"]) in routes, sample.name
+
+
+def test_task_inputs_refuse_wrong_types() -> None:
+    assert ShardTask.from_event({"analysis_id": "a1", "shard": 3, "extra": 1}).shard == 3
+    for bad in ({"analysis_id": "a1", "shard": -1}, {"analysis_id": "a1", "shard": True},
+                {"analysis_id": "a1"}, ["a1"]):  # fmt: skip
+        with pytest.raises(InvalidTaskInputError):
+            ShardTask.from_event(bad)
+    with pytest.raises(InvalidTaskInputError, match="baseline_key"):
+        ReviewTask.from_event({"analysis_id": "a1", "baseline_key": 5})
+    assert FailedTask.from_event({"analysis_id": "a1"}) == FailedTask("a1", None, None)
