@@ -1,8 +1,8 @@
 """Ingest: an archive landed under uploads/ → validate it, record it, start its analysis.
 
-S3 ObjectCreated, invoked asynchronously (Lambda retries, then the dead-letter queue). Each
-record passes Powertools idempotency keyed on its object version (coderev.idempotency), and
-ingest_upload is idempotent per version too. Errors map by type to an outcome via ERRORS.
+S3 ObjectCreated, async (Lambda retries, then the DLQ). Idempotent per object version twice:
+Powertools idempotency (imported on first use: it imports boto3) and ingest_upload itself.
+Errors map by type to an outcome through errors().
 """
 
 from __future__ import annotations
@@ -13,27 +13,28 @@ from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.utilities.data_classes import S3Event, event_source
-from aws_lambda_powertools.utilities.idempotency import idempotent_function
-from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyAlreadyInProgressError
 
 from coderev import bootstrap
-from coderev.idempotency.s3_objects import object_version_config
 from coderev.service.errors import StateMachineNotConfiguredError
 from coderev.service.observability import count_outcome, traced
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
     from aws_lambda_powertools.utilities.typing import LambdaContext
 
 logger = Logger()
 metrics = Metrics()
-CONFIG = object_version_config()
-# error type -> (outcome metric, raise again: Lambda retries, then dead-letters); others raise
-ERRORS: dict[type[Exception], tuple[str, bool]] = {
-    IdempotencyAlreadyInProgressError: ("InProgress", False),  # another invocation has it
-    StateMachineNotConfiguredError: ("NotConfigured", True),
-}
+
+
+@cache
+def errors() -> dict[type[Exception], tuple[str, bool]]:
+    """Error type -> (outcome metric, raise again: Lambda retries, then dead-letters)."""
+    from aws_lambda_powertools.utilities.idempotency.exceptions import (
+        IdempotencyAlreadyInProgressError as InProgress)  # another invocation has it  # fmt: skip
+
+    return {InProgress: ("InProgress", False), StateMachineNotConfiguredError: ("Unset", True)}
 
 
 def _ingest(record: dict[str, Any]) -> dict[str, Any]:
@@ -49,13 +50,11 @@ def _ingest(record: dict[str, Any]) -> dict[str, Any]:
     ).as_dict()
 
 
-@cache  # built on first use: the persistence store is infrastructure
-def _idempotent_ingest() -> Callable[..., dict[str, Any]]:
-    store = bootstrap.idempotency_store()
-    wrapped: Callable[..., dict[str, Any]] = idempotent_function(
-        _ingest, data_keyword_argument="record", config=CONFIG, persistence_store=store
-    )
-    return wrapped
+@cache  # first use: the store is infrastructure, the package costly (see above)
+def _idempotent() -> tuple[Callable[..., dict[str, Any]], IdempotencyConfig]:
+    from coderev.idempotency.s3_objects import once_per_object_version
+
+    return once_per_object_version(_ingest, bootstrap.idempotency_store())
 
 
 @traced
@@ -63,13 +62,14 @@ def _idempotent_ingest() -> Callable[..., dict[str, Any]]:
 @metrics.log_metrics
 @event_source(data_class=S3Event)
 def lambda_handler(event: S3Event, context: LambdaContext) -> dict[str, Any]:
-    CONFIG.register_lambda_context(context)
+    run, config = _idempotent()
+    config.register_lambda_context(context)
     outcomes = []
     for record in event.records:
         try:
-            outcome = _idempotent_ingest()(record=record.raw_event)
+            outcome = run(record=record.raw_event)
         except Exception as exc:
-            name, retry = ERRORS.get(type(exc), (type(exc).__name__, True))
+            name, retry = errors().get(type(exc), (type(exc).__name__, True))
             if retry:
                 count_outcome(metrics, name)
                 raise
