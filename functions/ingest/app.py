@@ -31,10 +31,10 @@ metrics = Metrics()
 @cache
 def errors() -> dict[type[Exception], tuple[str, bool]]:
     """Error type -> (outcome metric, raise again: Lambda retries, then dead-letters)."""
-    from aws_lambda_powertools.utilities.idempotency.exceptions import (
-        IdempotencyAlreadyInProgressError as InProgress)  # another invocation has it  # fmt: skip
+    from aws_lambda_powertools.utilities.idempotency import exceptions as idempotency
 
-    return {InProgress: ("InProgress", False), StateMachineNotConfiguredError: ("Unset", True)}
+    in_progress = idempotency.IdempotencyAlreadyInProgressError  # another invocation has it
+    return {in_progress: ("InProgress", False), StateMachineNotConfiguredError: ("Unset", True)}
 
 
 def _ingest(record: dict[str, Any]) -> dict[str, Any]:
