@@ -64,7 +64,7 @@ build: $(STAMP) $(SAM)
 run: $(STAMP)
 	$(BIN)/coderev review $(REPO) --out $(OUT) $(ARGS)
 
-test: $(STAMP)
+test: $(STAMP) $(SAM)
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
 
 test-fast: $(STAMP)
