@@ -137,11 +137,11 @@ def _review(
     with TerminalProgress(console, enabled=show) as progress:
         result = run_review(tree, options, progress, graph_store=store)
     gate = evaluate_gate(gate_spec, result.findings)
-    written = write_reports(result, out, formats=chosen, gate=gate)
+    # no gate asked for: the report says so with `gate: null`, as the platform's report does
+    shown = gate if fail_on.strip().lower() not in ("", "none") else None
+    written = write_reports(result, out, formats=chosen, gate=shown)
     if not quiet:
-        print_summary(
-            console, result, written, gate if fail_on.strip().lower() not in ("", "none") else None
-        )
+        print_summary(console, result, written, shown)
     return 0 if gate.passed else 1
 
 
