@@ -1,47 +1,28 @@
 """MarkFailed: the Catch of every step; record FAILED with the error and cause.
 
-A Task of the analysis state machine (state_machines/analysis.asl.json): the input is the
-task's JSON, the output is the step's small JSON result. Errors are raised, not returned: the
-state machine's Retry and Catch match them by type (the Lambda error's errorType). The step
-(pipeline, SQLAlchemy) is imported on first call, so a malformed input fails fast and the
-module's import stays small.
+A Task of the analysis state machine (state_machines/analysis.asl.json), built by
+`coderev.service.step_handler`: it parses the task, runs the step, raises errors by type.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
-from aws_lambda_powertools import Logger, Metrics
+from typing import Any
 
 from coderev import bootstrap
-from coderev.service.observability import count_outcome, traced
+from coderev.service.step_handler import step_handler
 from coderev.service.task_inputs import FailedTask
 
-if TYPE_CHECKING:
-    from aws_lambda_powertools.utilities.typing import LambdaContext
 
-logger = Logger()
-metrics = Metrics()
-
-
-@traced
-@logger.inject_lambda_context(correlation_id_path="analysis_id")
-@metrics.log_metrics
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    task = FailedTask.from_event(event)
+def _run(task: FailedTask) -> dict[str, Any]:
     from coderev.pipeline.steps import mark_failed
 
-    try:
-        result = mark_failed(
-            bootstrap.analysis_repository(),
-            bootstrap.event_bus(),
-            task.analysis_id,
-            task.error,
-            task.cause,
-        )
-    except Exception as exc:
-        count_outcome(metrics, type(exc).__name__)
-        logger.warning("step failed", extra={"error": type(exc).__name__})
-        raise
-    count_outcome(metrics, "MarkedFailed")
-    return result
+    return mark_failed(
+        bootstrap.analysis_repository(),
+        bootstrap.event_bus(),
+        task.analysis_id,
+        task.error,
+        task.cause,
+    )
+
+
+lambda_handler = step_handler(FailedTask.from_event, _run, "MarkedFailed")

@@ -1,41 +1,22 @@
 """Review: combine, baseline-mark and review the findings into result.json.
 
-A Task of the analysis state machine (state_machines/analysis.asl.json): the input is the
-task's JSON, the output is the step's small JSON result. Errors are raised, not returned: the
-state machine's Retry and Catch match them by type (the Lambda error's errorType). The step
-(pipeline, SQLAlchemy) is imported on first call, so a malformed input fails fast and the
-module's import stays small.
+A Task of the analysis state machine (state_machines/analysis.asl.json), built by
+`coderev.service.step_handler`: it parses the task, runs the step, raises errors by type.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
-from aws_lambda_powertools import Logger, Metrics
+from typing import Any
 
 from coderev import bootstrap
-from coderev.service.observability import count_outcome, traced
+from coderev.service.step_handler import step_handler
 from coderev.service.task_inputs import ReviewTask
 
-if TYPE_CHECKING:
-    from aws_lambda_powertools.utilities.typing import LambdaContext
 
-logger = Logger()
-metrics = Metrics()
-
-
-@traced
-@logger.inject_lambda_context(correlation_id_path="analysis_id")
-@metrics.log_metrics
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    task = ReviewTask.from_event(event)
+def _run(task: ReviewTask) -> dict[str, Any]:
     from coderev.pipeline.steps import review
 
-    try:
-        result = review(bootstrap.object_store(), task.analysis_id, task.baseline_key)
-    except Exception as exc:
-        count_outcome(metrics, type(exc).__name__)
-        logger.warning("step failed", extra={"error": type(exc).__name__})
-        raise
-    count_outcome(metrics, "Reviewed")
-    return result
+    return review(bootstrap.object_store(), task.analysis_id, task.baseline_key)
+
+
+lambda_handler = step_handler(ReviewTask.from_event, _run, "Reviewed")
