@@ -7,7 +7,6 @@ older than CODEREV_RETENTION_DAYS (30), and expired idempotency records; returns
 
 from __future__ import annotations
 
-import os
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger, Metrics
@@ -23,25 +22,23 @@ logger = Logger()
 metrics = Metrics()
 
 
-def _number(name: str, default: float) -> float:
-    value = os.environ.get(name)
-    return float(value) if value else default
-
-
 @traced
 @logger.inject_lambda_context(correlation_id_path="id")
 @metrics.log_metrics
 @event_source(data_class=EventBridgeEvent)
 def lambda_handler(event: EventBridgeEvent, context: LambdaContext) -> dict[str, Any]:
+    from coderev.config import get_settings
     from coderev.service.housekeeping import sweep
+
+    settings = get_settings()
 
     logger.info("sweep", extra={"schedule": event.resources, "time": event.time})
     try:
         counts = sweep(
             bootstrap.object_store(),
             bootstrap.analysis_repository(),
-            upload_hours=_number("CODEREV_UPLOAD_HOURS", 24.0),
-            retention_days=_number("CODEREV_RETENTION_DAYS", 30.0),
+            upload_hours=settings.upload_hours,
+            retention_days=settings.retention_days,
             idempotency=bootstrap.idempotency_store(),
         ).as_dict()
     except Exception as exc:

@@ -62,6 +62,9 @@ class Settings(BaseSettings):
     )
     reviewer: str = Field(default="offline", validation_alias="CODEREV_REVIEWER")
     log_level: str = Field(default="INFO", validation_alias="CODEREV_LOG_LEVEL")
+    # housekeeping: unanalysed/finished uploads older than this go, and records older than that
+    upload_hours: float = Field(default=24.0, gt=0, validation_alias="CODEREV_UPLOAD_HOURS")
+    retention_days: float = Field(default=30.0, gt=0, validation_alias="CODEREV_RETENTION_DAYS")
 
 
 @lru_cache(maxsize=1)
