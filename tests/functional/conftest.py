@@ -18,6 +18,20 @@ ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "samples" / "shop"
 
 
+# The functional tier checks the embedded defaults: a backend variable exported for the
+# integration tier (e.g. by .ci/run) must not switch these runs onto real servers.
+BACKEND_VARS = frozenset({
+    "DATABASE_URL", "REDIS_URL", "NEO4J_URI", "S3_ENDPOINT", "S3_ACCESS_KEY", "S3_SECRET_KEY",
+    "S3_BUCKET", "KAFKA_BOOTSTRAP_SERVERS", "OPA_URL", "STEPFUNCTIONS_ENDPOINT",
+})  # fmt: skip
+
+
+def embedded_environ(**extra: str) -> dict[str, str]:
+    """This process's environment without backend variables, plus `extra`."""
+    env = {k: v for k, v in os.environ.items() if k not in BACKEND_VARS}
+    return {**env, **extra}
+
+
 @dataclass
 class Run:
     code: int
@@ -30,7 +44,7 @@ class Run:
 
 
 def coderev(*args: str | Path, out: Path, cwd: Path | None = None) -> Run:
-    env = {**os.environ, "COLUMNS": "200", "XDG_DATA_HOME": str(out.parent / "data")}
+    env = embedded_environ(COLUMNS="200", XDG_DATA_HOME=str(out.parent / "data"))
     proc = subprocess.run(
         [sys.executable, "-m", "coderev.cli", *map(str, args)],
         capture_output=True,

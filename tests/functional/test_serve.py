@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import signal
 import socket
 import subprocess
@@ -23,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.functional.conftest import ROOT, SAMPLE, coderev
+from tests.functional.conftest import ROOT, SAMPLE, coderev, embedded_environ
 
 VOLATILE = ("generated_at", "timings")
 
@@ -84,7 +83,7 @@ class Server:
 
 def start_server(data_dir: Path, *extra: str) -> Server:
     port = free_port()
-    env = {**os.environ, "CODEREV_DATA_DIR": str(data_dir), "COLUMNS": "200"}
+    env = embedded_environ(CODEREV_DATA_DIR=str(data_dir), COLUMNS="200")
     for name in ("S3_ENDPOINT", "KAFKA_BOOTSTRAP_SERVERS", "DATABASE_URL", "REDIS_URL"):
         env.pop(name, None)
     process = subprocess.Popen(
@@ -217,7 +216,7 @@ def test_a_missing_template_is_a_clear_error(tmp_path: Path) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "coderev.cli", "serve", "--template", str(tmp_path / "nope.yaml")],
         capture_output=True, text=True, timeout=60, check=False,
-        env={**os.environ, "CODEREV_DATA_DIR": str(tmp_path)},
+        env=embedded_environ(CODEREV_DATA_DIR=str(tmp_path)),
     )  # fmt: skip
     assert result.returncode == 2
     assert "no template at" in result.stderr

@@ -287,6 +287,8 @@ class S3NotificationWorker:
         events = sorted({pattern for target in targets for pattern in target.event.events})
         prefixes = {target.event.prefix or "" for target in targets}
         suffixes = {target.event.suffix or "" for target in targets}
+        # A fresh LocalStack/moto has no bucket yet (on AWS the stack made it: a no-op there).
+        self.store.ensure_bucket()
         self.queue_url = self.store.configure_notifications(
             self.queue_name,
             prefix=prefixes.pop() if len(prefixes) == 1 else "",
