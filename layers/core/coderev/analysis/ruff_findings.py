@@ -209,10 +209,12 @@ def run_ruff(
     """ruff's findings on `paths` (relative to `root`), sorted by path, line and column.
 
     `sources` maps those paths to their bytes so each fingerprint can use the flagged line's
-    text (stable when lines move); without it the message is the locator.
+    text (stable when lines move); without it the message is the locator. An empty `select`
+    (a repository that configures none) means DEFAULT_SELECT.
     """
     if not paths:
         return []
+    select = select or DEFAULT_SELECT
     binary = find_ruff()
     args = ["--isolated", "--no-cache", "--output-format", "json", "--exit-zero"]
     args += ["--select", ",".join(select)]

@@ -26,5 +26,4 @@ class ReviewOptions:
     baseline: BaselineInput | None = None
     config: ProjectConfig | None = None  # overrides the repository's own configuration
     source_root: Path | None = None  # set for directory inputs: ruff then reads files in place
-    run_ruff: bool = True
     extra_tool_versions: dict[str, str] = field(default_factory=dict)

@@ -12,7 +12,6 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from pathlib import Path
 
 from coderev import __version__
 from coderev.analysis.ruff_findings import ruff_version, run_ruff, write_private_copy
@@ -37,8 +36,6 @@ from coderev.review.ranking import sort_findings
 from coderev.review.registry import get_reviewer
 from coderev.review.reviewer import ReviewInput
 
-PARSE_RULES = frozenset({"CR-PARSE-001", "CR-PARSE-002", "CR-PARSE-003", "CR-PARSE-004"})
-
 
 @contextmanager
 def _timed(timings: dict[str, float], name: str) -> Iterator[None]:
@@ -58,20 +55,13 @@ def project_config(tree: SourceTree, options: ReviewOptions) -> ProjectConfig:
 def ruff_stage(tree: SourceTree, options: ReviewOptions, config: ProjectConfig) -> list[Finding]:
     """ruff over the Python files: in place for a directory, else from a private temp copy."""
     python = tree.python_files()
-    if not options.run_ruff or not python:
+    if not python:
         return []
     sources = {f.path: f.data for f in python}
-    select = config.ruff_select or None
     if options.source_root is not None:
-        return _ruff(options.source_root, sources, select)
+        return run_ruff(options.source_root, sorted(sources), config.ruff_select, sources)
     with write_private_copy(sources) as root:
-        return _ruff(root, sources, select)
-
-
-def _ruff(root: Path, sources: dict[str, bytes], select: Sequence[str] | None) -> list[Finding]:
-    if select is None:
-        return run_ruff(root, sorted(sources), sources=sources)
-    return run_ruff(root, sorted(sources), select=select, sources=sources)
+        return run_ruff(root, sorted(sources), config.ruff_select, sources)
 
 
 def combine_findings(

@@ -22,10 +22,6 @@ class Shard:
     index: int
     files: tuple[SourceFile, ...]
 
-    @property
-    def size(self) -> int:
-        return sum(len(f.data) for f in self.files)
-
 
 def plan_shards(files: Sequence[SourceFile], count: int) -> list[Shard]:
     """At most `count` non-empty shards of roughly equal total size, in a stable order."""

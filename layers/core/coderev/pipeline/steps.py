@@ -295,9 +295,7 @@ def _ruff_shard(
         return []
     tree = dict.fromkeys(python_paths, b"") | sources
     with write_private_copy(tree) as root:
-        if config.ruff_select:
-            return run_ruff(root, sorted(sources), select=config.ruff_select, sources=sources)
-        return run_ruff(root, sorted(sources), sources=sources)
+        return run_ruff(root, sorted(sources), config.ruff_select, sources)
 
 
 def _shard_results(
