@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.idempotency import BasePersistenceLayer
 
     from coderev.analyses.repository import AnalysisRepository
+    from coderev.audit.repository import AuditRepository
     from coderev.config import Settings
     from coderev.ports import EventBus, GraphStore, ObjectStore, StateMachineStarter
 
@@ -100,6 +101,16 @@ def analysis_repository() -> AnalysisRepository:
 
 
 @cache
+def audit_repository() -> AuditRepository:
+    """The audit trail: the analysis records' database (DATABASE_URL, else SQLite)."""
+    from coderev.analyses.sql_repository import database_url
+    from coderev.audit.sql_repository import SqlAuditRepository
+
+    settings = _settings()
+    return SqlAuditRepository.from_url(database_url(settings.database_url, settings.data_dir))
+
+
+@cache
 def idempotency_store() -> BasePersistenceLayer:
     """Powertools idempotency records: Redis when REDIS_URL is set, else SQLite in data_dir."""
     settings = _settings()
@@ -142,8 +153,8 @@ def reset() -> None:
     """Forget every built adapter, override and the settings (tests switching data dirs)."""
     from coderev.config import get_settings
 
-    for provider in (_built_object_store, event_bus, analysis_repository, idempotency_store,
-                     _default_starter):  # fmt: skip
+    for provider in (_built_object_store, event_bus, analysis_repository, audit_repository,
+                     idempotency_store, _default_starter):  # fmt: skip
         provider.cache_clear()
     get_settings.cache_clear()
     use_state_machine_starter(None)

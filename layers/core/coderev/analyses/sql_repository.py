@@ -34,6 +34,7 @@ from coderev.analyses.model import AnalysisRecord, AnalysisStatus, NewAnalysis
 
 __all__ = [
     "LOGICAL_SCHEMA",
+    "NAMING_CONVENTION",
     "SqlAnalysisRepository",
     "create_database_engine",
     "database_url",
@@ -44,14 +45,15 @@ LOGICAL_SCHEMA = "projects"
 EMBEDDED_DATABASE = "coderev.db"
 _SUPPORTED = ("sqlite", "postgresql")
 
-metadata = sa.MetaData(
-    naming_convention={
-        "ix": "ix_%(table_name)s_%(column_0_name)s",
-        "uq": "uq_%(table_name)s_%(column_0_name)s",
-        "ck": "ck_%(table_name)s_%(constraint_name)s",
-        "pk": "pk_%(table_name)s",
-    }
-)
+# Constraint and index names every table of coderev's databases shares (the migrations too).
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
 
 analyses = sa.Table(
     "analyses",
