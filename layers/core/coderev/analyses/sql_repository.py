@@ -2,8 +2,8 @@
 
 The table lives in the `projects` schema on PostgreSQL (DESIGN.md's schemas). SQLite has no
 schemas, so the schema is mapped away with `schema_translate_map`; the same map lets a test
-put the table in a schema of its own. Tables are created with `create_all` for now (no Alembic
-migration yet: this is the first version of the table).
+put the table in a schema of its own. The table is made by the Alembic migrations in
+`coderev.migrations` (`create_tables` runs them); `analyses` below is what they must produce.
 
 Times are stored in UTC. SQLite keeps them as naive text, so they are made aware again when
 read; PostgreSQL keeps `timestamptz` and returns them in the session's zone, converted here.
@@ -150,11 +150,14 @@ class SqlAnalysisRepository:
         return repository
 
     def create_tables(self) -> None:
-        """Create the schema (PostgreSQL) and the table when absent."""
-        with self._engine.begin() as conn:
-            if self.schema is not None:
-                conn.execute(sa.schema.CreateSchema(self.schema, if_not_exists=True))
-            metadata.create_all(conn, checkfirst=True)
+        """Bring the database's tables up to date (the Alembic migrations, idempotent).
+
+        A `schema` other than `projects` holds every table of the database (a test's own).
+        """
+        from coderev.migrations import upgrade
+
+        sandbox = None if self.schema in (None, LOGICAL_SCHEMA) else self.schema
+        upgrade(self._base_engine, schema=sandbox)
 
     def close(self) -> None:
         self._base_engine.dispose()

@@ -81,11 +81,14 @@ class SqlAuditRepository:
         return repository
 
     def create_tables(self) -> None:
-        """Bring the database's tables up to date (the Alembic migrations)."""
-        with self._engine.begin() as conn:
-            if self.schema is not None:
-                conn.execute(sa.schema.CreateSchema(self.schema, if_not_exists=True))
-            metadata.create_all(conn, checkfirst=True)
+        """Bring the database's tables up to date (the Alembic migrations, idempotent).
+
+        A `schema` other than `audits` holds every table of the database (a test's own).
+        """
+        from coderev.migrations import upgrade
+
+        sandbox = None if self.schema in (None, LOGICAL_SCHEMA) else self.schema
+        upgrade(self._base_engine, schema=sandbox)
 
     def close(self) -> None:
         self._base_engine.dispose()
