@@ -299,6 +299,74 @@ def version() -> None:
     typer.echo(f"coderev {__version__} (ruff {ruff_version()})")
 
 
+# --- coderev db: the records' database (its own sub-app; imports stay inside the commands) ---
+
+db_app = typer.Typer(
+    no_args_is_help=True, help="The records' database: DATABASE_URL, else SQLite in the data dir."
+)
+app.add_typer(db_app, name="db")
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Migrate the database to the newest schema (creating schemas and tables when absent)."""
+    from coderev.migrations import upgrade
+
+    url, shown = _database()
+    try:
+        revision = upgrade(url)
+    except _database_failures() as exc:
+        raise _database_exit(shown, exc) from None
+    typer.echo(f"{shown}: at revision {revision} (head)")
+
+
+@db_app.command("current")
+def db_current() -> None:
+    """Show the database's schema revision and the newest this coderev knows."""
+    from coderev.migrations import HEAD, current
+
+    url, shown = _database()
+    try:
+        revision = current(url)
+    except _database_failures() as exc:
+        raise _database_exit(shown, exc) from None
+    if revision == HEAD:
+        typer.echo(f"{shown}: at revision {revision} (head)")
+    else:
+        typer.echo(f"{shown}: at revision {revision or 'none'}, head is {HEAD}: "
+                   "run `coderev db upgrade`")  # fmt: skip
+
+
+def _database() -> tuple[str, str]:
+    """The database's URL, and how to show it (without its password)."""
+    import sqlalchemy as sa
+
+    from coderev.analyses.sql_repository import database_url
+    from coderev.config import get_settings
+
+    try:
+        settings = get_settings()
+        url = database_url(settings.database_url, settings.data_dir)
+        return url, sa.make_url(url).render_as_string(hide_password=True)
+    except (CoderevError, sa.exc.ArgumentError) as exc:
+        raise _database_exit("DATABASE_URL", exc) from None
+
+
+def _database_failures() -> tuple[type[Exception], ...]:
+    import sqlalchemy as sa
+
+    return (CoderevError, sa.exc.SQLAlchemyError)
+
+
+def _database_exit(shown: str, exc: Exception) -> typer.Exit:
+    """Print why the database cannot be used; exit 2 for bad input, else 3."""
+    import sqlalchemy as sa
+
+    reason = exc.orig if isinstance(exc, sa.exc.DBAPIError) else exc
+    Console(stderr=True).print(f"[bold red]error:[/] {shown}: {reason}", highlight=False)
+    return typer.Exit(2 if isinstance(exc, InputError) else 3)
+
+
 def main() -> None:
     app(prog_name="coderev")
 
