@@ -90,8 +90,27 @@ class EventBus(Protocol):
 # --- StateMachineStarter --------------------------------------------------------------------
 
 
+@dataclass(frozen=True, slots=True)
+class ExecutionDescription:
+    """What DescribeExecution says of one execution: its status (RUNNING, SUCCEEDED, FAILED,
+    TIMED_OUT, ABORTED, PENDING_REDRIVE) and, once it failed, its error and cause."""
+
+    status: str
+    error: str | None = None
+    cause: str | None = None
+
+    @property
+    def closed(self) -> bool:
+        """True once it ended: nothing will run it further (bar a redrive)."""
+        return self.status not in ("RUNNING", "PENDING_REDRIVE")
+
+
 class StateMachineStarter(Protocol):
     """Starts a state machine execution; returns its execution ARN. Same name, same input:
     the same execution (Step Functions' StartExecution is idempotent that way)."""
 
     def start(self, state_machine: str, name: str, input: Mapping[str, Any]) -> str: ...
+
+    def describe(self, execution_arn: str) -> ExecutionDescription | None:
+        """The execution's status, error and cause; None when there is no such execution."""
+        ...

@@ -5,6 +5,9 @@ machine, StartExecution with a name and input that already ran returns the same 
 so a retried ingest starts nothing new; the same name with other input is
 `ExecutionAlreadyExists`, reported as `StateMachineStartError`.
 
+`describe` calls DescribeExecution (the role needs `states:DescribeExecution`): status,
+error and cause; None for `ExecutionDoesNotExist`.
+
 Endpoint: argument > `STEPFUNCTIONS_ENDPOINT` (LocalStack, moto_server) > AWS itself.
 """
 
@@ -15,7 +18,11 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-from coderev.adapters.embedded.state_machines import StateMachineStartError
+from coderev.adapters.embedded.state_machines import (
+    StateMachineDescribeError,
+    StateMachineStartError,
+)
+from coderev.ports import ExecutionDescription
 
 __all__ = ["StepFunctionsStarter"]
 
@@ -52,3 +59,18 @@ class StepFunctionsStarter:
         except (ClientError, BotoCoreError) as exc:
             raise StateMachineStartError(f"cannot start {name} on {state_machine}: {exc}") from exc
         return str(response["executionArn"])
+
+    def describe(self, execution_arn: str) -> ExecutionDescription | None:
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            found = self.client.describe_execution(executionArn=execution_arn)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "ExecutionDoesNotExist":
+                return None
+            raise StateMachineDescribeError(f"cannot describe {execution_arn}: {exc}") from exc
+        except BotoCoreError as exc:
+            raise StateMachineDescribeError(f"cannot describe {execution_arn}: {exc}") from exc
+        return ExecutionDescription(
+            str(found["status"]), found.get("error") or None, found.get("cause") or None
+        )

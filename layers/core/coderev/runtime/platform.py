@@ -28,6 +28,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from coderev.ports import ExecutionDescription
 from coderev.runtime.errors import (
     FunctionNotFoundError,
     FunctionThrottledError,
@@ -41,6 +42,7 @@ from coderev.runtime.schedules import Scheduler
 from coderev.runtime.states import (
     Execution,
     ExecutionAlreadyExistsError,
+    ExecutionNotFoundError,
     ExecutionStatus,
     ExecutionStore,
     InMemoryExecutionStore,
@@ -167,6 +169,14 @@ class LocalStateMachineStarter:
             self._started.append(execution)
         logger.info("started %s", execution.execution_arn)
         return execution.execution_arn
+
+    def describe(self, execution_arn: str) -> ExecutionDescription | None:
+        """DescribeExecution on the interpreter's store (None: no such execution)."""
+        try:
+            found = self.interpreter.describe(execution_arn)
+        except ExecutionNotFoundError:
+            return None
+        return ExecutionDescription(found.status.value, found.error, found.cause)
 
     def running(self) -> list[Execution]:
         with self._lock:

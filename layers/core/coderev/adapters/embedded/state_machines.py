@@ -7,6 +7,9 @@ nothing new; the same name with other input is refused (`ExecutionAlreadyExists`
 What runs an execution is the local platform's business: `coderev serve` hands its States
 Language interpreter in as `runner` (see `bootstrap.use_state_machine_starter`). Without a
 runner the starts are only recorded, which is what unit tests of ingest want.
+
+`describe` asks `describer` (the interpreter's execution store) when one is given; without
+one, an execution started here is RUNNING (nothing here ends it) and any other is unknown.
 """
 
 from __future__ import annotations
@@ -18,14 +21,25 @@ from dataclasses import dataclass
 from typing import Any
 
 from coderev.domain.errors import CoderevError
+from coderev.ports import ExecutionDescription
 
-__all__ = ["InProcessStateMachineStarter", "StartedExecution", "StateMachineStartError"]
+__all__ = [
+    "InProcessStateMachineStarter",
+    "StartedExecution",
+    "StateMachineDescribeError",
+    "StateMachineStartError",
+]
 
 Runner = Callable[[str, str, Mapping[str, Any]], object]
+Describer = Callable[[str], ExecutionDescription | None]
 
 
 class StateMachineStartError(CoderevError):
     """An execution could not be started (refused name, unknown machine, backend failure)."""
+
+
+class StateMachineDescribeError(CoderevError):
+    """An execution could not be described (access denied, backend failure)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,8 +53,9 @@ class StartedExecution:
 class InProcessStateMachineStarter:
     """Remembers every start; hands new ones to `runner(execution_arn, state_machine, input)`."""
 
-    def __init__(self, runner: Runner | None = None) -> None:
+    def __init__(self, runner: Runner | None = None, describer: Describer | None = None) -> None:
         self._runner = runner
+        self._describer = describer
         self._lock = threading.Lock()
         self._started: dict[str, StartedExecution] = {}
 
@@ -65,6 +80,13 @@ class InProcessStateMachineStarter:
         if self._runner is not None:
             self._runner(arn, state_machine, body)
         return arn
+
+    def describe(self, execution_arn: str) -> ExecutionDescription | None:
+        if self._describer is not None:
+            return self._describer(execution_arn)
+        with self._lock:
+            started = execution_arn in self._started
+        return ExecutionDescription("RUNNING") if started else None
 
 
 def _execution_arn(state_machine: str, name: str) -> str:
