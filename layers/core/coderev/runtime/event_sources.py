@@ -17,8 +17,18 @@ broker (the `kafka_bootstrap_servers` given, else the event's KafkaBootstrapServ
 S3 events. The template's S3 events name a bucket by logical id; locally every one of them
 is served by the one configured bucket (S3_BUCKET), whose name is what handlers see.
 
-Dead-letter topics, chosen with the Kafka backend: `InMemoryDeadLetterTopics` beside the
-embedded bus, `KafkaProducerDeadLetters` (records written to the broker) beside a real one.
+Where a Kafka batch goes once its retries are exhausted (see `kafka_source`):
+- the event's `DestinationConfig.OnFailure` SQS queue, when declared: Lambda's invocation
+  record, into `InMemoryFailureDestinations` (kept here as `failure_destinations`, readable by
+  queue ARN, name or logical id) unless the object store is S3 (S3_ENDPOINT: moto_server,
+  LocalStack, AWS), then into the queue on that endpoint's SQS (`SqsFailureDestinations`);
+- otherwise the dead-letter topic `<topic>.dlq`, chosen with the Kafka backend:
+  `InMemoryDeadLetterTopics` beside the embedded bus, `KafkaProducerDeadLetters` (records
+  written to the broker) beside a real one.
+
+Batching: each consumer gathers up to the event's BatchSize records for at most its
+MaximumBatchingWindowInSeconds (Lambda's 0.5 s when undeclared); `batching_window` in the
+backends overrides every event's window (tests).
 """
 
 from __future__ import annotations
@@ -33,6 +43,11 @@ from typing import TYPE_CHECKING, Any, Protocol
 from coderev.adapters.embedded.event_bus import EventRecord, InMemoryEventBus
 from coderev.adapters.kafka import KafkaConsumerSource
 from coderev.runtime.errors import RuntimePlatformError
+from coderev.runtime.kafka_destinations import (
+    FailureDestinations,
+    InMemoryFailureDestinations,
+    SqsFailureDestinations,
+)
 from coderev.runtime.kafka_source import (
     DeadLetterPublishError,
     EmbeddedKafkaWorker,
@@ -196,7 +211,8 @@ class EventSourceBackends:
     kafka_retry: KafkaRetryPolicy = field(default_factory=KafkaRetryPolicy)
     kafka_dead_letters: KafkaDeadLetterSink | None = None
     dead_letter_topic: Callable[[str], str] = "{}.dlq".format
-    batching_window: float = 0.0
+    failure_destinations: FailureDestinations | None = None
+    batching_window: float | None = None
     embedded_offsets: EmbeddedOffsets = field(default_factory=EmbeddedOffsets)
     object_store: NotifyingObjectStore | S3ObjectStore | None = None
     notification_queue: str = "coderev-s3-notifications"
@@ -222,6 +238,9 @@ class EventSources:
             InMemoryDeadLetterTopics()
             if self.backends.event_bus is not None
             else KafkaProducerDeadLetters(self.backends.kafka_bootstrap_servers)
+        )
+        self.failure_destinations = self.backends.failure_destinations or (
+            self._default_failure_destinations()
         )
         self.workers: tuple[EventSourceWorker, ...] = (
             *self._kafka_workers(),
@@ -285,11 +304,22 @@ class EventSources:
             except Exception:
                 logger.exception("event source %s did not close cleanly", worker.name)
 
+    def _default_failure_destinations(self) -> FailureDestinations:
+        """SQS beside an S3 object store (same endpoint and credentials), else in-process."""
+        store = self.backends.object_store
+        if store is not None and not isinstance(store, NotifyingObjectStore):
+            return SqsFailureDestinations(store.sqs_client)
+        return InMemoryFailureDestinations()
+
     def _kafka_workers(self) -> list[EventSourceWorker]:
         workers: list[EventSourceWorker] = []
         for function, event in self.template.events_of(KafkaEvent):
             if not event.enabled:
                 continue
+            if event.on_failure is not None and isinstance(
+                self.failure_destinations, InMemoryFailureDestinations
+            ):
+                self.failure_destinations.declare(event.on_failure)
             runner = KafkaBatchRunner(
                 self.invoker,
                 self.invoker.function(function.logical_id),
@@ -297,6 +327,7 @@ class EventSources:
                 dead_letters=self.dead_letters,
                 retry=self.backends.kafka_retry,
                 dead_letter_topic=self.backends.dead_letter_topic,
+                failure_destinations=self.failure_destinations,
                 stop=self.stopping,
             )
             workers.append(self._kafka_worker(function, event, runner))
@@ -312,6 +343,7 @@ class EventSources:
                 self.backends.event_bus,
                 group_id=group,
                 offsets=self.backends.embedded_offsets,
+                batching_window=self.backends.batching_window,
             )
         servers = self.backends.kafka_bootstrap_servers or ",".join(event.bootstrap_servers)
         source = KafkaConsumerSource(

@@ -3,30 +3,38 @@
 Each batch is passed to the function synchronously in Lambda's Kafka event shape (records
 grouped by `<topic>-<partition>`, key and value base64; MSK events say `aws:kafka` and carry
 the cluster ARN). A batch whose invocation fails (the invoker's errorType/errorMessage, a
-throttle, an event too large) is retried after a backoff; when every attempt failed, each of
-its records is written to the dead-letter topic (`<topic>.dlq` by default) with its key, value
-and headers plus `dlq.*` headers naming the error, the original topic/partition/offset and the
-function; then the offsets are committed so the consumer moves on.
+throttle) is retried after a backoff; an event over Lambda's 6 MB payload limit is not retried.
+When every attempt failed, the batch goes to one of two places, then the offsets are
+committed so the consumer moves on:
+- the event's `DestinationConfig.OnFailure` queue, when it declares one: one invocation record
+  per batch, in Lambda's shape (`kafka_destinations.kafka_failure_record`: condition, invoke
+  count, and per `<topic>-<partition>` the first/last offsets and timestamps; not the records);
+- otherwise the dead-letter topic (`<topic>.dlq` by default), a local convenience Lambda does
+  not have: each record with its key, value and headers plus `dlq.*` headers naming the
+  error, the original topic/partition/offset and the function.
+
+Batching, as Lambda's ESM: a batch holds at most BatchSize records (1-10000, default 100) and
+is invoked when it is full or when MaximumBatchingWindowInSeconds (0-300, Lambda's Kafka
+default 0.5 s) has passed since its first record came; both backends gather the same way.
 
 Retries: Lambda's default for Kafka is to retry until the record expires (effectively for
 ever). Locally that would wedge a partition behind one poison record, so the default here is
 bounded: `KafkaRetryPolicy()` makes 3 attempts, 0.5 s then 1 s apart (doubling, at most 30 s).
 
 Delivery is at least once. Offsets are committed only after the handler succeeded or the
-records are on the dead-letter topic (flushed); a crash before the commit re-delivers the
-batch; nothing committed is delivered again. Stopping finishes the in-flight invocation;
-a batch that succeeded is committed; a failing batch whose retries the stop cut short is not
-committed (it comes again on the next start).
+failure was written (dead-letter topic flushed, invocation record taken by the queue); a crash
+before the commit re-delivers the batch; nothing committed is delivered again. Stopping
+finishes the in-flight invocation; a batch that succeeded is committed; a failing batch whose
+retries the stop cut short is not committed (it comes again on the next start).
 
 Two backends share that policy (`KafkaBatchRunner`):
 - `KafkaConsumerWorker`: a real broker through `KafkaConsumerSource`, group id from the
-  event's ConsumerGroupId or `coderev-<LogicalId>`, BatchSize records at most per batch, and
-  an optional batching window (MaximumBatchingWindowInSeconds) that keeps polling until the
-  batch is full or the window has passed.
-- `EmbeddedKafkaWorker`: the in-process `InMemoryEventBus`; its subscription feeds a queue and
-  each record is a single-record batch. Committed offsets live in `EmbeddedOffsets`, so a
-  restarted worker (same offsets object) resumes after the last commit, replaying from the
-  bus's recorded log what was not committed.
+  event's ConsumerGroupId or `coderev-<LogicalId>`, polling until the batch is full or its
+  window has passed.
+- `EmbeddedKafkaWorker`: the in-process `InMemoryEventBus`; its subscription feeds a queue the
+  worker gathers batches from. Committed offsets live in `EmbeddedOffsets`, so a restarted
+  worker (same offsets object) resumes after the last commit, replaying from the bus's
+  recorded log what was not committed.
 """
 
 from __future__ import annotations
@@ -40,7 +48,12 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from coderev.adapters.embedded.event_bus import EventRecord, lambda_kafka_event
 from coderev.adapters.kafka import KafkaBatch
-from coderev.runtime.errors import RuntimePlatformError
+from coderev.runtime.errors import InvalidEventError, RuntimePlatformError
+from coderev.runtime.kafka_destinations import (
+    DeadLetterPublishError,
+    FailureDestinations,
+    kafka_failure_record,
+)
 
 if TYPE_CHECKING:
     from coderev.adapters.embedded.event_bus import InMemoryEventBus
@@ -66,10 +79,6 @@ __all__ = [
 Headers = tuple[tuple[str, bytes], ...]
 
 
-class DeadLetterPublishError(RuntimePlatformError):
-    """The dead-letter topic did not take a failed batch's records: nothing is committed."""
-
-
 @dataclass(frozen=True)
 class KafkaRetryPolicy:
     """How often a failing batch is tried, and how long to wait between tries."""
@@ -89,16 +98,21 @@ class KafkaRetryPolicy:
 class KafkaFailure:
     error_type: str
     error_message: str
+    request_id: str = ""
+    status_code: int = 200
+    payload_too_large: bool = False
 
 
 @dataclass(frozen=True)
 class BatchOutcome:
-    """What happened to one batch. `settled`: commit it (handled or dead-lettered)."""
+    """What happened to one batch. `settled`: commit it (handled, dead-lettered or sent to
+    its on-failure destination)."""
 
     settled: bool
     attempts: int
     failure: KafkaFailure | None = None
     dead_lettered: int = 0
+    sent_on_failure: int = 0  # invocation records sent to the OnFailure destination
 
 
 def dead_letter_headers(
@@ -138,17 +152,23 @@ class KafkaBatchRunner:
         dead_letters: KafkaDeadLetterSink,
         retry: KafkaRetryPolicy | None = None,
         dead_letter_topic: Callable[[str], str] = "{}.dlq".format,
+        failure_destinations: FailureDestinations | None = None,
         stop: threading.Event | None = None,
         wait: Callable[[float], bool] | None = None,
+        wall_clock: Callable[[], float] = time.time,
     ) -> None:
+        if event.on_failure is not None and failure_destinations is None:
+            raise ValueError(f"{event.name} has an OnFailure destination: give its queues")
         self.invoker = invoker
         self.function = function
         self.event = event
         self.dead_letters = dead_letters
         self.retry = retry or KafkaRetryPolicy()
         self.dead_letter_topic = dead_letter_topic
+        self.failure_destinations = failure_destinations
         self.stop = stop or threading.Event()
         self._wait = wait or self.stop.wait
+        self._wall_clock = wall_clock
 
     def lambda_event(self, base: dict[str, Any]) -> dict[str, Any]:
         """The SelfManagedKafka event as Lambda shapes it for this event's source type."""
@@ -162,7 +182,8 @@ class KafkaBatchRunner:
         }
 
     def deliver(self, event: dict[str, Any], records: Sequence[EventRecord]) -> BatchOutcome:
-        """Invoke until success or the last attempt; then dead-letter each record."""
+        """Invoke until success or the last attempt; then the OnFailure destination gets the
+        batch's invocation record, or (none declared) the dead-letter topic each record."""
         failure: KafkaFailure | None = None
         attempts = 0
         for attempt in range(1, max(1, self.retry.max_attempts) + 1):
@@ -172,7 +193,24 @@ class KafkaBatchRunner:
             failure = self._invoke(event)
             if failure is None:
                 return BatchOutcome(True, attempts)
+            if failure.payload_too_large:
+                break  # the same event would be refused again
         assert failure is not None
+        destination = self.event.on_failure
+        if destination is not None:
+            assert self.failure_destinations is not None
+            invocation = kafka_failure_record(
+                function_arn=self.function.arn,
+                request_id=failure.request_id,
+                attempts=attempts,
+                status_code=failure.status_code,
+                event=event,
+                records=records,
+                failed_at_ms=self._wall_clock() * 1000,
+                payload_too_large=failure.payload_too_large,
+            )
+            self.failure_destinations.send(destination, invocation)
+            return BatchOutcome(True, attempts, failure, sent_on_failure=1)
         for record in records:
             self.dead_letters.send(
                 self.dead_letter_topic(record.topic),
@@ -185,11 +223,19 @@ class KafkaBatchRunner:
     def _invoke(self, event: dict[str, Any]) -> KafkaFailure | None:
         try:
             result = self.invoker.invoke(self.function.logical_id, event)
-        except RuntimePlatformError as exc:  # throttled, or an event Lambda would refuse
-            return KafkaFailure(type(exc).__name__, str(exc))
+        except InvalidEventError as exc:  # over the 6 MB payload limit: Lambda cannot pass it
+            return KafkaFailure(type(exc).__name__, str(exc), status_code=413,
+                                payload_too_large=True)  # fmt: skip
+        except RuntimePlatformError as exc:  # throttled
+            return KafkaFailure(type(exc).__name__, str(exc), status_code=429)
         if result.ok:
             return None
-        return KafkaFailure(result.error_type or "Unhandled", result.error_message or "")
+        return KafkaFailure(
+            result.error_type or "Unhandled",
+            result.error_message or "",
+            request_id=result.request_id,
+            status_code=result.status_code,
+        )
 
 
 @dataclass
@@ -198,6 +244,14 @@ class KafkaWorkerStats:
     records: int = 0
     failed_batches: int = 0
     dead_lettered: int = 0
+    sent_on_failure: int = 0
+
+    def count(self, records: int, outcome: BatchOutcome) -> None:
+        self.batches += 1
+        self.records += records
+        self.failed_batches += int(outcome.failure is not None)
+        self.dead_lettered += outcome.dead_lettered
+        self.sent_on_failure += outcome.sent_on_failure
 
 
 class KafkaConsumerWorker:
@@ -208,14 +262,16 @@ class KafkaConsumerWorker:
         runner: KafkaBatchRunner,
         source: KafkaConsumerSource,
         *,
-        batching_window: float = 0.0,
+        batching_window: float | None = None,
         poll_timeout_ms: int = 500,
     ) -> None:
         self.name = f"kafka:{runner.function.logical_id}.{runner.event.name}"
         self.runner = runner
         self.source = source
         self.batch_size = max(1, runner.event.batch_size)
-        self.batching_window = batching_window
+        self.batching_window = (
+            runner.event.batching_window_seconds if batching_window is None else batching_window
+        )
         self.poll_timeout_ms = poll_timeout_ms
         self.stats = KafkaWorkerStats()
 
@@ -232,10 +288,7 @@ class KafkaConsumerWorker:
         except BaseException:
             self.source.rewind(batch)  # else the next poll would move past it uncommitted
             raise
-        self.stats.batches += 1
-        self.stats.records += len(batch.records)
-        self.stats.failed_batches += int(outcome.failure is not None)
-        self.stats.dead_lettered += outcome.dead_lettered
+        self.stats.count(len(batch.records), outcome)
         if outcome.settled:
             self.source.commit(batch)
         else:
@@ -246,7 +299,8 @@ class KafkaConsumerWorker:
         self.source.close()
 
     def _collect(self) -> KafkaBatch | None:
-        deadline = time.monotonic() + self.batching_window
+        """Poll until BatchSize records came or the window since the first one has passed."""
+        deadline = 0.0
         records: list[EventRecord] = []
         offsets: dict[tuple[str, int], tuple[int, int]] = {}
         timeout = self.poll_timeout_ms
@@ -254,13 +308,15 @@ class KafkaConsumerWorker:
             self.source.max_records = self.batch_size - len(records)
             polled = self.source.poll(timeout_ms=timeout)
             if polled is not None:
+                if not records:
+                    deadline = time.monotonic() + self.batching_window
                 records.extend(polled.records)
                 for where, (first, after) in polled.offsets.items():
                     offsets[where] = (offsets.get(where, (first, 0))[0], after)
             remaining = deadline - time.monotonic()
             if not records or remaining <= 0 or self.runner.stop.is_set():
                 break
-            timeout = max(1, int(remaining * 1000))
+            timeout = max(1, min(self.poll_timeout_ms, int(remaining * 1000)))
         if not records:
             return None
         event = lambda_kafka_event(records, bootstrap_servers=self.source.bootstrap_servers)
@@ -284,7 +340,8 @@ class EmbeddedOffsets:
 
 
 class EmbeddedKafkaWorker:
-    """One Kafka event of one function on the in-process bus: single-record batches."""
+    """One Kafka event of one function on the in-process bus: batches of up to BatchSize
+    records, gathered for at most the batching window after the first one."""
 
     def __init__(
         self,
@@ -294,6 +351,7 @@ class EmbeddedKafkaWorker:
         group_id: str,
         offsets: EmbeddedOffsets,
         poll_timeout: float = 0.2,
+        batching_window: float | None = None,
     ) -> None:
         self.name = f"kafka:{runner.function.logical_id}.{runner.event.name}"
         self.runner = runner
@@ -301,6 +359,10 @@ class EmbeddedKafkaWorker:
         self.group_id = group_id
         self.offsets = offsets
         self.poll_timeout = poll_timeout
+        self.batch_size = max(1, runner.event.batch_size)
+        self.batching_window = (
+            runner.event.batching_window_seconds if batching_window is None else batching_window
+        )
         self.stats = KafkaWorkerStats()
         # Ordered by offset, so a replayed backlog comes before what arrives meanwhile.
         self._queue: queue.PriorityQueue[tuple[int, int, EventRecord]] = queue.PriorityQueue()
@@ -324,24 +386,56 @@ class EmbeddedKafkaWorker:
                     self._arrive(record)
 
     def step(self) -> int:
+        """Gather one batch, deliver it, commit it when settled; returns its record count."""
+        records = self._collect()
+        if not records:
+            return 0
+        base = lambda_kafka_event(records, bootstrap_servers=self.bus.bootstrap_servers)
         try:
-            _, _, record = self._queue.get(timeout=self.poll_timeout)
-        except queue.Empty:
-            return 0
-        if record.offset < self._position.get(record.topic, 0):
-            return 0  # replayed and delivered by the subscription too: already handled
-        base = lambda_kafka_event([record], bootstrap_servers=self.bus.bootstrap_servers)
-        outcome = self.runner.deliver(self.runner.lambda_event(base), (record,))
-        self.stats.batches += 1
-        self.stats.records += 1
-        self.stats.failed_batches += int(outcome.failure is not None)
-        self.stats.dead_lettered += outcome.dead_lettered
+            outcome = self.runner.deliver(self.runner.lambda_event(base), records)
+        except BaseException:
+            self._requeue(records)  # e.g. the failure was not taken: delivered again
+            raise
+        self.stats.count(len(records), outcome)
         if not outcome.settled:
-            self._arrive(record)  # retried after the restart, or next if the stop is undone
+            self._requeue(records)  # retried after the restart, or next if the stop is undone
             return 0
-        self._position[record.topic] = record.offset + 1
-        self.offsets.commit(self.group_id, record.topic, record.partition, record.offset + 1)
-        return 1
+        for record in records:
+            self._position[record.topic] = max(self._position.get(record.topic, 0),
+                                               record.offset + 1)  # fmt: skip
+            self.offsets.commit(self.group_id, record.topic, record.partition,
+                                self._position[record.topic])  # fmt: skip
+        return len(records)
+
+    def _collect(self) -> list[EventRecord]:
+        """Up to BatchSize new records: wait `poll_timeout` for the first, then at most the
+        batching window for the rest. Records already handled (a replay the subscription
+        also delivered) are skipped."""
+        records: dict[tuple[str, int], EventRecord] = {}
+        deadline = 0.0
+        while len(records) < self.batch_size:
+            timeout = self.poll_timeout
+            if records:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0 or self.runner.stop.is_set():
+                    break
+                timeout = min(remaining, self.poll_timeout)  # a stop is seen within it
+            try:
+                _, _, record = self._queue.get(timeout=timeout)
+            except queue.Empty:
+                if records:
+                    continue
+                break
+            if record.offset < self._position.get(record.topic, 0):
+                continue
+            if not records:
+                deadline = time.monotonic() + self.batching_window
+            records[(record.topic, record.offset)] = record
+        return sorted(records.values(), key=lambda r: (r.topic, r.partition, r.offset))
+
+    def _requeue(self, records: Sequence[EventRecord]) -> None:
+        for record in records:
+            self._arrive(record)
 
     def close(self) -> None:
         for unsubscribe in self._unsubscribers:

@@ -4,6 +4,12 @@ One frozen dataclass per event type the local platform serves: Api (the HTTP gat
 S3 (object-store notifications), SelfManagedKafka and MSK (Kafka consumers), Schedule
 and ScheduleV2 (the scheduler) and SQS. Any other type is a `TemplateError`: silently
 skipping a trigger would make the local run differ from the cloud without a word.
+
+Kafka events are checked as Lambda's CreateEventSourceMapping checks them: BatchSize
+1-10000 (default 100), MaximumBatchingWindowInSeconds 0-300 (undeclared: Lambda's Kafka
+default of 500 ms), StartingPosition TRIM_HORIZON or LATEST (AT_TIMESTAMP is not served
+locally), and DestinationConfig.OnFailure naming an SQS queue (`!GetAtt Queue.Arn` or an
+ARN); SNS, S3 and `kafka://` destinations are refused with the list of what is served.
 """
 
 from __future__ import annotations
@@ -18,11 +24,13 @@ from coderev.runtime.errors import TemplateError
 from coderev.runtime.template_intrinsics import IntrinsicResolver, logical_reference
 
 __all__ = [
+    "KAFKA_DEFAULT_BATCHING_WINDOW",
     "ApiEvent",
     "AuthorizerSpec",
     "DeadLetterTarget",
     "EventSpec",
     "KafkaEvent",
+    "OnFailureDestination",
     "S3Event",
     "SQSEvent",
     "ScheduleEvent",
@@ -64,6 +72,28 @@ class S3Event(EventSpec):
         )
 
 
+KAFKA_DEFAULT_BATCHING_WINDOW = 0.5  # seconds: Lambda's default for MSK and self-managed Kafka
+KAFKA_BATCH_SIZES = (1, 10_000)
+KAFKA_BATCHING_WINDOWS = (0, 300)
+KAFKA_STARTING_POSITIONS = ("TRIM_HORIZON", "LATEST")
+SERVED_ON_FAILURE = "an SQS queue (!GetAtt <Queue>.Arn or arn:aws:sqs:...)"
+
+
+@dataclass(frozen=True)
+class OnFailureDestination:
+    """Where an event source mapping sends the invocation record of a batch that failed every
+    attempt (`DestinationConfig.OnFailure`). Only SQS is served locally."""
+
+    kind: str
+    arn: str
+    logical_id: str | None = None
+
+    @property
+    def name(self) -> str:
+        """The queue's name: the last part of its ARN."""
+        return self.arn.rsplit(":", 1)[-1]
+
+
 @dataclass(frozen=True)
 class KafkaEvent(EventSpec):
     source: str
@@ -74,6 +104,15 @@ class KafkaEvent(EventSpec):
     bootstrap_servers: tuple[str, ...] = ()
     stream: str | None = None
     enabled: bool = True
+    batching_window: int | None = None  # MaximumBatchingWindowInSeconds, None: undeclared
+    on_failure: OnFailureDestination | None = None
+
+    @property
+    def batching_window_seconds(self) -> float:
+        """The declared window, else Lambda's Kafka default (500 ms)."""
+        if self.batching_window is None:
+            return KAFKA_DEFAULT_BATCHING_WINDOW
+        return float(self.batching_window)
 
 
 @dataclass(frozen=True)
@@ -211,7 +250,7 @@ def parse_events(
         elif kind == "S3":
             parsed.append(_s3(owner, name, value, raw, prop))
         elif kind in ("SelfManagedKafka", "MSK"):
-            parsed.append(_kafka(kind, name, value))
+            parsed.append(_kafka(owner, kind, name, value, raw, prop))
         elif kind in ("Schedule", "ScheduleV2"):
             parsed.append(_schedule(owner, kind, name, value, resolver, prop))
         elif kind == "SQS":
@@ -263,22 +302,88 @@ def _s3(owner: str, name: str, value: Any, raw: Mapping[str, Any], prop: str) ->
                    prefix=by_name.get("prefix"), suffix=by_name.get("suffix"))
 
 
-def _kafka(kind: str, name: str, value: Any) -> KafkaEvent:
+def _kafka(owner: str, kind: str, name: str, value: Any, raw: Mapping[str, Any],
+           prop: str) -> KafkaEvent:
+    def where(key: str) -> str:
+        return f"{prop}.Properties.{key}"
+
     servers = (value("KafkaBootstrapServers") or [])
     config = value("SelfManagedKafkaEventSourceConfig") or value("AmazonManagedKafka"
                                                                  "EventSourceConfig") or {}
     topics = value("Topics", [])
+    if isinstance(topics, str) or not topics:
+        raise TemplateError("Topics must be a non-empty list of topic names", resource=owner,
+                            prop=where("Topics"))
+    starting = str(value("StartingPosition", "TRIM_HORIZON"))
+    if starting not in KAFKA_STARTING_POSITIONS:
+        raise TemplateError(f"StartingPosition {starting!r} is not served locally: use one of "
+                            f"{', '.join(KAFKA_STARTING_POSITIONS)}", resource=owner,
+                            prop=where("StartingPosition"))  # fmt: skip
+    window = value("MaximumBatchingWindowInSeconds")
     return KafkaEvent(
         name,
         source=kind,
         topics=tuple(str(topic) for topic in topics),
-        batch_size=int(value("BatchSize", 100)),
-        starting_position=str(value("StartingPosition", "TRIM_HORIZON")),
+        batch_size=_bounded(value("BatchSize", 100), KAFKA_BATCH_SIZES, owner,
+                            where("BatchSize")),
+        starting_position=starting,
         consumer_group_id=value("ConsumerGroupId") or config.get("ConsumerGroupId"),
-        bootstrap_servers=tuple(str(server) for server in servers),
+        bootstrap_servers=tuple(
+            part.strip() for server in servers for part in str(server).split(",") if part.strip()
+        ),
         stream=value("Stream"),
         enabled=bool(value("Enabled", True)),
+        batching_window=None if window is None else _bounded(
+            window, KAFKA_BATCHING_WINDOWS, owner, where("MaximumBatchingWindowInSeconds")),
+        on_failure=_on_failure(owner, value("DestinationConfig"), raw.get("DestinationConfig"),
+                               where("DestinationConfig")),
     )
+
+
+def _bounded(raw: Any, bounds: tuple[int, int], owner: str, prop: str) -> int:
+    """A whole number within `bounds` (inclusive), as Lambda's API checks it."""
+    low, high = bounds
+    number: int | None = None
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        number = raw
+    elif isinstance(raw, str) and raw.strip().lstrip("-").isdigit():
+        number = int(raw)  # a parameter's value arrives as a string
+    if number is None or not low <= number <= high:
+        raise TemplateError(f"{raw!r} is not a whole number from {low} to {high}",
+                            resource=owner, prop=prop)
+    return number
+
+
+def _on_failure(owner: str, resolved: Any, unresolved: Any,
+                prop: str) -> OnFailureDestination | None:
+    """`DestinationConfig: {OnFailure: {Type?, Destination}}` of an event source mapping."""
+    if resolved is None:
+        return None
+    prop = f"{prop}.OnFailure"
+    on_failure = resolved.get("OnFailure") if isinstance(resolved, dict) else None
+    if not isinstance(on_failure, dict) or not on_failure.get("Destination"):
+        raise TemplateError("DestinationConfig needs OnFailure.Destination", resource=owner,
+                            prop=prop)
+    arn = str(on_failure["Destination"])
+    declared = on_failure.get("Type")
+    kind = _destination_kind(arn)
+    if declared is not None and str(declared) != kind:
+        raise TemplateError(f"Type {declared!r} does not match the destination {arn!r}",
+                            resource=owner, prop=f"{prop}.Type")
+    if kind != "SQS":
+        raise TemplateError(f"a {kind} on-failure destination is not served locally; "
+                            f"the local platform serves {SERVED_ON_FAILURE}",
+                            resource=owner, prop=f"{prop}.Destination")  # fmt: skip
+    raw_destination = ((unresolved or {}).get("OnFailure") or {}).get("Destination")
+    return OnFailureDestination(kind, arn, logical_reference(raw_destination))
+
+
+def _destination_kind(arn: str) -> str:
+    if arn.startswith("kafka://"):
+        return "Kafka"
+    parts = arn.split(":")
+    service = parts[2] if len(parts) > 5 and parts[0] == "arn" else ""
+    return {"sqs": "SQS", "sns": "SNS", "s3": "S3"}.get(service, f"unknown ({arn!r})")
 
 
 def _schedule(owner: str, kind: str, name: str, value: Any, resolver: IntrinsicResolver,
