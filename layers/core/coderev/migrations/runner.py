@@ -97,6 +97,10 @@ def run_in_context() -> None:
         with context.begin_transaction():
             context.run_migrations()
         return
+    if context.config.config_file_name is not None:
+        from logging.config import fileConfig
+
+        fileConfig(context.config.config_file_name, disable_existing_loggers=False)
     engine = _command_line_engine(context.config)
     try:
         dialect = engine.dialect.name
@@ -157,7 +161,7 @@ def _configure(conn: Connection, translate: Mapping[str, str | None], where: str
 def _options(dialect: str, translate: Mapping[str, str | None], where: str | None) -> Any:
     # coderev's schemas only (others may share the database); SQLite: the default one
     schemas = {name for name in translate.values() if name is not None}
-    compared = schemas or {None}
+    compared: set[str | None] = set(schemas) or {None}
 
     def include_name(name: str | None, type_: str, _parents: Any) -> bool:
         return type_ != "schema" or name in compared
