@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
 
 # --- GraphStore -----------------------------------------------------------------------------
@@ -55,6 +56,21 @@ class ObjectInfo:
     metadata: Mapping[str, str] = field(default_factory=dict)
 
 
+@dataclass(frozen=True, slots=True)
+class PresignedUpload:
+    """A URL a client uploads one object to, without credentials, until `expires_at`.
+
+    The client sends `method` to `url` with every header of `headers` exactly as given (they
+    are signed, as S3 signs `x-amz-meta-*` headers: a missing or changed one is refused).
+    `url` is absolute for S3; the embedded store's is relative to the local gateway serving it.
+    """
+
+    url: str
+    expires_at: datetime
+    headers: Mapping[str, str] = field(default_factory=dict)
+    method: str = "PUT"
+
+
 class ObjectStore(Protocol):
     """Blobs by key in one bucket (uploads/, reports/)."""
 
@@ -74,6 +90,10 @@ class ObjectStore(Protocol):
     def list(self, prefix: str = "") -> Iterator[ObjectInfo]: ...
 
     def delete(self, key: str) -> None: ...
+
+    def presign_put(
+        self, key: str, *, expires_in: int, metadata: Mapping[str, str] | None = None
+    ) -> PresignedUpload: ...  # a PUT of `key` with `metadata`, valid `expires_in` seconds
 
 
 # --- EventBus -------------------------------------------------------------------------------

@@ -10,6 +10,10 @@ key and metadata rules, etag without quotes, `get` of a missing key raises `KeyE
 returns None, `list` yields key/size/etag in UTF-8 byte order, backend failures raise
 `ObjectStoreError`. Objects are written with one PUT, so the etag is the body's MD5.
 
+Presigned uploads: `presign_put` returns a SigV4 PutObject URL whose user metadata is signed
+as `x-amz-meta-*` headers (the client must send them; S3 refuses the upload otherwise). A
+presigned URL acts with the credentials that signed it: the function needs s3:PutObject.
+
 Notifications: `configure_notifications` points the bucket's ObjectCreated events at an SQS
 queue (created if needed, with the policy that lets S3 send to it). `receive_notifications`
 returns the standard S3 event records (the `Records` of a Lambda S3 event); S3's one-off
@@ -31,6 +35,7 @@ import json
 import os
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal, cast
 from urllib.parse import urlsplit
 
@@ -39,7 +44,8 @@ from coderev.adapters.embedded.object_store import (
     normalize_metadata,
     validate_object_key,
 )
-from coderev.ports import ObjectInfo
+from coderev.adapters.embedded.presigned import check_expires_in, metadata_headers
+from coderev.ports import ObjectInfo, PresignedUpload
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -137,7 +143,13 @@ class S3ObjectStore:
             from botocore.config import Config
 
             addressing: Literal["path", "auto"] = "path" if self.settings.path_style else "auto"
-            config = Config(s3={"addressing_style": addressing}, retries={"mode": "standard"})
+            # SigV4 everywhere: presigned URLs would otherwise fall back to SigV2 on a custom
+            # endpoint, which moves the metadata into the query string instead of signing it.
+            config = Config(
+                signature_version="s3v4",
+                s3={"addressing_style": addressing},
+                retries={"mode": "standard"},
+            )
             self._client = boto3.client("s3", config=config, **self.settings.client_kwargs())
         return self._client
 
@@ -215,6 +227,28 @@ class S3ObjectStore:
         validate_object_key(key)
         with _backend_errors(f"delete {key!r}"):
             self.client.delete_object(Bucket=self.bucket, Key=key)
+
+    def presign_put(
+        self, key: str, *, expires_in: int, metadata: Mapping[str, str] | None = None
+    ) -> PresignedUpload:
+        """A SigV4 presigned PutObject URL; the metadata travels as signed `x-amz-meta-*`
+        headers, which the client must send exactly (S3 refuses the upload otherwise)."""
+        validate_object_key(key)
+        user_metadata = normalize_metadata(metadata)
+        check_expires_in(expires_in)
+        params: dict[str, Any] = {"Bucket": self.bucket, "Key": key}
+        if user_metadata:
+            params["Metadata"] = user_metadata
+        signed_at = datetime.now(UTC)
+        with _backend_errors(f"presign {key!r}"):
+            url = self.client.generate_presigned_url(
+                "put_object", Params=params, ExpiresIn=expires_in, HttpMethod="PUT"
+            )
+        return PresignedUpload(
+            url=url,
+            expires_at=signed_at + timedelta(seconds=expires_in),
+            headers=metadata_headers(user_metadata),
+        )
 
     # --- bucket and notifications -------------------------------------------------------------
 

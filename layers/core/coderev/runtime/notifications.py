@@ -11,7 +11,8 @@ Two backends:
 - embedded: `NotifyingObjectStore` wraps any ObjectStore and, after a put (or delete)
   returned, hands the record to its listeners; `EmbeddedNotificationWorker` queues them and
   a worker thread dispatches them. Closing drains the queue: an upload that was stored is
-  never left unnotified.
+  never left unnotified. The gateway writes a presigned upload through it, so that upload
+  notifies exactly as one by a handler.
 - S3: `S3NotificationWorker` points the bucket's notifications at an SQS queue
   (`S3ObjectStore.configure_notifications`) and polls it; a message is deleted only after
   every invocation it causes was accepted, so a crash before that re-delivers it (at least
@@ -33,11 +34,12 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote_plus, unquote_plus
 
-from coderev.ports import ObjectInfo, ObjectStore
+from coderev.ports import ObjectInfo, ObjectStore, PresignedUpload
 from coderev.runtime.errors import RuntimePlatformError
 from coderev.runtime.template_events import S3Event
 
 if TYPE_CHECKING:
+    from coderev.adapters.embedded.presigned import UploadSigner
     from coderev.adapters.s3 import S3ObjectStore
     from coderev.runtime.invoker import AsyncInvocation, LocalInvoker
     from coderev.runtime.template import Template
@@ -151,6 +153,17 @@ class NotifyingObjectStore:
 
     def list(self, prefix: str = "") -> Iterator[ObjectInfo]:
         return self.store.list(prefix)
+
+    def presign_put(
+        self, key: str, *, expires_in: int, metadata: Mapping[str, str] | None = None
+    ) -> PresignedUpload:
+        return self.store.presign_put(key, expires_in=expires_in, metadata=metadata)
+
+    @property
+    def upload_signer(self) -> UploadSigner | None:
+        """The wrapped store's signer of presigned uploads (None: it presigns none itself)."""
+        signer: UploadSigner | None = getattr(self.store, "upload_signer", None)
+        return signer
 
     def delete(self, key: str) -> None:
         existing = self.store.head(key)

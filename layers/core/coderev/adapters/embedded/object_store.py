@@ -16,6 +16,9 @@ A put writes the blob, then atomically replaces the sidecar (the commit point), 
 the previous blob. Readers take no lock; writers serialize on an flock'd `.lock` file so two
 processes sharing a directory cannot orphan each other's blobs.
 
+`presign_put` returns a URL the local gateway (`coderev serve`) accepts a PUT on, signed with
+a secret of the store: see `coderev.adapters.embedded.presigned`.
+
 Key rules (shared with the S3 adapter so both refuse the same keys): 1-1024 UTF-8 bytes, no
 leading "/", no empty, "." or ".." segment, no backslash or control character, segments of at
 most 200 bytes (the file name limit less the suffixes above).
@@ -33,10 +36,13 @@ import threading
 import uuid
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from coderev.domain.errors import CoderevError, InputError
-from coderev.ports import ObjectInfo
+from coderev.ports import ObjectInfo, PresignedUpload
+
+if TYPE_CHECKING:
+    from coderev.adapters.embedded.presigned import UploadSigner
 
 __all__ = [
     "InvalidObjectKeyError",
@@ -114,9 +120,23 @@ def md5_etag(data: bytes) -> str:
 class LocalObjectStore:
     """An ObjectStore on a local directory; see the module docstring for layout and rules."""
 
-    def __init__(self, root: str | os.PathLike[str]) -> None:
+    def __init__(self, root: str | os.PathLike[str], *, signer: UploadSigner | None = None) -> None:
         self.root = Path(root)
         self._thread_lock = threading.Lock()
+        self._signer = signer
+
+    @property
+    def upload_signer(self) -> UploadSigner:
+        """Signs this store's presigned uploads (its secret: `.presign.key` under the root)."""
+        if self._signer is None:
+            from coderev.adapters.embedded.presigned import (
+                SECRET_FILE,
+                UploadSigner,
+                load_or_create_secret,
+            )
+
+            self._signer = UploadSigner(load_or_create_secret(self.root / SECRET_FILE))
+        return self._signer
 
     # --- ObjectStore --------------------------------------------------------------------------
 
@@ -203,6 +223,16 @@ class LocalObjectStore:
             sidecar.unlink(missing_ok=True)
             self._blob(sidecar, record["version_id"]).unlink(missing_ok=True)
             self._prune_empty_folders(sidecar.parent)
+
+    def presign_put(
+        self, key: str, *, expires_in: int, metadata: Mapping[str, str] | None = None
+    ) -> PresignedUpload:
+        """A URL relative to the gateway serving this store (`coderev serve`): see
+        `coderev.adapters.embedded.presigned`."""
+        validate_object_key(key)
+        return self.upload_signer.presign(
+            key, expires_in=expires_in, metadata=normalize_metadata(metadata)
+        )
 
     # --- layout -------------------------------------------------------------------------------
 
