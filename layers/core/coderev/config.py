@@ -65,6 +65,10 @@ class Settings(BaseSettings):
     # housekeeping: unanalysed/finished uploads older than this go, and records older than that
     upload_hours: float = Field(default=24.0, gt=0, validation_alias="CODEREV_UPLOAD_HOURS")
     retention_days: float = Field(default=30.0, gt=0, validation_alias="CODEREV_RETENTION_DAYS")
+    # POST /analyses/uploads: how long a presigned upload URL stays valid (S3 allows 7 days)
+    upload_url_seconds: int = Field(
+        default=900, ge=1, le=604800, validation_alias="CODEREV_UPLOAD_URL_SECONDS"
+    )
 
 
 @lru_cache(maxsize=1)
