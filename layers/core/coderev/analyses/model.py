@@ -1,7 +1,9 @@
 """An analysis record: one uploaded archive's way through the analysis state machine.
 
 A record is created by ingest when an archive lands under `uploads/` (once per object
-version, or per etag when the bucket is unversioned: the idempotency key), moves QUEUED →
+version, or per etag when the bucket is unversioned: the idempotency key), or earlier, when a
+presigned upload URL is handed out (reserved: no etag yet; the first version uploaded to its
+key claims it, see `AnalysisRepository.reserve`), moves QUEUED →
 RUNNING → SUCCEEDED or FAILED as the state machine's steps run, and keeps the keys of the
 reports finalize wrote. Transitions are checked where the status is written, atomically, so a
 late retry of an earlier step can never move a finished analysis back.
@@ -19,6 +21,7 @@ __all__ = [
     "AnalysisStatus",
     "NewAnalysis",
     "idempotency_key",
+    "reservation_key",
 ]
 
 
@@ -60,6 +63,12 @@ def idempotency_key(bucket: str, object_key: str, version_id: str | None, etag: 
     return hashlib.sha256(f"{bucket}\0{object_key}\0{revision}".encode()).hexdigest()
 
 
+def reservation_key(bucket: str, object_key: str) -> str:
+    """The idempotency key of an analysis reserved before its object exists (a presigned
+    upload): distinct from every uploaded version's, so no notification can find it by key."""
+    return hashlib.sha256(f"{bucket}\0{object_key}\0reserved".encode()).hexdigest()
+
+
 @dataclass(frozen=True, slots=True)
 class NewAnalysis:
     """What ingest knows about an uploaded archive when it records it."""
@@ -92,6 +101,11 @@ class AnalysisRecord:
     cause: str | None = None  # its cause, as the state machine's Catch reported it
     report_keys: dict[str, str] = field(default_factory=dict, hash=False)  # format -> key
     counts: dict[str, int] = field(default_factory=dict, hash=False)  # findings, files, ...
+
+    @property
+    def awaiting_upload(self) -> bool:
+        """Reserved for a presigned upload that has not arrived yet (no etag is known)."""
+        return not self.etag
 
     @property
     def source_name(self) -> str:

@@ -20,7 +20,17 @@ class AnalysisRepository(Protocol):
         """The record of this object version (by idempotency key), and whether it is new.
 
         A new record is QUEUED with a fresh id; concurrent calls for one key create one record.
+        A record reserved for this bucket and key (`reserve`), still QUEUED and unclaimed, is
+        claimed instead: it takes this version's etag, version id and idempotency key and keeps
+        its id (returned as new: this version had no record). Later versions of the key get
+        records of their own, as for any overwritten object.
         """
+        ...
+
+    def reserve(self, new: NewAnalysis) -> AnalysisRecord:
+        """A QUEUED record for an object not uploaded yet (a presigned upload of `new.object_key`),
+        so its id can be handed out at once; `new.etag` and `new.version_id` are ignored. The
+        first version that arrives claims it through `create_if_absent`."""
         ...
 
     def get(self, analysis_id: str) -> AnalysisRecord | None: ...

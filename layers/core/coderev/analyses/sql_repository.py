@@ -18,19 +18,20 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Collection, Mapping
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine, RowMapping
+from sqlalchemy.engine import Connection, Engine, RowMapping
 
 from coderev.analyses.errors import (
     AnalysisNotFoundError,
     AnalysisStoreError,
     InvalidTransitionError,
 )
-from coderev.analyses.model import AnalysisRecord, AnalysisStatus, NewAnalysis
+from coderev.analyses.model import AnalysisRecord, AnalysisStatus, NewAnalysis, reservation_key
 
 __all__ = [
     "LOGICAL_SCHEMA",
@@ -167,7 +168,64 @@ class SqlAnalysisRepository:
     def create_if_absent(self, new: NewAnalysis) -> tuple[AnalysisRecord, bool]:
         now = self._now()
         key = new.idempotency_key
-        row: dict[str, Any] = {
+        row = self._new_row(new, key, now)
+        # RETURNING, not rowcount: psycopg reports no count for a skipped conflict
+        insert = (
+            self._insert()
+            .values(**row)
+            .on_conflict_do_nothing(index_elements=["idempotency_key"])
+            .returning(analyses.c.id)
+        )
+        with self._engine.begin() as conn:
+            created = self._claim(conn, new, key, now) or conn.execute(insert).first() is not None
+            stored = (
+                conn.execute(sa.select(analyses).where(analyses.c.idempotency_key == key))
+                .mappings()
+                .one()
+            )
+        return _record(stored), created
+
+    def reserve(self, new: NewAnalysis) -> AnalysisRecord:
+        key = reservation_key(new.bucket, new.object_key)
+        row = self._new_row(replace(new, etag="", version_id=None), key, self._now())
+        insert = (
+            self._insert().values(**row).on_conflict_do_nothing(index_elements=["idempotency_key"])
+        )
+        with self._engine.begin() as conn:
+            conn.execute(insert)
+            stored = (
+                conn.execute(sa.select(analyses).where(analyses.c.idempotency_key == key))
+                .mappings()
+                .one()
+            )
+        return _record(stored)
+
+    def _claim(self, conn: Connection, new: NewAnalysis, key: str, now: datetime) -> bool:
+        """Give this version the record reserved for its key, if one waits (see the port).
+
+        Not when this version already has a record, nor for a notification without an etag.
+        Two claimers of one row: the second's UPDATE matches nothing once the first's commits
+        (PostgreSQL re-checks the WHERE on the updated row; SQLite serializes writers).
+        """
+        if not new.etag:
+            return False
+        exists = sa.select(analyses.c.id).where(analyses.c.idempotency_key == key)
+        if conn.execute(exists).first() is not None:
+            return False
+        claimed = conn.execute(
+            sa.update(analyses)
+            .where(
+                analyses.c.idempotency_key == reservation_key(new.bucket, new.object_key),
+                analyses.c.etag == "",
+                analyses.c.status == AnalysisStatus.QUEUED.value,
+            )
+            .values(idempotency_key=key, etag=new.etag, version_id=new.version_id, updated_at=now)
+        ).rowcount
+        return bool(claimed)
+
+    @staticmethod
+    def _new_row(new: NewAnalysis, key: str, now: datetime) -> dict[str, Any]:
+        return {
             "id": str(uuid.uuid4()),
             "idempotency_key": key,
             "project_id": new.project_id,
@@ -181,21 +239,6 @@ class SqlAnalysisRepository:
             "created_at": now,
             "updated_at": now,
         }
-        # RETURNING, not rowcount: psycopg reports no count for a skipped conflict
-        insert = (
-            self._insert()
-            .values(**row)
-            .on_conflict_do_nothing(index_elements=["idempotency_key"])
-            .returning(analyses.c.id)
-        )
-        with self._engine.begin() as conn:
-            created = conn.execute(insert).first() is not None
-            stored = (
-                conn.execute(sa.select(analyses).where(analyses.c.idempotency_key == key))
-                .mappings()
-                .one()
-            )
-        return _record(stored), created
 
     def get(self, analysis_id: str) -> AnalysisRecord | None:
         with self._engine.connect() as conn:

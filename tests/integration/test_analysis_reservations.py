@@ -1,0 +1,93 @@
+"""Claiming a reserved analysis (presigned uploads) on SQLite and the real PostgreSQL:
+concurrent notifications of one version claim the reservation once, and only once.
+
+The single-threaded rules are in tests/unit/analyses/test_reservations.py.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from tests.integration.test_analysis_repository import (  # noqa: F401 - a fixture
+    SteppingClock,
+    postgres_url,
+)
+
+from coderev.analyses import AnalysisStatus, NewAnalysis
+from coderev.analyses.sql_repository import (
+    SqlAnalysisRepository,
+    create_database_engine,
+    database_url,
+)
+
+pytestmark = pytest.mark.integration
+
+KEY = "uploads/0f0e/shop.zip"
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def records(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SqlAnalysisRepository]:
+    """As the contract suite's: SQLite, and PostgreSQL in a schema of the test's own."""
+    if request.param == "sqlite":
+        engine, schema = create_database_engine(database_url(None, tmp_path)), "projects"
+    else:
+        engine = create_database_engine(request.getfixturevalue("postgres_url"))
+        schema = f"test_{uuid.uuid4().hex[:12]}"
+    repository = SqlAnalysisRepository(engine, schema=schema, clock=SteppingClock())
+    repository.create_tables()
+    yield repository
+    if request.param == "postgres":
+        with engine.begin() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+    engine.dispose()
+
+
+def _race(records: SqlAnalysisRepository, versions: list[str]) -> list[tuple[str, bool]]:
+    results: list[tuple[str, bool]] = []
+    start = threading.Barrier(len(versions))
+
+    def ingest(version: str) -> None:
+        start.wait()
+        record, created = records.create_if_absent(
+            NewAnalysis("coderev", KEY, f"etag-{version}", version)
+        )
+        results.append((record.id, created))
+
+    threads = [threading.Thread(target=ingest, args=(v,)) for v in versions]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
+def test_concurrent_notifications_of_one_version_claim_once(
+    records: SqlAnalysisRepository,
+) -> None:
+    reserved = records.reserve(NewAnalysis("coderev", KEY, "", project_id="shop"))
+
+    results = _race(records, ["v1"] * 8)
+
+    assert {record_id for record_id, _ in results} == {reserved.id}
+    assert sum(created for _, created in results) == 1
+    (record,) = records.list()
+    assert (record.etag, record.version_id, record.project_id) == ("etag-v1", "v1", "shop")
+    assert record.status is AnalysisStatus.QUEUED
+
+
+def test_racing_versions_leave_one_claim_and_records_for_the_others(
+    records: SqlAnalysisRepository,
+) -> None:
+    reserved = records.reserve(NewAnalysis("coderev", KEY, ""))
+
+    results = _race(records, ["v1", "v2", "v3", "v4"])
+
+    assert sum(record_id == reserved.id for record_id, _ in results) == 1
+    assert len({record_id for record_id, _ in results}) == 4
+    assert all(created for _, created in results)
+    assert not any(r.awaiting_upload for r in records.list())
