@@ -8,13 +8,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aws_lambda_powertools.utilities.data_classes import S3Event
+from aws_lambda_powertools.utilities.data_classes import KafkaEvent, S3Event
 from aws_lambda_powertools.utilities.parser.models import (
     APIGatewayProxyEventModel,
     EventBridgeModel,
+    KafkaSelfManagedEventModel,
     S3Model,
 )
 
+from coderev.audit.model import AuditEntry
+from coderev.runtime.template import KafkaEvent as KafkaTrigger
 from coderev.runtime.template import load_template
 from coderev.service.task_inputs import (
     AnalysisTask,
@@ -36,6 +39,7 @@ MODELS: dict[str, Any] = {
     "analysis_review": ReviewTask,
     "analysis_finalize": AnalysisTask,
     "analysis_failed": FailedTask,
+    "audit_sink": KafkaSelfManagedEventModel,
 }
 
 
@@ -75,6 +79,21 @@ def test_the_s3_sample_reads_as_the_ingest_data_class() -> None:
     assert record.event_name == "ObjectCreated:Put"
     assert record.s3.get_object.key.startswith("uploads/")
     assert record.s3.get_object.version_id and record.s3.get_object.etag
+
+
+def test_the_kafka_sample_carries_a_cloudevent_on_a_topic_the_audit_sink_consumes() -> None:
+    event = KafkaEvent(_load(ROOT / "events" / "audit_sink.json"))
+    assert event.event_source == "SelfManagedKafka"
+    [record] = list(event.records)
+    entry = AuditEntry.from_cloudevent(record.decoded_value)
+    assert entry.type == record.topic == "coderev.analysis.completed"
+    assert entry.analysis_id and entry.event_id == f"{entry.analysis_id}:completed"
+    assert record.decoded_headers["content-type"] == b"application/cloudevents+json"
+    template = load_template(ROOT / "template.yaml")
+    triggers = template.functions["AuditSinkFunction"].events
+    consumed = {topic for trigger in triggers if isinstance(trigger, KafkaTrigger)
+                for topic in trigger.topics}  # fmt: skip
+    assert record.topic in consumed
 
 
 def test_every_function_of_the_template_has_a_sample_event() -> None:
