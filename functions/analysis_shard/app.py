@@ -14,9 +14,11 @@ from coderev.service.task_inputs import ShardTask
 
 
 def _run(task: ShardTask) -> dict[str, Any]:
+    from coderev.config import get_settings
     from coderev.pipeline.steps import analyze_shard
 
-    return analyze_shard(bootstrap.object_store(), task.analysis_id, task.shard)
+    jobs = get_settings().jobs  # CODEREV_JOBS; 0: one worker per CPU the sandbox has
+    return analyze_shard(bootstrap.object_store(), task.analysis_id, task.shard, jobs=jobs)
 
 
 lambda_handler = step_handler(ShardTask.from_event, _run, "ShardAnalyzed")

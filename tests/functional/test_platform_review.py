@@ -77,8 +77,52 @@ def test_a_broken_archive_fails_with_its_cause(tmp_path: Path) -> None:
     assert not (run.out / "report.json").exists()
 
 
-def test_options_the_platform_does_not_take_are_refused(sample: Path, tmp_path: Path) -> None:
-    run = review(sample, tmp_path / "p", "--via", "platform", "--fail-on", "high")
+def test_gate_baseline_exclusions_and_config_give_the_direct_engines_verdict(
+    sample: Path, tmp_path: Path
+) -> None:
+    first = review(sample, tmp_path / "first", "--via", "direct", "-q")
+    assert first.code == 0, first.stderr
+    config = tmp_path / "coderev.toml"
+    config.write_text('root_packages = ["shop"]\nexclude = ["src/shop/legacy"]\n')
+    asks = [
+        ("--fail-on", "high"),  # fails: the sample has high findings
+        ("--baseline", str(first.out / "report.json"), "--fail-on", "new-high"),  # passes
+        (
+            "--exclude",
+            "src/shop/domain/*",
+            "--fail-on",
+            "architecture",
+            "--config",
+            str(config),
+        ),  # a cycle
+    ]
+    for n, ask in enumerate(asks):
+        platform = review(sample, tmp_path / f"p{n}", "--via", "platform", *ask)
+        direct = review(sample, tmp_path / f"d{n}", "--via", "direct", "-q", *ask)
+        assert (platform.code, direct.code) == ((1, 1), (0, 0), (1, 1))[n], platform.stderr
+        assert comparable(platform.report()) == comparable(direct.report()), ask
+        gate = platform.report()["summary"]["gate"]
+        assert gate is not None and gate["passed"] is (platform.code == 0)
+        assert f"gate {gate['spec']}" in platform.stderr  # the summary shows the verdict
+    baselined = review(sample, tmp_path / "p1b", "--baseline", str(first.out / "report.json"))
+    assert baselined.report()["summary"]["existing"] == first.report()["summary"]["findings"]
+    excluded = {f["path"] for f in review(sample, tmp_path / "p2b", *asks[2]).report()["files"]}
+    assert not any(p.startswith(("src/shop/domain/", "src/shop/legacy/")) for p in excluded)
+
+
+def test_the_platform_is_the_default_and_works_from_any_folder(
+    sample: Path, tmp_path: Path
+) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    run = coderev("review", sample, "--out", tmp_path / "o", out=tmp_path / "o", cwd=elsewhere)
+    assert run.code == 0, run.stderr
+    assert [line.strip() for line in run.stderr.splitlines() if line.strip() in STATES] == STATES
+
+
+def test_what_the_platform_cannot_do_is_refused(sample: Path, tmp_path: Path) -> None:
+    run = review(sample, tmp_path / "p", "--reviewer", "openai:gpt-4.1")
     assert run.code == 2
-    assert "--fail-on" in run.stderr
+    assert "--via direct" in run.stderr
     assert review(sample, tmp_path / "q", "--via", "elsewhere").code == 2
+    assert review(tmp_path / "missing", tmp_path / "r").code == 2

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import sys
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 
 from coderev.domain.errors import CoderevError, InputError
+
+if TYPE_CHECKING:
+    from coderev.pipeline.request import ReviewRequest
+    from coderev.reports.baseline_reader import Baseline
 
 app = typer.Typer(
     add_completion=False,
@@ -44,43 +49,37 @@ def review(
     exclude: Annotated[
         list[str] | None, typer.Option(help="Glob of paths to skip (repeatable).")
     ] = None,
-    reviewer: Annotated[str, typer.Option(help="Reviewer name.")] = "offline",
+    reviewer: Annotated[
+        str, typer.Option(help="Reviewer name (other than offline: --via direct only).")
+    ] = "offline",
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="No progress bar or summary.")
     ] = False,
     via: Annotated[
         str,
         typer.Option(
-            help="direct: run the engine here; platform: upload to an embedded `coderev serve` "
-            "(S3 trigger -> ingest -> state machine) and fetch its reports."
+            help="platform: upload the archive to the embedded platform `coderev serve` runs "
+            "(S3 trigger -> ingest -> analysis state machine) and fetch its reports; "
+            "direct: run the engine in this process, without the platform."
         ),
-    ] = "direct",
+    ] = "platform",
+    template: Annotated[
+        Path | None,
+        typer.Option(
+            help="The SAM template of the platform (default: ./template.yaml, else the checkout's)."
+        ),
+    ] = None,
 ) -> None:
     """Review PATH and write report.json, report.sarif, report.md and report.html to --out."""
     console = Console(stderr=True)
     try:
         if via not in ("direct", "platform"):
-            raise InputError(f"--via {via!r}: choose direct or platform")
+            raise InputError(f"--via {via!r}: choose platform or direct")
+        ask = _ask(path, baseline, fail_on, config, formats, exclude or [], jobs)
         if via == "platform":
-            unsupported = {"--baseline": baseline is not None, "--config": config is not None,
-                           "--exclude": bool(exclude), "--reviewer": reviewer != "offline",
-                           "--fail-on": fail_on.strip().lower() not in ("", "none")}  # fmt: skip
-            if used := [name for name, given in unsupported.items() if given]:
-                raise InputError(f"{', '.join(used)}: not available with --via platform")
-            raise typer.Exit(_review_on_platform(path, out, formats, quiet, console))
-        code = _review(
-            path,
-            out,
-            baseline,
-            fail_on,
-            config,
-            formats,
-            jobs,
-            exclude or [],
-            reviewer,
-            quiet,
-            console,
-        )
+            code = _review_on_platform(ask, out, reviewer, quiet, console, template)
+        else:
+            code = _review(ask, out, reviewer, quiet, console)
     except InputError as exc:
         console.print(f"[bold red]error:[/] {exc}", highlight=False)
         raise typer.Exit(2) from None
@@ -90,82 +89,105 @@ def review(
     raise typer.Exit(code)
 
 
-def _review(
-    path: Path,
-    out: Path,
-    baseline: Path | None,
-    fail_on: str,
-    config: Path | None,
-    formats: str,
-    jobs: int,
-    exclude: list[str],
-    reviewer: str,
-    quiet: bool,
-    console: Console,
-) -> int:
-    from coderev import bootstrap
-    from coderev.analysis.archive import read_source
+@dataclass(frozen=True)
+class _Ask:
+    """The review asked for on the command line, checked before any work starts."""
+
+    path: Path
+    formats: tuple[str, ...]
+    request: ReviewRequest  # the gate, exclusions and --config (baseline_key set by the runner)
+    baseline: Baseline | None
+    baseline_bytes: bytes | None
+    jobs: int
+
+
+def _ask(
+    path: Path, baseline: Path | None, fail_on: str, config: Path | None, formats: str,
+    exclude: list[str], jobs: int,
+) -> _Ask:  # fmt: skip
     from coderev.architecture.config import load_config_file
-    from coderev.config import get_settings
-    from coderev.console import TerminalProgress, print_summary
     from coderev.domain.errors import ConfigError
-    from coderev.pipeline.options import BaselineInput, ReviewOptions
-    from coderev.pipeline.run import run_review
-    from coderev.reports import load_baseline, write_reports
-    from coderev.review.gate import evaluate_gate, parse_gate
+    from coderev.pipeline.request import ReviewRequest
+    from coderev.reports import load_baseline
+    from coderev.review.gate import parse_gate
 
     chosen = tuple(f.strip() for f in formats.split(",") if f.strip())
     if unknown := [f for f in chosen if f not in FORMATS]:
         raise ConfigError(
             f"unknown report format(s) {', '.join(unknown)}; choose from {', '.join(FORMATS)}"
         )
-    gate_spec = parse_gate(fail_on)
-    settings = get_settings()
+    gate = parse_gate(fail_on)
+    if not path.exists():
+        raise InputError(f"{path}: no such file or directory")
     project = load_config_file(config) if config is not None else None
     base = load_baseline(baseline) if baseline is not None else None
-    tree = read_source(path, exclude=tuple(exclude) + (project.exclude if project else ()))
+    request = ReviewRequest(None, gate.text, tuple(exclude), project)
+    base_bytes = baseline.read_bytes() if baseline is not None else None
+    return _Ask(path, chosen, request, base, base_bytes, jobs)
+
+
+def _review(ask: _Ask, out: Path, reviewer: str, quiet: bool, console: Console) -> int:
+    from coderev import bootstrap
+    from coderev.analysis.archive import read_source
+    from coderev.config import get_settings
+    from coderev.console import TerminalProgress, print_summary
+    from coderev.pipeline.options import BaselineInput, ReviewOptions
+    from coderev.pipeline.run import run_review
+    from coderev.reports import write_reports
+    from coderev.reports.json_format import to_json_dict
+    from coderev.review.gate import evaluate_gate, parse_gate
+
+    settings = get_settings()
+    request, base = ask.request, ask.baseline
+    project = request.config
+    tree = read_source(ask.path, exclude=request.exclude + (project.exclude if project else ()))
     options = ReviewOptions(
-        jobs=jobs or settings.jobs,
+        jobs=ask.jobs or settings.jobs,
         file_budget_seconds=settings.file_budget_seconds,
         reviewer=reviewer,
         baseline=BaselineInput(base.fingerprints, base.architecture) if base else None,
         config=project,
-        source_root=path if path.is_dir() else None,
+        source_root=ask.path if ask.path.is_dir() else None,
     )
     store = bootstrap.graph_store(settings, out / "graph.sqlite")
     show = not quiet and console.is_terminal
     with TerminalProgress(console, enabled=show) as progress:
         result = run_review(tree, options, progress, graph_store=store)
-    gate = evaluate_gate(gate_spec, result.findings)
     # no gate asked for: the report says so with `gate: null`, as the platform's report does
-    shown = gate if fail_on.strip().lower() not in ("", "none") else None
-    written = write_reports(result, out, formats=chosen, gate=shown)
+    spec = parse_gate(request.fail_on)
+    gate = evaluate_gate(spec, result.findings) if spec.enabled else None
+    written = write_reports(result, out, formats=ask.formats, gate=gate)
     if not quiet:
-        print_summary(console, result, written, shown)
-    return 0 if gate.passed else 1
+        print_summary(console, to_json_dict(result, gate), written)
+    return 0 if gate is None or gate.passed else 1
 
 
-def _review_on_platform(path: Path, out: Path, formats: str, quiet: bool,
-                        console: Console) -> int:  # fmt: skip
+def _review_on_platform(ask: _Ask, out: Path, reviewer: str, quiet: bool, console: Console,
+                        template: Path | None) -> int:  # fmt: skip
     import contextlib
     import io
+    import json
+    import os
     import tarfile
 
-    from coderev.domain.errors import ConfigError
+    from coderev.console import print_summary
+    from coderev.review.registry import DEFAULT_REVIEWER
     from coderev.runtime.serve import review_on_platform
 
-    chosen = tuple(f.strip() for f in formats.split(",") if f.strip())
-    if unknown := [f for f in chosen if f not in FORMATS]:
-        raise ConfigError(f"unknown report format(s) {', '.join(unknown)}")
-    if path.is_dir():
+    if reviewer != DEFAULT_REVIEWER:
+        raise InputError(
+            f"--reviewer {reviewer}: the platform's Review step uses the reviewer its function "
+            "is configured with; use --via direct to choose one here"
+        )
+    if ask.jobs:  # the AnalyzeShard step's worker processes: the platform runs in this process
+        os.environ["CODEREV_JOBS"] = str(ask.jobs)
+    if ask.path.is_dir():
         buffer = io.BytesIO()
         with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
-            tar.add(path, arcname=path.resolve().name)
+            tar.add(ask.path, arcname=ask.path.resolve().name)
         archive = buffer.getvalue()
-    elif path.is_file():
-        archive = path.read_bytes()
     else:
-        raise InputError(f"{path}: no such file or directory")
+        archive = ask.path.read_bytes()
     out.mkdir(parents=True, exist_ok=True)
 
     def entered(state: str) -> None:
@@ -174,15 +196,38 @@ def _review_on_platform(path: Path, out: Path, formats: str, quiet: bool,
 
     # The handlers log JSON lines to stdout, as on Lambda; here they go to a file.
     with (out / "platform.log").open("w") as log, contextlib.redirect_stdout(log):
-        outcome = review_on_platform(archive, path.resolve().name, chosen, on_state=entered)
+        outcome = review_on_platform(
+            archive, ask.path.resolve().name, ask.formats, request=ask.request,
+            baseline=ask.baseline_bytes, on_state=entered, template_path=template,
+        )  # fmt: skip
     if outcome.status != "SUCCEEDED":
-        raise InputError(f"analysis {outcome.analysis_id} {outcome.status}: "
-                         f"{outcome.error}: {outcome.cause}")  # fmt: skip
-    for fmt, body in outcome.reports.items():
-        (out / f"report.{fmt}").write_bytes(body)
+        _raise_failure(outcome.analysis_id, outcome.error or "Error", outcome.cause or "")
+    written: dict[str, Path] = {}
+    for fmt in ask.formats:
+        written[fmt] = out / f"report.{fmt}"
+        written[fmt].write_bytes(outcome.reports[fmt])
+    report = json.loads(outcome.reports["json"])
     if not quiet:
-        console.print(f"analysis {outcome.analysis_id}: reports in {out}", highlight=False)
-    return 0
+        console.print(f"analysis {outcome.analysis_id}", highlight=False)
+        print_summary(console, report, written)
+    gate = report["summary"]["gate"]
+    return 0 if gate is None or gate["passed"] else 1
+
+
+def _raise_failure(analysis_id: str, error: str, cause: str) -> None:
+    """Raise what the direct engine would have raised for the step's error: an InputError
+    (exit 2) when the error's type is one, else a CoderevError (exit 3); the message is the
+    error's own, without the Lambda error document around it."""
+    from coderev.pipeline.steps_finalize import cause_message
+
+    def names(cls: type[Exception]) -> set[str]:
+        return {cls.__name__}.union(*(names(sub) for sub in cls.__subclasses__()))
+
+    message = f"{cause_message(cause)} (analysis {analysis_id} FAILED with {error}; " \
+              f"see `coderev executions show {analysis_id}`)"  # fmt: skip
+    if error in names(InputError):
+        raise InputError(message)
+    raise CoderevError(message)
 
 
 @app.command()

@@ -5,11 +5,10 @@ Everything goes to stderr, so stdout stays free for machine-readable output.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING
+from typing import Any
 
 from rich.console import Console
 from rich.progress import (
@@ -22,11 +21,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from coderev.domain.findings import FindingStatus, Severity
-
-if TYPE_CHECKING:
-    from coderev.domain.gate import GateOutcome
-    from coderev.domain.report import ReviewResult
+from coderev.domain.findings import Severity
 
 _STYLE = {
     Severity.CRITICAL: "bold red",
@@ -74,42 +69,40 @@ class TerminalProgress:
             self._progress.advance(self._task, units)
 
 
-def print_summary(
-    console: Console,
-    result: ReviewResult,
-    written: Mapping[str, Path],
-    gate: GateOutcome | None,
-) -> None:
-    by_sev = Counter(f.severity for f in result.findings)
-    new = sum(1 for f in result.findings if f.status is FindingStatus.NEW)
-    python = sum(1 for f in result.files if f.language == "python")
-    arch = result.architecture
+def print_summary(console: Console, report: Mapping[str, Any], written: Mapping[str, Path]) -> None:
+    """The end-of-run summary, read from a report.json document: the same lines whichever
+    engine (direct or the platform) produced the report."""
+    summary = report["summary"]
+    arch = report["architecture"]
     console.print(
-        f"[bold]coderev[/] reviewed [bold]{result.source}[/]: {len(result.files)} files "
-        f"({python} Python), {len(arch.modules)} modules, {len(arch.imports)} imports, "
-        f"{len(result.skipped)} skipped"
+        f"[bold]coderev[/] reviewed [bold]{report['source']}[/]: {summary['files']} files "
+        f"({summary['python_files']} Python), {len(arch['modules'])} modules, "
+        f"{len(arch['imports'])} imports, {summary['skipped']} skipped"
     )
     table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
     for sev in Severity:
         table.add_column(sev.value, justify="right", style=_STYLE[sev])
-    table.add_row(*(str(by_sev.get(sev, 0)) for sev in Severity))
+    table.add_row(*(str(summary["by_severity"].get(sev.value, 0)) for sev in Severity))
     console.print(table)
-    if result.findings_drift is not None:
-        d = result.findings_drift
-        console.print(f"vs baseline: {new} new, {d.existing} existing, {len(d.fixed)} fixed")
-    console.print(
-        f"architecture: {len(arch.cycles)} cycle(s), {len(arch.violations)} contract "
-        f"violation(s) in {len(arch.contracts_checked)} contract(s)"
-    )
-    for comment in result.review.comments[:3]:
-        where = f"{comment.path}:{comment.line}" if comment.path else "repository"
+    drift = (report.get("drift") or {}).get("findings")
+    if drift is not None:
         console.print(
-            f"  [{_STYLE[comment.severity]}]{comment.severity.value}[/] {where} {comment.title}"
+            f"vs baseline: {drift['new']} new, {drift['existing']} existing, "
+            f"{len(drift['fixed'])} fixed"
         )
+    console.print(
+        f"architecture: {len(arch['cycles'])} cycle(s), {len(arch['violations'])} contract "
+        f"violation(s) in {len(arch['contracts_checked'])} contract(s)"
+    )
+    for comment in report["review"]["comments"][:3]:
+        where = f"{comment['path']}:{comment['line']}" if comment["path"] else "repository"
+        style = _STYLE[Severity(comment["severity"])]
+        console.print(f"  [{style}]{comment['severity']}[/] {where} {comment['title']}")
     for kind, path in written.items():
         console.print(f"  {kind:>5} → {path}")
+    gate = summary.get("gate")
     if gate is not None:
-        verdict = "[green]passed[/]" if gate.passed else "[bold red]FAILED[/]"
-        console.print(f"gate [bold]{gate.spec}[/]: {verdict}")
-        for reason in gate.reasons:
+        verdict = "[green]passed[/]" if gate["passed"] else "[bold red]FAILED[/]"
+        console.print(f"gate [bold]{gate['spec']}[/]: {verdict}")
+        for reason in gate["reasons"]:
             console.print(f"  {reason}")

@@ -20,8 +20,10 @@ def starter(embedded: Any) -> InProcessStateMachineStarter:
     return recorder
 
 
-def _upload(key: str, data: bytes, kit: Any) -> dict[str, Any]:
-    info = bootstrap.object_store().put(key, data)
+def _upload(
+    key: str, data: bytes, kit: Any, metadata: dict[str, str] | None = None
+) -> dict[str, Any]:
+    info = bootstrap.object_store().put(key, data, metadata=metadata)
     event: dict[str, Any] = kit.s3_record_event(BUCKET, key, info.etag, info.version_id)
     return event
 
@@ -84,6 +86,31 @@ def test_a_hostile_archive_is_recorded_failed_and_nothing_starts(starter, invoke
     assert record.cause
     failed = bootstrap.event_bus().records("coderev.analysis.failed")  # type: ignore[attr-defined]
     assert [r.key for r in failed] == [outcome["analysis_id"].encode()]
+
+
+@pytest.mark.parametrize(
+    ("request_json", "error", "said"),
+    [
+        ("{not json", "RequestError", "not JSON"),
+        ('{"fail_on": "sometimes"}', "RequestError", "'sometimes' is not a gate condition"),
+        ('{"exclude": "docs"}', "RequestError", "exclude must be a list"),
+        ('{"colour": "red"}', "RequestError", "unknown member(s) colour"),
+        ('{"baseline_key": "reports/gone/report.json"}', "BaselineError", "does not exist"),
+    ],
+)
+def test_a_malformed_request_is_recorded_failed_and_nothing_starts(
+    starter, invoke, kit, request_json: str, error: str, said: str
+) -> None:
+    metadata = {"coderev-request": request_json}
+    event = _upload("uploads/shop.zip", kit.zip_archive(kit.shop), kit, metadata)
+
+    outcome = invoke("ingest", event)["outcomes"][0]
+
+    assert (outcome["outcome"], outcome["error"]) == ("Rejected", error)
+    assert starter.started == []
+    record = bootstrap.analysis_repository().get(outcome["analysis_id"])
+    assert record is not None and record.status is AnalysisStatus.FAILED
+    assert said in (record.cause or "")
 
 
 def test_objects_outside_uploads_are_ignored(starter, invoke, kit) -> None:

@@ -24,10 +24,12 @@ from coderev.adapters.embedded.object_store import LocalObjectStore
 from coderev.analyses import AnalysisRecord, AnalysisStatus, InvalidTransitionError, NewAnalysis
 from coderev.analyses.sql_repository import SqlAnalysisRepository, database_url
 from coderev.analysis.archive import read_archive_bytes
+from coderev.domain.config import ProjectConfig
 from coderev.domain.errors import BaselineError, CorruptArchiveError
 from coderev.domain.events import read_cloud_event
 from coderev.pipeline import steps
 from coderev.pipeline.options import BaselineInput, ReviewOptions
+from coderev.pipeline.request import ReviewRequest
 from coderev.pipeline.run import run_review
 from coderev.pipeline.steps_finalize import MAX_CAUSE_CHARS
 from coderev.pipeline.steps_work import (
@@ -37,6 +39,7 @@ from coderev.pipeline.steps_work import (
     WorkKeys,
 )
 from coderev.reports import load_baseline, render_reports, to_json_dict
+from coderev.review.gate import evaluate_gate, parse_gate
 
 SAMPLE = Path(__file__).resolve().parents[3] / "samples" / "shop"
 PAYLOAD_LIMIT = 256 * 1024  # Step Functions' state input/output limit
@@ -80,8 +83,11 @@ class Platform:
     records: SqlAnalysisRepository
     bus: InMemoryEventBus
 
-    def upload(self, data: bytes, name: str = "shop.tar.gz") -> AnalysisRecord:
-        info = self.store.put(f"uploads/{name}", data)
+    def upload(
+        self, data: bytes, name: str = "shop.tar.gz", request: ReviewRequest | None = None
+    ) -> AnalysisRecord:
+        metadata = request.to_metadata() if request else None
+        info = self.store.put(f"uploads/{name}", data, metadata=metadata)
         new = NewAnalysis("coderev", info.key, info.etag, info.version_id, "p1")
         return self.records.create_if_absent(new)[0]
 
@@ -150,6 +156,57 @@ def test_shards_judge_imports_as_the_whole_tree_does(platform: Platform, shards:
     assert comparable(got) == comparable(expected)
     assert {f["rule_id"] for f in got["findings"]} >= {"S307"}
     assert not {"I001", "INP001"} & {f["rule_id"] for f in got["findings"]}
+
+
+def layout_archive() -> bytes:
+    """First-party modules ruff finds only by their files: a root module without a package
+    (helpers.py), a src/ layout package, and a namespace package (INP001), many files each so
+    shards split them."""
+    files = {"proj/pyproject.toml": b'[tool.coderev]\nruff_select = ["I", "INP001", "F401"]\n'}
+    files["proj/helpers.py"] = b"X = 1\n"
+    files["proj/src/core/__init__.py"] = b""
+    for i in range(12):
+        files[f"proj/src/core/m{i}.py"] = b"import os\nimport helpers\nimport requests\n"
+        files[f"proj/app/sub{i % 3}/m{i}.py"] = (
+            b"import os\n\nimport requests\n\nimport core\nimport helpers\n"
+        )
+    return tar_gz(files)
+
+
+@pytest.mark.parametrize("shards", [3, 8])
+def test_shards_find_root_modules_src_layouts_and_namespace_packages(
+    platform: Platform, shards: int
+) -> None:
+    data = layout_archive()
+    record = platform.upload(data, "proj.tar.gz")
+    platform.run(record.id, shards=shards)
+    got = json.loads(platform.report(record.id))
+    assert comparable(got) == comparable(to_json_dict(direct(data, "proj.tar.gz")))
+    assert {"INP001", "I001", "F401"} <= {f["rule_id"] for f in got["findings"]}
+
+
+def test_the_uploads_request_gives_the_direct_engines_verdict(platform: Platform) -> None:
+    data = sample_archive()
+    first = platform.upload(data)
+    platform.run(first.id)
+    baseline_key = WorkKeys(first.id).report("report.json")
+    config = ProjectConfig(root_packages=("shop",))
+    request = ReviewRequest(baseline_key, "new-high,architecture", ("shop/legacy/*",), config)
+    second = platform.upload(data, "again.tar.gz", request)
+    outputs = platform.run(second.id, shards=2)
+    got = json.loads(platform.report(second.id))
+
+    (platform.store.root / "baseline.json").write_bytes(platform.store.get(baseline_key))
+    base = load_baseline(platform.store.root / "baseline.json")
+    tree = read_archive_bytes("again.tar.gz", data, exclude=("shop/legacy/*",))
+    options = ReviewOptions(jobs=1, baseline=BaselineInput(base.fingerprints, base.architecture),
+                            config=config)  # fmt: skip
+    expected = run_review(tree, options)
+    gate = evaluate_gate(parse_gate("new-high,architecture"), expected.findings)
+    assert comparable(got) == comparable(to_json_dict(expected, gate))
+    assert got["summary"]["gate"]["spec"] == "new-high,architecture"
+    assert outputs[-2]["baseline"] == baseline_key
+    assert outputs[-2]["gate"] == {"spec": "new-high,architecture", "passed": gate.passed}
 
 
 def test_finalize_records_publishes_and_cleans_up(platform: Platform) -> None:

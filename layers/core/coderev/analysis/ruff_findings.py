@@ -260,31 +260,44 @@ def run_ruff(
     return findings
 
 
-def _safe_target(root: Path, name: str) -> Path:
-    pure = PurePosixPath(name)
-    if not name or "\0" in name or "\\" in name or pure.is_absolute() or ".." in pure.parts:
-        raise UnsafePathError(f"refusing to write {name!r}: not a plain relative path")
-    target = (root / pure).resolve()
-    if not target.is_relative_to(root):
-        raise UnsafePathError(f"refusing to write {name!r}: it resolves outside {root}")
-    return target
-
-
 @contextlib.contextmanager
 def _private_copy(files: Mapping[str, bytes]) -> Iterator[Path]:
+    """Every name is checked as a pure path (_safe_name); nothing is resolved on disk: the
+    directory is fresh, private and filled only by this function (O_EXCL, O_NOFOLLOW), so no
+    symlink can be in the way. A shard's copy holds thousands of placeholder files, so the
+    per-file cost is a few syscalls, and each folder is made once."""
     root = Path(tempfile.mkdtemp(prefix="coderev-ruff-")).resolve()  # mode 0700
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    made: set[str] = {""}
     try:
         os.chmod(root, 0o700)
         for name, data in files.items():
-            target = _safe_target(root, name)
-            target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-            flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
-            fd = os.open(target, flags, 0o600)
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
+            folder, _sep, _file = _safe_name(name).rpartition("/")
+            if folder not in made:
+                os.makedirs(root / folder, mode=0o700, exist_ok=True)
+                made.add(folder)
+            fd = os.open(root / name, flags, 0o600)
+            try:
+                _write_all(fd, data)
+            finally:
+                os.close(fd)
         yield root
     finally:
         shutil.rmtree(root, ignore_errors=True)
+
+
+def _safe_name(name: str) -> str:
+    pure = PurePosixPath(name)
+    if (not name or "\0" in name or "\\" in name or pure.is_absolute() or ".." in pure.parts
+            or str(pure) != name or name.endswith("/")):  # fmt: skip
+        raise UnsafePathError(f"refusing to write {name!r}: not a plain relative path")
+    return name
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
 
 
 def write_private_copy(files: Mapping[str, bytes]) -> contextlib.AbstractContextManager[Path]:

@@ -8,8 +8,10 @@ process again becomes a finding instead of a crash.
 
 from __future__ import annotations
 
+import atexit
 import multiprocessing
 import os
+import threading
 from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
@@ -52,24 +54,77 @@ def analyze_files(
     jobs: int,
     progress: ProgressSink,
     figures: dict[str, float] | None = None,
+    *,
+    shared_pool: bool = False,
 ) -> list[FileAnalysis]:
     """FileAnalysis for every Python file, in path order.
 
-    `figures`, when given, receives `workers` and `worker_peak_rss_mb`.
+    `figures`, when given, receives `workers` and `worker_peak_rss_mb`. `shared_pool` keeps
+    one pool per process for every call (see `_shared`), for a process that serves many
+    invocations, some at once: a warm Lambda sandbox, or the local platform running a Map's
+    AnalyzeShard iterations on threads, which share the cores through it instead of the GIL.
     """
     figures = figures if figures is not None else {}
     python = [f for f in files if f.language == "python"]
     workers = worker_count(jobs)
-    if workers == 1 or len(python) < IN_PROCESS_BELOW:
+    pool = None
+    if workers > 1 and len(python) >= IN_PROCESS_BELOW:
+        pool = _shared(workers) if shared_pool else _new_pool(workers)
+    if pool is None:
         results: list[FileAnalysis] = []
         for f in python:
             results.extend(analyze_shard([f], thresholds, budget_seconds))
             progress.advance(1)
+        workers = 1
     else:
         shards = plan_shards(python, workers * SHARDS_PER_WORKER)
-        results = _run_pool(shards, thresholds, budget_seconds, workers, progress, figures)
-    figures["workers"] = float(workers if len(python) >= IN_PROCESS_BELOW else 1)
+        try:
+            results = _run_pool(pool, shards, thresholds, budget_seconds, progress, figures)
+        finally:
+            if not shared_pool:
+                pool.shutdown()
+    figures["workers"] = float(workers)
     return sorted(results, key=lambda a: a.path)
+
+
+_pools: dict[int, ProcessPoolExecutor] = {}
+_pools_lock = threading.Lock()
+_no_pools = False  # set when this process cannot make one (AWS Lambda has no /dev/shm)
+
+
+def _new_pool(workers: int) -> ProcessPoolExecutor | None:
+    """A pool, or None where processes cannot share semaphores (then files run in-process)."""
+    global _no_pools
+    if _no_pools:
+        return None
+    try:
+        return ProcessPoolExecutor(max_workers=workers, mp_context=_context())
+    except OSError:  # e.g. "[Errno 38] Function not implemented" for SemLock on Lambda
+        _no_pools = True
+        return None
+
+
+def _shared(workers: int) -> ProcessPoolExecutor | None:
+    """This process's pool of `workers` workers, made on first use and kept; a broken one
+    (a worker died) is replaced on the next call."""
+    with _pools_lock:
+        pool = _pools.get(workers)
+        if pool is not None and getattr(pool, "_broken", False):
+            pool.shutdown(wait=False)
+            pool = None
+        if pool is None:
+            pool = _new_pool(workers)
+            if pool is not None:
+                _pools[workers] = pool
+        return pool
+
+
+@atexit.register
+def _close_pools() -> None:
+    with _pools_lock:
+        for pool in _pools.values():
+            pool.shutdown(wait=True, cancel_futures=True)
+        _pools.clear()
 
 
 def _context() -> multiprocessing.context.BaseContext:
@@ -79,31 +134,34 @@ def _context() -> multiprocessing.context.BaseContext:
 
 
 def _run_pool(
+    pool: ProcessPoolExecutor,
     shards: list[Shard],
     thresholds: Thresholds,
     budget_seconds: float,
-    workers: int,
     progress: ProgressSink,
     figures: dict[str, float],
 ) -> list[FileAnalysis]:
     results: list[FileAnalysis] = []
     peak = 0.0
     unfinished: list[Shard] = []
-    with ProcessPoolExecutor(max_workers=workers, mp_context=_context()) as pool:
-        futures: dict[Future[tuple[list[FileAnalysis], float]], Shard] = {
-            pool.submit(_analyze_shard_measured, s.files, thresholds, budget_seconds): s
-            for s in shards
-        }
-        for future in as_completed(futures):
-            shard = futures[future]
-            try:
-                done, rss = future.result()
-            except BrokenProcessPool:
-                unfinished.append(shard)
-                continue
-            peak = max(peak, rss)
-            results.extend(done)
-            progress.advance(len(done))
+    futures: dict[Future[tuple[list[FileAnalysis], float]], Shard] = {}
+    for shard in shards:
+        try:
+            future = pool.submit(_analyze_shard_measured, shard.files, thresholds, budget_seconds)
+        except BrokenProcessPool:  # a shared pool another call broke: isolate what is left
+            unfinished.append(shard)
+            continue
+        futures[future] = shard
+    for future in as_completed(futures):
+        shard = futures[future]
+        try:
+            done, rss = future.result()
+        except BrokenProcessPool:
+            unfinished.append(shard)
+            continue
+        peak = max(peak, rss)
+        results.extend(done)
+        progress.advance(len(done))
     figures["worker_peak_rss_mb"] = round(peak, 1)
     for shard in unfinished:
         for f in shard.files:

@@ -35,6 +35,9 @@ from coderev.domain.findings import Finding
 from coderev.domain.metrics import SourceFileInfo
 from coderev.domain.report import ReviewResult
 from coderev.domain.source import SourceFile
+from coderev.pipeline.parallel import analyze_files
+from coderev.pipeline.progress import SilentProgress
+from coderev.pipeline.request import ReviewRequest
 from coderev.pipeline.run import (
     architecture_stage,
     combine_findings,
@@ -42,7 +45,6 @@ from coderev.pipeline.run import (
     review_stage,
     tool_versions,
 )
-from coderev.pipeline.shards import analyze_shard as analyze_files_of_shard
 from coderev.pipeline.shards import plan_shards
 from coderev.pipeline.steps_baseline import read_baseline
 from coderev.pipeline.steps_finalize import finalize, mark_failed
@@ -58,6 +60,7 @@ from coderev.pipeline.steps_work import (
     write_document,
 )
 from coderev.ports import GraphStore, ObjectStore
+from coderev.review.gate import evaluate_gate, parse_gate
 
 __all__ = [
     "MAX_SHARDS",
@@ -103,9 +106,10 @@ def index(
     record = _record(records, analysis_id)
     records.update_status(analysis_id, AnalysisStatus.RUNNING)
     start = time.perf_counter()
-    data = _archive(store, record)
-    tree = read_archive_bytes(record.source_name, data, limits)
-    config = load_project_config({f.path: f.data for f in tree.config_files})
+    data, request = _archive(store, record)
+    exclude = request.exclude + (request.config.exclude if request.config else ())
+    tree = read_archive_bytes(record.source_name, data, limits, exclude)
+    config = request.config or load_project_config({f.path: f.data for f in tree.config_files})
     config_seconds = time.perf_counter() - start
     python = tree.python_files()
     count = shards or shard_count(sum(len(f.data) for f in python))
@@ -124,6 +128,8 @@ def index(
         shards=len(planned),
         budget_seconds=budget_seconds,
         config_seconds=round(config_seconds, 4),
+        baseline_key=request.baseline_key,
+        fail_on=request.fail_on,
     )
     write_document(store, keys.index, document)
     return {
@@ -136,8 +142,14 @@ def index(
     }
 
 
-def analyze_shard(store: ObjectStore, analysis_id: str, shard: int) -> dict[str, Any]:
-    """Analyse one shard's files, with ruff beside it, into `shard-<i>.json`."""
+def analyze_shard(
+    store: ObjectStore, analysis_id: str, shard: int, *, jobs: int = 1
+) -> dict[str, Any]:
+    """Analyse one shard's files, with ruff beside it, into `shard-<i>.json`.
+
+    `jobs` worker processes (0: one per CPU) from this process's shared pool, so concurrent
+    iterations of the Map in one process share the cores; 1 analyses in this process.
+    """
     keys = WorkKeys(analysis_id)
     indexed = read_document(store, keys.index, IndexDocument, analysis_id)
     bundle = read_document(store, keys.shard_input(shard), ShardInput, analysis_id, compressed=True)
@@ -148,10 +160,13 @@ def analyze_shard(store: ObjectStore, analysis_id: str, shard: int) -> dict[str,
             _measured, _ruff_shard, bundle.files, indexed.python_paths, indexed.config
         )
         analyses, analysis_seconds = _measured(
-            analyze_files_of_shard,
+            analyze_files,
             bundle.files,
             indexed.config.thresholds,
             indexed.budget_seconds,
+            jobs,
+            SilentProgress(),
+            shared_pool=True,
         )
         ruff, ruff_seconds = ruff_future.result()
     result = ShardResult(
@@ -203,13 +218,15 @@ def review(
     *,
     reviewer: str = "offline",
 ) -> dict[str, Any]:
-    """Combine, baseline-mark and sort the findings, review them: `result.json`.
+    """Combine, baseline-mark and sort the findings, review them, judge them by the request's
+    gate: `result.json`.
 
     `baseline_key` is the object key of an earlier report.json (BaselineError when it is
-    absent or not a valid report).
+    absent or not a valid report); without one, the upload's request may name one.
     """
     keys = WorkKeys(analysis_id)
     indexed = read_document(store, keys.index, IndexDocument, analysis_id)
+    baseline_key = baseline_key or indexed.baseline_key
     analyses, ruff, (analysis_seconds, ruff_seconds) = _shard_results(store, keys, indexed)
     arch = read_document(store, keys.architecture, ArchitectureDocument, analysis_id)
     start = time.perf_counter()
@@ -242,12 +259,15 @@ def review(
         timings=timings,
         figures={"shards": float(indexed.shards)},
     )
-    write_document(store, keys.result, ResultDocument(analysis_id, result))
+    spec = parse_gate(indexed.fail_on)
+    gate = evaluate_gate(spec, result.findings) if spec.enabled else None
+    write_document(store, keys.result, ResultDocument(analysis_id, result, gate))
     return {
         "analysis_id": analysis_id,
         "findings": len(result.findings),
         "comments": len(result.review.comments),
         "baseline": baseline_key,
+        "gate": None if gate is None else {"spec": gate.spec, "passed": gate.passed},
     }
 
 
@@ -261,8 +281,9 @@ def _record(records: AnalysisRepository, analysis_id: str) -> AnalysisRecord:
     return record
 
 
-def _archive(store: ObjectStore, record: AnalysisRecord) -> bytes:
-    """The recorded upload's bytes, refusing other bytes than the ones recorded."""
+def _archive(store: ObjectStore, record: AnalysisRecord) -> tuple[bytes, ReviewRequest]:
+    """The recorded upload's bytes and the request it carries, refusing other bytes than the
+    ones recorded."""
     info = store.head(record.object_key)
     if info is None:
         raise ArchiveChangedError(f"the upload {record.object_key} no longer exists")
@@ -271,8 +292,9 @@ def _archive(store: ObjectStore, record: AnalysisRecord) -> bytes:
             f"the upload {record.object_key} was replaced after analysis {record.id} recorded "
             f"it (etag {info.etag.strip(chr(34))}, recorded {record.etag.strip(chr(34))})"
         )
+    request = ReviewRequest.from_metadata(info.metadata)
     try:
-        return store.get(record.object_key)
+        return store.get(record.object_key), request
     except KeyError:
         raise ArchiveChangedError(f"the upload {record.object_key} no longer exists") from None
 
@@ -293,9 +315,25 @@ def _ruff_shard(
     sources = {f.path: f.data for f in files if f.language == "python"}
     if not sources:
         return []
-    tree = dict.fromkeys(python_paths, b"") | sources
+    tree = dict.fromkeys(_placeholders(python_paths), b"") | sources
     with write_private_copy(tree) as root:
         return run_ruff(root, sorted(sources), config.ruff_select, sources)
+
+
+def _placeholders(python_paths: tuple[str, ...]) -> list[str]:
+    """The other files whose mere existence changes ruff's verdicts: every `__init__.py`
+    (INP001, and which folders are packages), and one file under each top-level name at the
+    root and under `src/` (ruff's default `src`, where isort looks a first-party module up).
+    Writing only these, not every Python file, keeps a shard's copy small."""
+    chosen: dict[str, str] = {}
+    for path in python_paths:
+        parts = path.split("/")
+        if parts[-1] == "__init__.py":
+            chosen[path] = path
+        for depth in (1, 2) if parts[0] == "src" else (1,):
+            if len(parts) > depth - 1:
+                chosen.setdefault("/".join(parts[:depth]) + "/", path)
+    return list(dict.fromkeys(chosen.values()))
 
 
 def _shard_results(

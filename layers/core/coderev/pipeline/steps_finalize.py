@@ -71,7 +71,7 @@ def finalize(
     if record.status is not AnalysisStatus.SUCCEEDED or store.head(keys.result) is not None:
         stored = read_document(store, keys.result, ResultDocument, analysis_id)
         # render_reports, not write_reports: the texts go to the store, no temp dir needed
-        rendered = render_reports(stored.result, formats)
+        rendered = render_reports(stored.result, formats, gate=stored.gate)
         report_keys: dict[str, str] = {}
         for fmt, text in rendered.items():
             key = keys.report(FILENAMES[fmt])

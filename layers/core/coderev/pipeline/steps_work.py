@@ -32,6 +32,7 @@ from coderev.domain.code import FileAnalysis
 from coderev.domain.config import ProjectConfig
 from coderev.domain.errors import CoderevError, InputError
 from coderev.domain.findings import Finding
+from coderev.domain.gate import GateOutcome
 from coderev.domain.metrics import SourceFileInfo
 from coderev.domain.report import ReviewResult
 from coderev.domain.source import SkippedEntry, SourceFile
@@ -129,6 +130,9 @@ class IndexDocument:
     shards: int
     budget_seconds: float
     config_seconds: float  # time to read the archive and its configuration
+    # from the upload's ReviewRequest (defaults: documents written before requests read)
+    baseline_key: str | None = None
+    fail_on: str = "none"
 
     @property
     def python_paths(self) -> tuple[str, ...]:
@@ -164,6 +168,7 @@ class ArchitectureDocument:
 class ResultDocument:
     analysis_id: str
     result: ReviewResult
+    gate: GateOutcome | None = None  # the request's quality gate; None when none was asked
 
 
 def write_document(

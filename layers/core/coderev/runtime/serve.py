@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from coderev.adapters.s3 import S3ObjectStore
     from coderev.analyses.model import AnalysisRecord
     from coderev.config import Settings
+    from coderev.pipeline.request import ReviewRequest
     from coderev.ports import ObjectStore
     from coderev.runtime.notifications import NotifyingObjectStore
 
@@ -46,6 +47,7 @@ __all__ = [
     "PlatformReview",
     "ServeError",
     "build_platform",
+    "default_template",
     "execution_store",
     "review_on_platform",
     "serve",
@@ -63,10 +65,22 @@ def execution_store(settings: Settings) -> SqliteExecutionStore:
     return SqliteExecutionStore(settings.data_dir / EXECUTIONS_FILE)
 
 
+def default_template() -> Path:
+    """The template `coderev review` runs on when none is given: ./template.yaml, else the
+    one of the source checkout this package runs from (layers/core/coderev → the repository
+    root), so a review works from any folder of a checkout."""
+    here = Path("template.yaml")
+    if here.is_file():
+        return here
+    checkout = Path(__file__).resolve().parents[4] / "template.yaml"
+    return checkout if checkout.is_file() else here
+
+
 def read_template(path: Path, parameters: Mapping[str, str] | None = None) -> Template:
     if not path.is_file():
         raise ServeError(
-            f"no template at {path}: run from the project folder or pass --template PATH"
+            f"no template at {path}: run from the project folder or pass --template PATH "
+            "(`coderev review --via direct` needs no template)"
         )
     try:
         return load_template(path, parameter_overrides=parameters)
@@ -190,22 +204,31 @@ def review_on_platform(
     name: str,
     formats: tuple[str, ...],
     *,
-    template_path: Path = Path("template.yaml"),
+    request: ReviewRequest | None = None,
+    baseline: bytes | None = None,
+    template_path: Path | None = None,
     on_state: Callable[[str], object] = lambda _name: None,
     timeout: float = 600.0,
 ) -> PlatformReview:
     """Upload `archive` under `uploads/<id>/<name>` (the report names `name` as its source, as
-    the direct engine does), record it as POST /analyses does, follow its execution
-    (`on_state` gets each state's name as it is entered), and return the outcome with the
-    `formats` reports."""
+    the direct engine does) with `request` as its metadata, record it as POST /analyses does,
+    follow its execution (`on_state` gets each state's name as it is entered), and return the
+    outcome with the `formats` reports and always the json one (it holds the gate's verdict).
+
+    `baseline`, an earlier report.json's bytes, is put under `baselines/<id>/report.json`
+    first and named as the request's baseline_key.
+    """
     import uuid
+    from dataclasses import replace
     from datetime import UTC, datetime
 
     from coderev import bootstrap
     from coderev.analyses.model import NewAnalysis
+    from coderev.pipeline.request import ReviewRequest
     from coderev.service.housekeeping import UPLOADED_AT
     from coderev.service.uploads import read_report
 
+    template_path = template_path or default_template()
     platform = build_platform(template_path, port=0)
     store = platform.backends.object_store
     if store is None:
@@ -213,8 +236,15 @@ def review_on_platform(
     records = bootstrap.analysis_repository()
     platform.start()
     try:
-        key = f"uploads/{uuid.uuid4()}/{name}"
-        info = store.put(key, archive, metadata={UPLOADED_AT: datetime.now(UTC).isoformat()})
+        upload = uuid.uuid4()
+        request = request or ReviewRequest()
+        if baseline is not None:
+            baseline_key = f"baselines/{upload}/report.json"
+            store.put(baseline_key, baseline, content_type="application/json")
+            request = replace(request, baseline_key=baseline_key)
+        key = f"uploads/{upload}/{name}"
+        stamp = {UPLOADED_AT: datetime.now(UTC).isoformat()}
+        info = store.put(key, archive, metadata=stamp | request.to_metadata())
         new = NewAnalysis(store.bucket, key, info.etag.strip('"'), info.version_id)
         record, _created = records.create_if_absent(new)
         execution_arn = _follow(platform, record.id, on_state, time.monotonic() + timeout)
@@ -224,7 +254,8 @@ def review_on_platform(
     if record.status.value != "SUCCEEDED":
         cause = record.cause or f"see coderev executions show {execution_arn}"
         return PlatformReview(record.id, record.status.value, record.error or "", cause)
-    reports = {fmt: read_report(store, records, record.id, fmt).body for fmt in formats}
+    wanted = dict.fromkeys((*formats, "json"))
+    reports = {fmt: read_report(store, records, record.id, fmt).body for fmt in wanted}
     return PlatformReview(record.id, record.status.value, reports=reports)
 
 

@@ -6,8 +6,9 @@ while the record is QUEUED without an execution, under the analysis id as execut
 (StartExecution returns the running execution for a name and input it has seen). Powertools'
 idempotency in front of this (functions/ingest) spares the work; this keeps it correct.
 
-A hostile or unreadable archive is recorded FAILED with its cause (and
-`coderev.analysis.failed` published); nothing is started for it.
+A hostile or unreadable archive, or a malformed analysis request in its metadata (see
+`coderev.pipeline.request`) or one naming a baseline that does not exist, is recorded FAILED
+with its cause (and `coderev.analysis.failed` published); nothing is started for it.
 """
 
 from __future__ import annotations
@@ -105,9 +106,17 @@ def _rejection(store: ObjectStore, record: AnalysisRecord) -> tuple[str, str] | 
     """(error, cause) when the recorded upload cannot be analysed; None when it can."""
     from coderev.analysis.archive import read_archive_bytes
 
+    from coderev.pipeline.request import ReviewRequest
+
     info = store.head(record.object_key)
     if info is None or info.etag.strip('"') != record.etag:
         return "ArchiveChangedError", f"{record.object_key} was replaced or deleted"
+    try:
+        request = ReviewRequest.from_metadata(info.metadata)
+    except InputError as exc:
+        return type(exc).__name__, str(exc)
+    if request.baseline_key is not None and store.head(request.baseline_key) is None:
+        return "BaselineError", f"baseline {request.baseline_key} does not exist"
     try:
         read_archive_bytes(record.source_name, store.get(record.object_key))
     except KeyError:
