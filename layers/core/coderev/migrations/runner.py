@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -46,6 +47,7 @@ MIGRATIONS = Path(__file__).resolve().parent
 ADOPTED = "0001"
 """The revision of a database `create_all` made: the analyses table, nothing else."""
 _LOCK_NAMESPACE = "coderev.migrations"
+_IN_PROCESS = threading.Lock()
 
 
 def config(**attributes: Any) -> Config:
@@ -65,7 +67,8 @@ def migrate(engine: Engine, *, schema: str | None = None, revision: str = "head"
     dialect = engine.dialect.name
     translate = schema_map(dialect, schema)
     where = version_schema(dialect, schema)
-    with engine.connect() as conn:
+    # Alembic's `context` and `op` are module globals: one migration at a time per process
+    with _IN_PROCESS, engine.connect() as conn:
         conn.execution_options(schema_translate_map=translate)
         _lock(conn, where)
         try:

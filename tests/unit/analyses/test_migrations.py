@@ -1,0 +1,206 @@
+"""coderev.migrations on SQLite: the schema the revisions build, adoption, concurrency, the CLI.
+
+PostgreSQL (schemas, the advisory lock) is tests/integration/test_migrations.py.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from typer.testing import CliRunner
+
+from coderev import migrations
+from coderev.analyses import NewAnalysis
+from coderev.analyses import sql_repository as analyses
+from coderev.analyses.sql_repository import SqlAnalysisRepository, create_database_engine
+from coderev.audit import sql_repository as audit
+from coderev.cli import app
+from coderev.config import get_settings
+from coderev.migrations import HEAD, MigrationError, runner
+
+
+@pytest.fixture
+def url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'coderev.db'}"
+
+
+@pytest.fixture
+def engine(url: str) -> Iterator[sa.Engine]:
+    engine = create_database_engine(url)
+    yield engine
+    engine.dispose()
+
+
+def schema_sql(database: Path) -> dict[str, str]:
+    """Every table and index the database has, by name, with the SQL that made it."""
+    with sqlite3.connect(database) as db:
+        rows = db.execute("select name, sql from sqlite_master where sql is not null").fetchall()
+    return dict(rows)
+
+
+def test_head_is_the_last_revision() -> None:
+    script = runner.script_directory()
+    assert script.get_current_head() == HEAD
+    chain = [r.revision for r in reversed(list(script.walk_revisions()))]
+    assert chain == ["0001", "0002"]
+
+
+def test_upgrade_builds_what_the_models_describe(engine: sa.Engine) -> None:
+    assert migrations.current(engine) is None
+    assert migrations.upgrade(engine) == HEAD
+    assert migrations.current(engine) == HEAD
+    assert set(sa.inspect(engine).get_table_names()) == {"alembic_version", "analyses", "events"}
+    assert runner.diff(engine) == []  # alembic's compare_metadata: no difference
+
+
+def test_upgrading_twice_changes_nothing(engine: sa.Engine, tmp_path: Path) -> None:
+    migrations.upgrade(engine)
+    repository = SqlAnalysisRepository(engine)
+    record, _ = repository.create_if_absent(NewAnalysis("b", "uploads/a.zip", "e"))
+    before = schema_sql(tmp_path / "coderev.db")
+    assert migrations.upgrade(engine) == HEAD
+    assert runner.migrate(engine) == HEAD  # Alembic itself finds nothing to do
+    assert schema_sql(tmp_path / "coderev.db") == before
+    assert repository.get(record.id) == record
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("select version_num from alembic_version")).all() == [(HEAD,)]
+
+
+def test_revision_0001_is_the_table_create_all_made(tmp_path: Path) -> None:
+    legacy = create_database_engine(f"sqlite:///{tmp_path / 'legacy.db'}")
+    with legacy.begin() as conn:
+        analyses.metadata.create_all(
+            conn.execution_options(schema_translate_map={"projects": None})
+        )
+    legacy.dispose()
+    migrated = create_database_engine(f"sqlite:///{tmp_path / 'migrated.db'}")
+    assert runner.migrate(migrated, revision="0001") == "0001"
+    migrated.dispose()
+    made = schema_sql(tmp_path / "migrated.db")
+    made.pop("alembic_version")
+    assert made == schema_sql(tmp_path / "legacy.db")  # the same SQL, names included
+
+
+def test_a_create_all_database_is_adopted(engine: sa.Engine, tmp_path: Path) -> None:
+    with engine.begin() as conn:
+        analyses.metadata.create_all(
+            conn.execution_options(schema_translate_map={"projects": None})
+        )
+    old = SqlAnalysisRepository(engine)  # what the release before migrations ran
+    record, _ = old.create_if_absent(NewAnalysis("b", "uploads/a.zip", "e", "v1"))
+    assert migrations.current(engine) is None
+    assert migrations.upgrade(engine) == HEAD  # stamped 0001, then upgraded
+    assert runner.diff(engine) == []
+    assert old.get(record.id) == record
+    assert audit.SqlAuditRepository(engine).list() == []
+
+
+def test_a_database_newer_than_the_code_is_refused(engine: sa.Engine) -> None:
+    migrations.upgrade(engine)
+    with engine.begin() as conn:
+        conn.execute(sa.text("update alembic_version set version_num = '0099'"))
+    with pytest.raises(MigrationError, match="0099"):
+        migrations.upgrade(engine)
+    assert migrations.current(engine) == "0099"
+
+
+def test_concurrent_upgrades_migrate_once(url: str, tmp_path: Path) -> None:
+    """Threads of one process, on one database and on another (Alembic's globals are shared)."""
+    barrier = threading.Barrier(6)
+    reached: list[str] = []
+    errors: list[BaseException] = []
+    other = f"sqlite:///{tmp_path / 'other.db'}"
+
+    def upgrade(target: str) -> None:
+        engine = create_database_engine(target)  # a connection pool of its own
+        try:
+            barrier.wait()
+            reached.append(migrations.upgrade(engine))
+        except BaseException as exc:  # reported below, in the test's thread
+            errors.append(exc)
+        finally:
+            engine.dispose()
+
+    threads = [threading.Thread(target=upgrade, args=(url if i % 2 else other,)) for i in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert reached == [HEAD] * 6
+
+
+def test_concurrent_processes_migrate_once(url: str) -> None:
+    code = f"from coderev import migrations; print(migrations.upgrade({url!r}))"
+    procs = [
+        subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+        for _ in range(4)
+    ]
+    outputs = [p.communicate(timeout=120)[0].strip() for p in procs]
+    assert [p.returncode for p in procs] == [0] * 4
+    assert outputs == [HEAD] * 4
+
+
+def test_alembic_is_imported_only_to_migrate(url: str) -> None:
+    probe = (
+        "import sys; from coderev import migrations; before = 'alembic' in sys.modules; "
+        f"migrations.upgrade({url!r}); print(before, 'alembic' in sys.modules)"
+    )
+
+    def run() -> str:
+        command = [sys.executable, "-c", probe]
+        return subprocess.run(command, capture_output=True, text=True, check=True).stdout.strip()
+
+    assert run() == "False True"  # a new database: migrated
+    assert run() == "False False"  # up to date: two small queries, no Alembic
+
+
+def test_importing_the_cli_and_bootstrap_imports_neither() -> None:
+    code = (
+        "import sys, coderev.cli, coderev.bootstrap; "
+        "print(sorted(m for m in ('alembic', 'sqlalchemy') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+@pytest.fixture
+def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.setenv("CODEREV_DATA_DIR", str(tmp_path / "data"))
+    get_settings.cache_clear()
+    yield tmp_path / "data" / "coderev.db"
+    get_settings.cache_clear()
+
+
+def test_the_db_commands(cli_env: Path) -> None:
+    cli = CliRunner()
+    before = cli.invoke(app, ["db", "current"])
+    assert before.exit_code == 0, before.output
+    assert before.output == (
+        f"sqlite:///{cli_env}: at revision none, head is {HEAD}: run `coderev db upgrade`\n"
+    )
+    upgraded = cli.invoke(app, ["db", "upgrade"])
+    assert upgraded.exit_code == 0, upgraded.output
+    assert upgraded.output == f"sqlite:///{cli_env}: at revision {HEAD} (head)\n"
+    assert cli.invoke(app, ["db", "upgrade"]).output == upgraded.output
+    assert cli.invoke(app, ["db", "current"]).output == upgraded.output
+    assert {"analyses", "events"} <= set(schema_sql(cli_env))
+
+
+def test_an_unusable_database_is_one_line_without_the_password(
+    cli_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", "postgresql://coderev:s3cret@127.0.0.1:9/coderev")
+    get_settings.cache_clear()
+    result = CliRunner().invoke(app, ["db", "upgrade"])
+    assert result.exit_code == 3
+    assert "postgresql+psycopg://coderev:***@127.0.0.1:9/coderev" in result.output
+    assert "s3cret" not in result.output
