@@ -4,11 +4,12 @@ Fetches the Django sdist with `pip download` (cached in benchmarks/.cache), then
   - bare `ast.parse` of every .py file, single process (the anchor),
   - radon cc + mi over the same files, single process (the reference implementation),
   - the full coderev review (all cores) and its ratio to the anchor,
+  - the same review through the embedded platform (`coderev review`'s default),
   - the worst per-file ratio of coderev's analysis to that file's own parse,
   - peak memory of the main process and of the largest worker.
 Targets (2-core machine): review <= 2.5x anchor, no file over 5x its parse, < 250 MB/process.
 
-    python benchmarks/bench_review.py [--package django==5.1.4] [--skip-radon]
+    python benchmarks/bench_review.py [--package django==5.1.4] [--skip-radon] [--skip-platform]
 """
 
 from __future__ import annotations
@@ -92,6 +93,27 @@ def time_radon(sources: list[tuple[str, bytes]]) -> float:
     return time.perf_counter() - start
 
 
+def time_platform(archive: Path) -> float:
+    """`coderev review`'s default path: upload -> S3 notification -> ingest -> the analysis
+    state machine on the embedded platform -> the 4 reports fetched, in a fresh data dir."""
+    import os
+
+    from coderev import bootstrap
+    from coderev.runtime.serve import review_on_platform
+
+    with tempfile.TemporaryDirectory() as data, open(os.devnull, "w") as sink:
+        os.environ["CODEREV_DATA_DIR"] = data
+        bootstrap.reset()
+        t = time.perf_counter()
+        with contextlib.redirect_stdout(sink):  # the handlers' JSON log lines
+            outcome = review_on_platform(archive.read_bytes(), archive.name,
+                                         ("json", "sarif", "md", "html"))  # fmt: skip
+        elapsed = time.perf_counter() - t
+    if outcome.status != "SUCCEEDED":
+        raise SystemExit(f"the platform's analysis {outcome.status}: {outcome.cause}")
+    return elapsed
+
+
 def worst_file_ratio(
     sources: list[tuple[str, bytes]], parse: dict[str, float], min_parse: float
 ) -> tuple[float, str, int]:
@@ -122,6 +144,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--package", default="django==5.1.4")
     parser.add_argument("--skip-radon", action="store_true")
+    parser.add_argument("--skip-platform", action="store_true")
     parser.add_argument("--min-parse-ms", type=float, default=2.0)
     args = parser.parse_args()
     warnings.simplefilter("ignore", SyntaxWarning)
@@ -170,6 +193,12 @@ def main() -> None:
         f"worst single file: {worst:.2f}x its own parse ({worst_path}; {counted} files parsing "
         f">= {args.min_parse_ms} ms)  (target <= 5x)"
     )
+    if not args.skip_platform:
+        platform_s = time_platform(archive)
+        print(
+            f"coderev on the platform (default)    {platform_s:8.2f}s  {platform_s / parse_s:.2f}x"
+            f"  ({platform_s / total_s:.2f}x the direct engine incl. reports)"
+        )
     worker_mb = result.figures.get("worker_peak_rss_mb", 0.0)
     print(
         f"peak memory: main {main_mb:.0f} MB, largest worker {worker_mb:.0f} MB"
