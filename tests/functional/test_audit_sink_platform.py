@@ -1,7 +1,8 @@
 """`coderev serve` with zero services: the analyses' domain events reach audit_sink through the
 embedded bus (its SelfManagedKafka triggers in template.yaml) and end in the audit trail,
 one entry per event: coderev.analysis.completed for a review that succeeded,
-coderev.analysis.failed for one that failed."""
+coderev.analysis.failed for one that failed. `coderev review --via platform` (the same
+platform, stopped as soon as the analysis ended) records its completed event too."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.functional.conftest import ROOT, SAMPLE, embedded_environ
+from tests.functional.conftest import ROOT, SAMPLE, coderev, embedded_environ
 
 from coderev.analyses.sql_repository import database_url
 from coderev.audit.model import AuditEntry
@@ -131,6 +132,17 @@ def test_a_failed_analysis_leaves_its_failure_event_in_the_audit_trail(served: S
     [entry] = served.audited(f"{record['id']}:failed")
     assert entry.type == "coderev.analysis.failed"
     assert entry.event["data"]["error"] == "ConfigError"
+
+
+def test_a_review_via_the_platform_is_audited_before_the_platform_stops(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    run = coderev("review", SAMPLE, "--via", "platform", "--out", out, "-q", out=out)
+    assert run.code == 0, run.stderr
+    data_dir = tmp_path / "data" / "coderev"  # the functional runs' XDG_DATA_HOME/coderev
+    repository = SqlAuditRepository.from_url(database_url(None, data_dir))
+    [entry] = repository.list(type="coderev.analysis.completed")
+    assert entry.event["data"]["status"] == "SUCCEEDED"
+    assert entry.analysis_id and entry.event_id == f"{entry.analysis_id}:completed"
 
 
 def test_serve_stops_cleanly_with_the_consumers_running(served: Served) -> None:

@@ -292,6 +292,46 @@ def test_records_arriving_during_the_window_join_the_batch(invoker, tmp_path):
     assert batch_values(event) == [{"n": 0}, {"n": 1}]
 
 
+def test_a_graceful_stop_delivers_what_was_queued_once(invoker, tmp_path):
+    bus = InMemoryEventBus()
+    worker = embedded_worker(invoker, bus, "BatchedFunction", batching_window=30.0)
+    worker.open()
+    for number in range(5):
+        bus.publish(BATCHED, {"n": number})
+    worker.runner.stop.set()  # stopped before a step took them: the bus is in-process only
+    worker.close()
+    events = received(tmp_path, invoker.function("BatchedFunction").function_name, 2)
+    assert [len(batch_values(event)) for event in events] == [4, 1]  # BatchSize, no waiting
+    assert worker.offsets.committed("g", BATCHED) == 5
+    bus.publish(BATCHED, {"n": 5})  # after the close: not delivered by this worker
+    assert worker.step() == 0
+
+
+def test_a_failing_batch_at_a_graceful_stop_is_tried_once_and_left_uncommitted(invoker, tmp_path):
+    bus = InMemoryEventBus()
+    worker = embedded_worker(invoker, bus, "FailingFunction")
+    worker.open()
+    bus.publish(FAILING, {"payload": "poison"})
+    worker.runner.stop.set()
+    worker.close()
+    assert len(received(tmp_path, invoker.function("FailingFunction").function_name, 1)) == 1
+    time.sleep(0.1)
+    assert len(received(tmp_path, invoker.function("FailingFunction").function_name, 0, 0)) == 1
+    assert worker.offsets.committed("g", FAILING) is None
+    destinations = worker.runner.failure_destinations
+    assert isinstance(destinations, InMemoryFailureDestinations)
+    assert destinations.queues == {}  # no retries at a stop: not sent to the destination
+
+
+def test_a_worker_closed_after_a_failed_start_delivers_nothing(invoker, tmp_path):
+    bus = InMemoryEventBus()
+    bus.publish(BATCHED, {"n": 0})
+    worker = embedded_worker(invoker, bus, "BatchedFunction")
+    worker.open()  # the backlog is queued
+    worker.close()  # not stopped: EventSources.start failed on another worker
+    assert received(tmp_path, invoker.function("BatchedFunction").function_name, 0, 0) == []
+
+
 # --- the on-failure destination --------------------------------------------------------------
 
 

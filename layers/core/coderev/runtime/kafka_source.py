@@ -34,7 +34,10 @@ Two backends share that policy (`KafkaBatchRunner`):
 - `EmbeddedKafkaWorker`: the in-process `InMemoryEventBus`; its subscription feeds a queue the
   worker gathers batches from. Committed offsets live in `EmbeddedOffsets`, so a restarted
   worker (same offsets object) resumes after the last commit, replaying from the bus's
-  recorded log what was not committed.
+  recorded log what was not committed. The bus lives in this process only, so a graceful
+  stop also delivers what was already queued (each batch tried once, no retries), as the
+  embedded notifications drain theirs: `coderev review --via platform` stops the platform
+  right after the analysis ended, and its completed event must still reach the audit sink.
 """
 
 from __future__ import annotations
@@ -387,7 +390,9 @@ class EmbeddedKafkaWorker:
 
     def step(self) -> int:
         """Gather one batch, deliver it, commit it when settled; returns its record count."""
-        records = self._collect()
+        return self._deliver(self._collect())
+
+    def _deliver(self, records: list[EventRecord]) -> int:
         if not records:
             return 0
         base = lambda_kafka_event(records, bootstrap_servers=self.bus.bootstrap_servers)
@@ -407,23 +412,25 @@ class EmbeddedKafkaWorker:
                                 self._position[record.topic])  # fmt: skip
         return len(records)
 
-    def _collect(self) -> list[EventRecord]:
+    def _collect(self, *, wait: bool = True) -> list[EventRecord]:
         """Up to BatchSize new records: wait `poll_timeout` for the first, then at most the
-        batching window for the rest. Records already handled (a replay the subscription
-        also delivered) are skipped."""
+        batching window for the rest (`wait=False`: only what is queued now). Records already
+        handled (a replay the subscription also delivered) are skipped."""
         records: dict[tuple[str, int], EventRecord] = {}
         deadline = 0.0
         while len(records) < self.batch_size:
             timeout = self.poll_timeout
-            if records:
+            if records and wait:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0 or self.runner.stop.is_set():
                     break
                 timeout = min(remaining, self.poll_timeout)  # a stop is seen within it
             try:
-                _, _, record = self._queue.get(timeout=timeout)
+                _, _, record = (
+                    self._queue.get(timeout=timeout) if wait else self._queue.get_nowait()
+                )
             except queue.Empty:
-                if records:
+                if records and wait:
                     continue
                 break
             if record.offset < self._position.get(record.topic, 0):
@@ -438,9 +445,15 @@ class EmbeddedKafkaWorker:
             self._arrive(record)
 
     def close(self) -> None:
+        """Stop listening; after a graceful stop, deliver what was already queued (the bus
+        keeps it in this process only): each batch once, ending at the first that fails."""
         for unsubscribe in self._unsubscribers:
             unsubscribe()
         self._unsubscribers.clear()
+        if not self.runner.stop.is_set():
+            return  # closed after a failed start: nothing was delivered, nothing is drained
+        while self._deliver(self._collect(wait=False)):
+            pass
 
     def _arrive(self, record: EventRecord) -> None:
         with self._arrivals_lock:
