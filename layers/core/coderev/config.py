@@ -3,21 +3,40 @@
 The seed's variable names are the configuration interface (`DATABASE_URL`, `REDIS_URL`, ...);
 anything further is `CODEREV_*`. Unset means the embedded default, so `coderev review` and
 `coderev serve` run on one laptop with zero services.
+
+`get_settings()` gives the Settings of the environment it is called in: those a
+`settings_scope` bound to this thread (the local platform binds each invocation's, see
+`coderev.runtime.invoker_environment`), else those of `os.environ` as it is now. Either way
+they are built once per distinct set of values of the variables Settings reads (a Lambda
+sandbox, whose environment never changes, builds them once), so two functions of one
+process, declared with different variables, never see each other's settings.
 """
 
 from __future__ import annotations
 
 import os
-from functools import lru_cache
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+from functools import cache, lru_cache
 from pathlib import Path
+from typing import Any
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+__all__ = ["Settings", "get_settings", "settings_for", "settings_scope"]
 
-def _default_data_dir() -> Path:
-    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+
+def _default_data_dir(environ: Mapping[str, str] | None = None) -> Path:
+    env = os.environ if environ is None else environ
+    base = env.get("XDG_DATA_HOME") or str(_home(env) / ".local" / "share")
     return Path(base) / "coderev"
+
+
+def _home(environ: Mapping[str, str]) -> Path:
+    home = environ.get("HOME")
+    return Path(home) if home else Path.home()
 
 
 class Settings(BaseSettings):
@@ -69,9 +88,83 @@ class Settings(BaseSettings):
     upload_url_seconds: int = Field(
         default=900, ge=1, le=604800, validation_alias="CODEREV_UPLOAD_URL_SECONDS"
     )
+    # an analysis still QUEUED/RUNNING with no execution, or whose execution cannot be found,
+    # is recorded FAILED once not updated for this long (one whose execution ended: at once)
+    reconcile_grace_minutes: float = Field(
+        default=90.0, ge=0, validation_alias="CODEREV_RECONCILE_GRACE_MINUTES"
+    )
 
 
-@lru_cache(maxsize=1)
-def get_settings() -> Settings:
-    """The process-wide settings, read once (Lambda reuses the process between invocations)."""
-    return Settings()
+# What the environment source reads besides the fields: the data dir's default.
+_DEFAULTS_READ = ("XDG_DATA_HOME", "HOME")
+_SCOPE: ContextVar[Mapping[str, str] | Settings | None] = ContextVar(
+    "coderev_settings", default=None
+)
+_Key = tuple[str | None, ...]
+
+
+@cache
+def _aliases() -> tuple[str, ...]:
+    return tuple(str(field.validation_alias) for field in Settings.model_fields.values())
+
+
+def _key(environ: Mapping[str, str]) -> _Key:
+    """The values of the variables Settings reads (names matched case-insensitively, as
+    pydantic-settings matches them), then those its defaults read."""
+    folded = {name.lower(): value for name, value in environ.items()}
+    return tuple(folded.get(alias.lower()) for alias in _aliases()) + tuple(
+        environ.get(name) for name in _DEFAULTS_READ
+    )
+
+
+@lru_cache(maxsize=32)
+def _settings_of(key: _Key) -> Settings:
+    aliases = _aliases()
+    environ = {name: value for name, value in zip(_DEFAULTS_READ, key[len(aliases) :],
+                                                  strict=True) if value is not None}  # fmt: skip
+    given: dict[str, Any] = {}
+    for (name, field), alias, value in zip(Settings.model_fields.items(), aliases, key,
+                                           strict=False):  # fmt: skip
+        if value is not None:
+            given[alias] = value
+        elif name == "data_dir":
+            given[alias] = _default_data_dir(environ)
+        else:
+            given[alias] = field.get_default(call_default_factory=True)
+    # Every field is given: init arguments outrank the real os.environ, which is not read.
+    return Settings(**given)
+
+
+def settings_for(environ: Mapping[str, str]) -> Settings:
+    """The Settings of an environment (a mapping of variables), built once per distinct one."""
+    return _settings_of(_key(environ))
+
+
+class _Settings:
+    """`get_settings()`; `get_settings.cache_clear()` forgets every built Settings."""
+
+    def __call__(self) -> Settings:
+        scoped = _SCOPE.get()
+        if isinstance(scoped, Settings):
+            return scoped
+        return settings_for(os.environ if scoped is None else scoped)
+
+    def cache_clear(self) -> None:
+        _settings_of.cache_clear()
+
+
+get_settings = _Settings()
+"""The Settings of this thread's scope, else of `os.environ` (see the module docstring)."""
+
+
+@contextmanager
+def settings_scope(environ: Mapping[str, str] | Settings) -> Iterator[None]:
+    """Within the block, on this thread (in this context), `get_settings()` returns `environ`
+    when it is a Settings, else the Settings of that environment, built when first asked for
+    (an invalid value fails the caller that reads Settings, not the block); after it, those
+    of the enclosing scope."""
+    token = _SCOPE.set(environ)
+    try:
+        yield
+    finally:
+        _SCOPE.reset(token)

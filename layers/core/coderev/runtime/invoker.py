@@ -13,7 +13,9 @@ Constraints, stated because they differ from Lambda:
   invocations of *different* functions take turns (`EnvironmentGate`). A handler that
   invokes another function in-process nests inside its own turn instead of waiting; a
   handler that *waits on another thread* invoking a different function blocks that
-  thread until the handler returns or times out.
+  thread until the handler returns or times out. Each handler runs in a settings scope of
+  its own environment, so `coderev.config.get_settings()` is its function's (see
+  `invoker_environment`); `host_variables` keep the process's values in every function.
 - The timeout is enforced by running the handler on a worker thread (`HandlerThreads`)
   and no longer waiting for it. A Python thread cannot be killed: a timed-out handler
   keeps running in the background. Its module is dropped, so the next invocation
@@ -28,7 +30,7 @@ import threading
 import time
 import traceback
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -42,7 +44,11 @@ from coderev.runtime.errors import (
     InvokerClosedError,
 )
 from coderev.runtime.invoker_dead_letters import DeadLetter, DeadLetterQueue
-from coderev.runtime.invoker_environment import EnvironmentGate, lambda_environment
+from coderev.runtime.invoker_environment import (
+    EnvironmentGate,
+    lambda_environment,
+    settings_bound,
+)
 from coderev.runtime.invoker_threads import HandlerThreads
 from coderev.runtime.lambda_context import LambdaContext, log_stream_for
 from coderev.runtime.template import FunctionSpec, Handler, Template, load_handler, load_template
@@ -127,6 +133,7 @@ class LocalInvoker:
         async_workers: int = 4,
         clock: Callable[[], float] = time.monotonic,
         wall_clock: Callable[[], float] = time.time,
+        host_variables: Collection[str] = (),
     ):
         self.template = template if isinstance(template, Template) else load_template(template)
         self._functions = dict(self.template.functions)
@@ -155,7 +162,7 @@ class LocalInvoker:
             if spec.reserved_concurrency
         }
         self._environments = {
-            key: lambda_environment(spec, self.template.identity)
+            key: lambda_environment(spec, self.template.identity, host_variables)
             for key, spec in self._functions.items()
         }
         self._queues: dict[str, DeadLetterQueue] = {}
@@ -264,7 +271,8 @@ class LocalInvoker:
                 return InvocationResult(spec.logical_id, request_id, _error_object(
                     "TooManyRequestsException", "Rate exceeded", request_id),
                     function_error="Throttled", status_code=429)
-            with self._gate.turn(spec.logical_id, self._environments[spec.logical_id]):
+            with self._gate.turn(spec.logical_id,
+                                 self._environments[spec.logical_id]) as environ:
                 started = self._clock()
                 handler, init_ms, load_error = self._handler(spec)
                 if load_error is not None:
@@ -278,7 +286,7 @@ class LocalInvoker:
                     memory_limit_in_mb=spec.memory, timeout_seconds=spec.timeout,
                     clock=self._clock, request_id=request_id,
                     log_stream_name=self._log_streams.get(spec.logical_id, ""))
-                payload, error = self._run(spec, handler, event, context)
+                payload, error = self._run(spec, handler, event, context, environ)
         duration = (self._clock() - started) * 1000
         self._count(spec.logical_id, invocations=1, errors=int(error),
                     cold_starts=int(init_ms is not None))
@@ -321,7 +329,7 @@ class LocalInvoker:
             return handler, (self._clock() - started) * 1000, None
 
     def _run(self, spec: FunctionSpec, handler: Handler, event: Any,
-             context: LambdaContext) -> tuple[Any, bool]:
+             context: LambdaContext, environ: Mapping[str, str]) -> tuple[Any, bool]:
         box: dict[str, Any] = {}
         done = threading.Event()
         abandoned = threading.Event()
@@ -330,7 +338,8 @@ class LocalInvoker:
             self._gate.mark_inside()
             try:
                 if not abandoned.is_set():  # never start a handler already reported timed out
-                    box["value"] = handler(event, context)
+                    with settings_bound(environ):  # its Settings, whoever has os.environ
+                        box["value"] = handler(event, context)
             except BaseException as exc:
                 box["error"] = exc
             finally:

@@ -5,6 +5,17 @@ Lambda gives each sandbox its own environment; in one process there is only one.
 while a different function waits for the turn to end; the previous values are restored
 when the last invocation of a turn finishes. Waiting functions are served before new
 arrivals of the current one, so a busy function cannot starve the others.
+
+A turn also gives each invocation its environment as a mapping (the process's environment
+when the turn began, plus the function's variables), which `settings_bound` binds to the
+handler's thread as its `coderev.config` settings scope: `get_settings()` there is that
+function's, even where `os.environ` cannot be (a handler still running after its timeout,
+while another function has the turn; a sibling that nested into another function).
+
+`host_variables` are the local platform's own: in-process, handlers share the platform's
+backends (data dir, object store, bus, database), so for those the process's values stand,
+whatever the template says for a Lambda sandbox (`CODEREV_DATA_DIR: /tmp/coderev`, an empty
+`DATABASE_URL`).
 """
 
 from __future__ import annotations
@@ -12,17 +23,20 @@ from __future__ import annotations
 import os
 import threading
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from contextlib import contextmanager
 
 from coderev.runtime.template import FunctionSpec
 from coderev.runtime.template_intrinsics import StackIdentity
 
-__all__ = ["EnvironmentGate", "lambda_environment"]
+__all__ = ["EnvironmentGate", "lambda_environment", "settings_bound"]
 
 
-def lambda_environment(spec: FunctionSpec, identity: StackIdentity) -> dict[str, str]:
-    """The function's variables from the template plus those Lambda itself defines."""
+def lambda_environment(
+    spec: FunctionSpec, identity: StackIdentity, host_variables: Collection[str] = ()
+) -> dict[str, str]:
+    """The function's variables from the template (bar `host_variables`, which keep this
+    process's values) plus those Lambda itself defines."""
     reserved = {
         "AWS_LAMBDA_FUNCTION_NAME": spec.function_name,
         "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
@@ -34,7 +48,18 @@ def lambda_environment(spec: FunctionSpec, identity: StackIdentity) -> dict[str,
         "LAMBDA_TASK_ROOT": str(spec.code_dir),
         "_HANDLER": spec.handler,
     }
-    return {**spec.environment, **reserved}
+    declared = {name: value for name, value in spec.environment.items()
+                if name not in host_variables}  # fmt: skip
+    return {**declared, **reserved}
+
+
+@contextmanager
+def settings_bound(environ: Mapping[str, str]) -> Iterator[None]:
+    """Bind `environ` as this thread's settings scope (see the module docstring)."""
+    from coderev.config import settings_scope
+
+    with settings_scope(environ):
+        yield
 
 
 def _apply(variables: Mapping[str, str]) -> dict[str, str | None]:
@@ -59,6 +84,7 @@ class EnvironmentGate:
         self._owner: str | None = None
         self._active = 0
         self._saved: dict[str, str | None] = {}
+        self._base: dict[str, str] | None = None  # os.environ when the current turn began
         self._waiting: Counter[str] = Counter()
         self._local = threading.local()
 
@@ -77,12 +103,14 @@ class EnvironmentGate:
         return self._owner == owner and not others_waiting
 
     @contextmanager
-    def turn(self, owner: str, variables: Mapping[str, str]) -> Iterator[None]:
-        """Hold `owner`'s turn with `variables` applied for the duration of the block."""
+    def turn(self, owner: str, variables: Mapping[str, str]) -> Iterator[Mapping[str, str]]:
+        """Hold `owner`'s turn with `variables` applied for the duration of the block; yields
+        the invocation's whole environment."""
         if getattr(self._local, "inside", False):
+            base = self._base if self._base is not None else dict(os.environ)
             saved = _apply(variables)
             try:
-                yield
+                yield {**base, **variables}
             finally:
                 _restore(saved)
             return
@@ -94,10 +122,12 @@ class EnvironmentGate:
                 self._waiting[owner] -= 1
             if self._active == 0:
                 self._owner = owner
+                self._base = dict(os.environ)
                 self._saved = _apply(variables)
+            environ = {**(self._base or {}), **variables}
             self._active += 1
         try:
-            yield
+            yield environ
         finally:
             with self._condition:
                 self._active -= 1

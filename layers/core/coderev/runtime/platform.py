@@ -10,6 +10,10 @@ no work: stop accepting HTTP, stop the schedules and event sources (in-flight ba
 queued notifications finish), finish the accepted asynchronous invocations, then wait for
 the running executions, up to a timeout, and abort what is left.
 
+Handlers' environment: the template's per-function variables, except `HOST_VARIABLES`, which
+keep this process's values: in-process, the handlers share the platform's backends (data dir,
+object store, bus, database), whatever the template says for a Lambda sandbox.
+
 Task resources are what the cloud accepts: a Lambda function ARN (the result is the
 function's payload) or `arn:aws:states:::lambda:invoke` with Parameters.FunctionName and
 Payload (the result is Invoke's response: Payload, StatusCode, ExecutedVersion...). A failing
@@ -24,7 +28,7 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -62,6 +66,7 @@ if TYPE_CHECKING:
     from coderev.runtime.notifications import NotifyingObjectStore
 
 __all__ = [
+    "HOST_VARIABLES",
     "LAMBDA_INVOKE",
     "LambdaTaskInvoker",
     "LocalStateMachineStarter",
@@ -74,6 +79,11 @@ logger = logging.getLogger(__name__)
 
 LAMBDA_INVOKE = "arn:aws:states:::lambda:invoke"
 _FUNCTION_ARN_PREFIX = ("arn:aws:lambda:", "arn:aws-cn:lambda:", "arn:aws-us-gov:lambda:")
+HOST_VARIABLES = frozenset({
+    "CODEREV_DATA_DIR", "DATABASE_URL", "REDIS_URL", "NEO4J_URI", "NEO4J_USER",
+    "NEO4J_PASSWORD", "S3_ENDPOINT", "S3_ACCESS_KEY", "S3_SECRET_KEY",
+    "KAFKA_BOOTSTRAP_SERVERS", "OPA_URL", "STEPFUNCTIONS_ENDPOINT",
+})  # fmt: skip
 
 
 class UnknownStateMachineError(RuntimePlatformError):
@@ -223,10 +233,12 @@ class Platform:
         max_workers: int = 4,
         sync_interval: float = 0.25,
         sleeper: Sleeper | None = None,
+        host_variables: Collection[str] = HOST_VARIABLES,
     ) -> None:
         self.template = template
         self.backends = backends or PlatformBackends()
-        self.invoker = LocalInvoker(template, delay_scale=retry_delay_scale)
+        self.invoker = LocalInvoker(template, delay_scale=retry_delay_scale,
+                                    host_variables=host_variables)  # fmt: skip
         self.execution_store = self.backends.execution_store
         self.interpreter = Interpreter(
             LambdaTaskInvoker(self.invoker),
