@@ -1,4 +1,5 @@
-"""Architecture: the module graph, contracts and cycles of every shard's files.
+"""Architecture: the module graph, contracts and cycles of every shard's files; the code
+graph goes to the GraphStore (embedded: `graph.sqlite` in the data dir) under the analysis id.
 
 A Task of the analysis state machine (state_machines/analysis.asl.json), built by
 `coderev.service.step_handler`: it parses the task, runs the step, raises errors by type.
@@ -14,9 +15,14 @@ from coderev.service.task_inputs import AnalysisTask
 
 
 def _run(task: AnalysisTask) -> dict[str, Any]:
+    from coderev.config import get_settings
     from coderev.pipeline.steps import architecture
 
-    return architecture(bootstrap.object_store(), task.analysis_id)
+    settings = (
+        get_settings()
+    )  # the code graph, under the analysis id, as the direct engine keeps it
+    graphs = bootstrap.graph_store(settings, settings.data_dir / "graph.sqlite")
+    return architecture(bootstrap.object_store(), task.analysis_id, graph_store=graphs)
 
 
 lambda_handler = step_handler(AnalysisTask.from_event, _run, "ArchitectureAnalyzed")
