@@ -105,7 +105,6 @@ def ingest_upload(
 def _rejection(store: ObjectStore, record: AnalysisRecord) -> tuple[str, str] | None:
     """(error, cause) when the recorded upload cannot be analysed; None when it can."""
     from coderev.analysis.archive import read_archive_bytes
-
     from coderev.pipeline.request import ReviewRequest
 
     info = store.head(record.object_key)
