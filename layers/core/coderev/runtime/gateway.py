@@ -8,6 +8,9 @@ itself answers is reproduced too: 404 for unknown routes, 502 "Internal server e
 for a failing handler or a malformed response, 413 for a body over the limit, 401/403
 from the authorizer hook. Without a hook given, the template's Lambda authorizers run
 (`LambdaAuthorizer`); a route naming an authorizer that has no hook fails closed (401).
+Besides the template's routes it serves `/health` and, as S3 serves the URLs it presigns,
+the embedded object store's presigned uploads: `PUT /_objects/<key>` (see
+`coderev.runtime.gateway_uploads`).
 
 Why the standard library's ThreadingHTTPServer: a local proxy needs no framework, adds
 no dependency to the runtime, and a thread per connection serves concurrent requests
@@ -21,6 +24,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING
 
 from coderev.runtime.gateway_authorizer import Allow, AuthorizerHook, AuthorizerRequest, Deny
 from coderev.runtime.gateway_lambda_authorizer import LambdaAuthorizer, template_authorizers
@@ -29,11 +33,16 @@ from coderev.runtime.gateway_routes import Route, RouteTable
 from coderev.runtime.gateway_server import (
     API_GATEWAY_PAYLOAD_LIMIT,
     DEFAULT_BINARY_MEDIA_TYPES,
+    DEFAULT_UPLOAD_LIMIT,
     ProxyServer,
     ProxySettings,
 )
+from coderev.runtime.gateway_uploads import UploadEndpoint
 from coderev.runtime.invoker import LocalInvoker
 from coderev.runtime.template_events import ApiEvent
+
+if TYPE_CHECKING:
+    from coderev.ports import ObjectStore
 
 __all__ = [
     "Allow",
@@ -62,6 +71,8 @@ class Gateway:
         binary_media_types: Iterable[str] = DEFAULT_BINARY_MEDIA_TYPES,
         keep_alive_seconds: float = 30.0,
         wall_clock: Callable[[], float] = time.time,
+        object_store: ObjectStore | None = None,
+        max_upload_bytes: int = DEFAULT_UPLOAD_LIMIT,
     ):
         self.invoker = invoker
         self.routes = RouteTable(
@@ -76,6 +87,7 @@ class Gateway:
             binary_media_types=tuple(binary_media_types),
             keep_alive_seconds=keep_alive_seconds,
             wall_clock=wall_clock,
+            uploads=UploadEndpoint(_store_of(object_store), max_upload_bytes),
         )
         self._server = ProxyServer((host, port), self.settings, ProxyRequestHandler)
         self._thread: threading.Thread | None = None
@@ -129,4 +141,18 @@ class Gateway:
 
     def __exit__(self, *exc_info: object) -> None:
         self.stop()
+
+
+def _store_of(given: ObjectStore | None) -> Callable[[], ObjectStore]:
+    """The store presigned uploads are written to: `given`, else the handlers' store, asked
+    per request (the platform wires its notifying store into bootstrap when it starts)."""
+    if given is not None:
+        return lambda: given
+
+    def handlers_store() -> ObjectStore:
+        from coderev import bootstrap
+
+        return bootstrap.object_store()
+
+    return handlers_store
 

@@ -19,6 +19,7 @@ from coderev.runtime.errors import FunctionThrottledError, InvalidEventError
 from coderev.runtime.gateway_authorizer import Deny
 from coderev.runtime.gateway_routes import RouteMatch
 from coderev.runtime.gateway_server import ProxyServer, ProxySettings
+from coderev.runtime.gateway_uploads import UploadEndpoint, UploadTooLargeError
 
 __all__ = ["ProxyRequestHandler"]
 
@@ -90,9 +91,13 @@ class ProxyRequestHandler(BaseHTTPRequestHandler):
             self._reply_json(500, {"message": "Internal server error"}, request_id)
 
     def _dispatch(self, request_id: str) -> None:
-        body = self._read_body()
         split = urlsplit(self.path)
         path = split.path or "/"
+        uploads = self.settings.uploads
+        if uploads is not None and uploads.handles(path):
+            self._upload(uploads, path, split.query, request_id)
+            return
+        body = self._read_body()
         found = self.settings.routes.match(self.command, path)
         if not isinstance(found, RouteMatch):
             if path == "/health" and self.command in ("GET", "HEAD"):
@@ -117,8 +122,22 @@ class ProxyRequestHandler(BaseHTTPRequestHandler):
             return
         self._reply_proxy(result.payload, request_id)
 
-    def _read_body(self) -> bytes:
-        limit = self.settings.max_body_bytes
+    def _upload(self, uploads: UploadEndpoint, path: str, query: str, request_id: str) -> None:
+        def read(limit: int) -> bytes:
+            try:
+                return self._read_body(limit)
+            except _BodyTooLargeError:
+                raise UploadTooLargeError from None
+
+        reply = uploads.handle(self.command, path, query, self.headers, read)
+        if reply.status in (411, 413):
+            self.close_connection = True  # the body was not read: the connection is spent
+        body = self.settings.json_body(dict(reply.body))
+        self._reply(reply.status, [("Content-Type", "application/json"), *reply.headers], body,
+                    request_id)  # fmt: skip
+
+    def _read_body(self, limit: int | None = None) -> bytes:
+        limit = self.settings.max_body_bytes if limit is None else limit
         if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
             chunks: list[bytes] = []
             size = 0

@@ -23,10 +23,11 @@ from typing import Any
 
 from coderev.runtime.gateway_authorizer import Allow, AuthorizerHook, AuthorizerRequest, Deny
 from coderev.runtime.gateway_routes import RouteTable
+from coderev.runtime.gateway_uploads import UploadEndpoint
 from coderev.runtime.invoker import LocalInvoker
 
-__all__ = ["API_GATEWAY_PAYLOAD_LIMIT", "DEFAULT_BINARY_MEDIA_TYPES", "ProxyServer",
-           "ProxySettings"]
+__all__ = ["API_GATEWAY_PAYLOAD_LIMIT", "DEFAULT_BINARY_MEDIA_TYPES", "DEFAULT_UPLOAD_LIMIT",
+           "ProxyServer", "ProxySettings"]
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +36,9 @@ DEFAULT_BINARY_MEDIA_TYPES = (
     "application/gzip", "application/pdf", "image/*", "audio/*", "video/*",
 )
 API_GATEWAY_PAYLOAD_LIMIT = 10 * 1024 * 1024
+# Presigned uploads (PUT /_objects/...) bypass API Gateway, as S3 uploads do; an archive past
+# ingest's decompressed-size limit could never be analysed, so that is the upload limit.
+DEFAULT_UPLOAD_LIMIT = 1024 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -48,6 +52,7 @@ class ProxySettings:
     binary_media_types: tuple[str, ...] = DEFAULT_BINARY_MEDIA_TYPES
     keep_alive_seconds: float = 30.0
     wall_clock: Callable[[], float] = time.time
+    uploads: UploadEndpoint | None = None  # PUT /_objects/...: presigned uploads
 
     def is_binary(self, content_type: str | None, body: bytes) -> bool:
         """Base64 for binary media types and for bodies that are not UTF-8 text."""
