@@ -1,8 +1,12 @@
-"""Housekeeping (scheduled, replaces Celery beat): stale uploads, expired records.
+"""Housekeeping (scheduled, replaces Celery beat): unfinished analyses, stale uploads,
+expired records.
 
-Triggered by EventBridge schedules. Deletes uploads older than CODEREV_UPLOAD_HOURS (24)
-whose analysis finished or that no analysis names, analysis records (and their reports)
-older than CODEREV_RETENTION_DAYS (30), and expired idempotency records; returns the counts.
+Triggered by EventBridge schedules. First records FAILED the analyses left QUEUED/RUNNING
+whose execution ended without finishing them (or, after CODEREV_RECONCILE_GRACE_MINUTES (90),
+that have none), through the state machine starter's DescribeExecution. Then deletes uploads
+older than CODEREV_UPLOAD_HOURS (24) whose analysis finished or that no analysis names,
+analysis records (and their reports) older than CODEREV_RETENTION_DAYS (30), and expired
+idempotency records; returns the counts.
 """
 
 from __future__ import annotations
@@ -28,19 +32,26 @@ metrics = Metrics()
 @event_source(data_class=EventBridgeEvent)
 def lambda_handler(event: EventBridgeEvent, context: LambdaContext) -> dict[str, Any]:
     from coderev.config import get_settings
-    from coderev.service.housekeeping import sweep
+    from coderev.service.housekeeping import reconcile, sweep
 
     settings = get_settings()
 
     logger.info("sweep", extra={"schedule": event.resources, "time": event.time})
     try:
-        counts = sweep(
+        reconciled = reconcile(
+            bootstrap.analysis_repository(),
+            bootstrap.state_machine_starter(),
+            bootstrap.event_bus(),
+            grace_minutes=settings.reconcile_grace_minutes,
+        ).as_dict()
+        swept = sweep(
             bootstrap.object_store(),
             bootstrap.analysis_repository(),
             upload_hours=settings.upload_hours,
             retention_days=settings.retention_days,
             idempotency=bootstrap.idempotency_store(),
         ).as_dict()
+        counts = {**reconciled, **swept}
     except Exception as exc:
         count_outcome(metrics, type(exc).__name__)
         raise

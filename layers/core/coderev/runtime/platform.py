@@ -10,6 +10,12 @@ no work: stop accepting HTTP, stop the schedules and event sources (in-flight ba
 queued notifications finish), finish the accepted asynchronous invocations, then wait for
 the running executions, up to a timeout, and abort what is left.
 
+Recovery: a platform that crashed left its executions RUNNING in a persistent execution
+store. `start()` first closes those whose owner is gone (`close_orphans`, see
+`coderev.runtime.execution_store`), then reconciles the analysis records once, as the
+housekeeping schedule does (`coderev.service.housekeeping.reconcile`): an analysis whose
+execution ended without finishing it is recorded FAILED with the execution's cause.
+
 Handlers' environment: the template's per-function variables, except `HOST_VARIABLES`, which
 keep this process's values: in-process, the handlers share the platform's backends (data dir,
 object store, bus, database), whatever the template says for a Lambda sandbox.
@@ -271,8 +277,11 @@ class Platform:
         return self.gateway.url
 
     def start(self) -> Platform:
-        """Wire the handlers' ports to this platform, then start sources, schedules, HTTP."""
+        """Close the executions a stopped platform left running, wire the handlers' ports to
+        this platform, reconcile the analyses, then start sources, schedules, HTTP."""
+        self.close_orphans()
         _wire_handlers(self)
+        self._reconcile_records()
         self.event_sources.start()
         self.scheduler.start()
         self.gateway.start()
@@ -314,6 +323,40 @@ class Platform:
 
     def __exit__(self, *exc_info: object) -> None:
         self.stop()
+
+    def close_orphans(self) -> list[str]:
+        """Close the RUNNING executions whose runtime is gone (a persistent store only)."""
+        close = getattr(self.execution_store, "close_orphans", None)
+        if close is None:
+            return []
+        closed: list[str] = close()
+        for arn in closed:
+            logger.warning("closed %s: the coderev serve that ran it stopped", arn)
+        return closed
+
+    def _reconcile_records(self) -> None:
+        """Analyses whose execution ended unfinished: FAILED now, not at the next schedule.
+
+        Only those whose execution this store holds, ended (`closed_only`): it cannot tell a
+        missing execution from one another store ran; those are the schedule's, after its
+        grace period. Skipped on an in-memory or empty store. Never stops the platform.
+        """
+        if not hasattr(self.execution_store, "close_orphans") or not self.execution_store.list():
+            return
+        try:
+            from coderev import bootstrap
+            from coderev.config import get_settings
+            from coderev.service.housekeeping import reconcile
+
+            counts = reconcile(
+                bootstrap.analysis_repository(), self.starter, bootstrap.event_bus(),
+                grace_minutes=get_settings().reconcile_grace_minutes, closed_only=True,
+            )  # fmt: skip
+        except Exception:
+            logger.exception("could not reconcile the analyses with their executions")
+            return
+        if counts.analyses_failed:
+            logger.warning("recorded %d unfinished analyses FAILED", counts.analyses_failed)
 
     def _sync(self) -> None:
         sync = getattr(self.execution_store, "sync", None)

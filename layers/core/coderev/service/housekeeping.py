@@ -1,5 +1,15 @@
-"""Housekeeping (replaces Celery beat): delete stale uploads and expired records.
+"""Housekeeping (replaces Celery beat): unfinished analyses, stale uploads, expired records.
 
+- `reconcile`: an analysis left QUEUED or RUNNING whose execution will never finish it is
+  recorded FAILED through `mark_failed` (which publishes `coderev.analysis.failed`), with
+  the execution's error and cause. The execution is asked through the StateMachineStarter
+  port (`describe`: DescribeExecution on AWS, the interpreter's store locally). One whose
+  execution ended (FAILED, TIMED_OUT, ABORTED: e.g. closed because the `coderev serve` that
+  ran it crashed) is failed at once: nothing can move it any more. One whose execution does
+  not exist, or QUEUED with no execution at all (ingest stopped before starting one), is
+  failed only once not updated for `grace_minutes`, which outlasts ingest's retries; so a
+  just-started analysis is never touched, whatever its state. `closed_only` leaves those
+  two cases alone (a platform starting up is sure only of the executions it finds ended).
 - An upload is stale once older than `upload_hours` and either no analysis names it or its
   analysis finished (SUCCEEDED or FAILED): a running analysis keeps its archive.
 - Analysis records in a terminal status not updated for `retention_days` are deleted, and
@@ -9,15 +19,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import logging
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from coderev.analyses.errors import AnalysisNotFoundError, InvalidTransitionError
 from coderev.analyses.model import AnalysisRecord, AnalysisStatus
 from coderev.analyses.repository import AnalysisRepository
-from coderev.ports import ObjectStore
+from coderev.ports import EventBus, ObjectStore, StateMachineStarter
 
-__all__ = ["UPLOADED_AT", "SweepCounts", "sweep"]
+__all__ = ["UPLOADED_AT", "ReconcileCounts", "SweepCounts", "reconcile", "sweep"]
+
+logger = logging.getLogger(__name__)
 
 _TERMINAL = (AnalysisStatus.SUCCEEDED, AnalysisStatus.FAILED)
 _PAGE = 500
@@ -106,3 +120,91 @@ def _all_records(records: AnalysisRepository) -> list[AnalysisRecord]:
         if len(page) < _PAGE:
             return found
         before = page[-1].created_at
+
+
+# --- analyses whose execution will never finish them ------------------------------------------
+
+_UNFINISHED = (AnalysisStatus.QUEUED, AnalysisStatus.RUNNING)
+_ERROR_OF_STATUS = {"TIMED_OUT": "States.Timeout", "ABORTED": "States.Aborted"}
+
+
+@dataclass(frozen=True, slots=True)
+class ReconcileCounts:
+    analyses_failed: int
+    analyses_checked: int
+    analyses_unchecked: int = 0  # their execution could not be described (see the log)
+
+    def as_dict(self) -> dict[str, int]:
+        return {
+            "analyses_failed": self.analyses_failed,
+            "analyses_checked": self.analyses_checked,
+            "analyses_unchecked": self.analyses_unchecked,
+        }
+
+
+def reconcile(
+    records: AnalysisRepository,
+    starter: StateMachineStarter,
+    bus: EventBus,
+    *,
+    grace_minutes: float = 90.0,
+    now: datetime | None = None,
+    closed_only: bool = False,
+) -> ReconcileCounts:
+    """Record FAILED the unfinished analyses no execution will finish; see the docstring."""
+    from coderev.pipeline.steps_finalize import mark_failed
+
+    settled_before = (now or datetime.now(UTC)) - timedelta(minutes=grace_minutes)
+    if closed_only:
+        settled_before = datetime.min.replace(tzinfo=UTC)  # nothing is old enough
+    failed = checked = unchecked = 0
+    for record in _unfinished(records):
+        checked += 1
+        try:
+            verdict = _verdict(record, starter, settled_before)
+        except Exception as exc:  # a backend error (e.g. access denied): try the next one
+            logger.warning("cannot describe %s of analysis %s: %s",
+                           record.execution_id, record.id, exc)  # fmt: skip
+            unchecked += 1
+            continue
+        if verdict is None:
+            continue
+        try:
+            mark_failed(records, bus, record.id, *verdict)
+        except (InvalidTransitionError, AnalysisNotFoundError):
+            continue  # it finished, or went, meanwhile
+        logger.warning("analysis %s recorded FAILED: %s: %s", record.id, *verdict)
+        failed += 1
+    return ReconcileCounts(failed, checked, unchecked)
+
+
+def _verdict(
+    record: AnalysisRecord, starter: StateMachineStarter, settled_before: datetime
+) -> tuple[str, str] | None:
+    """(error, cause) when no execution will finish `record`; None while one may."""
+    settled = record.updated_at < settled_before
+    arn = record.execution_id
+    if arn is None:
+        # RUNNING without an ARN: an execution moved it, we cannot ask which; leave it
+        if record.status is AnalysisStatus.QUEUED and settled:
+            return "States.Runtime", "no state machine execution was started for it"
+        return None
+    described = starter.describe(arn)
+    if described is None:
+        return ("ExecutionDoesNotExist", f"its execution {arn} does not exist") if settled else None
+    if not described.closed or described.status == "SUCCEEDED":
+        return None  # still running; or succeeded, which Finalize records before it ends
+    error = described.error or _ERROR_OF_STATUS.get(described.status, "States.Runtime")
+    cause = described.cause or f"its execution {arn} ended {described.status}"
+    return error, cause
+
+
+def _unfinished(records: AnalysisRepository) -> Iterator[AnalysisRecord]:
+    for status in _UNFINISHED:
+        before: datetime | None = None
+        while True:
+            page = records.list(status=status, created_before=before, limit=_PAGE)
+            yield from page
+            if len(page) < _PAGE:
+                break
+            before = page[-1].created_at
