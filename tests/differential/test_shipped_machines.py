@@ -22,6 +22,7 @@ RECORDED: dict[str, Any] = {
               "skipped": 2, "shards": [{"analysis_id": "a-1", "shard": 0},
                                        {"analysis_id": "a-1", "shard": 1}]},
     "AnalyzeShard": {"analysis_id": "a-1", "shard": 0, "files": 9, "findings": 8},
+    "Ruff": {"analysis_id": "a-1", "files": 17, "findings": 9},
     "Architecture": {"analysis_id": "a-1", "modules": 17, "cycles": 1, "violations": 2},
     "Review": {"analysis_id": "a-1", "findings": 14, "comments": 11},
     "Finalize": {"analysis_id": "a-1", "status": "SUCCEEDED",
@@ -42,6 +43,8 @@ def swap_tasks(states: dict[str, Any], failing: str | None = None) -> None:
         for key in ("Iterator", "ItemProcessor"):
             if key in state:
                 swap_tasks(state[key]["States"], failing)
+        for branch in state.get("Branches", []):
+            swap_tasks(branch["States"], failing)
         if state["Type"] != "Task":
             continue
         if name == failing:
@@ -61,7 +64,7 @@ def test_the_template_ships_the_analysis_machine() -> None:
     assert [name for name, _ in shipped()] == ["AnalysisStateMachine"]
 
 
-@pytest.mark.parametrize("failing", [None, "Index", "Review", "Finalize"])
+@pytest.mark.parametrize("failing", [None, "Index", "Ruff", "Review", "Finalize"])
 @pytest.mark.parametrize(
     ("machine", "definition"), shipped(), ids=lambda v: v if isinstance(v, str) else ""
 )
@@ -79,7 +82,8 @@ def test_shipped_machine_agrees_with_moto(
     if failing is None:
         assert ours.status == "SUCCEEDED"
         assert ours.output["finalize"]["status"] == "SUCCEEDED"
-        assert len(ours.output["shards"]) == 2
+        assert len(ours.output["analyzed"]["shards"]) == 2
+        assert ours.output["analyzed"]["ruff"] == RECORDED["Ruff"]
     else:
         assert ours.status == "FAILED"
         assert ours.error == "DynamoDB.ResourceNotFoundException"

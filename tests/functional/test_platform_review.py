@@ -11,7 +11,7 @@ from typing import Any
 
 from tests.functional.conftest import Run, coderev
 
-STATES = ["Index", "AnalyzeShards", "AnalyzeShard", "Architecture", "Review", "Finalize"]
+STATES = ["Index", "Analyze", "Architecture", "Review", "Finalize"]
 
 
 def comparable(report: dict[str, Any]) -> dict[str, Any]:

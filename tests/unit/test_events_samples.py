@@ -35,6 +35,7 @@ MODELS: dict[str, Any] = {
     "housekeeping": EventBridgeModel,
     "analysis_index": AnalysisTask,
     "analysis_shard": ShardTask,
+    "analysis_ruff": AnalysisTask,
     "analysis_architecture": AnalysisTask,
     "analysis_review": ReviewTask,
     "analysis_finalize": AnalysisTask,

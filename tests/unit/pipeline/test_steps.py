@@ -102,6 +102,7 @@ class Platform:
             steps.analyze_shard(self.store, analysis_id, item["shard"])
             for item in outputs[0]["shards"]
         ]
+        outputs.append(steps.ruff(self.store, analysis_id))
         outputs.append(steps.architecture(self.store, analysis_id))
         outputs.append(steps.review(self.store, analysis_id, baseline_key))
         outputs.append(steps.finalize(self.store, self.records, self.bus, analysis_id))
@@ -268,6 +269,7 @@ def test_every_step_can_run_twice(platform: Platform) -> None:
     for item in first["shards"]:
         once = steps.analyze_shard(store, aid, item["shard"])
         assert steps.analyze_shard(store, aid, item["shard"]) == once
+    assert steps.ruff(store, aid) == steps.ruff(store, aid)
     assert steps.architecture(store, aid) == steps.architecture(store, aid)
     assert steps.review(store, aid) == steps.review(store, aid)
     done = steps.finalize(store, records, bus, aid)
@@ -286,6 +288,7 @@ def test_a_retried_shard_rewrites_its_corrupt_file(platform: Platform) -> None:
     plan = steps.index(platform.store, platform.records, aid, shards=3)
     for item in plan["shards"]:
         steps.analyze_shard(platform.store, aid, item["shard"])
+    steps.ruff(platform.store, aid)
     platform.store.put(keys.shard_result(1), b'{"analysis_id": "' + aid.encode() + b'", "sh')
     with pytest.raises(CorruptWorkFileError, match=r"shard-1\.json: unreadable"):
         steps.architecture(platform.store, aid)
@@ -314,6 +317,9 @@ def test_steps_out_of_order_name_the_missing_file(platform: Platform) -> None:
         steps.analyze_shard(platform.store, record.id, 7)
     steps.analyze_shard(platform.store, record.id, 0)
     with pytest.raises(MissingWorkFileError, match=r"shard-1\.json"):
+        steps.architecture(platform.store, record.id)
+    steps.analyze_shard(platform.store, record.id, 1)
+    with pytest.raises(MissingWorkFileError, match=r"ruff\.json"):
         steps.architecture(platform.store, record.id)
     with pytest.raises(MissingWorkFileError, match=r"result\.json"):
         steps.finalize(platform.store, platform.records, platform.bus, record.id)
@@ -389,6 +395,7 @@ def test_a_missing_or_invalid_baseline_is_a_baseline_error(platform: Platform) -
     outputs = steps.index(platform.store, platform.records, record.id)
     for item in outputs["shards"]:
         steps.analyze_shard(platform.store, record.id, item["shard"])
+    steps.ruff(platform.store, record.id)
     steps.architecture(platform.store, record.id)
     with pytest.raises(BaselineError, match="does not exist"):
         steps.review(platform.store, record.id, "reports/nope/report.json")
@@ -415,6 +422,7 @@ def test_a_subset_of_formats(platform: Platform) -> None:
     plan = steps.index(platform.store, platform.records, aid)
     for item in plan["shards"]:
         steps.analyze_shard(platform.store, aid, item["shard"])
+    steps.ruff(platform.store, aid)
     steps.architecture(platform.store, aid)
     steps.review(platform.store, aid)
     out = steps.finalize(platform.store, platform.records, platform.bus, aid, formats=("json",))

@@ -1,6 +1,7 @@
 """The review pipeline as the analysis state machine's steps: one use case per task state.
 
-    Index → Map(AnalyzeShard) → Architecture → Review → Finalize   (Catch → MarkFailed)
+    Index → Parallel(Map(AnalyzeShard), Ruff) → Architecture → Review → Finalize
+    (Catch → MarkFailed)
 
 Each step takes ports (ObjectStore, AnalysisRepository, EventBus) and small JSON-ready
 arguments, and returns a small JSON-ready dict: the contents travel through the object store
@@ -17,7 +18,6 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from coderev.analyses.errors import AnalysisNotFoundError
@@ -34,7 +34,6 @@ from coderev.domain.errors import InputError
 from coderev.domain.findings import Finding
 from coderev.domain.metrics import SourceFileInfo
 from coderev.domain.report import ReviewResult
-from coderev.domain.source import SourceFile
 from coderev.pipeline.parallel import analyze_files
 from coderev.pipeline.progress import SilentProgress
 from coderev.pipeline.request import ReviewRequest
@@ -53,6 +52,7 @@ from coderev.pipeline.steps_work import (
     CorruptWorkFileError,
     IndexDocument,
     ResultDocument,
+    RuffDocument,
     ShardInput,
     ShardResult,
     WorkKeys,
@@ -72,6 +72,7 @@ __all__ = [
     "index",
     "mark_failed",
     "review",
+    "ruff",
     "shard_count",
 ]
 
@@ -145,46 +146,56 @@ def index(
 def analyze_shard(
     store: ObjectStore, analysis_id: str, shard: int, *, jobs: int = 1
 ) -> dict[str, Any]:
-    """Analyse one shard's files, with ruff beside it, into `shard-<i>.json`.
+    """Analyse one shard's files into `shard-<i>.json` (ruff runs once, in the Ruff step).
 
     `jobs` worker processes (0: one per CPU) from this process's shared pool, so concurrent
     iterations of the Map in one process share the cores; 1 analyses in this process.
     """
     keys = WorkKeys(analysis_id)
     indexed = read_document(store, keys.index, IndexDocument, analysis_id)
-    bundle = read_document(store, keys.shard_input(shard), ShardInput, analysis_id, compressed=True)
-    if bundle.shard != shard:
-        raise CorruptWorkFileError(keys.shard_input(shard), f"holds shard {bundle.shard}")
-    with ThreadPoolExecutor(max_workers=1) as side:
-        ruff_future = side.submit(
-            _measured, _ruff_shard, bundle.files, indexed.python_paths, indexed.config
-        )
-        analyses, analysis_seconds = _measured(
-            analyze_files,
-            bundle.files,
-            indexed.config.thresholds,
-            indexed.budget_seconds,
-            jobs,
-            SilentProgress(),
-            shared_pool=True,
-        )
-        ruff, ruff_seconds = ruff_future.result()
+    bundle = _shard_input(store, keys, shard)
+    analyses, analysis_seconds = _measured(
+        analyze_files,
+        bundle.files,
+        indexed.config.thresholds,
+        indexed.budget_seconds,
+        jobs,
+        SilentProgress(),
+        shared_pool=True,
+    )
     result = ShardResult(
         analysis_id=analysis_id,
         shard=shard,
         analyses=tuple(sorted(analyses, key=lambda a: a.path)),
-        ruff=tuple(ruff),
         analysis_seconds=analysis_seconds,
-        ruff_seconds=ruff_seconds,
     )
     write_document(store, keys.shard_result(shard), result)
-    findings = sum(len(a.findings) for a in analyses) + len(ruff)
     return {
         "analysis_id": analysis_id,
         "shard": shard,
         "files": len(analyses),
-        "findings": findings,
+        "findings": sum(len(a.findings) for a in analyses),
     }
+
+
+def ruff(store: ObjectStore, analysis_id: str) -> dict[str, Any]:
+    """ruff over every Python file of the tree in one run, into `ruff.json`.
+
+    The other branch of the Parallel beside the AnalyzeShards Map. One run over the whole
+    tree, as the direct engine's: ruff judges first-party imports (isort's sections) and
+    namespace packages (INP001) by which other files exist, so splitting it by shard would
+    need every shard to see the whole tree's files; and one ruff process is cheaper than
+    one per shard.
+    """
+    keys = WorkKeys(analysis_id)
+    indexed = read_document(store, keys.index, IndexDocument, analysis_id)
+    sources: dict[str, bytes] = {}
+    for shard in range(indexed.shards):
+        bundle = _shard_input(store, keys, shard)
+        sources.update((f.path, f.data) for f in bundle.files if f.language == "python")
+    findings, seconds = _measured(_ruff_tree, sources, indexed.config)
+    write_document(store, keys.ruff, RuffDocument(analysis_id, tuple(findings), seconds))
+    return {"analysis_id": analysis_id, "files": len(sources), "findings": len(findings)}
 
 
 def architecture(
@@ -305,51 +316,35 @@ def _measured[**P, T](fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> 
     return value, round(time.perf_counter() - start, 4)
 
 
-def _ruff_shard(
-    files: tuple[SourceFile, ...], python_paths: tuple[str, ...], config: ProjectConfig
-) -> list[Finding]:
-    """ruff on the shard's files, in a private copy that also holds an empty file for every
-    other Python file of the tree: ruff tells first-party imports (isort's sections) and
-    namespace packages (INP001) by which files exist, so each file is judged as in the whole
-    tree, and ruff's findings are the ones a run over the whole tree gives."""
-    sources = {f.path: f.data for f in files if f.language == "python"}
+def _ruff_tree(sources: dict[str, bytes], config: ProjectConfig) -> list[Finding]:
+    """ruff on the tree's Python files, in a private copy (as the direct engine's ruff_stage
+    does for an archive)."""
     if not sources:
         return []
-    tree = dict.fromkeys(_placeholders(python_paths), b"") | sources
-    with write_private_copy(tree) as root:
+    with write_private_copy(sources) as root:
         return run_ruff(root, sorted(sources), config.ruff_select, sources)
 
 
-def _placeholders(python_paths: tuple[str, ...]) -> list[str]:
-    """The other files whose mere existence changes ruff's verdicts: every `__init__.py`
-    (INP001, and which folders are packages), and one file under each top-level name at the
-    root and under `src/` (ruff's default `src`, where isort looks a first-party module up).
-    Writing only these, not every Python file, keeps a shard's copy small."""
-    chosen: dict[str, str] = {}
-    for path in python_paths:
-        parts = path.split("/")
-        if parts[-1] == "__init__.py":
-            chosen[path] = path
-        for depth in (1, 2) if parts[0] == "src" else (1,):
-            if len(parts) > depth - 1:
-                chosen.setdefault("/".join(parts[:depth]) + "/", path)
-    return list(dict.fromkeys(chosen.values()))
+def _shard_input(store: ObjectStore, keys: WorkKeys, shard: int) -> ShardInput:
+    bundle = read_document(
+        store, keys.shard_input(shard), ShardInput, keys.analysis_id, compressed=True
+    )
+    if bundle.shard != shard:
+        raise CorruptWorkFileError(keys.shard_input(shard), f"holds shard {bundle.shard}")
+    return bundle
 
 
 def _shard_results(
     store: ObjectStore, keys: WorkKeys, indexed: IndexDocument
 ) -> tuple[list[FileAnalysis], list[Finding], tuple[float, float]]:
-    """Every shard's analyses (path order) and ruff findings (path, line, column order, as
-    one ruff run over the tree sorts them), and the summed analysis and ruff seconds."""
+    """Every shard's analyses (path order), ruff's findings, and the summed analysis seconds
+    and ruff's seconds."""
     analyses: list[FileAnalysis] = []
-    ruff: list[Finding] = []
-    seconds = [0.0, 0.0]
+    seconds = 0.0
     for shard in range(indexed.shards):
         result = read_document(store, keys.shard_result(shard), ShardResult, keys.analysis_id)
         analyses.extend(result.analyses)
-        ruff.extend(result.ruff)
-        seconds[0] += result.analysis_seconds
-        seconds[1] += result.ruff_seconds
+        seconds += result.analysis_seconds
     analyses.sort(key=lambda a: a.path)
-    ruff.sort(key=lambda f: (f.path, f.line, f.column))  # stable: one file is in one shard
-    return analyses, ruff, (round(seconds[0], 4), round(seconds[1], 4))
+    ruff = read_document(store, keys.ruff, RuffDocument, keys.analysis_id)
+    return analyses, list(ruff.findings), (round(seconds, 4), ruff.seconds)

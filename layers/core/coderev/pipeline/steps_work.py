@@ -5,7 +5,8 @@ each step reads what earlier steps wrote to the object store and writes its own 
 
     work/<id>/index.json               IndexDocument: source, config, file list, skipped, shards
     work/<id>/shard-<i>.input.json.gz  ShardInput: the shard's Python files (gzip'd JSON)
-    work/<id>/shard-<i>.json           ShardResult: its FileAnalysis list and ruff findings
+    work/<id>/shard-<i>.json           ShardResult: its FileAnalysis list
+    work/<id>/ruff.json                RuffDocument: ruff's findings over every Python file
     work/<id>/architecture.json        ArchitectureDocument
     work/<id>/result.json              the whole ReviewResult
     reports/<id>/report.{json,sarif,md,html}   what finalize publishes
@@ -107,6 +108,10 @@ class WorkKeys:
         return f"{self.prefix}shard-{shard}.json"
 
     @property
+    def ruff(self) -> str:
+        return f"{self.prefix}ruff.json"
+
+    @property
     def architecture(self) -> str:
         return f"{self.prefix}architecture.json"
 
@@ -151,9 +156,14 @@ class ShardResult:
     analysis_id: str
     shard: int
     analyses: tuple[FileAnalysis, ...]
-    ruff: tuple[Finding, ...]
     analysis_seconds: float
-    ruff_seconds: float
+
+
+@dataclass(frozen=True, slots=True)
+class RuffDocument:
+    analysis_id: str
+    findings: tuple[Finding, ...]
+    seconds: float
 
 
 @dataclass(frozen=True, slots=True)
