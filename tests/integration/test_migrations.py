@@ -22,8 +22,9 @@ from typer.testing import CliRunner
 
 from coderev import migrations
 from coderev.analyses import NewAnalysis
-from coderev.analyses import sql_repository as analyses
-from coderev.analyses.sql_repository import SqlAnalysisRepository, create_database_engine
+from coderev.analyses import tables as analyses
+from coderev.analyses.database import create_database_engine, database_url
+from coderev.analyses.sql_repository import SqlAnalysisRepository
 from coderev.audit.sql_repository import SqlAuditRepository
 from coderev.cli import app
 from coderev.config import get_settings
@@ -193,7 +194,7 @@ def test_the_db_commands(database: str, monkeypatch: pytest.MonkeyPatch) -> None
     get_settings.cache_clear()
     try:
         cli = CliRunner()
-        shown = sa.make_url(analyses.database_url(database, get_settings().data_dir))
+        shown = sa.make_url(database_url(database, get_settings().data_dir))
         where = shown.render_as_string(hide_password=True)
         assert cli.invoke(app, ["db", "current"]).output == (
             f"{where}: at revision none, head is {HEAD}: run `coderev db upgrade`\n"

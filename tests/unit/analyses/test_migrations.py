@@ -18,9 +18,10 @@ from typer.testing import CliRunner
 
 from coderev import migrations
 from coderev.analyses import NewAnalysis
-from coderev.analyses import sql_repository as analyses
-from coderev.analyses.sql_repository import SqlAnalysisRepository, create_database_engine
-from coderev.audit import sql_repository as audit
+from coderev.analyses import tables as analyses
+from coderev.analyses.database import create_database_engine
+from coderev.analyses.sql_repository import SqlAnalysisRepository
+from coderev.audit.sql_repository import SqlAuditRepository
 from coderev.cli import app
 from coderev.config import get_settings
 from coderev.migrations import HEAD, MigrationError, runner
@@ -99,7 +100,7 @@ def test_a_create_all_database_is_adopted(engine: sa.Engine, tmp_path: Path) -> 
     assert migrations.upgrade(engine) == HEAD  # stamped 0001, then upgraded
     assert runner.diff(engine) == []
     assert old.get(record.id) == record
-    assert audit.SqlAuditRepository(engine).list() == []
+    assert SqlAuditRepository(engine).list() == []
 
 
 def test_a_database_newer_than_the_code_is_refused(engine: sa.Engine) -> None:

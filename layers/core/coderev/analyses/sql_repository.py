@@ -3,7 +3,9 @@
 The table lives in the `projects` schema on PostgreSQL (DESIGN.md's schemas). SQLite has no
 schemas, so the schema is mapped away with `schema_translate_map`; the same map lets a test
 put the table in a schema of its own. The table is made by the Alembic migrations in
-`coderev.migrations` (`create_tables` runs them); `analyses` below is what they must produce.
+`coderev.migrations` (`create_tables` runs them); `analyses` (in `coderev.analyses.tables`,
+re-exported here with the database helpers of `coderev.analyses.database`) is what they
+must produce.
 
 Times are stored in UTC. SQLite keeps them as naive text, so they are made aware again when
 read; PostgreSQL keeps `timestamptz` and returns them in the session's zone, converted here.
@@ -20,109 +22,30 @@ import uuid
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine, RowMapping
 
+from coderev.analyses.database import SUPPORTED, create_database_engine, database_url
 from coderev.analyses.errors import (
     AnalysisNotFoundError,
     AnalysisStoreError,
     InvalidTransitionError,
 )
 from coderev.analyses.model import AnalysisRecord, AnalysisStatus, NewAnalysis, reservation_key
+from coderev.analyses.tables import LOGICAL_SCHEMA, NAMING_CONVENTION, analyses, metadata
+from coderev.migrations import upgrade
 
 __all__ = [
     "LOGICAL_SCHEMA",
     "NAMING_CONVENTION",
     "SqlAnalysisRepository",
+    "analyses",
     "create_database_engine",
     "database_url",
     "metadata",
 ]
-
-LOGICAL_SCHEMA = "projects"
-EMBEDDED_DATABASE = "coderev.db"
-_SUPPORTED = ("sqlite", "postgresql")
-
-# Constraint and index names every table of coderev's databases shares (the migrations too).
-NAMING_CONVENTION = {
-    "ix": "ix_%(table_name)s_%(column_0_name)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
-metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
-
-analyses = sa.Table(
-    "analyses",
-    metadata,
-    sa.Column("id", sa.String(36), primary_key=True),
-    sa.Column("idempotency_key", sa.String(64), nullable=False, unique=True),
-    sa.Column("project_id", sa.String(64), nullable=True, index=True),
-    sa.Column("bucket", sa.String(255), nullable=False),
-    sa.Column("object_key", sa.String(1024), nullable=False),
-    sa.Column("etag", sa.String(255), nullable=False),
-    sa.Column("version_id", sa.String(1024), nullable=True),
-    sa.Column("status", sa.String(16), nullable=False),
-    sa.Column("execution_id", sa.String(2048), nullable=True),
-    sa.Column("error", sa.Text, nullable=True),
-    sa.Column("cause", sa.Text, nullable=True),
-    sa.Column("report_keys", sa.JSON, nullable=False),
-    sa.Column("counts", sa.JSON, nullable=False),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, index=True),
-    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False, index=True),
-    sa.CheckConstraint(
-        "status IN ({})".format(", ".join(f"'{s.value}'" for s in AnalysisStatus)),
-        name="status",
-    ),
-    schema=LOGICAL_SCHEMA,
-)
-
-
-def database_url(url: str | None, data_dir: Path) -> str:
-    """The SQLAlchemy URL: `DATABASE_URL` (psycopg 3 for PostgreSQL), else SQLite in data_dir.
-
-    `postgres://` and `postgresql://` (the forms the seed and most hosts give) are pointed at
-    the psycopg 3 driver; SQLAlchemy would otherwise pick psycopg2, which is not installed.
-    """
-    if not url:
-        return f"sqlite:///{data_dir / EMBEDDED_DATABASE}"
-    scheme, sep, rest = url.partition("://")
-    if not sep:
-        raise AnalysisStoreError(f"DATABASE_URL {url.split('@')[-1]!r} is not a URL")
-    if scheme in ("postgres", "postgresql"):
-        return f"postgresql+psycopg://{rest}"
-    return url
-
-
-def create_database_engine(url: str) -> Engine:
-    """An Engine for `url`; SQLite gets WAL and a busy timeout so processes can share it."""
-    try:
-        parsed = sa.make_url(url)
-    except sa.exc.ArgumentError as exc:
-        raise AnalysisStoreError(f"unusable database URL: {exc}") from None
-    if parsed.get_backend_name() not in _SUPPORTED:
-        raise AnalysisStoreError(
-            f"database backend {parsed.get_backend_name()!r} is not supported; "
-            "use PostgreSQL or SQLite"
-        )
-    if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = sa.create_engine(parsed, connect_args={"timeout": 30})
-        sa.event.listen(engine, "connect", _sqlite_pragmas)
-        return engine
-    return sa.create_engine(parsed, pool_pre_ping=True)
-
-
-def _sqlite_pragmas(connection: Any, _record: Any) -> None:
-    cursor = connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
-    cursor.close()
 
 
 class SqlAnalysisRepository:
@@ -136,7 +59,7 @@ class SqlAnalysisRepository:
         clock: Callable[[], datetime] | None = None,
     ) -> None:
         self.dialect = engine.dialect.name
-        if self.dialect not in _SUPPORTED:
+        if self.dialect not in SUPPORTED:
             raise AnalysisStoreError(f"database backend {self.dialect!r} is not supported")
         self.schema: str | None = None if self.dialect == "sqlite" else schema
         self._engine = engine.execution_options(schema_translate_map={LOGICAL_SCHEMA: self.schema})
@@ -155,8 +78,6 @@ class SqlAnalysisRepository:
 
         A `schema` other than `projects` holds every table of the database (a test's own).
         """
-        from coderev.migrations import upgrade
-
         sandbox = None if self.schema in (None, LOGICAL_SCHEMA) else self.schema
         upgrade(self._base_engine, schema=sandbox)
 

@@ -3,7 +3,8 @@
 The same database as the analysis records (`DATABASE_URL`, else SQLite under the data dir).
 SQLite has no schemas: `audits` is mapped away with `schema_translate_map`, and the same map
 lets a test put the table in a schema of its own. The table is made by the Alembic migrations
-in `coderev.migrations` (`create_tables` runs them).
+in `coderev.migrations` (`create_tables` runs them); `events` (in `coderev.audit.tables`,
+re-exported here) is what they must produce.
 
 An event is kept once per CloudEvents `source` + `id` (a unique constraint):
 `INSERT ... ON CONFLICT DO NOTHING` makes a redelivered event, or two consumers recording it
@@ -22,34 +23,13 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Engine, RowMapping
 
-from coderev.analyses.sql_repository import NAMING_CONVENTION, create_database_engine
+from coderev.analyses.database import SUPPORTED, create_database_engine
 from coderev.audit.errors import AuditStoreError
-from coderev.audit.model import MAX_ID_LENGTH, MAX_LENGTHS, AuditEntry
+from coderev.audit.model import AuditEntry
+from coderev.audit.tables import LOGICAL_SCHEMA, events, metadata
+from coderev.migrations import upgrade
 
 __all__ = ["LOGICAL_SCHEMA", "SqlAuditRepository", "events", "metadata"]
-
-LOGICAL_SCHEMA = "audits"
-_SUPPORTED = ("sqlite", "postgresql")
-
-metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
-
-events = sa.Table(
-    "events",
-    metadata,
-    # INTEGER PRIMARY KEY is SQLite's auto-incrementing rowid; BIGSERIAL on PostgreSQL
-    sa.Column("seq", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True),
-    sa.Column("event_id", sa.String(MAX_LENGTHS["id"]), nullable=False),
-    sa.Column("source", sa.String(MAX_LENGTHS["source"]), nullable=False),
-    sa.Column("type", sa.String(MAX_LENGTHS["type"]), nullable=False, index=True),
-    sa.Column("subject", sa.String(MAX_LENGTHS["subject"]), nullable=True, index=True),
-    sa.Column("time", sa.DateTime(timezone=True), nullable=True),
-    sa.Column("analysis_id", sa.String(MAX_ID_LENGTH), nullable=True, index=True),
-    sa.Column("tenant_id", sa.String(MAX_ID_LENGTH), nullable=True, index=True),
-    sa.Column("event", sa.JSON().with_variant(postgresql.JSONB(), "postgresql"), nullable=False),
-    sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False, index=True),
-    sa.UniqueConstraint("source", "event_id", name="uq_events_source_event_id"),
-    schema=LOGICAL_SCHEMA,
-)
 
 
 class SqlAuditRepository:
@@ -66,7 +46,7 @@ class SqlAuditRepository:
         clock: Callable[[], datetime] | None = None,
     ) -> None:
         self.dialect = engine.dialect.name
-        if self.dialect not in _SUPPORTED:
+        if self.dialect not in SUPPORTED:
             raise AuditStoreError(f"database backend {self.dialect!r} is not supported")
         self.schema: str | None = None if self.dialect == "sqlite" else schema
         self._engine = engine.execution_options(schema_translate_map={LOGICAL_SCHEMA: self.schema})
@@ -85,8 +65,6 @@ class SqlAuditRepository:
 
         A `schema` other than `audits` holds every table of the database (a test's own).
         """
-        from coderev.migrations import upgrade
-
         sandbox = None if self.schema in (None, LOGICAL_SCHEMA) else self.schema
         upgrade(self._base_engine, schema=sandbox)
 

@@ -15,6 +15,11 @@ instead (tests give each run a schema of its own).
 A database made before the migrations (by `create_all`: the analyses table, no
 `alembic_version`) is adopted: stamped at revision 0001, then upgraded.
 
+The revision bookkeeping (`HEAD`, the schema map, `read_revision`) is in
+`coderev.migrations.versioning`, re-exported here; `coderev.migrations.runner` imports it, the
+tables (`coderev.analyses.tables`, `coderev.audit.tables`) and `coderev.analyses.database`,
+never this package nor a repository (they import this package).
+
 Alembic is imported only when a migration has to run: a database already at `HEAD` costs two
 small queries and no Alembic import (a Lambda cold start builds the repositories).
 """
@@ -23,42 +28,32 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import sqlalchemy as sa
-
-from coderev.domain.errors import CoderevError
+from coderev.migrations.versioning import (
+    HEAD,
+    LOGICAL_SCHEMAS,
+    VERSION_SCHEMA,
+    VERSION_TABLE,
+    MigrationError,
+    read_revision,
+    schema_map,
+    version_schema,
+)
 
 if TYPE_CHECKING:
-    from sqlalchemy.engine import Connection, Engine
+    from sqlalchemy.engine import Engine
 
 __all__ = [
     "HEAD",
     "LOGICAL_SCHEMAS",
+    "VERSION_SCHEMA",
     "VERSION_TABLE",
     "MigrationError",
     "current",
+    "read_revision",
     "schema_map",
     "upgrade",
+    "version_schema",
 ]
-
-HEAD = "0002"
-"""The newest revision in versions/ (a test checks it is Alembic's head)."""
-LOGICAL_SCHEMAS = ("projects", "audits")
-VERSION_SCHEMA = "projects"
-VERSION_TABLE = "alembic_version"
-
-
-class MigrationError(CoderevError):
-    """The database cannot be brought to the schema this coderev needs."""
-
-
-def schema_map(dialect: str, schema: str | None = None) -> dict[str, str | None]:
-    """The `schema_translate_map` from coderev's schemas to the database's.
-
-    SQLite: every schema mapped away. PostgreSQL: each to itself, or all to `schema`.
-    """
-    if dialect == "sqlite":
-        return dict.fromkeys(LOGICAL_SCHEMAS)
-    return {name: schema or name for name in LOGICAL_SCHEMAS}
 
 
 def upgrade(target: Engine | str, *, schema: str | None = None) -> str:
@@ -85,14 +80,9 @@ def current(target: Engine | str, *, schema: str | None = None) -> str | None:
             engine.dispose()
 
 
-def version_schema(dialect: str, schema: str | None = None) -> str | None:
-    """Where `alembic_version` is: None (the only schema) on SQLite."""
-    return schema_map(dialect, schema)[VERSION_SCHEMA]
-
-
 def _engine(target: Engine | str) -> tuple[Engine, bool]:
     if isinstance(target, str):
-        from coderev.analyses.sql_repository import create_database_engine
+        from coderev.analyses.database import create_database_engine
 
         return create_database_engine(target), True
     return target, False
@@ -101,15 +91,3 @@ def _engine(target: Engine | str) -> tuple[Engine, bool]:
 def _read_revision(engine: Engine, schema: str | None) -> str | None:
     with engine.connect() as conn:
         return read_revision(conn, schema)
-
-
-def read_revision(conn: Connection, schema: str | None = None) -> str | None:
-    """The revision recorded in `alembic_version`, None without the table or a row."""
-    where = version_schema(conn.dialect.name, schema)
-    if not sa.inspect(conn).has_table(VERSION_TABLE, schema=where):
-        return None
-    table = sa.table(VERSION_TABLE, sa.column("version_num"), schema=where)
-    rows = conn.execute(sa.select(table.c.version_num)).scalars().all()
-    if len(rows) > 1:
-        raise MigrationError(f"the database has several schema heads: {', '.join(sorted(rows))}")
-    return rows[0] if rows else None

@@ -6,6 +6,11 @@ connection, in that one transaction: either every step is applied or none (Postg
 transactional DDL; SQLite's DDL is transactional too, inside the explicit transaction).
 env.py hands over to `run_in_context` for `coderev.migrations` and for the `alembic`
 command line alike.
+
+It imports the tables (`coderev.analyses.tables`, `coderev.audit.tables`) and the database
+helpers (`coderev.analyses.database`), never the repositories nor `coderev.migrations` itself
+(its bookkeeping is in `coderev.migrations.versioning`): the repositories import
+`coderev.migrations`, which imports this module, so either would be an import cycle.
 """
 
 from __future__ import annotations
@@ -26,7 +31,10 @@ from alembic.script import ScriptDirectory
 from alembic.util import CommandError
 from sqlalchemy.engine import Connection, Engine
 
-from coderev.migrations import (
+from coderev.analyses import tables as analyses_tables
+from coderev.analyses.database import create_database_engine, database_url
+from coderev.audit import tables as audit_tables
+from coderev.migrations.versioning import (
     MigrationError,
     read_revision,
     schema_map,
@@ -124,11 +132,8 @@ def run_in_context() -> None:
 
 def models_metadata(translate: Mapping[str, str | None]) -> sa.MetaData:
     """The tables the code expects, in the database's schemas (what autogenerate compares)."""
-    from coderev.analyses import sql_repository as analyses
-    from coderev.audit import sql_repository as audit
-
-    target = sa.MetaData(naming_convention=analyses.NAMING_CONVENTION)
-    for source in (analyses.metadata, audit.metadata):
+    target = sa.MetaData(naming_convention=analyses_tables.NAMING_CONVENTION)
+    for source in (analyses_tables.metadata, audit_tables.metadata):
         for table in source.tables.values():
             # None (documented: no schema) is missing from to_metadata's annotation
             schema: Any = translate[str(table.schema)]
@@ -195,7 +200,6 @@ def _made_by_create_all(conn: Connection, translate: Mapping[str, str | None]) -
 
 
 def _command_line_engine(cfg: Config) -> Engine:
-    from coderev.analyses.sql_repository import create_database_engine, database_url
     from coderev.config import get_settings
 
     url = os.environ.get("DATABASE_URL") or cfg.get_main_option("sqlalchemy.url")
