@@ -1,12 +1,19 @@
-"""Errors → HTTP status, by type, in one table (most specific class first wins by MRO)."""
+"""Errors → HTTP status, by type, in one table (most specific class first wins by MRO).
+
+Handlers import this module when an error is to be answered, not at cold start: the table
+names error classes of several rooms, whose modules a successful request may never need.
+"""
 
 from __future__ import annotations
 
 from coderev.adapters.embedded.object_store import InvalidObjectKeyError, ObjectStoreError
 from coderev.analyses.errors import AnalysisNotFoundError, AnalysisStoreError
 from coderev.domain.errors import InputError
+from coderev.pipeline.request import RequestError
 from coderev.service.errors import (
+    BaselineUnavailableError,
     EmptyUploadError,
+    InvalidFilenameError,
     ReportNotFoundError,
     ReportNotReadyError,
     UnsupportedUploadError,
@@ -21,6 +28,9 @@ STATUS_BY_ERROR: dict[type[BaseException], int] = {
     ReportNotReadyError: 409,
     EmptyUploadError: 400,
     UnsupportedUploadError: 415,
+    RequestError: 422,
+    BaselineUnavailableError: 422,
+    InvalidFilenameError: 422,
     InputError: 400,
     AnalysisStoreError: 503,
     ObjectStoreError: 503,

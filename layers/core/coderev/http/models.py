@@ -1,4 +1,9 @@
-"""Response models of the analyses API (its OpenAPI document is generated from them)."""
+"""Response models of the analyses API (its OpenAPI document is generated from them).
+
+Every model is `defer_build=True`: pydantic builds a model's validator and serializer the
+first time it is used, not when the class is defined, so a cold start pays only for the
+models the request in hand returns (the OpenAPI document, built on request, pays for all).
+"""
 
 from __future__ import annotations
 
@@ -11,20 +16,27 @@ if TYPE_CHECKING:
     from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 
     from coderev.analyses.model import AnalysisRecord
+    from coderev.ports import PresignedUpload
 
 __all__ = [
     "ERROR_RESPONSES",
+    "PRESIGN_RESPONSES",
     "UPLOAD_RESPONSES",
     "AnalysisAccepted",
     "AnalysisView",
     "ErrorView",
     "ReportFormat",
+    "UploadInstructions",
+    "UploadTicket",
 ]
 
 ReportFormat = Literal["json", "sarif", "md", "html"]
+_DEFERRED = ConfigDict(defer_build=True)
 
 
 class ErrorView(BaseModel):
+    model_config = _DEFERRED
+
     error: str
     message: str
 
@@ -32,10 +44,11 @@ class ErrorView(BaseModel):
 class AnalysisView(BaseModel):
     """An analysis as GET /analyses/{id} returns it."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     id: str
     status: Literal["QUEUED", "RUNNING", "SUCCEEDED", "FAILED"]
+    awaiting_upload: bool = False  # QUEUED for a presigned upload that has not arrived yet
     source: str
     project_id: str | None = None
     created_at: datetime
@@ -50,6 +63,7 @@ class AnalysisView(BaseModel):
         return cls(
             id=record.id,
             status=record.status.value,
+            awaiting_upload=record.awaiting_upload,
             source=record.source_name,
             project_id=record.project_id,
             created_at=record.created_at,
@@ -63,6 +77,8 @@ class AnalysisView(BaseModel):
 
 class AnalysisAccepted(BaseModel):
     """202 of POST /analyses: where to follow the analysis."""
+
+    model_config = _DEFERRED
 
     id: str
     status: str
@@ -79,16 +95,62 @@ class AnalysisAccepted(BaseModel):
         )
 
 
+class UploadInstructions(BaseModel):
+    """How to upload the archive: send `method` to `url` with exactly these `headers`."""
+
+    model_config = _DEFERRED
+
+    method: Literal["PUT"] = "PUT"
+    url: str
+    headers: dict[str, str] = {}  # signed: send each one, unchanged, or the upload is refused
+    expires_at: datetime
+
+    @classmethod
+    def of(cls, upload: PresignedUpload, url: str) -> UploadInstructions:
+        return cls(url=url, headers=dict(upload.headers), expires_at=upload.expires_at)
+
+
+class UploadTicket(BaseModel):
+    """201 of POST /analyses/uploads: the analysis reserved, where to PUT its archive."""
+
+    model_config = _DEFERRED
+
+    id: str
+    status: str
+    awaiting_upload: bool = True
+    status_url: str
+    upload_key: str
+    upload: UploadInstructions
+
+    @classmethod
+    def of(cls, record: AnalysisRecord, upload: PresignedUpload, url: str) -> UploadTicket:
+        return cls(
+            id=record.id,
+            status=record.status.value,
+            awaiting_upload=record.awaiting_upload,
+            status_url=f"/analyses/{record.id}",
+            upload_key=record.object_key,
+            upload=UploadInstructions.of(upload, url),
+        )
+
+
+def _error(description: str) -> OpenAPIResponse:
+    return {"description": description, "content": {"application/json": {"model": ErrorView}}}
+
+
 # The error responses the OpenAPI document lists for every analyses route.
 ERROR_RESPONSES: dict[int, OpenAPIResponse] = {
-    status: {"description": text, "content": {"application/json": {"model": ErrorView}}}
-    for status, text in (
-        (400, "bad request"),
-        (404, "unknown analysis"),
-        (409, "analysis not finished"),
-        (415, "not a zip, tar or tar.gz archive"),
-        (503, "backend unavailable"),
-    )
+    400: _error("bad request"),
+    404: _error("unknown analysis"),
+    409: _error("analysis not finished"),
+    503: _error("backend unavailable"),
+}
+
+_REQUEST_ERRORS: dict[int, OpenAPIResponse] = {
+    422: _error(
+        "invalid parameters: a malformed fail_on or exclude, a file name with nothing usable "
+        "left, or a baseline analysis that is unknown or has no report.json"
+    ),
 }
 
 UPLOAD_RESPONSES: dict[int, OpenAPIResponse] = {
@@ -96,5 +158,17 @@ UPLOAD_RESPONSES: dict[int, OpenAPIResponse] = {
         "description": "accepted: the analysis is queued",
         "content": {"application/json": {"model": AnalysisAccepted}},
     },
+    415: _error("not a zip, tar or tar.gz archive"),
     **ERROR_RESPONSES,
+    **_REQUEST_ERRORS,
+}
+
+PRESIGN_RESPONSES: dict[int, OpenAPIResponse] = {
+    201: {
+        "description": "the analysis is reserved: PUT the archive to upload.url with "
+        "upload.headers before upload.expires_at; it starts once the archive is stored",
+        "content": {"application/json": {"model": UploadTicket}},
+    },
+    **ERROR_RESPONSES,
+    **_REQUEST_ERRORS,
 }

@@ -5,7 +5,9 @@ from __future__ import annotations
 from coderev.domain.errors import CoderevError, InputError
 
 __all__ = [
+    "BaselineUnavailableError",
     "EmptyUploadError",
+    "InvalidFilenameError",
     "ReportNotFoundError",
     "ReportNotReadyError",
     "ServiceError",
@@ -24,6 +26,14 @@ class EmptyUploadError(ServiceError, InputError):
 
 class UnsupportedUploadError(ServiceError, InputError):
     """An upload of a kind coderev does not read (not a zip or tar archive)."""
+
+
+class InvalidFilenameError(ServiceError, InputError):
+    """A client's file name for its upload with nothing usable left once made safe."""
+
+
+class BaselineUnavailableError(ServiceError, InputError):
+    """The analysis named as a baseline is unknown or has no report.json to compare with."""
 
 
 class ReportNotReadyError(ServiceError):

@@ -1,29 +1,70 @@
 """Uploads over HTTP and what an analysis looks like from outside: status and reports.
 
-`accept_upload` puts the archive under `uploads/<upload-id>.<ext>` and records the analysis
-for that object version right away (the same `create_if_absent` ingest calls when the
-notification arrives, so both find one record): the caller gets the analysis id at once.
+Two ways to hand in an archive, both recorded at once so the caller gets the analysis id in
+the response and follows one URL, `/analyses/{id}`, whichever way it uploaded:
+
+- `accept_upload` (the archive in the request body, up to API Gateway's 10 MB) puts it under
+  `uploads/` and records the analysis for that object version right away: the same
+  `create_if_absent` ingest calls when the notification arrives, so both find one record.
+- `presign_upload` (any size: the client PUTs the archive straight to the object store)
+  reserves the analysis for the key before the object exists (`AnalysisRepository.reserve`)
+  and returns a presigned PUT URL. The first version uploaded to the key claims the
+  reservation when ingest records it (inside `create_if_absent`, so ingest is unchanged and
+  stays idempotent per object version). Why reserve rather than return the key and let the
+  client look the analysis up by it later: the client gets the id, the status URL and a
+  status ("awaiting upload") at once, exactly as with a direct upload, instead of polling a
+  search until a record appears, and a lost upload shows as such on its own record.
+
+Keys: `uploads/<uuid>/<filename>` when the client names its file (made safe by
+`safe_filename`), so the report names the client's file as its source; otherwise
+`uploads/<uuid>.<ext>` for a direct upload (the extension from the bytes, as before) and
+`uploads/<uuid>` for a presigned one (the archive's kind is read from its bytes at ingest).
+
+What the client asks of the analysis besides the archive (baseline, gate, exclusions: see
+`coderev.pipeline.request`) travels as the object's `coderev-request` metadata; a baseline is
+named by the id of an earlier analysis, whose report.json it must have.
 """
 
 from __future__ import annotations
 
+import re
+import unicodedata
 import uuid
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from coderev.analyses.errors import AnalysisNotFoundError
 from coderev.analyses.model import AnalysisRecord, AnalysisStatus, NewAnalysis
 from coderev.analyses.repository import AnalysisRepository
-from coderev.ports import ObjectStore
+from coderev.ports import ObjectStore, PresignedUpload
 from coderev.service.errors import (
+    BaselineUnavailableError,
     EmptyUploadError,
+    InvalidFilenameError,
     ReportNotFoundError,
     ReportNotReadyError,
     UnsupportedUploadError,
 )
 from coderev.service.housekeeping import UPLOADED_AT
 
-__all__ = ["REPORT_CONTENT_TYPES", "Report", "accept_upload", "get_analysis", "read_report"]
+if TYPE_CHECKING:
+    from coderev.pipeline.request import ReviewRequest
+
+__all__ = [
+    "MAX_FILENAME_BYTES",
+    "REPORT_CONTENT_TYPES",
+    "PresignedAnalysis",
+    "Report",
+    "accept_upload",
+    "get_analysis",
+    "presign_upload",
+    "read_report",
+    "review_request",
+    "safe_filename",
+    "upload_key",
+]
 
 REPORT_CONTENT_TYPES = {
     "json": "application/json",
@@ -31,13 +72,25 @@ REPORT_CONTENT_TYPES = {
     "md": "text/markdown; charset=utf-8",
     "html": "text/html; charset=utf-8",
 }
+MAX_FILENAME_BYTES = 128
 _MAGIC = ((b"PK\x03\x04", "zip"), (b"PK\x05\x06", "zip"), (b"\x1f\x8b", "tar.gz"))
+_UNSAFE = re.compile(r"[^\w.+@()-]+")  # \w is Unicode: letters and digits of any script
+_DOTS = re.compile(r"\.{2,}")
+_SUFFIX = re.compile(r"(\.[A-Za-z0-9]{1,8}){1,2}$")  # .zip, .tar.gz: kept when capping
 
 
 @dataclass(frozen=True, slots=True)
 class Report:
     body: bytes
     content_type: str
+
+
+@dataclass(frozen=True, slots=True)
+class PresignedAnalysis:
+    """A reserved analysis and the URL its archive is to be PUT to."""
+
+    record: AnalysisRecord
+    upload: PresignedUpload
 
 
 def archive_extension(data: bytes) -> str:
@@ -50,19 +103,116 @@ def archive_extension(data: bytes) -> str:
     raise UnsupportedUploadError("the upload is not a zip, tar or tar.gz archive")
 
 
+def safe_filename(name: str | None) -> str | None:
+    """A client's file name made safe for one key segment; None when none was given.
+
+    The last path component only (`/` and `\\` both separate), NFC-normalized; runs of other
+    characters than letters, digits and `._-+@()` become `_`, runs of dots one dot, leading
+    and trailing dots go (so never `.`, `..` or a hidden name); capped at
+    MAX_FILENAME_BYTES UTF-8 bytes, keeping the extension. Nothing left: InvalidFilenameError.
+    """
+    if name is None or not name.strip():
+        return None
+    base = unicodedata.normalize("NFC", name.replace("\\", "/").rpartition("/")[2])
+    base = _DOTS.sub(".", _UNSAFE.sub("_", base)).strip(".")
+    if not base.strip("_"):
+        raise InvalidFilenameError(f"the file name {name[:80]!r} has nothing usable in it")
+    if len(base.encode("utf-8")) > MAX_FILENAME_BYTES:
+        suffix_match = _SUFFIX.search(base)
+        suffix = suffix_match.group(0) if suffix_match else ""
+        room = MAX_FILENAME_BYTES - len(suffix.encode("utf-8"))
+        stem = base[: len(base) - len(suffix)].encode("utf-8")[:room].decode("utf-8", "ignore")
+        base = stem.rstrip(".") + suffix
+    return base
+
+
+def upload_key(filename: str | None, data: bytes | None = None) -> str:
+    """`uploads/<uuid>/<filename>`; without a name `uploads/<uuid>.<ext>` (ext from `data`),
+    or `uploads/<uuid>` when there are no bytes yet (a presigned upload)."""
+    upload_id = uuid.uuid4()
+    name = safe_filename(filename)
+    if name is not None:
+        return f"uploads/{upload_id}/{name}"
+    if data is None:
+        return f"uploads/{upload_id}"
+    return f"uploads/{upload_id}.{archive_extension(data)}"
+
+
+def review_request(
+    records: AnalysisRepository,
+    *,
+    baseline: str | None = None,
+    fail_on: str | None = None,
+    exclude: Sequence[str] = (),
+) -> ReviewRequest:
+    """The analysis request an HTTP client asked for; `baseline` is an analysis id.
+
+    RequestError (a malformed gate or glob), BaselineUnavailableError (no such analysis, or
+    it has no report.json).
+    """
+    from coderev.pipeline.request import ReviewRequest
+
+    document: dict[str, object] = {"exclude": list(exclude)}
+    if fail_on is not None:
+        document["fail_on"] = fail_on
+    if baseline is not None:
+        document["baseline_key"] = _baseline_key(records, baseline)
+    return ReviewRequest.parse(document)
+
+
+def _baseline_key(records: AnalysisRepository, analysis_id: str) -> str:
+    record = records.get(analysis_id)
+    if record is None:
+        raise BaselineUnavailableError(f"baseline analysis {analysis_id} does not exist")
+    key = record.report_keys.get("json")
+    if record.status is not AnalysisStatus.SUCCEEDED or key is None:
+        raise BaselineUnavailableError(
+            f"baseline analysis {analysis_id} is {record.status.value} and has no report.json"
+        )
+    return key
+
+
+def _metadata(request: ReviewRequest | None, extra: Mapping[str, str]) -> dict[str, str]:
+    from coderev.pipeline.request import MAX_METADATA_BYTES, RequestError
+
+    metadata = dict(extra) | (request.to_metadata() if request is not None else {})
+    size = sum(len(name) + len(value) for name, value in metadata.items())
+    if size > MAX_METADATA_BYTES:
+        raise RequestError(
+            f"the analysis request takes {size} bytes of object metadata, over S3's "
+            f"{MAX_METADATA_BYTES}: exclude fewer paths or put them in the archive's config"
+        )
+    return metadata
+
+
 def accept_upload(
     store: ObjectStore, records: AnalysisRepository, bucket: str, data: bytes,
-    project_id: str | None = None,
+    project_id: str | None = None, *, filename: str | None = None,
+    request: ReviewRequest | None = None,
 ) -> AnalysisRecord:  # fmt: skip
-    """Store the archive under uploads/ and record its analysis (QUEUED)."""
+    """Store the archive under uploads/ (with `request` as its metadata) and record its
+    analysis (QUEUED)."""
     if not data:
         raise EmptyUploadError("the upload is empty")
-    key = f"uploads/{uuid.uuid4()}.{archive_extension(data)}"
-    stamp = {UPLOADED_AT: datetime.now(UTC).isoformat()}
-    info = store.put(key, data, content_type="application/octet-stream", metadata=stamp)
+    archive_extension(data)  # refuse what is no archive before storing anything
+    key = upload_key(filename, data)
+    metadata = _metadata(request, {UPLOADED_AT: datetime.now(UTC).isoformat()})
+    info = store.put(key, data, content_type="application/octet-stream", metadata=metadata)
     new = NewAnalysis(bucket, key, info.etag.strip('"'), info.version_id, project_id)
     record, _created = records.create_if_absent(new)
     return record
+
+
+def presign_upload(
+    store: ObjectStore, records: AnalysisRepository, bucket: str, *, expires_in: int,
+    project_id: str | None = None, filename: str | None = None,
+    request: ReviewRequest | None = None,
+) -> PresignedAnalysis:  # fmt: skip
+    """Reserve an analysis and presign the PUT of its archive (see the module docstring)."""
+    key = upload_key(filename)
+    upload = store.presign_put(key, expires_in=expires_in, metadata=_metadata(request, {}))
+    record = records.reserve(NewAnalysis(bucket, key, "", None, project_id))
+    return PresignedAnalysis(record, upload)
 
 
 def get_analysis(records: AnalysisRepository, analysis_id: str) -> AnalysisRecord:
