@@ -3,14 +3,17 @@ moto_server over HTTP; plus the S3 → SQS notification path and the local layou
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import threading
 import time
+import urllib.request
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import quote_plus
+from urllib.parse import parse_qs, quote_plus, unquote_plus, urlsplit
 
 import pytest
 from aws_lambda_powertools.utilities.parser.models import S3Model
@@ -20,6 +23,7 @@ from coderev.adapters.embedded.object_store import (
     InvalidObjectMetadataError,
     LocalObjectStore,
 )
+from coderev.adapters.embedded.presigned import InvalidExpiryError
 from coderev.adapters.s3 import S3Notification, S3ObjectStore
 from coderev.ports import ObjectStore
 
@@ -229,6 +233,104 @@ def test_concurrent_writers_never_expose_a_torn_object(store: ObjectStore) -> No
     head = store.head("race")
     assert head is not None and head.etag in etags
     assert hashlib.md5(store.get("race")).hexdigest() == head.etag
+
+
+# --- presigned uploads: PUT over HTTP to the URL presign_put gives ----------------------------
+
+REQUEST_METADATA = {"coderev-request": '{"fail_on":"high"}', "uploaded-by": "client"}
+_INVOKER_TEMPLATE = Path(__file__).parents[1] / "fixtures" / "templates" / "invoker.yaml"
+
+
+@contextlib.contextmanager
+def _upload_base(store: ObjectStore) -> Iterator[str]:
+    """Where a presigned URL is resolved: S3's are absolute; the embedded store's are
+    relative to a gateway serving its uploads (as `coderev serve` does)."""
+    if isinstance(store, S3ObjectStore):
+        yield ""
+        return
+    from coderev.runtime.gateway import Gateway
+    from coderev.runtime.invoker import LocalInvoker
+
+    with (
+        LocalInvoker(_INVOKER_TEMPLATE) as invoker,
+        Gateway(invoker, port=0, object_store=store) as gateway,
+    ):
+        yield gateway.url
+
+
+def _http_put(url: str, body: bytes, headers: dict[str, str]) -> int:
+    request = urllib.request.Request(url, data=body, method="PUT", headers=headers)
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return int(response.status)
+
+
+def test_a_presigned_put_stores_the_object_with_its_metadata(store: ObjectStore) -> None:
+    key = "uploads/4b1d/my shop.zip"
+    upload = store.presign_put(key, expires_in=300, metadata=REQUEST_METADATA)
+    body = b"PK\x05\x06" + b"\x00" * 18
+
+    assert upload.method == "PUT"
+    assert upload.headers == {f"x-amz-meta-{k}": v for k, v in REQUEST_METADATA.items()}
+    assert 295 <= (upload.expires_at - datetime.now(UTC)).total_seconds() <= 301
+    assert store.head(key) is None  # presigning stores nothing
+    with _upload_base(store) as base:
+        # urllib would send form-encoded Content-Type otherwise; S3 keeps what is sent
+        status = _http_put(base + upload.url, body,
+                           {**upload.headers, "Content-Type": "application/zip"})  # fmt: skip
+
+    assert status == 200
+    assert store.get(key) == body
+    head = store.head(key)
+    assert head is not None and head.metadata == REQUEST_METADATA
+    assert head.etag == hashlib.md5(body).hexdigest()
+
+
+def test_s3_signs_the_metadata_headers_into_the_url(
+    s3_endpoint: str, fresh_name: Callable[[str], str]
+) -> None:
+    """moto_server does not check signatures, so what S3 would enforce is checked here: the
+    URL is SigV4 and names the metadata headers among its signed headers."""
+    store = _s3_store(s3_endpoint, fresh_name("presign"))
+    try:
+        upload = store.presign_put("uploads/x.zip", expires_in=60, metadata=REQUEST_METADATA)
+        query = parse_qs(urlsplit(upload.url).query)
+        assert query["X-Amz-Algorithm"] == ["AWS4-HMAC-SHA256"]
+        assert query["X-Amz-Expires"] == ["60"]
+        signed = set(query["X-Amz-SignedHeaders"][0].split(";"))
+        assert {"host", "x-amz-meta-coderev-request", "x-amz-meta-uploaded-by"} <= signed
+        assert "x-amz-meta-coderev-request" not in query  # a header, not a query parameter
+        assert upload.url.startswith(f"{s3_endpoint}/{store.bucket}/uploads/x.zip?")
+    finally:
+        _empty_bucket(store)
+
+
+def test_a_presigned_upload_notifies_as_any_upload(
+    s3_endpoint: str, fresh_name: Callable[[str], str]
+) -> None:
+    store = _s3_store(s3_endpoint, fresh_name("presign"))
+    try:
+        queue_url = store.configure_notifications(fresh_name("uploads"), prefix="uploads/")
+        upload = store.presign_put("uploads/1/shop.zip", expires_in=60, metadata=REQUEST_METADATA)
+        body = b"PK\x05\x06" + b"\x00" * 18
+        headers = {**upload.headers, "Content-Type": "application/zip"}
+        assert _http_put(upload.url, body, headers) == 200
+
+        received: list[S3Notification] = []
+        deadline = time.monotonic() + 15
+        while not received and time.monotonic() < deadline:
+            received = store.receive_notifications(queue_url, wait_seconds=1)
+        (record,) = received[0].records
+        assert record["eventName"].startswith("ObjectCreated:")
+        assert unquote_plus(record["s3"]["object"]["key"]) == "uploads/1/shop.zip"
+        assert record["s3"]["object"]["eTag"] == hashlib.md5(body).hexdigest()
+    finally:
+        _empty_bucket(store)
+
+
+@pytest.mark.parametrize("expires_in", [0, 7 * 24 * 3600 + 1])
+def test_lifetimes_s3_refuses_are_refused(store: ObjectStore, expires_in: int) -> None:
+    with pytest.raises(InvalidExpiryError):
+        store.presign_put("uploads/x.zip", expires_in=expires_in)
 
 
 # --- S3 notifications → SQS -------------------------------------------------------------------
