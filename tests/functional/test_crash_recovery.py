@@ -150,11 +150,13 @@ def kill_mid_analysis(data_dir: Path, servers: list[Server]) -> tuple[str, int]:
         servers.append(server)
         analysis_id = server.upload(sample_archive())
         while True:
-            if running_execution(server, analysis_id):
-                if server.record(analysis_id)["status"] == "RUNNING":
-                    server.process.send_signal(signal.SIGKILL)
-                    server.process.wait(30)
-                    break
+            if (
+                running_execution(server, analysis_id)
+                and server.record(analysis_id)["status"] == "RUNNING"
+            ):
+                server.process.send_signal(signal.SIGKILL)
+                server.process.wait(30)
+                break
             if server.record(analysis_id)["status"] in ("SUCCEEDED", "FAILED"):
                 break  # too late: it finished
             time.sleep(0.005)
