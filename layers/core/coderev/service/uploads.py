@@ -47,7 +47,6 @@ from coderev.service.errors import (
     ReportNotReadyError,
     UnsupportedUploadError,
 )
-from coderev.service.housekeeping import UPLOADED_AT
 
 if TYPE_CHECKING:
     from coderev.pipeline.request import ReviewRequest
@@ -152,6 +151,8 @@ def review_request(
     """
     from coderev.pipeline.request import ReviewRequest
 
+    if baseline is None and fail_on is None and not exclude:
+        return ReviewRequest()  # nothing asked: no parse (the gate check imports coderev.review)
     document: dict[str, object] = {"exclude": list(exclude)}
     if fail_on is not None:
         document["fail_on"] = fail_on
@@ -194,6 +195,8 @@ def accept_upload(
     analysis (QUEUED)."""
     if not data:
         raise EmptyUploadError("the upload is empty")
+    from coderev.service.housekeeping import UPLOADED_AT
+
     archive_extension(data)  # refuse what is no archive before storing anything
     key = upload_key(filename, data)
     metadata = _metadata(request, {UPLOADED_AT: datetime.now(UTC).isoformat()})
