@@ -6,7 +6,9 @@ Prints:
   - HTTP requests/s through the gateway for a trivial route vs a bare stdlib
     ThreadingHTTPServer answering a fixed 200 (the anchor), keep-alive, N client threads,
   - cold import time of every functions/*/app.py, each in a fresh interpreter, minus the
-    interpreter's own start (target <= 150 ms each).
+    interpreter's own start (target <= 150 ms each),
+  - the HTTP handler's cold import plus its first request (what a client waits for), with the
+    analysis records in memory (the handler's own cost) and on the embedded SQLite backend.
 
     python benchmarks/bench_runtime.py [--calls 2000] [--requests 2000] [--threads 4]
 """
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import http.client
+import json
 import socket
 import statistics
 import subprocess
@@ -192,6 +195,93 @@ def bench_cold_imports(root: Path) -> None:
             print(f"  {handler.parent.name:24} {median:8.1f} ms  {verdict}")
 
 
+# The HTTP handler's cold start as a client sees it: the import and then its first request.
+# Work a handler defers from import to its first request is only saved if this stays low too.
+FIRST_REQUESTS = (
+    ("analyses", "analyses_status.json", "GET /analyses/{id}"),
+    ("analyses", "analyses_openapi.json", "GET /openapi.json"),
+    ("analyses", "analyses_presign.json", "POST /analyses/uploads"),
+)
+FIRST_REQUEST_PROBE = textwrap.dedent("""
+    import importlib.util, json, os, sys, tempfile, time
+    handler, event_path, backends = sys.argv[1:4]
+    os.environ.update(CODEREV_DATA_DIR=tempfile.mkdtemp(), POWERTOOLS_TRACE_DISABLED="true",
+                      POWERTOOLS_METRICS_DISABLED="true", POWERTOOLS_SERVICE_NAME="bench",
+                      POWERTOOLS_METRICS_NAMESPACE="bench")
+    event = json.load(open(event_path))
+
+    class Context:
+        function_name, memory_limit_in_mb, aws_request_id = "bench", 512, "r-1"
+        invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:bench"
+
+        def get_remaining_time_in_millis(self):
+            return 30000
+
+    class Records:  # in memory: the handler's cost without SQLAlchemy's import and the DDL
+        def get(self, analysis_id):
+            from datetime import UTC, datetime
+            from coderev.analyses.model import AnalysisRecord, AnalysisStatus
+            now = datetime.now(UTC)
+            return AnalysisRecord(analysis_id, "k", "b", "uploads/shop.zip", "e", None,
+                                  AnalysisStatus.SUCCEEDED, now, now, report_keys={"json": "r"})
+
+        def reserve(self, new):
+            from dataclasses import replace
+            return replace(self.get("reserved"), object_key=new.object_key, etag="")
+
+    started = time.perf_counter()
+    if backends == "stub":
+        import coderev.bootstrap
+        records = Records()
+        coderev.bootstrap.analysis_repository = lambda: records
+    spec = importlib.util.spec_from_file_location("cold_handler", handler)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    imported = time.perf_counter()
+    status = module.lambda_handler(event, Context())["statusCode"]
+    done = time.perf_counter()
+    print(json.dumps([(imported - started) * 1000, (done - imported) * 1000, status]))
+""")
+
+
+def _first_request(handler: Path, event: Path, backends: str, runs: int) -> tuple[float, ...]:
+    """Medians of (import, first request, both) in ms, and the status; () when it failed."""
+    samples = []
+    for _ in range(runs):
+        done = subprocess.run(
+            [sys.executable, "-c", FIRST_REQUEST_PROBE, str(handler), str(event), backends],
+            cwd=handler.parent, capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        if done.returncode != 0:
+            print(f"  {event.name}: FAILED: {done.stderr.strip().splitlines()[-1]}")
+            return ()
+        samples.append(json.loads(done.stdout.strip().splitlines()[-1]))
+    return (
+        statistics.median(s[0] for s in samples),
+        statistics.median(s[1] for s in samples),
+        statistics.median(s[0] + s[1] for s in samples),
+        samples[-1][2],
+    )
+
+
+def bench_first_requests(root: Path, runs: int = 5) -> None:
+    print(f"cold import + first request (fresh interpreter, median of {runs}, ms; records in "
+          "memory, then on the embedded SQLite store)")  # fmt: skip
+    for function, sample, label in FIRST_REQUESTS:
+        handler = root.resolve() / "functions" / function / "app.py"
+        event = root.resolve() / "events" / sample
+        if not handler.is_file() or not event.is_file():
+            continue
+        stub = _first_request(handler, event, "stub", runs)
+        embedded = _first_request(handler, event, "embedded", runs)
+        if not stub or not embedded:
+            continue
+        print(
+            f"  {label:24} import {stub[0]:6.1f} + first request {stub[1]:6.1f} = "
+            f"{stub[2]:6.1f} ({stub[3]:.0f});  embedded: {embedded[2]:6.1f} ({embedded[3]:.0f})"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=2000)
@@ -204,6 +294,7 @@ def main() -> None:
         bench_invoke(template_path, args.calls)
         bench_gateway(template_path, args.requests, args.threads)
     bench_cold_imports(args.root)
+    bench_first_requests(args.root)
 
 
 if __name__ == "__main__":
