@@ -151,6 +151,19 @@ def test_a_missing_or_never_started_execution_fails_only_after_the_grace_period(
     assert records.get(unknown.id).status is AnalysisStatus.RUNNING  # type: ignore[union-attr]
 
 
+def test_an_analysis_reserved_for_a_presigned_upload_is_left_to_wait(
+    records: SqlAnalysisRepository, clock: Clock
+) -> None:
+    reserved = records.reserve(NewAnalysis("bucket", "uploads/r/shop.zip", ""))
+    assert reserved.awaiting_upload and reserved.status is AnalysisStatus.QUEUED
+    clock.now = T0 + timedelta(days=6)  # a presigned URL may live 7 days
+
+    counts, _bus = run(records, Starter(), clock)
+
+    assert counts.analyses_failed == 0
+    assert records.get(reserved.id).status is AnalysisStatus.QUEUED  # type: ignore[union-attr]
+
+
 def test_an_ended_execution_without_an_error_is_named_by_its_status(
     records: SqlAnalysisRepository, clock: Clock
 ) -> None:

@@ -8,8 +8,10 @@
   ran it crashed) is failed at once: nothing can move it any more. One whose execution does
   not exist, or QUEUED with no execution at all (ingest stopped before starting one), is
   failed only once not updated for `grace_minutes`, which outlasts ingest's retries; so a
-  just-started analysis is never touched, whatever its state. `closed_only` leaves those
-  two cases alone (a platform starting up is sure only of the executions it finds ended).
+  just-started analysis is never touched, whatever its state; nor is one reserved for a
+  presigned upload that has not arrived (its URL may outlive the grace). `closed_only`
+  leaves those two cases alone (a platform starting is sure only of the executions it finds
+  ended).
 - An upload is stale once older than `upload_hours` and either no analysis names it or its
   analysis finished (SUCCEEDED or FAILED): a running analysis keeps its archive.
 - Analysis records in a terminal status not updated for `retention_days` are deleted, and
@@ -184,6 +186,8 @@ def _verdict(
     """(error, cause) when no execution will finish `record`; None while one may."""
     settled = record.updated_at < settled_before
     arn = record.execution_id
+    if record.awaiting_upload:
+        return None  # reserved for a presigned upload: the upload's business, not ours
     if arn is None:
         # RUNNING without an ARN: an execution moved it, we cannot ask which; leave it
         if record.status is AnalysisStatus.QUEUED and settled:
