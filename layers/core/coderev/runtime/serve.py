@@ -7,13 +7,15 @@ S3-triggered functions, or S3 through SQS when S3_ENDPOINT is set), the event bu
 in-process bus the Kafka triggers consume, or the broker at KAFKA_BOOTSTRAP_SERVERS) and a
 SQLite execution store under the data dir, which `coderev executions` reads.
 
-In-process, the serving process's settings are the handlers' settings: `coderev serve` reads
-its configuration once (the template's per-function `CODEREV_DATA_DIR: /tmp/coderev` and
-empty `DATABASE_URL` describe a Lambda sandbox, not this machine).
+In-process, each handler sees its function's template Environment as its Settings (the
+invoker binds it per invocation), except for the backend variables (`HOST_VARIABLES`: data
+dir, database, Redis, S3, Kafka...), which stay this process's: the template's
+`CODEREV_DATA_DIR: /tmp/coderev` and empty `DATABASE_URL` describe a Lambda sandbox, not this
+machine.
 
 `serve` prints what is served, then blocks until SIGINT or SIGTERM and stops gracefully (a
 second signal interrupts the wait for running executions).
-`review_on_platform` is `coderev review --via platform`: one archive through the same chain
+`review_on_platform` is `coderev review`'s default path: one archive through the same chain
 (upload -> S3 notification -> ingest -> state machine -> finalize) on an embedded platform.
 """
 
