@@ -2,6 +2,7 @@
 (which checks it before importing Alembic) and `coderev.migrations.runner` (which migrates).
 
 It imports neither, so the runner does not depend back on the package that imports it.
+Its names are public as `coderev.migrations` re-exports them (that package's `__all__`).
 """
 
 from __future__ import annotations
@@ -14,17 +15,6 @@ from coderev.domain.errors import CoderevError
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
-
-__all__ = [
-    "HEAD",
-    "LOGICAL_SCHEMAS",
-    "VERSION_SCHEMA",
-    "VERSION_TABLE",
-    "MigrationError",
-    "read_revision",
-    "schema_map",
-    "version_schema",
-]
 
 HEAD = "0002"
 """The newest revision in versions/ (a test checks it is Alembic's head)."""
