@@ -279,6 +279,25 @@ def test_delete_older_than_by_last_update(
     assert [r.id for r in repository.list()] == [young.id]
 
 
+def test_a_released_reservation_is_never_claimed(repository: SqlAnalysisRepository) -> None:
+    reserved = repository.reserve(upload(etag=""))
+    claimed = repository.reserve(upload(name="claimed.zip", etag=""))
+    repository.create_if_absent(upload(name="claimed.zip", etag="e0"))
+    assert repository.release_reservation(reserved.id)
+    assert repository.release_reservation(reserved.id)  # again: still released
+    assert not repository.release_reservation(claimed.id)
+    assert not repository.release_reservation("ghost")
+    kept = repository.get(reserved.id)
+    assert kept is not None and kept.status is AnalysisStatus.QUEUED and kept.awaiting_upload
+
+    arrived, created = repository.create_if_absent(upload(etag="e1", version_id="v1"))
+
+    assert created and arrived.id != reserved.id
+    repository.update_status(reserved.id, AnalysisStatus.FAILED, error="UploadNotReceived")
+    assert not repository.release_reservation(reserved.id)
+    assert repository.get(reserved.id).status is AnalysisStatus.FAILED  # type: ignore[union-attr]
+
+
 def test_times_must_be_aware(repository: SqlAnalysisRepository) -> None:
     with pytest.raises(ValueError, match="timezone-aware"):
         repository.delete_older_than(datetime(2026, 1, 1))

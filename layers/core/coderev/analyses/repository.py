@@ -33,6 +33,14 @@ class AnalysisRepository(Protocol):
         first version that arrives claims it through `create_if_absent`."""
         ...
 
+    def release_reservation(self, analysis_id: str) -> bool:
+        """Make a reservation unclaimable: once released, an upload of its key gets a record
+        of its own. True when the record is (or already was) a released or unclaimed
+        reservation, still QUEUED; False when it was claimed, is finished, or does not exist.
+        Housekeeping releases a reservation whose URL expired before recording it FAILED, so
+        an upload arriving meanwhile cannot be failed with it."""
+        ...
+
     def get(self, analysis_id: str) -> AnalysisRecord | None: ...
 
     def update_status(

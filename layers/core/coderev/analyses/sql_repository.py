@@ -144,6 +144,20 @@ class SqlAnalysisRepository:
         ).rowcount
         return bool(claimed)
 
+    def release_reservation(self, analysis_id: str) -> bool:
+        """Rekey an unclaimed reservation (`released:<id>`), which no `_claim` looks for."""
+        with self._engine.begin() as conn:
+            released = conn.execute(
+                sa.update(analyses)
+                .where(
+                    analyses.c.id == analysis_id,
+                    analyses.c.etag == "",
+                    analyses.c.status == AnalysisStatus.QUEUED.value,
+                )
+                .values(idempotency_key=f"released:{analysis_id}")
+            ).rowcount
+        return bool(released)
+
     @staticmethod
     def _new_row(new: NewAnalysis, key: str, now: datetime) -> dict[str, Any]:
         return {
