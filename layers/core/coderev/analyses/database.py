@@ -1,8 +1,8 @@
 """coderev's database: its SQLAlchemy URL and Engine (SQLite, the embedded default, or
 PostgreSQL from `DATABASE_URL`).
 
-Used by the repositories (analyses, audit) and by `coderev.migrations`; it imports neither,
-so the migrations can open a database without importing a repository.
+Used by the repositories (through `coderev.sql`, their base) and by `coderev.migrations`; it
+imports neither, so the migrations can open a database without importing a repository.
 
 This module imports SQLAlchemy; `coderev.analyses` does not import this module.
 """

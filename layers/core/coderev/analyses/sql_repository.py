@@ -5,10 +5,11 @@ schemas, so the schema is mapped away with `schema_translate_map`; the same map 
 put the table in a schema of its own. The table is made by the Alembic migrations in
 `coderev.migrations` (`create_tables` runs them); `analyses` (in `coderev.analyses.tables`,
 re-exported here with the database helpers of `coderev.analyses.database`) is what they
-must produce.
+must produce. What the repositories share (the Engine, the schema map, `create_tables`,
+the times) is `coderev.sql.SqlRepository`.
 
 Times are stored in UTC. SQLite keeps them as naive text, so they are made aware again when
-read; PostgreSQL keeps `timestamptz` and returns them in the session's zone, converted here.
+read; PostgreSQL keeps `timestamptz` and returns them in the session's zone, read as UTC.
 Only SQLite and PostgreSQL are supported: creating a record relies on
 `INSERT ... ON CONFLICT DO NOTHING`, which both have and which makes concurrent ingests of
 one object create one record.
@@ -19,15 +20,15 @@ This module imports SQLAlchemy; `coderev.analyses` does not import this module.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection, Engine, RowMapping
+from sqlalchemy.engine import Connection, RowMapping
 
-from coderev.analyses.database import SUPPORTED, create_database_engine, database_url
+from coderev.analyses.database import create_database_engine, database_url
 from coderev.analyses.errors import (
     AnalysisNotFoundError,
     AnalysisStoreError,
@@ -35,7 +36,7 @@ from coderev.analyses.errors import (
 )
 from coderev.analyses.model import AnalysisRecord, AnalysisStatus, NewAnalysis, reservation_key
 from coderev.analyses.tables import LOGICAL_SCHEMA, NAMING_CONVENTION, analyses, metadata
-from coderev.migrations import upgrade
+from coderev.sql import SqlRepository, read_time
 
 __all__ = [
     "LOGICAL_SCHEMA",
@@ -48,41 +49,16 @@ __all__ = [
 ]
 
 
-class SqlAnalysisRepository:
-    """AnalysisRepository on an SQLAlchemy Engine (SQLite or PostgreSQL)."""
+class SqlAnalysisRepository(SqlRepository):
+    """AnalysisRepository on an SQLAlchemy Engine (SQLite or PostgreSQL).
 
-    def __init__(
-        self,
-        engine: Engine,
-        *,
-        schema: str = LOGICAL_SCHEMA,
-        clock: Callable[[], datetime] | None = None,
-    ) -> None:
-        self.dialect = engine.dialect.name
-        if self.dialect not in SUPPORTED:
-            raise AnalysisStoreError(f"database backend {self.dialect!r} is not supported")
-        self.schema: str | None = None if self.dialect == "sqlite" else schema
-        self._engine = engine.execution_options(schema_translate_map={LOGICAL_SCHEMA: self.schema})
-        self._base_engine = engine
-        self._clock = clock or (lambda: datetime.now(UTC))
+    `schema`: where the table is on PostgreSQL, `projects` unless given (tests give each run a
+    schema of its own, which then holds every table of the database).
+    """
 
-    @classmethod
-    def from_url(cls, url: str, *, create_tables: bool = True) -> SqlAnalysisRepository:
-        repository = cls(create_database_engine(url))
-        if create_tables:
-            repository.create_tables()
-        return repository
-
-    def create_tables(self) -> None:
-        """Bring the database's tables up to date (the Alembic migrations, idempotent).
-
-        A `schema` other than `projects` holds every table of the database (a test's own).
-        """
-        sandbox = None if self.schema in (None, LOGICAL_SCHEMA) else self.schema
-        upgrade(self._base_engine, schema=sandbox)
-
-    def close(self) -> None:
-        self._base_engine.dispose()
+    LOGICAL_SCHEMA = LOGICAL_SCHEMA
+    STORE_ERROR = AnalysisStoreError
+    TIMES_OF = "analysis record"
 
     # --- AnalysisRepository -------------------------------------------------------------------
 
@@ -92,7 +68,7 @@ class SqlAnalysisRepository:
         row = self._new_row(new, key, now)
         # RETURNING, not rowcount: psycopg reports no count for a skipped conflict
         insert = (
-            self._insert()
+            self._insert(analyses)
             .values(**row)
             .on_conflict_do_nothing(index_elements=["idempotency_key"])
             .returning(analyses.c.id)
@@ -110,7 +86,9 @@ class SqlAnalysisRepository:
         key = reservation_key(new.bucket, new.object_key)
         row = self._new_row(replace(new, etag="", version_id=None), key, self._now())
         insert = (
-            self._insert().values(**row).on_conflict_do_nothing(index_elements=["idempotency_key"])
+            self._insert(analyses)
+            .values(**row)
+            .on_conflict_do_nothing(index_elements=["idempotency_key"])
         )
         with self._engine.begin() as conn:
             conn.execute(insert)
@@ -239,7 +217,7 @@ class SqlAnalysisRepository:
         if project_id is not None:
             query = query.where(analyses.c.project_id == project_id)
         if created_before is not None:
-            query = query.where(analyses.c.created_at < _utc(created_before))
+            query = query.where(analyses.c.created_at < self._utc(created_before))
         query = query.order_by(analyses.c.created_at.desc(), analyses.c.id.desc())
         with self._engine.connect() as conn:
             rows = conn.execute(query.limit(max(0, limit))).mappings().all()
@@ -248,35 +226,11 @@ class SqlAnalysisRepository:
     def delete_older_than(
         self, cutoff: datetime, *, statuses: Collection[AnalysisStatus] | None = None
     ) -> int:
-        statement = sa.delete(analyses).where(analyses.c.updated_at < _utc(cutoff))
+        statement = sa.delete(analyses).where(analyses.c.updated_at < self._utc(cutoff))
         if statuses is not None:
             statement = statement.where(analyses.c.status.in_([s.value for s in statuses]))
         with self._engine.begin() as conn:
             return int(conn.execute(statement).rowcount)
-
-    # --- internals ----------------------------------------------------------------------------
-
-    def _now(self) -> datetime:
-        return _utc(self._clock())
-
-    def _insert(self) -> Any:
-        if self.dialect == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-            return pg_insert(analyses)
-        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-        return sqlite_insert(analyses)
-
-
-def _utc(moment: datetime) -> datetime:
-    if moment.tzinfo is None or moment.utcoffset() is None:
-        raise ValueError("analysis record times must be timezone-aware")
-    return moment.astimezone(UTC)
-
-
-def _read_time(value: datetime) -> datetime:
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def _record(row: RowMapping) -> AnalysisRecord:
@@ -288,8 +242,8 @@ def _record(row: RowMapping) -> AnalysisRecord:
         etag=row["etag"],
         version_id=row["version_id"],
         status=AnalysisStatus(row["status"]),
-        created_at=_read_time(row["created_at"]),
-        updated_at=_read_time(row["updated_at"]),
+        created_at=read_time(row["created_at"]),
+        updated_at=read_time(row["updated_at"]),
         project_id=row["project_id"],
         execution_id=row["execution_id"],
         error=row["error"],
