@@ -6,20 +6,31 @@ else the test FAILS — a CI that silently skips its integration tests proves no
 Unset (a developer's `pytest tests/integration`): the fixture starts the server itself with
 the same code as `.ci/services` (tests/integration/services.py) and leaves it running for the
 next run; `.ci/services stop` stops it.
+
+PostgreSQL (the repositories' and migrations' suites): `CODEREV_TEST_DATABASE_URL`, else
+postgresql://postgres@127.0.0.1:5432/coderev_test (the database is created when missing). It
+must answer: an unreachable server FAILS the test.
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
+import os
 import socket
 import sys
+import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import ModuleType
 from urllib.parse import urlsplit
 
 import pytest
+import sqlalchemy as sa
+
+from coderev.analyses.database import create_database_engine, database_url
 
 HOW_TO_START = (
     "start the integration backends with `.ci/services start` and point the tests at them "
@@ -58,8 +69,6 @@ def _reachable(address: str) -> bool:
 
 
 def _backend(variable: str, service: str) -> str:
-    import os
-
     configured = os.environ.get(variable)
     if configured:
         if not _reachable(configured):
@@ -100,3 +109,76 @@ def fresh_name() -> Callable[[str], str]:
         return f"{prefix}-{uuid.uuid4().hex[:12]}"
 
     return make
+
+
+# --- SQL: the repositories' contract suites, SQLite and the real PostgreSQL --------------------
+
+DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/coderev_test"
+START = datetime(2026, 3, 1, 12, 0, 0, 123456, tzinfo=UTC)
+SqlBackend = tuple[sa.Engine, str | None]
+"""`sql_backend`: an Engine, and the schema to give a repository (None: its own)."""
+
+
+class SteppingClock:
+    """Each reading is one second after the previous: every write gets its own time."""
+
+    def __init__(self, start: datetime = START) -> None:
+        self.now = start
+        self._lock = threading.Lock()
+
+    def __call__(self) -> datetime:
+        with self._lock:
+            self.now += timedelta(seconds=1)
+            return self.now
+
+
+@pytest.fixture
+def clock() -> SteppingClock:
+    return SteppingClock()
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> str:
+    url = database_url(os.environ.get("CODEREV_TEST_DATABASE_URL") or DEFAULT_POSTGRES, Path())
+    target = sa.make_url(url)
+    admin = create_database_engine(
+        target.set(database="postgres").render_as_string(hide_password=False)
+    )
+    try:
+        with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            exists = conn.execute(
+                sa.text("SELECT 1 FROM pg_database WHERE datname = :name"),
+                {"name": target.database},
+            ).scalar()
+            if not exists:
+                # a parallel run may create it first
+                with contextlib.suppress(sa.exc.ProgrammingError):
+                    conn.execute(sa.text(f'CREATE DATABASE "{target.database}"'))
+    except sa.exc.OperationalError as exc:
+        pytest.fail(
+            f"PostgreSQL at {target.render_as_string()} does not answer ({exc.orig}); "
+            "start it or set CODEREV_TEST_DATABASE_URL",
+            pytrace=False,
+        )
+    finally:
+        admin.dispose()
+    return url
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def sql_backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SqlBackend]:
+    """An Engine and the schema to give a repository: SQLite in tmp_path (no schema: the
+    repository's own, mapped away), or PostgreSQL with a schema of the test's own, which the
+    migrations fill with every table and which is dropped afterwards, so parallel runs and
+    other suites sharing the database do not meet."""
+    if request.param == "sqlite":
+        engine = create_database_engine(database_url(None, tmp_path))
+        yield engine, None
+        engine.dispose()
+        return
+    engine = create_database_engine(request.getfixturevalue("postgres_url"))
+    schema = f"test_{uuid.uuid4().hex[:12]}"
+    yield engine, schema
+    with engine.begin() as conn:
+        conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+    engine.dispose()

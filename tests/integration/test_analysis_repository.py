@@ -1,23 +1,19 @@
 """The AnalysisRepository contract, run against SQLite (embedded) and the real PostgreSQL.
 
-PostgreSQL: `CODEREV_TEST_DATABASE_URL`, else postgresql://postgres@127.0.0.1:5432/coderev_test
-(the database is created when missing). It must answer: an unreachable server FAILS the test.
-Each test gets a schema of its own (the table's `projects` schema is translated to it), dropped
-afterwards, so runs in parallel and other suites sharing the database do not meet.
+PostgreSQL: tests/integration/conftest.py's `postgres_url` (it must answer: an unreachable
+server FAILS the test). Each test gets a schema of its own (the table's `projects` schema is
+translated to it), dropped afterwards, so runs in parallel and other suites sharing the
+database do not meet.
 """
 
 from __future__ import annotations
 
-import contextlib
-import os
 import threading
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
+from tests.integration.conftest import START, SqlBackend, SteppingClock
 
 from coderev.analyses import (
     AnalysisNotFoundError,
@@ -27,82 +23,14 @@ from coderev.analyses import (
     InvalidTransitionError,
     NewAnalysis,
 )
-from coderev.analyses.sql_repository import (
-    SqlAnalysisRepository,
-    create_database_engine,
-    database_url,
-)
+from coderev.analyses.sql_repository import SqlAnalysisRepository
 
 pytestmark = pytest.mark.integration
 
-DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/coderev_test"
-START = datetime(2026, 3, 1, 12, 0, 0, 123456, tzinfo=UTC)
-
-
-class SteppingClock:
-    """Each reading is one second after the previous: every write gets its own time."""
-
-    def __init__(self, start: datetime = START) -> None:
-        self.now = start
-        self._lock = threading.Lock()
-
-    def __call__(self) -> datetime:
-        with self._lock:
-            self.now += timedelta(seconds=1)
-            return self.now
-
-
-@pytest.fixture(scope="session")
-def postgres_url() -> str:
-    url = database_url(os.environ.get("CODEREV_TEST_DATABASE_URL") or DEFAULT_POSTGRES, Path())
-    target = sa.make_url(url)
-    admin = create_database_engine(
-        target.set(database="postgres").render_as_string(hide_password=False)
-    )
-    try:
-        with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            exists = conn.execute(
-                sa.text("SELECT 1 FROM pg_database WHERE datname = :name"),
-                {"name": target.database},
-            ).scalar()
-            if not exists:
-                # a parallel run may create it first
-                with contextlib.suppress(sa.exc.ProgrammingError):
-                    conn.execute(sa.text(f'CREATE DATABASE "{target.database}"'))
-    except sa.exc.OperationalError as exc:
-        pytest.fail(
-            f"PostgreSQL at {target.render_as_string()} does not answer ({exc.orig}); "
-            "start it or set CODEREV_TEST_DATABASE_URL",
-            pytrace=False,
-        )
-    finally:
-        admin.dispose()
-    return url
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[sa.Engine, str]]:
-    if request.param == "sqlite":
-        engine = create_database_engine(database_url(None, tmp_path))
-        yield engine, "projects"
-        engine.dispose()
-        return
-    engine = create_database_engine(request.getfixturevalue("postgres_url"))
-    schema = f"test_{uuid.uuid4().hex[:12]}"
-    yield engine, schema
-    with engine.begin() as conn:
-        conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-    engine.dispose()
-
 
 @pytest.fixture
-def clock() -> SteppingClock:
-    return SteppingClock()
-
-
-@pytest.fixture
-def repository(backend: tuple[sa.Engine, str], clock: SteppingClock) -> SqlAnalysisRepository:
-    engine, schema = backend
+def repository(sql_backend: SqlBackend, clock: SteppingClock) -> SqlAnalysisRepository:
+    engine, schema = sql_backend
     repo = SqlAnalysisRepository(engine, schema=schema, clock=clock)
     repo.create_tables()
     repo.create_tables()  # twice: creating is idempotent
@@ -303,8 +231,8 @@ def test_times_must_be_aware(repository: SqlAnalysisRepository) -> None:
         repository.delete_older_than(datetime(2026, 1, 1))
 
 
-def test_records_outlive_the_repository(backend: tuple[sa.Engine, str]) -> None:
-    engine, schema = backend
+def test_records_outlive_the_repository(sql_backend: SqlBackend) -> None:
+    engine, schema = sql_backend
     first = SqlAnalysisRepository(engine, schema=schema)
     first.create_tables()
     record, _ = first.create_if_absent(upload(version_id="v9"))

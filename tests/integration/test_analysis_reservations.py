@@ -7,44 +7,25 @@ The single-threaded rules are in tests/unit/analyses/test_reservations.py.
 from __future__ import annotations
 
 import threading
-import uuid
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
-from tests.integration.test_analysis_repository import (  # noqa: F401 - a fixture
-    SteppingClock,
-    postgres_url,
-)
+from tests.integration.conftest import SqlBackend, SteppingClock
 
 from coderev.analyses import AnalysisStatus, NewAnalysis
-from coderev.analyses.sql_repository import (
-    SqlAnalysisRepository,
-    create_database_engine,
-    database_url,
-)
+from coderev.analyses.sql_repository import SqlAnalysisRepository
 
 pytestmark = pytest.mark.integration
 
 KEY = "uploads/0f0e/shop.zip"
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def records(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SqlAnalysisRepository]:
+@pytest.fixture
+def records(sql_backend: SqlBackend) -> SqlAnalysisRepository:
     """As the contract suite's: SQLite, and PostgreSQL in a schema of the test's own."""
-    if request.param == "sqlite":
-        engine, schema = create_database_engine(database_url(None, tmp_path)), "projects"
-    else:
-        engine = create_database_engine(request.getfixturevalue("postgres_url"))
-        schema = f"test_{uuid.uuid4().hex[:12]}"
+    engine, schema = sql_backend
     repository = SqlAnalysisRepository(engine, schema=schema, clock=SteppingClock())
     repository.create_tables()
-    yield repository
-    if request.param == "postgres":
-        with engine.begin() as conn:
-            conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-    engine.dispose()
+    return repository
 
 
 def _race(records: SqlAnalysisRepository, versions: list[str]) -> list[tuple[str, bool]]:

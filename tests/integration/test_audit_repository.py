@@ -1,7 +1,7 @@
 """The AuditRepository contract, run against SQLite (embedded) and the real PostgreSQL.
 
-PostgreSQL: the database of tests/integration/test_analysis_repository.py (it must answer:
-an unreachable server FAILS the test). Each test migrates a schema of its own (every table,
+PostgreSQL: tests/integration/conftest.py's `postgres_url` (it must answer: an unreachable
+server FAILS the test). Each test migrates a schema of its own (every table,
 and alembic_version, in it), dropped afterwards, so parallel runs do not meet.
 """
 
@@ -9,56 +9,26 @@ from __future__ import annotations
 
 import dataclasses
 import threading
-import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
-from tests.integration.test_analysis_repository import SteppingClock, postgres_url
+from tests.integration.conftest import SqlBackend, SteppingClock
 
 from coderev.analyses import NewAnalysis
-from coderev.analyses.sql_repository import (
-    SqlAnalysisRepository,
-    create_database_engine,
-    database_url,
-)
+from coderev.analyses.sql_repository import SqlAnalysisRepository
 from coderev.audit import AuditEntry, AuditRepository
 from coderev.audit.sql_repository import SqlAuditRepository
 from coderev.domain.events import cloud_event
 
 pytestmark = pytest.mark.integration
 
-__all__ = ["postgres_url"]  # the fixture, shared with the analyses' suite
-
 WHEN = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[sa.Engine, str]]:
-    if request.param == "sqlite":
-        engine = create_database_engine(database_url(None, tmp_path))
-        yield engine, "audits"
-        engine.dispose()
-        return
-    engine = create_database_engine(request.getfixturevalue("postgres_url"))
-    schema = f"test_{uuid.uuid4().hex[:12]}"
-    yield engine, schema
-    with engine.begin() as conn:
-        conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-    engine.dispose()
-
-
 @pytest.fixture
-def clock() -> SteppingClock:
-    return SteppingClock()
-
-
-@pytest.fixture
-def repository(backend: tuple[sa.Engine, str], clock: SteppingClock) -> SqlAuditRepository:
-    engine, schema = backend
+def repository(sql_backend: SqlBackend, clock: SteppingClock) -> SqlAuditRepository:
+    engine, schema = sql_backend
     repo = SqlAuditRepository(engine, schema=schema, clock=clock)
     repo.create_tables()
     repo.create_tables()  # twice: migrating is idempotent
@@ -158,8 +128,8 @@ def test_list_newest_first_with_filters(repository: SqlAuditRepository) -> None:
     assert repository.list(type="coderev.nothing.happened") == []
 
 
-def test_entries_recorded_at_one_instant_keep_their_order(backend: tuple[sa.Engine, str]) -> None:
-    engine, schema = backend
+def test_entries_recorded_at_one_instant_keep_their_order(sql_backend: SqlBackend) -> None:
+    engine, schema = sql_backend
     repository = SqlAuditRepository(engine, schema=schema, clock=lambda: WHEN)
     repository.create_tables()
     for number in range(4):
@@ -177,8 +147,8 @@ def test_minimal_events_are_kept(repository: SqlAuditRepository) -> None:
     assert stored.event == bare.event
 
 
-def test_entries_outlive_the_repository(backend: tuple[sa.Engine, str]) -> None:
-    engine, schema = backend
+def test_entries_outlive_the_repository(sql_backend: SqlBackend) -> None:
+    engine, schema = sql_backend
     first = SqlAuditRepository(engine, schema=schema)
     first.create_tables()
     first.record(entry())
@@ -187,8 +157,8 @@ def test_entries_outlive_the_repository(backend: tuple[sa.Engine, str]) -> None:
     assert second.record(entry()) is False
 
 
-def test_analyses_and_audits_share_the_database(backend: tuple[sa.Engine, str]) -> None:
-    engine, schema = backend
+def test_analyses_and_audits_share_the_database(sql_backend: SqlBackend) -> None:
+    engine, schema = sql_backend
     audits = SqlAuditRepository(engine, schema=schema)
     analyses = SqlAnalysisRepository(engine, schema=schema)
     audits.create_tables()

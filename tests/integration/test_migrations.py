@@ -1,9 +1,9 @@
 """coderev.migrations on the real PostgreSQL: schemas, adoption, the advisory lock, the CLI.
 
-Each test gets a database of its own (created on the server of
-tests/integration/test_analysis_repository.py, dropped afterwards): the migrations' schemas
-`projects` and `audits` and `projects.alembic_version` are fixed names, so tests sharing a
-database would meet. An unreachable server FAILS the test.
+Each test gets a database of its own (created on the server of tests/integration/conftest.py's
+`postgres_url`, dropped afterwards): the migrations' schemas `projects` and `audits` and
+`projects.alembic_version` are fixed names, so tests sharing a database would meet. An
+unreachable server FAILS the test.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from tests.integration.test_analysis_repository import postgres_url
 from typer.testing import CliRunner
 
 from coderev import migrations
@@ -31,8 +30,6 @@ from coderev.config import get_settings
 from coderev.migrations import HEAD, MigrationError, runner
 
 pytestmark = pytest.mark.integration
-
-__all__ = ["postgres_url"]  # the fixture, shared with the analyses' suite
 
 
 @pytest.fixture
