@@ -3,7 +3,9 @@ expired records.
 
 Triggered by EventBridge schedules. First records FAILED the analyses left QUEUED/RUNNING
 whose execution ended without finishing them (or, after CODEREV_RECONCILE_GRACE_MINUTES (90),
-that have none), through the state machine starter's DescribeExecution. Then deletes uploads
+that have none), through the state machine starter's DescribeExecution, and those reserved
+for a presigned upload that never came (UploadNotReceived) once the URL's lifetime,
+CODEREV_UPLOAD_URL_SECONDS (900), and that grace have passed. Then deletes uploads
 older than CODEREV_UPLOAD_HOURS (24) whose analysis finished or that no analysis names,
 analysis records (and their reports) older than CODEREV_RETENTION_DAYS (30), and expired
 idempotency records; returns the counts.
@@ -43,6 +45,7 @@ def lambda_handler(event: EventBridgeEvent, context: LambdaContext) -> dict[str,
             bootstrap.state_machine_starter(),
             bootstrap.event_bus(),
             grace_minutes=settings.reconcile_grace_minutes,
+            upload_url_seconds=settings.upload_url_seconds,
         ).as_dict()
         swept = sweep(
             bootstrap.object_store(),

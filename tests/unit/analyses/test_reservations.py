@@ -83,11 +83,41 @@ def test_other_keys_and_unknown_etags_do_not_claim(records: SqlAnalysisRepositor
 
 def test_a_finished_reservation_is_never_claimed(records: SqlAnalysisRepository) -> None:
     reserved = records.reserve(NewAnalysis(BUCKET, KEY, ""))
-    records.update_status(reserved.id, AnalysisStatus.FAILED, error="UploadExpiredError")
+    records.update_status(reserved.id, AnalysisStatus.FAILED, error="UploadNotReceived")
+
+    arrived, created = records.create_if_absent(NewAnalysis(BUCKET, KEY, "e1", "v1"))
+    again, created_again = records.create_if_absent(NewAnalysis(BUCKET, KEY, "e1", "v1"))
+
+    assert created and arrived.id != reserved.id and arrived.status is AnalysisStatus.QUEUED
+    assert not created_again and again.id == arrived.id
+    failed = records.get(reserved.id)
+    assert failed is not None and failed.status is AnalysisStatus.FAILED and failed.etag == ""
+
+
+def test_a_released_reservation_is_never_claimed(records: SqlAnalysisRepository) -> None:
+    """Housekeeping releases an expired reservation before failing it: an upload landing in
+    between (or after a crash between the two) gets a record of its own."""
+    reserved = records.reserve(NewAnalysis(BUCKET, KEY, ""))
+    assert records.release_reservation(reserved.id)
 
     arrived, created = records.create_if_absent(NewAnalysis(BUCKET, KEY, "e1", "v1"))
 
     assert created and arrived.id != reserved.id
+    released = records.get(reserved.id)
+    assert released is not None and released.awaiting_upload
+    assert released.status is AnalysisStatus.QUEUED
+    assert records.release_reservation(reserved.id)  # still releasable: it can be failed
+
+
+def test_a_claimed_reservation_is_not_released(records: SqlAnalysisRepository) -> None:
+    reserved = records.reserve(NewAnalysis(BUCKET, KEY, ""))
+    records.create_if_absent(NewAnalysis(BUCKET, KEY, "e1", "v1"))
+
+    assert not records.release_reservation(reserved.id)
+    assert not records.release_reservation("no-such-analysis")
+    claimed = records.get(reserved.id)
+    assert claimed is not None and claimed.etag == "e1"
+    assert claimed.idempotency_key == NewAnalysis(BUCKET, KEY, "e1", "v1").idempotency_key
 
 
 def test_concurrent_notifications_claim_once(records: SqlAnalysisRepository) -> None:

@@ -45,3 +45,34 @@ def test_the_sweep_deletes_stale_uploads_and_expired_records(embedded, invoke, k
     records = bootstrap.analysis_repository()
     assert records.get(finished.id) is None
     assert records.get(running.id) is not None
+
+
+def test_an_upload_with_several_analyses_goes_once_all_finished(embedded, invoke, kit) -> None:
+    """A late upload gets an analysis besides its failed reservation: both count."""
+    store = bootstrap.object_store()
+    engine = create_database_engine(database_url(None, embedded))
+    for key, status in (("uploads/busy/shop.zip", AnalysisStatus.RUNNING),
+                        ("uploads/done/shop.zip", AnalysisStatus.SUCCEEDED)):  # fmt: skip
+        reserved_then = SqlAnalysisRepository(
+            engine, clock=lambda: datetime.now(UTC) - timedelta(days=41)
+        )
+        reserved_then.create_tables()
+        reserved = reserved_then.reserve(NewAnalysis(BUCKET, key, ""))
+        reserved_then.update_status(reserved.id, AnalysisStatus.FAILED, error="UploadNotReceived")
+        uploaded_then = SqlAnalysisRepository(
+            engine, clock=lambda: datetime.now(UTC) - timedelta(days=40)
+        )
+        info = store.put(key, b"PK\x03\x04")
+        late, _ = uploaded_then.create_if_absent(NewAnalysis(BUCKET, key, info.etag))
+        uploaded_then.update_status(late.id, AnalysisStatus.RUNNING)
+        if status is AnalysisStatus.SUCCEEDED:
+            report = store.put(f"reports/{late.id}/report.json", b"{}")
+            uploaded_then.update_status(late.id, status, report_keys={"json": report.key})
+    engine.dispose()
+
+    counts = invoke("housekeeping", kit.sample("housekeeping.json"))
+
+    assert [info.key for info in store.list("uploads/")] == ["uploads/busy/shop.zip"]
+    assert (counts["uploads_deleted"], counts["uploads_kept"]) == (1, 1)
+    assert counts["reports_deleted"] == 1 and list(store.list("reports/")) == []
+    assert counts["records_deleted"] == 3  # two failed reservations, one finished analysis

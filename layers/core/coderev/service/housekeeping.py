@@ -8,12 +8,17 @@
   ran it crashed) is failed at once: nothing can move it any more. One whose execution does
   not exist, or QUEUED with no execution at all (ingest stopped before starting one), is
   failed only once not updated for `grace_minutes`, which outlasts ingest's retries; so a
-  just-started analysis is never touched, whatever its state; nor is one reserved for a
-  presigned upload that has not arrived (its URL may outlive the grace). `closed_only`
-  leaves those two cases alone (a platform starting is sure only of the executions it finds
+  just-started analysis is never touched, whatever its state. One reserved for a presigned
+  upload that has not arrived is failed (`UploadNotReceived`) once its URL has expired and
+  `grace_minutes` more have passed (an upload started just before the expiry may still be
+  landing); the record keeps no expiry, so its creation plus `upload_url_seconds`, the URL's
+  configured lifetime, is taken. The reservation is released first, so an upload arriving
+  meanwhile is never failed with it and gets an analysis of its own. `closed_only` leaves
+  these three cases alone (a platform starting is sure only of the executions it finds
   ended).
-- An upload is stale once older than `upload_hours` and either no analysis names it or its
-  analysis finished (SUCCEEDED or FAILED): a running analysis keeps its archive.
+- An upload is stale once older than `upload_hours` (its newest analysis' age) and either no
+  analysis names it or all its analyses finished (SUCCEEDED or FAILED): a running analysis
+  keeps its archive.
 - Analysis records in a terminal status not updated for `retention_days` are deleted, and
   their reports with them.
 - Expired idempotency records are deleted when the store keeps them (SQLite has no TTL).
@@ -76,19 +81,22 @@ def sweep(
     moment = now or datetime.now(UTC)
     upload_cutoff = moment - timedelta(hours=upload_hours)
     record_cutoff = moment - timedelta(days=retention_days)
-    by_key = {r.object_key: r for r in _all_records(records)}
+    every = _all_records(records)
+    by_key: dict[str, list[AnalysisRecord]] = {}  # newest first: a key may have several
+    for record in every:
+        by_key.setdefault(record.object_key, []).append(record)
     deleted = kept = 0
     for info in list(store.list("uploads/")):
-        record = by_key.get(info.key)
-        created = (upload_time or _arrival(store, record))(info.key)
+        named = by_key.get(info.key, [])
+        created = (upload_time or _arrival(store, named[0] if named else None))(info.key)
         old = created is not None and created < upload_cutoff
-        if old and (record is None or record.status in _TERMINAL):
+        if old and all(r.status in _TERMINAL for r in named):
             store.delete(info.key)
             deleted += 1
         else:
             kept += 1
     reports = 0
-    for record in by_key.values():
+    for record in every:
         if record.status in _TERMINAL and record.updated_at < record_cutoff:
             for key in record.report_keys.values():
                 store.delete(key)
@@ -130,17 +138,22 @@ _UNFINISHED = (AnalysisStatus.QUEUED, AnalysisStatus.RUNNING)
 _ERROR_OF_STATUS = {"TIMED_OUT": "States.Timeout", "ABORTED": "States.Aborted"}
 
 
+_UPLOAD_NOT_RECEIVED = "UploadNotReceived"
+
+
 @dataclass(frozen=True, slots=True)
 class ReconcileCounts:
-    analyses_failed: int
+    analyses_failed: int  # their execution ended, or is missing or was never started
     analyses_checked: int
     analyses_unchecked: int = 0  # their execution could not be described (see the log)
+    uploads_not_received: int = 0  # reservations failed: their upload URL expired unused
 
     def as_dict(self) -> dict[str, int]:
         return {
             "analyses_failed": self.analyses_failed,
             "analyses_checked": self.analyses_checked,
             "analyses_unchecked": self.analyses_unchecked,
+            "uploads_not_received": self.uploads_not_received,
         }
 
 
@@ -150,18 +163,24 @@ def reconcile(
     bus: EventBus,
     *,
     grace_minutes: float = 90.0,
+    upload_url_seconds: float = 900.0,
     now: datetime | None = None,
     closed_only: bool = False,
 ) -> ReconcileCounts:
-    """Record FAILED the unfinished analyses no execution will finish; see the docstring."""
+    """Record FAILED the unfinished analyses no execution will finish, and the reservations
+    whose upload URL expired unused; see the module docstring."""
     from coderev.pipeline.steps_finalize import mark_failed
 
     settled_before = (now or datetime.now(UTC)) - timedelta(minutes=grace_minutes)
     if closed_only:
         settled_before = datetime.min.replace(tzinfo=UTC)  # nothing is old enough
-    failed = checked = unchecked = 0
+    url_lifetime = timedelta(seconds=upload_url_seconds)
+    failed = checked = unchecked = not_received = 0
     for record in _unfinished(records):
         checked += 1
+        if record.awaiting_upload:
+            not_received += _expire(records, bus, record, url_lifetime, settled_before)
+            continue
         try:
             verdict = _verdict(record, starter, settled_before)
         except Exception as exc:  # a backend error (e.g. access denied): try the next one
@@ -177,7 +196,35 @@ def reconcile(
             continue  # it finished, or went, meanwhile
         logger.warning("analysis %s recorded FAILED: %s: %s", record.id, *verdict)
         failed += 1
-    return ReconcileCounts(failed, checked, unchecked)
+    return ReconcileCounts(failed, checked, unchecked, not_received)
+
+
+def _expire(
+    records: AnalysisRepository,
+    bus: EventBus,
+    record: AnalysisRecord,
+    url_lifetime: timedelta,
+    settled_before: datetime,
+) -> int:
+    """1 when `record`, a reservation whose upload URL expired before `settled_before`, is
+    released and recorded FAILED; 0 while its upload may still come, or once it came."""
+    from coderev.pipeline.steps_finalize import mark_failed
+
+    expired_at = record.created_at + url_lifetime
+    if record.status is not AnalysisStatus.QUEUED or expired_at >= settled_before:
+        return 0
+    if not records.release_reservation(record.id):
+        return 0  # its upload was claimed, or it finished or went, meanwhile
+    cause = (
+        f"no upload arrived for {record.object_key}: "
+        f"its upload URL expired at {expired_at.isoformat(timespec='seconds')}"
+    )
+    try:
+        mark_failed(records, bus, record.id, _UPLOAD_NOT_RECEIVED, cause)
+    except (InvalidTransitionError, AnalysisNotFoundError):
+        return 0  # it went meanwhile
+    logger.warning("analysis %s recorded FAILED: %s: %s", record.id, _UPLOAD_NOT_RECEIVED, cause)
+    return 1
 
 
 def _verdict(
@@ -186,8 +233,6 @@ def _verdict(
     """(error, cause) when no execution will finish `record`; None while one may."""
     settled = record.updated_at < settled_before
     arn = record.execution_id
-    if record.awaiting_upload:
-        return None  # reserved for a presigned upload: the upload's business, not ours
     if arn is None:
         # RUNNING without an ARN: an execution moved it, we cannot ask which; leave it
         if record.status is AnalysisStatus.QUEUED and settled:
