@@ -104,8 +104,9 @@ class AnalysisRecord:
 
     @property
     def awaiting_upload(self) -> bool:
-        """Reserved for a presigned upload that has not arrived yet (no etag is known)."""
-        return not self.etag
+        """Reserved for a presigned upload that has not arrived yet: QUEUED, no etag known (a
+        reservation that expired unused is FAILED, and no longer awaits anything)."""
+        return self.status is AnalysisStatus.QUEUED and not self.etag
 
     @property
     def source_name(self) -> str:
