@@ -9,111 +9,17 @@ executions` as a user would; nothing in the product is slowed down or hooked for
 
 from __future__ import annotations
 
-import io
-import json
 import signal
 import socket
-import subprocess
-import sys
-import tarfile
-import threading
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import pytest
-from tests.functional.conftest import ROOT, SAMPLE, embedded_environ
+from tests.functional.conftest import Server, sample_archive, start_server
 
 from coderev.runtime.execution_store import SqliteExecutionStore
 from coderev.runtime.states import ExecutionStatus
-
-
-def sample_archive() -> bytes:
-    """samples/shop as tar.gz."""
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
-        tar.add(SAMPLE, arcname="shop")
-    return buffer.getvalue()
-
-
-@dataclass
-class Server:
-    process: subprocess.Popen[str]
-    url: str
-    env: dict[str, str]
-    data_dir: Path
-    lines: list[str] = field(default_factory=list)
-
-    def json(self, method: str, path: str, body: bytes | None = None) -> tuple[int, Any]:
-        request = urllib.request.Request(self.url + path, data=body, method=method,
-                                         headers={"Content-Type": "application/gzip"})  # fmt: skip
-        try:
-            with urllib.request.urlopen(request, timeout=60) as response:
-                return response.status, json.loads(response.read())
-        except urllib.error.HTTPError as error:
-            return error.code, json.loads(error.read())
-
-    def upload(self, archive: bytes) -> str:
-        status, accepted = self.json("POST", "/analyses", archive)
-        assert status == 202, accepted
-        return str(accepted["id"])
-
-    def record(self, analysis_id: str) -> dict[str, Any]:
-        status, record = self.json("GET", f"/analyses/{analysis_id}")
-        assert status == 200, record
-        return dict(record)
-
-    def wait_ended(self, analysis_id: str, timeout: float = 180) -> dict[str, Any]:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            record = self.record(analysis_id)
-            if record["status"] not in ("QUEUED", "RUNNING"):
-                return record
-            time.sleep(0.1)
-        raise AssertionError(f"analysis {analysis_id} did not end")
-
-    def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "coderev.cli", *args], capture_output=True,
-                              text=True, env=self.env, timeout=60, check=False)  # fmt: skip
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            self.process.wait(120)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def start_server(data_dir: Path) -> Server:
-    port = free_port()
-    env = embedded_environ(CODEREV_DATA_DIR=str(data_dir), COLUMNS="200")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "coderev.cli", "serve", "--port", str(port)],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-    )  # fmt: skip
-    server = Server(process, f"http://127.0.0.1:{port}", env, data_dir)
-    ready = threading.Event()
-
-    def read() -> None:
-        assert process.stdout is not None
-        for line in process.stdout:
-            server.lines.append(line.rstrip("\n"))
-            if line.strip() == "ready":
-                ready.set()
-
-    threading.Thread(target=read, daemon=True).start()
-    if not ready.wait(60):
-        process.kill()
-        raise AssertionError("coderev serve did not get ready:\n" + "\n".join(server.lines))
-    return server
 
 
 @pytest.fixture

@@ -5,115 +5,30 @@ it ran as `coderev executions` shows them, failures recorded with their cause, S
 from __future__ import annotations
 
 import io
-import json
-import signal
-import socket
 import subprocess
 import sys
-import tarfile
-import threading
-import time
-import urllib.error
-import urllib.request
 import zipfile
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.functional.conftest import ROOT, SAMPLE, coderev, embedded_environ
+from tests.functional.conftest import (
+    Server,
+    coderev,
+    embedded_environ,
+    sample_archive,
+    start_server,
+)
 
 VOLATILE = ("generated_at", "timings")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def sample_archive(config: str | None = None) -> bytes:
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
-        tar.add(SAMPLE, arcname="shop")
-        if config is not None:
-            data = config.encode()
-            info = tarfile.TarInfo("shop/.coderev.toml")
-            info.size = len(data)
-            tar.addfile(info, io.BytesIO(data))
-    return buffer.getvalue()
-
-
-@dataclass
-class Server:
-    process: subprocess.Popen[str]
-    url: str
-    env: dict[str, str]
-    lines: list[str] = field(default_factory=list)
-
-    def request(self, method: str, path: str, body: bytes | None = None) -> tuple[int, bytes]:
-        request = urllib.request.Request(self.url + path, data=body, method=method,
-                                         headers={"Content-Type": "application/gzip"})  # fmt: skip
-        try:
-            with urllib.request.urlopen(request, timeout=30) as response:
-                return response.status, response.read()
-        except urllib.error.HTTPError as error:
-            return error.code, error.read()
-
-    def json(self, method: str, path: str, body: bytes | None = None) -> tuple[int, Any]:
-        status, data = self.request(method, path, body)
-        return status, json.loads(data)
-
-    def analyse(self, archive: bytes, timeout: float = 120) -> dict[str, Any]:
-        status, accepted = self.json("POST", "/analyses", archive)
-        assert status == 202, accepted
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            _, record = self.json("GET", f"/analyses/{accepted['id']}")
-            if record["status"] not in ("QUEUED", "RUNNING"):
-                return dict(record)
-            time.sleep(0.1)
-        raise AssertionError(f"analysis {accepted['id']} did not end")
-
-    def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "coderev.cli", *args], capture_output=True,
-                              text=True, env=self.env, timeout=60, check=False)  # fmt: skip
-
-
-def start_server(data_dir: Path, *extra: str) -> Server:
-    port = free_port()
-    env = embedded_environ(CODEREV_DATA_DIR=str(data_dir), COLUMNS="200")
-    for name in ("S3_ENDPOINT", "KAFKA_BOOTSTRAP_SERVERS", "DATABASE_URL", "REDIS_URL"):
-        env.pop(name, None)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "coderev.cli", "serve", "--port", str(port), *extra],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-    )  # fmt: skip
-    server = Server(process, f"http://127.0.0.1:{port}", env)
-    ready = threading.Event()
-
-    def read() -> None:
-        assert process.stdout is not None
-        for line in process.stdout:
-            server.lines.append(line.rstrip("\n"))
-            if line.strip() == "ready":
-                ready.set()
-
-    threading.Thread(target=read, daemon=True).start()
-    if not ready.wait(60):
-        process.kill()
-        raise AssertionError("coderev serve did not get ready:\n" + "\n".join(server.lines))
-    return server
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     running = start_server(tmp_path_factory.mktemp("serve") / "data")
     yield running
-    if running.process.poll() is None:
-        running.process.send_signal(signal.SIGTERM)
-        running.process.wait(60)
+    running.stop()
 
 
 @pytest.fixture(scope="module")
@@ -206,8 +121,7 @@ def test_sigterm_finishes_the_running_analysis_and_exits_0(tmp_path: Path) -> No
     server = start_server(tmp_path / "data")
     status, accepted = server.json("POST", "/analyses", sample_archive())
     assert status == 202
-    server.process.send_signal(signal.SIGTERM)
-    assert server.process.wait(120) == 0
+    assert server.stop() == 0
     assert server.lines[-1] == "coderev serve: stopped"
     shown = server.cli("executions", "show", accepted["id"])
     assert "status: SUCCEEDED" in shown.stdout, shown.stdout + shown.stderr
