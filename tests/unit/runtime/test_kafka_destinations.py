@@ -4,7 +4,6 @@ invocation record Lambda sends to an SQS on-failure destination once the retries
 
 from __future__ import annotations
 
-import base64
 import json
 import re
 import textwrap
@@ -14,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.unit.runtime.conftest import TEMPLATES, received, values_of
 
 from coderev.adapters.embedded.event_bus import EventRecord, InMemoryEventBus, lambda_kafka_event
 from coderev.runtime.errors import TemplateError
@@ -38,28 +38,10 @@ from coderev.runtime.kafka_source import (
 from coderev.runtime.template import KafkaEvent, load_template
 from coderev.runtime.template_events import OnFailureDestination
 
-TEMPLATES = Path(__file__).parents[2] / "fixtures" / "templates"
 DESTINATIONS = TEMPLATES / "kafka_destinations.yaml"
 BATCHED, FAILING = "coderev.batched.events", "coderev.failing.events"
 FAST = KafkaRetryPolicy(max_attempts=3, initial_backoff=0.01)
 STAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
-
-
-def received(sink: Path, function: str, count: int, timeout: float = 10.0) -> list[Any]:
-    deadline = time.monotonic() + timeout
-    while True:
-        files = sorted((sink / function).glob("*.json")) if (sink / function).is_dir() else []
-        if len(files) >= count or time.monotonic() > deadline:
-            return [json.loads(path.read_text()) for path in files]
-        time.sleep(0.01)
-
-
-def batch_values(event: dict[str, Any]) -> list[Any]:
-    return [
-        json.loads(base64.b64decode(record["value"]))
-        for records in event["records"].values()
-        for record in records
-    ]
 
 
 @pytest.fixture
@@ -257,7 +239,7 @@ def test_a_batch_is_invoked_when_full_without_waiting_for_the_window(invoker, tm
     assert worker.step() == 4  # BatchSize 4: full, so invoked at once
     assert time.monotonic() - started < 5
     [event] = received(tmp_path, invoker.function("BatchedFunction").function_name, 1)
-    assert [value["n"] for value in batch_values(event)] == [0, 1, 2, 3]
+    assert [value["n"] for value in values_of([event])] == [0, 1, 2, 3]
     worker.close()
 
 
@@ -274,7 +256,7 @@ def test_a_partial_batch_waits_for_the_window_then_is_invoked(invoker, tmp_path)
     assert worker.step() == 0  # nothing new: no invocation
     worker.close()
     events = received(tmp_path, invoker.function("BatchedFunction").function_name, 1)
-    assert [batch_values(event) for event in events] == [[{"n": 0}, {"n": 1}]]
+    assert [values_of([event]) for event in events] == [[{"n": 0}, {"n": 1}]]
     assert worker.offsets.committed("g", BATCHED) == 2
 
 
@@ -289,7 +271,7 @@ def test_records_arriving_during_the_window_join_the_batch(invoker, tmp_path):
     publisher.join()
     worker.close()
     [event] = received(tmp_path, invoker.function("BatchedFunction").function_name, 1)
-    assert batch_values(event) == [{"n": 0}, {"n": 1}]
+    assert values_of([event]) == [{"n": 0}, {"n": 1}]
 
 
 def test_a_graceful_stop_delivers_what_was_queued_once(invoker, tmp_path):
@@ -301,7 +283,7 @@ def test_a_graceful_stop_delivers_what_was_queued_once(invoker, tmp_path):
     worker.runner.stop.set()  # stopped before a step took them: the bus is in-process only
     worker.close()
     events = received(tmp_path, invoker.function("BatchedFunction").function_name, 2)
-    assert [len(batch_values(event)) for event in events] == [4, 1]  # BatchSize, no waiting
+    assert [len(values_of([event])) for event in events] == [4, 1]  # BatchSize, no waiting
     assert worker.offsets.committed("g", BATCHED) == 5
     bus.publish(BATCHED, {"n": 5})  # after the close: not delivered by this worker
     assert worker.step() == 0

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from aws_lambda_powertools.utilities.parser.models import KafkaSelfManagedEventModel
+from tests.unit.runtime.conftest import TEMPLATES, received, values_of
 
 from coderev.adapters.embedded.event_bus import EventRecord, InMemoryEventBus, lambda_kafka_event
 from coderev.adapters.embedded.object_store import LocalObjectStore
@@ -33,32 +34,11 @@ from coderev.runtime.kafka_source import (
 from coderev.runtime.notifications import NotifyingObjectStore
 from coderev.runtime.template import KafkaEvent, load_template
 
-TEMPLATES = Path(__file__).parents[2] / "fixtures" / "templates"
 AUDIT, POISON = "coderev.audit.recorded", "coderev.poison.events"
 pytestmark = pytest.mark.filterwarnings(
     "ignore:(read|open)_text is deprecated:DeprecationWarning"
 )  # kafka-python 3.0's schemas
 FAST = KafkaRetryPolicy(max_attempts=3, initial_backoff=0.01, multiplier=2.0)
-
-
-def received(sink: Path, function: str, count: int, timeout: float = 10.0) -> list[Any]:
-    """The events `function` was invoked with, oldest first, once there are `count`."""
-    deadline = time.monotonic() + timeout
-    while True:
-        files = sorted((sink / function).glob("*.json")) if (sink / function).is_dir() else []
-        if len(files) >= count or time.monotonic() > deadline:
-            return [json.loads(path.read_text()) for path in files]
-        time.sleep(0.01)
-
-
-def values_of(events: list[Any]) -> list[Any]:
-    """The decoded values of every record of `events`, in delivery order."""
-    return [
-        json.loads(base64.b64decode(record["value"]))
-        for event in events
-        for records in event["records"].values()
-        for record in records
-    ]
 
 
 def received_records(sink: Path, function: str, count: int, timeout: float = 10.0) -> list[Any]:

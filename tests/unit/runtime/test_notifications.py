@@ -4,14 +4,13 @@ suffix filters, removals, asynchronous retries then the dead-letter queue, drain
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 import time
 from pathlib import Path
-from typing import Any
 
 import pytest
 from aws_lambda_powertools.utilities.parser.models import S3Model
+from tests.unit.runtime.conftest import TEMPLATES, received
 
 from coderev.adapters.embedded.object_store import LocalObjectStore
 from coderev.ports import ObjectInfo
@@ -25,17 +24,6 @@ from coderev.runtime.notifications import (
     s3_object_key,
 )
 from coderev.runtime.template import load_template
-
-TEMPLATES = Path(__file__).parents[2] / "fixtures" / "templates"
-
-
-def received(sink: Path, function: str, count: int, timeout: float = 10.0) -> list[Any]:
-    deadline = time.monotonic() + timeout
-    while True:
-        files = sorted((sink / function).glob("*.json")) if (sink / function).is_dir() else []
-        if len(files) >= count or time.monotonic() > deadline:
-            return [json.loads(path.read_text()) for path in files]
-        time.sleep(0.01)
 
 
 def invoker_for(template: str, sink: Path) -> LocalInvoker:
