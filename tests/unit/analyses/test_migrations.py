@@ -1,6 +1,7 @@
 """coderev.migrations on SQLite: the schema the revisions build, adoption, concurrency, the CLI.
 
-PostgreSQL (schemas, the advisory lock) is tests/integration/test_migrations.py.
+PostgreSQL (schemas, the advisory lock) is tests/integration/test_migrations.py; the checks both
+suites run are in tests/migrations_checks.py.
 """
 
 from __future__ import annotations
@@ -8,23 +9,27 @@ from __future__ import annotations
 import sqlite3
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from tests.migrations_checks import (
+    check_create_all_database_is_adopted,
+    check_db_commands,
+    check_newer_database_is_refused,
+    check_upgrading_again_changes_nothing,
+    upgrade_in_processes,
+    upgrade_in_threads,
+)
 from typer.testing import CliRunner
 
 from coderev import migrations
-from coderev.analyses import NewAnalysis
 from coderev.analyses import tables as analyses
 from coderev.analyses.database import create_database_engine
-from coderev.analyses.sql_repository import SqlAnalysisRepository
-from coderev.audit.sql_repository import SqlAuditRepository
 from coderev.cli import app
 from coderev.config import get_settings
-from coderev.migrations import HEAD, MigrationError, runner
+from coderev.migrations import HEAD, runner
 
 
 @pytest.fixture
@@ -62,16 +67,7 @@ def test_upgrade_builds_what_the_models_describe(engine: sa.Engine) -> None:
 
 
 def test_upgrading_twice_changes_nothing(engine: sa.Engine, tmp_path: Path) -> None:
-    migrations.upgrade(engine)
-    repository = SqlAnalysisRepository(engine)
-    record, _ = repository.create_if_absent(NewAnalysis("b", "uploads/a.zip", "e"))
-    before = schema_sql(tmp_path / "coderev.db")
-    assert migrations.upgrade(engine) == HEAD
-    assert runner.migrate(engine) == HEAD  # Alembic itself finds nothing to do
-    assert schema_sql(tmp_path / "coderev.db") == before
-    assert repository.get(record.id) == record
-    with engine.connect() as conn:
-        assert conn.execute(sa.text("select version_num from alembic_version")).all() == [(HEAD,)]
+    check_upgrading_again_changes_nothing(engine, lambda: schema_sql(tmp_path / "coderev.db"))
 
 
 def test_revision_0001_is_the_table_create_all_made(tmp_path: Path) -> None:
@@ -89,64 +85,26 @@ def test_revision_0001_is_the_table_create_all_made(tmp_path: Path) -> None:
     assert made == schema_sql(tmp_path / "legacy.db")  # the same SQL, names included
 
 
-def test_a_create_all_database_is_adopted(engine: sa.Engine, tmp_path: Path) -> None:
+def test_a_create_all_database_is_adopted(engine: sa.Engine) -> None:
     with engine.begin() as conn:
         analyses.metadata.create_all(
             conn.execution_options(schema_translate_map={"projects": None})
         )
-    old = SqlAnalysisRepository(engine)  # what the release before migrations ran
-    record, _ = old.create_if_absent(NewAnalysis("b", "uploads/a.zip", "e", "v1"))
-    assert migrations.current(engine) is None
-    assert migrations.upgrade(engine) == HEAD  # stamped 0001, then upgraded
-    assert runner.diff(engine) == []
-    assert old.get(record.id) == record
-    assert SqlAuditRepository(engine).list() == []
+    check_create_all_database_is_adopted(engine)
 
 
 def test_a_database_newer_than_the_code_is_refused(engine: sa.Engine) -> None:
-    migrations.upgrade(engine)
-    with engine.begin() as conn:
-        conn.execute(sa.text("update alembic_version set version_num = '0099'"))
-    with pytest.raises(MigrationError, match="0099"):
-        migrations.upgrade(engine)
-    assert migrations.current(engine) == "0099"
+    check_newer_database_is_refused(engine)
 
 
 def test_concurrent_upgrades_migrate_once(url: str, tmp_path: Path) -> None:
     """Threads of one process, on one database and on another (Alembic's globals are shared)."""
-    barrier = threading.Barrier(6)
-    reached: list[str] = []
-    errors: list[BaseException] = []
     other = f"sqlite:///{tmp_path / 'other.db'}"
-
-    def upgrade(target: str) -> None:
-        engine = create_database_engine(target)  # a connection pool of its own
-        try:
-            barrier.wait()
-            reached.append(migrations.upgrade(engine))
-        except BaseException as exc:  # reported below, in the test's thread
-            errors.append(exc)
-        finally:
-            engine.dispose()
-
-    threads = [threading.Thread(target=upgrade, args=(url if i % 2 else other,)) for i in range(6)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert not errors
-    assert reached == [HEAD] * 6
+    upgrade_in_threads([url if i % 2 else other for i in range(6)])
 
 
 def test_concurrent_processes_migrate_once(url: str) -> None:
-    code = f"from coderev import migrations; print(migrations.upgrade({url!r}))"
-    procs = [
-        subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
-        for _ in range(4)
-    ]
-    outputs = [p.communicate(timeout=120)[0].strip() for p in procs]
-    assert [p.returncode for p in procs] == [0] * 4
-    assert outputs == [HEAD] * 4
+    upgrade_in_processes(url)
 
 
 def test_alembic_is_imported_only_to_migrate(url: str) -> None:
@@ -182,17 +140,7 @@ def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
 
 
 def test_the_db_commands(cli_env: Path) -> None:
-    cli = CliRunner()
-    before = cli.invoke(app, ["db", "current"])
-    assert before.exit_code == 0, before.output
-    assert before.output == (
-        f"sqlite:///{cli_env}: at revision none, head is {HEAD}: run `coderev db upgrade`\n"
-    )
-    upgraded = cli.invoke(app, ["db", "upgrade"])
-    assert upgraded.exit_code == 0, upgraded.output
-    assert upgraded.output == f"sqlite:///{cli_env}: at revision {HEAD} (head)\n"
-    assert cli.invoke(app, ["db", "upgrade"]).output == upgraded.output
-    assert cli.invoke(app, ["db", "current"]).output == upgraded.output
+    check_db_commands(f"sqlite:///{cli_env}")
     assert {"analyses", "events"} <= set(schema_sql(cli_env))
 
 

@@ -1,0 +1,122 @@
+"""What both suites of coderev.migrations check, on any database: SQLite in
+tests/unit/analyses/test_migrations.py, PostgreSQL in tests/integration/test_migrations.py.
+Each suite prepares the database its way and calls these.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from typer.testing import CliRunner
+
+from coderev import migrations
+from coderev.analyses import NewAnalysis
+from coderev.analyses.database import create_database_engine
+from coderev.analyses.sql_repository import SqlAnalysisRepository
+from coderev.audit.sql_repository import SqlAuditRepository
+from coderev.cli import app
+from coderev.migrations import HEAD, MigrationError, runner
+
+
+def version_table(engine: sa.Engine) -> sa.TableClause:
+    """`alembic_version` where the migrations keep it (in `projects` on PostgreSQL)."""
+    schema = migrations.version_schema(engine.dialect.name)
+    return sa.table(migrations.VERSION_TABLE, sa.column("version_num"), schema=schema)
+
+
+def check_upgrading_again_changes_nothing(engine: sa.Engine, schema: Callable[[], Any]) -> None:
+    """A second upgrade (and Alembic itself) finds nothing to do: `schema()`, what the
+    database's tables are, is unchanged, and so are its records."""
+    migrations.upgrade(engine)
+    repository = SqlAnalysisRepository(engine)
+    record, _ = repository.create_if_absent(NewAnalysis("b", "uploads/a.zip", "e"))
+    before = schema()
+    assert migrations.upgrade(engine) == HEAD
+    assert runner.migrate(engine) == HEAD  # Alembic itself finds nothing to do
+    assert schema() == before
+    assert repository.get(record.id) == record
+    with engine.connect() as conn:
+        assert conn.execute(sa.select(version_table(engine))).all() == [(HEAD,)]
+
+
+def check_create_all_database_is_adopted(engine: sa.Engine) -> None:
+    """A database made by `create_all` before the migrations (the analyses table, no
+    `alembic_version`) is stamped 0001, then upgraded, its records kept."""
+    old = SqlAnalysisRepository(engine)  # what the release before migrations ran
+    record, _ = old.create_if_absent(NewAnalysis("b", "uploads/a.zip", "e", "v1"))
+    assert migrations.current(engine) is None
+    assert migrations.upgrade(engine) == HEAD  # stamped 0001, then upgraded
+    assert runner.diff(engine) == []
+    assert old.get(record.id) == record
+    assert SqlAuditRepository(engine).list() == []
+
+
+def check_newer_database_is_refused(engine: sa.Engine) -> None:
+    migrations.upgrade(engine)
+    with engine.begin() as conn:
+        conn.execute(sa.update(version_table(engine)).values(version_num="0099"))
+    with pytest.raises(MigrationError, match="0099"):
+        migrations.upgrade(engine)
+    assert migrations.current(engine) == "0099"
+
+
+def upgrade_in_threads(urls: Sequence[str]) -> None:
+    """A thread per URL, each with an Engine (a connection pool) of its own, upgrading at
+    once: every one reaches HEAD, none fails."""
+    barrier = threading.Barrier(len(urls))
+    reached: list[str] = []
+    errors: list[BaseException] = []
+
+    def upgrade(url: str) -> None:
+        engine = create_database_engine(url)
+        try:
+            barrier.wait()
+            reached.append(migrations.upgrade(engine))
+        except BaseException as exc:  # reported below, in the test's thread
+            errors.append(exc)
+        finally:
+            engine.dispose()
+
+    threads = [threading.Thread(target=upgrade, args=(url,)) for url in urls]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert reached == [HEAD] * len(urls)
+
+
+def upgrade_in_processes(url: str, count: int = 4) -> None:
+    """`count` processes upgrading `url` at once: every one reaches HEAD, none fails."""
+    code = f"from coderev import migrations; print(migrations.upgrade({url!r}))"
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        for _ in range(count)
+    ]
+    outputs = [p.communicate(timeout=120) for p in procs]
+    assert [p.returncode for p in procs] == [0] * count, [err for _, err in outputs]
+    assert [out.strip() for out, _ in outputs] == [HEAD] * count
+
+
+def check_db_commands(shown: str) -> None:
+    """`coderev db current` and `coderev db upgrade` on a new database (DATABASE_URL, or the
+    data dir's SQLite), which they name as `shown`."""
+    cli = CliRunner()
+    before = cli.invoke(app, ["db", "current"])
+    assert before.exit_code == 0, before.output
+    assert before.output == (
+        f"{shown}: at revision none, head is {HEAD}: run `coderev db upgrade`\n"
+    )
+    upgraded = cli.invoke(app, ["db", "upgrade"])
+    assert upgraded.exit_code == 0, upgraded.output
+    assert upgraded.output == f"{shown}: at revision {HEAD} (head)\n"
+    assert cli.invoke(app, ["db", "upgrade"]).output == upgraded.output
+    assert cli.invoke(app, ["db", "current"]).output == upgraded.output
