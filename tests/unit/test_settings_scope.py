@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import textwrap
 import threading
 import time
 from collections.abc import Iterator
@@ -16,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.unit.conftest import write_app
 
 from coderev.config import Settings, get_settings, settings_for, settings_scope
 from coderev.runtime.invoker import LocalInvoker
@@ -93,12 +93,8 @@ def process_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
 
 
 def invoker_for(tmp_path: Path, **options: Any) -> LocalInvoker:
-    for name in ("alpha", "beta", "short"):
-        folder = tmp_path / "functions" / name
-        folder.mkdir(parents=True)
-        (folder / "app.py").write_text(textwrap.dedent(READER))
-    (tmp_path / "template.yaml").write_text(TEMPLATE)
-    return LocalInvoker(load_template(tmp_path / "template.yaml"), **options)
+    handlers = dict.fromkeys(("alpha", "beta", "short"), READER)
+    return LocalInvoker(load_template(write_app(tmp_path, TEMPLATE, handlers)), **options)
 
 
 @pytest.fixture

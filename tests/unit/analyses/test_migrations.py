@@ -22,6 +22,7 @@ from tests.migrations_checks import (
     upgrade_in_processes,
     upgrade_in_threads,
 )
+from tests.unit.conftest import modules_loaded_by
 from typer.testing import CliRunner
 
 from coderev import migrations
@@ -122,30 +123,18 @@ def test_alembic_is_imported_only_to_migrate(url: str) -> None:
 
 
 def test_importing_the_cli_and_bootstrap_imports_neither() -> None:
-    code = (
-        "import sys, coderev.cli, coderev.bootstrap; "
-        "print(sorted(m for m in ('alembic', 'sqlalchemy') if m in sys.modules))"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "[]"
+    assert modules_loaded_by("coderev.cli, coderev.bootstrap", ["alembic", "sqlalchemy"]) == []
 
 
-@pytest.fixture
-def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    monkeypatch.delenv("DATABASE_URL", raising=False)
-    monkeypatch.setenv("CODEREV_DATA_DIR", str(tmp_path / "data"))
-    get_settings.cache_clear()
-    yield tmp_path / "data" / "coderev.db"
-    get_settings.cache_clear()
+def test_the_db_commands(embedded_data_dir: Path) -> None:
+    database = embedded_data_dir / "coderev.db"
+    check_db_commands(f"sqlite:///{database}")
+    assert {"analyses", "events"} <= set(schema_sql(database))
 
 
-def test_the_db_commands(cli_env: Path) -> None:
-    check_db_commands(f"sqlite:///{cli_env}")
-    assert {"analyses", "events"} <= set(schema_sql(cli_env))
-
-
+@pytest.mark.usefixtures("embedded_data_dir")
 def test_an_unusable_database_is_one_line_without_the_password(
-    cli_env: Path, monkeypatch: pytest.MonkeyPatch
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("DATABASE_URL", "postgresql://coderev:s3cret@127.0.0.1:9/coderev")
     get_settings.cache_clear()

@@ -7,12 +7,10 @@ tests/integration/test_audit_repository.py (SQLite and PostgreSQL).
 from __future__ import annotations
 
 import sqlite3
-import subprocess
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from tests.unit.conftest import modules_loaded_by
 
 from coderev import bootstrap
 from coderev.analyses.sql_repository import database_url
@@ -58,31 +56,20 @@ def test_rows_are_numbered_in_order(tmp_path: Path) -> None:
 
 
 def test_importing_the_room_does_not_import_sqlalchemy() -> None:
-    code = "import sys, coderev.audit; print('sqlalchemy' in sys.modules)"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "False"
+    assert modules_loaded_by("coderev.audit", ["sqlalchemy"]) == []
 
 
-@pytest.fixture
-def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    monkeypatch.delenv("DATABASE_URL", raising=False)
-    monkeypatch.setenv("CODEREV_DATA_DIR", str(tmp_path / "data"))
-    bootstrap.reset()
-    yield tmp_path / "data"
-    bootstrap.reset()
-
-
-def test_bootstrap_keeps_the_trail_beside_the_analyses(data_dir: Path) -> None:
+def test_bootstrap_keeps_the_trail_beside_the_analyses(embedded_data_dir: Path) -> None:
     repository: AuditRepository = bootstrap.audit_repository()
     assert bootstrap.audit_repository() is repository  # built once
     assert repository.record(entry())
     assert bootstrap.analysis_repository().get("nope") is None
-    with sqlite3.connect(data_dir / "coderev.db") as db:
+    with sqlite3.connect(embedded_data_dir / "coderev.db") as db:
         tables = {row[0] for row in db.execute("select name from sqlite_master where type='table'")}
     assert {"analyses", "events", "alembic_version"} <= tables
 
 
-def test_reset_forgets_the_audit_repository(data_dir: Path) -> None:
+def test_reset_forgets_the_audit_repository(embedded_data_dir: Path) -> None:
     first = bootstrap.audit_repository()
     first.record(entry())
     bootstrap.reset()

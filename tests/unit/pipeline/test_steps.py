@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import io
 import json
-import subprocess
-import sys
 import tarfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -18,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.unit.conftest import modules_loaded_by
 
 from coderev.adapters.embedded.event_bus import InMemoryEventBus
 from coderev.adapters.embedded.object_store import LocalObjectStore
@@ -445,12 +444,8 @@ def test_shard_count_follows_the_python_bytes() -> None:
 
 
 def test_importing_the_steps_imports_no_database_driver() -> None:
-    code = (
-        "import sys, coderev.pipeline.steps; "
-        "print(sorted(m for m in ('sqlalchemy', 'psycopg', 'boto3') if m in sys.modules))"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "[]"
+    watched = ["sqlalchemy", "psycopg", "boto3"]
+    assert modules_loaded_by("coderev.pipeline.steps", watched) == []
 
 
 def test_a_shard_input_under_another_shards_key_is_refused(platform: Platform) -> None:

@@ -5,7 +5,6 @@ upload -> notification -> handler -> execution chain with a graceful stop."""
 from __future__ import annotations
 
 import json
-import textwrap
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -13,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.unit.conftest import write_app
 
 from coderev.adapters.embedded.object_store import LocalObjectStore
 from coderev.runtime.execution_store import SqliteExecutionStore
@@ -130,13 +130,8 @@ Resources:
 
 @pytest.fixture
 def template(tmp_path: Path) -> Template:
-    for name, source in HANDLERS.items():
-        folder = tmp_path / "functions" / name
-        folder.mkdir(parents=True)
-        (folder / "app.py").write_text(textwrap.dedent(source))
-    (tmp_path / "machine.asl.json").write_text(json.dumps(MACHINE))
-    (tmp_path / "template.yaml").write_text(TEMPLATE)
-    return load_template(tmp_path / "template.yaml")
+    files = {"machine.asl.json": json.dumps(MACHINE)}
+    return load_template(write_app(tmp_path, TEMPLATE, HANDLERS, files))
 
 
 SLEEPS: list[float] = []

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.unit.conftest import write_app
 
 from coderev.runtime.execution_store import (
     ORPHAN_ERROR,
@@ -29,6 +30,9 @@ from coderev.runtime.execution_store import (
 from coderev.runtime.platform import Platform, PlatformBackends
 from coderev.runtime.states import Execution, ExecutionStatus, InMemoryExecutionStore
 from coderev.runtime.template import load_template
+
+# the handlers' (and a starting platform's) records under tmp_path, never ~/.local
+pytestmark = pytest.mark.usefixtures("embedded_data_dir")
 
 T0 = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
 HOST, SPACE = "builder", "boot-1/pid:[4026531836]"
@@ -50,19 +54,6 @@ class Processes:
 
     def __call__(self, pid: int) -> ProcessProbe:
         return self.table.get(pid, ProcessProbe(False))
-
-
-@pytest.fixture(autouse=True)
-def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """The handlers' (and a starting platform's) records under tmp_path, never ~/.local."""
-    from coderev import bootstrap
-
-    for name in ("DATABASE_URL", "REDIS_URL", "KAFKA_BOOTSTRAP_SERVERS", "S3_ENDPOINT"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("CODEREV_DATA_DIR", str(tmp_path / "data"))
-    bootstrap.reset()
-    yield tmp_path / "data"
-    bootstrap.reset()
 
 
 @pytest.fixture
@@ -288,13 +279,9 @@ Resources:
 
 @pytest.fixture
 def template_path(tmp_path: Path) -> Path:
-    (tmp_path / "functions" / "slow").mkdir(parents=True)
-    (tmp_path / "functions" / "slow" / "app.py").write_text(SLOW)
     machine = {"StartAt": "Slow", "States": {"Slow": {"Type": "Task",
                "Resource": "${SlowArn}", "End": True}}}  # fmt: skip
-    (tmp_path / "machine.asl.json").write_text(json.dumps(machine))
-    (tmp_path / "template.yaml").write_text(TEMPLATE)
-    return tmp_path / "template.yaml"
+    return write_app(tmp_path, TEMPLATE, {"slow": SLOW}, {"machine.asl.json": json.dumps(machine)})
 
 
 @pytest.fixture
