@@ -31,7 +31,8 @@ class SqlRepository:
 
     A subclass names its `LOGICAL_SCHEMA` (where its table is on PostgreSQL), the error an
     unsupported backend raises, and whose times it keeps (for the naive-time error).
-    `schema`: where the table is on PostgreSQL (tests give each run a schema of its own).
+    `schema`: where the table is on PostgreSQL, the logical schema unless given (tests give
+    each run a schema of its own, which then holds every table of the database).
     """
 
     LOGICAL_SCHEMA: ClassVar[str]

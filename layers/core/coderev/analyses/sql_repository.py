@@ -50,11 +50,7 @@ __all__ = [
 
 
 class SqlAnalysisRepository(SqlRepository):
-    """AnalysisRepository on an SQLAlchemy Engine (SQLite or PostgreSQL).
-
-    `schema`: where the table is on PostgreSQL, `projects` unless given (tests give each run a
-    schema of its own, which then holds every table of the database).
-    """
+    """AnalysisRepository on an SQLAlchemy Engine (SQLite or PostgreSQL), in `projects`."""
 
     LOGICAL_SCHEMA = LOGICAL_SCHEMA
     STORE_ERROR = AnalysisStoreError

@@ -31,11 +31,7 @@ __all__ = ["LOGICAL_SCHEMA", "SqlAuditRepository", "events", "metadata"]
 
 
 class SqlAuditRepository(SqlRepository):
-    """AuditRepository on an SQLAlchemy Engine (SQLite or PostgreSQL).
-
-    `schema`: where the table is on PostgreSQL, `audits` unless given (tests give each run a
-    schema of its own, which then holds every table of the database).
-    """
+    """AuditRepository on an SQLAlchemy Engine (SQLite or PostgreSQL), in `audits`."""
 
     LOGICAL_SCHEMA = LOGICAL_SCHEMA
     STORE_ERROR = AuditStoreError
