@@ -31,6 +31,7 @@ import pytest
 import sqlalchemy as sa
 
 from coderev.analyses.database import create_database_engine, database_url
+from coderev.sql import SqlRepository
 
 HOW_TO_START = (
     "start the integration backends with `.ci/services start` and point the tests at them "
@@ -182,3 +183,14 @@ def sql_backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SqlB
     with engine.begin() as conn:
         conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
     engine.dispose()
+
+
+def migrated[R: SqlRepository](
+    kind: type[R], backend: SqlBackend, clock: SteppingClock | None = None
+) -> R:
+    """A `kind` repository on the engine and schema of `sql_backend`, its tables made."""
+    engine, schema = backend
+    repository = kind(engine, schema=schema, clock=clock)
+    repository.create_tables()
+    repository.create_tables()  # twice: migrating is idempotent
+    return repository

@@ -13,7 +13,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from tests.integration.conftest import START, SqlBackend, SteppingClock
+from tests.integration.conftest import START, SqlBackend, SteppingClock, migrated
 
 from coderev.analyses import (
     AnalysisNotFoundError,
@@ -30,11 +30,7 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture
 def repository(sql_backend: SqlBackend, clock: SteppingClock) -> SqlAnalysisRepository:
-    engine, schema = sql_backend
-    repo = SqlAnalysisRepository(engine, schema=schema, clock=clock)
-    repo.create_tables()
-    repo.create_tables()  # twice: creating is idempotent
-    return repo
+    return migrated(SqlAnalysisRepository, sql_backend, clock)
 
 
 def upload(

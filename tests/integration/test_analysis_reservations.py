@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 
 import pytest
-from tests.integration.conftest import SqlBackend, SteppingClock
+from tests.integration.conftest import SqlBackend, SteppingClock, migrated
 
 from coderev.analyses import AnalysisStatus, NewAnalysis
 from coderev.analyses.sql_repository import SqlAnalysisRepository
@@ -20,12 +20,9 @@ KEY = "uploads/0f0e/shop.zip"
 
 
 @pytest.fixture
-def records(sql_backend: SqlBackend) -> SqlAnalysisRepository:
+def records(sql_backend: SqlBackend, clock: SteppingClock) -> SqlAnalysisRepository:
     """As the contract suite's: SQLite, and PostgreSQL in a schema of the test's own."""
-    engine, schema = sql_backend
-    repository = SqlAnalysisRepository(engine, schema=schema, clock=SteppingClock())
-    repository.create_tables()
-    return repository
+    return migrated(SqlAnalysisRepository, sql_backend, clock)
 
 
 def _race(records: SqlAnalysisRepository, versions: list[str]) -> list[tuple[str, bool]]:

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from tests.integration.conftest import SqlBackend, SteppingClock
+from tests.integration.conftest import SqlBackend, SteppingClock, migrated
 
 from coderev.analyses import NewAnalysis
 from coderev.analyses.sql_repository import SqlAnalysisRepository
@@ -28,11 +28,7 @@ WHEN = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
 
 @pytest.fixture
 def repository(sql_backend: SqlBackend, clock: SteppingClock) -> SqlAuditRepository:
-    engine, schema = sql_backend
-    repo = SqlAuditRepository(engine, schema=schema, clock=clock)
-    repo.create_tables()
-    repo.create_tables()  # twice: migrating is idempotent
-    return repo
+    return migrated(SqlAuditRepository, sql_backend, clock)
 
 
 def entry(
