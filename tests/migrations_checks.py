@@ -5,14 +5,15 @@ Each suite prepares the database its way and calls these.
 
 from __future__ import annotations
 
+import functools
 import subprocess
 import sys
-import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from tests.concurrency import at_once
 from typer.testing import CliRunner
 
 from coderev import migrations
@@ -69,27 +70,15 @@ def check_newer_database_is_refused(engine: sa.Engine) -> None:
 def upgrade_in_threads(urls: Sequence[str]) -> None:
     """A thread per URL, each with an Engine (a connection pool) of its own, upgrading at
     once: every one reaches HEAD, none fails."""
-    barrier = threading.Barrier(len(urls))
-    reached: list[str] = []
-    errors: list[BaseException] = []
 
-    def upgrade(url: str) -> None:
+    def upgrade(url: str) -> str:
         engine = create_database_engine(url)
         try:
-            barrier.wait()
-            reached.append(migrations.upgrade(engine))
-        except BaseException as exc:  # reported below, in the test's thread
-            errors.append(exc)
+            return migrations.upgrade(engine)
         finally:
             engine.dispose()
 
-    threads = [threading.Thread(target=upgrade, args=(url,)) for url in urls]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert not errors
-    assert reached == [HEAD] * len(urls)
+    assert at_once([functools.partial(upgrade, url) for url in urls]) == [HEAD] * len(urls)
 
 
 def upgrade_in_processes(url: str, count: int = 4) -> None:

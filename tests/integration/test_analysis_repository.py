@@ -8,16 +8,15 @@ database do not meet.
 
 from __future__ import annotations
 
-import threading
 import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from tests.concurrency import at_once
 from tests.integration.conftest import START, SqlBackend, SteppingClock, migrated
 
 from coderev.analyses import (
     AnalysisNotFoundError,
-    AnalysisRecord,
     AnalysisRepository,
     AnalysisStatus,
     InvalidTransitionError,
@@ -87,23 +86,7 @@ def test_the_key_is_the_version_else_the_etag(repository: SqlAnalysisRepository)
 
 
 def test_concurrent_creates_make_one_record(repository: SqlAnalysisRepository) -> None:
-    barrier = threading.Barrier(8)
-    outcomes: list[tuple[AnalysisRecord, bool]] = []
-    errors: list[BaseException] = []
-
-    def create() -> None:
-        try:
-            barrier.wait()
-            outcomes.append(repository.create_if_absent(upload(version_id="race")))
-        except BaseException as exc:  # reported below, in the test's thread
-            errors.append(exc)
-
-    threads = [threading.Thread(target=create) for _ in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert not errors
+    outcomes = at_once([lambda: repository.create_if_absent(upload(version_id="race"))] * 8)
     assert sum(created for _, created in outcomes) == 1
     assert len({record.id for record, _ in outcomes}) == 1
 

@@ -6,9 +6,10 @@ The single-threaded rules are in tests/unit/analyses/test_reservations.py.
 
 from __future__ import annotations
 
-import threading
+import functools
 
 import pytest
+from tests.concurrency import at_once
 from tests.integration.conftest import SqlBackend, SteppingClock, migrated
 
 from coderev.analyses import AnalysisStatus, NewAnalysis
@@ -26,22 +27,13 @@ def records(sql_backend: SqlBackend, clock: SteppingClock) -> SqlAnalysisReposit
 
 
 def _race(records: SqlAnalysisRepository, versions: list[str]) -> list[tuple[str, bool]]:
-    results: list[tuple[str, bool]] = []
-    start = threading.Barrier(len(versions))
-
-    def ingest(version: str) -> None:
-        start.wait()
+    def ingest(version: str) -> tuple[str, bool]:
         record, created = records.create_if_absent(
             NewAnalysis("coderev", KEY, f"etag-{version}", version)
         )
-        results.append((record.id, created))
+        return record.id, created
 
-    threads = [threading.Thread(target=ingest, args=(v,)) for v in versions]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
+    return at_once([functools.partial(ingest, version) for version in versions])
 
 
 def test_concurrent_notifications_of_one_version_claim_once(

@@ -8,11 +8,11 @@ and alembic_version, in it), dropped afterwards, so parallel runs do not meet.
 from __future__ import annotations
 
 import dataclasses
-import threading
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from tests.concurrency import at_once
 from tests.integration.conftest import SqlBackend, SteppingClock, migrated
 
 from coderev.analyses import NewAnalysis
@@ -82,23 +82,7 @@ def test_the_same_id_from_another_source_is_another_event(
 
 
 def test_concurrent_records_of_one_event_keep_one(repository: SqlAuditRepository) -> None:
-    barrier = threading.Barrier(8)
-    outcomes: list[bool] = []
-    errors: list[BaseException] = []
-
-    def record() -> None:
-        try:
-            barrier.wait()
-            outcomes.append(repository.record(entry(7)))
-        except BaseException as exc:  # reported below, in the test's thread
-            errors.append(exc)
-
-    threads = [threading.Thread(target=record) for _ in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert not errors
+    outcomes = at_once([lambda: repository.record(entry(7))] * 8)
     assert sorted(outcomes) == [False] * 7 + [True]
     assert len(repository.list()) == 1
 

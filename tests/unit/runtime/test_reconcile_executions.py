@@ -10,7 +10,6 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
-import threading
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -18,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.concurrency import at_once
 from tests.unit.conftest import write_app
 
 from coderev.runtime.execution_store import (
@@ -185,18 +185,7 @@ def test_two_readers_closing_at_once_record_one_failure(
 ) -> None:
     running = begin(open_store(pid=4242), "a1")
     readers = [open_store(pid=n) for n in range(10, 16)]
-    barrier = threading.Barrier(len(readers))
-    closed: list[list[str]] = []
-
-    def close(reader: SqliteExecutionStore) -> None:
-        barrier.wait(5)
-        closed.append(reader.close_orphans())
-
-    threads = [threading.Thread(target=close, args=(reader,)) for reader in readers]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(10)
+    closed = at_once([reader.close_orphans for reader in readers], timeout=10)
     assert sorted(len(arns) for arns in closed) == [0] * (len(readers) - 1) + [1]
     history = readers[0].get(running.execution_arn).history
     assert [e.type for e in history].count("ExecutionFailed") == 1
