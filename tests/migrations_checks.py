@@ -1,6 +1,7 @@
 """What both suites of coderev.migrations check, on any database: SQLite in
 tests/unit/analyses/test_migrations.py, PostgreSQL in tests/integration/test_migrations.py.
-Each suite prepares the database its way and calls these.
+Each suite prepares the database its way and calls these
+(`from tests import migrations_checks as checks`).
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ def version_table(engine: sa.Engine) -> sa.TableClause:
     return sa.table(migrations.VERSION_TABLE, sa.column("version_num"), schema=schema)
 
 
-def check_upgrading_again_changes_nothing(engine: sa.Engine, schema: Callable[[], Any]) -> None:
+def upgrading_again_changes_nothing(engine: sa.Engine, schema: Callable[[], Any]) -> None:
     """A second upgrade (and Alembic itself) finds nothing to do: `schema()`, what the
     database's tables are, is unchanged, and so are its records."""
     migrations.upgrade(engine)
@@ -46,7 +47,7 @@ def check_upgrading_again_changes_nothing(engine: sa.Engine, schema: Callable[[]
         assert conn.execute(sa.select(version_table(engine))).all() == [(HEAD,)]
 
 
-def check_create_all_database_is_adopted(engine: sa.Engine) -> None:
+def create_all_database_is_adopted(engine: sa.Engine) -> None:
     """A database made by `create_all` before the migrations (the analyses table, no
     `alembic_version`) is stamped 0001, then upgraded, its records kept."""
     old = SqlAnalysisRepository(engine)  # what the release before migrations ran
@@ -58,7 +59,7 @@ def check_create_all_database_is_adopted(engine: sa.Engine) -> None:
     assert SqlAuditRepository(engine).list() == []
 
 
-def check_newer_database_is_refused(engine: sa.Engine) -> None:
+def newer_database_is_refused(engine: sa.Engine) -> None:
     migrations.upgrade(engine)
     with engine.begin() as conn:
         conn.execute(sa.update(version_table(engine)).values(version_num="0099"))
@@ -95,7 +96,7 @@ def upgrade_in_processes(url: str, count: int = 4) -> None:
     assert [out.strip() for out, _ in outputs] == [HEAD] * count
 
 
-def check_db_commands(shown: str) -> None:
+def db_commands_report_and_upgrade(shown: str) -> None:
     """`coderev db current` and `coderev db upgrade` on a new database (DATABASE_URL, or the
     data dir's SQLite), which they name as `shown`."""
     cli = CliRunner()

@@ -14,14 +14,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from tests.migrations_checks import (
-    check_create_all_database_is_adopted,
-    check_db_commands,
-    check_newer_database_is_refused,
-    check_upgrading_again_changes_nothing,
-    upgrade_in_processes,
-    upgrade_in_threads,
-)
+from tests import migrations_checks as checks
 
 from coderev import migrations
 from coderev.analyses import tables as analyses
@@ -91,7 +84,7 @@ def test_upgrade_creates_the_schemas_and_what_the_models_describe(engine: sa.Eng
 
 
 def test_upgrading_twice_changes_nothing(engine: sa.Engine) -> None:
-    check_upgrading_again_changes_nothing(
+    checks.upgrading_again_changes_nothing(
         engine, lambda: (shape(engine, "projects", "analyses"), shape(engine, "audits", "events"))
     )
 
@@ -111,7 +104,7 @@ def test_a_create_all_database_is_adopted(engine: sa.Engine) -> None:
     with engine.begin() as conn:
         conn.execute(sa.text("CREATE SCHEMA projects"))
         analyses.metadata.create_all(conn)
-    check_create_all_database_is_adopted(engine)
+    checks.create_all_database_is_adopted(engine)
 
 
 def test_a_sandbox_schema_holds_every_table(engine: sa.Engine) -> None:
@@ -126,16 +119,16 @@ def test_a_sandbox_schema_holds_every_table(engine: sa.Engine) -> None:
 
 
 def test_a_database_newer_than_the_code_is_refused(engine: sa.Engine) -> None:
-    check_newer_database_is_refused(engine)
+    checks.newer_database_is_refused(engine)
 
 
 def test_concurrent_processes_migrate_once(database: str) -> None:
     """The advisory lock: without it, racing CREATE SCHEMA / CREATE TABLE statements fail."""
-    upgrade_in_processes(database)
+    checks.upgrade_in_processes(database)
 
 
 def test_concurrent_threads_migrate_once(database: str) -> None:
-    upgrade_in_threads([database] * 4)
+    checks.upgrade_in_threads([database] * 4)
 
 
 def test_the_db_commands(database: str, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -143,6 +136,6 @@ def test_the_db_commands(database: str, monkeypatch: pytest.MonkeyPatch) -> None
     get_settings.cache_clear()
     try:
         shown = sa.make_url(database_url(database, get_settings().data_dir))
-        check_db_commands(shown.render_as_string(hide_password=True))
+        checks.db_commands_report_and_upgrade(shown.render_as_string(hide_password=True))
     finally:
         get_settings.cache_clear()

@@ -14,14 +14,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from tests.migrations_checks import (
-    check_create_all_database_is_adopted,
-    check_db_commands,
-    check_newer_database_is_refused,
-    check_upgrading_again_changes_nothing,
-    upgrade_in_processes,
-    upgrade_in_threads,
-)
+from tests import migrations_checks as checks
 from tests.unit.conftest import modules_loaded_by
 from typer.testing import CliRunner
 
@@ -68,7 +61,7 @@ def test_upgrade_builds_what_the_models_describe(engine: sa.Engine) -> None:
 
 
 def test_upgrading_twice_changes_nothing(engine: sa.Engine, tmp_path: Path) -> None:
-    check_upgrading_again_changes_nothing(engine, lambda: schema_sql(tmp_path / "coderev.db"))
+    checks.upgrading_again_changes_nothing(engine, lambda: schema_sql(tmp_path / "coderev.db"))
 
 
 def test_revision_0001_is_the_table_create_all_made(tmp_path: Path) -> None:
@@ -91,21 +84,21 @@ def test_a_create_all_database_is_adopted(engine: sa.Engine) -> None:
         analyses.metadata.create_all(
             conn.execution_options(schema_translate_map={"projects": None})
         )
-    check_create_all_database_is_adopted(engine)
+    checks.create_all_database_is_adopted(engine)
 
 
 def test_a_database_newer_than_the_code_is_refused(engine: sa.Engine) -> None:
-    check_newer_database_is_refused(engine)
+    checks.newer_database_is_refused(engine)
 
 
 def test_concurrent_upgrades_migrate_once(url: str, tmp_path: Path) -> None:
     """Threads of one process, on one database and on another (Alembic's globals are shared)."""
     other = f"sqlite:///{tmp_path / 'other.db'}"
-    upgrade_in_threads([url if i % 2 else other for i in range(6)])
+    checks.upgrade_in_threads([url if i % 2 else other for i in range(6)])
 
 
 def test_concurrent_processes_migrate_once(url: str) -> None:
-    upgrade_in_processes(url)
+    checks.upgrade_in_processes(url)
 
 
 def test_alembic_is_imported_only_to_migrate(url: str) -> None:
@@ -128,7 +121,7 @@ def test_importing_the_cli_and_bootstrap_imports_neither() -> None:
 
 def test_the_db_commands(embedded_data_dir: Path) -> None:
     database = embedded_data_dir / "coderev.db"
-    check_db_commands(f"sqlite:///{database}")
+    checks.db_commands_report_and_upgrade(f"sqlite:///{database}")
     assert {"analyses", "events"} <= set(schema_sql(database))
 
 
