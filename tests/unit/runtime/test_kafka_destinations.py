@@ -222,6 +222,16 @@ def embedded_worker(invoker, bus, logical_id: str, **options: Any) -> EmbeddedKa
     )
 
 
+def opened_worker(
+    invoker, logical_id: str, **options: Any
+) -> tuple[InMemoryEventBus, EmbeddedKafkaWorker]:
+    """An embedded worker for the function's trigger, on a bus of its own, opened."""
+    bus = InMemoryEventBus()
+    worker = embedded_worker(invoker, bus, logical_id, **options)
+    worker.open()
+    return bus, worker
+
+
 def test_the_embedded_worker_takes_the_templates_window(invoker):
     bus = InMemoryEventBus()
     assert embedded_worker(invoker, bus, "BatchedFunction").batching_window == 1.0
@@ -230,9 +240,7 @@ def test_the_embedded_worker_takes_the_templates_window(invoker):
 
 
 def test_a_batch_is_invoked_when_full_without_waiting_for_the_window(invoker, tmp_path):
-    bus = InMemoryEventBus()
-    worker = embedded_worker(invoker, bus, "BatchedFunction", batching_window=30.0)
-    worker.open()
+    bus, worker = opened_worker(invoker, "BatchedFunction", batching_window=30.0)
     for number in range(6):
         bus.publish(BATCHED, {"n": number})
     started = time.monotonic()
@@ -244,9 +252,7 @@ def test_a_batch_is_invoked_when_full_without_waiting_for_the_window(invoker, tm
 
 
 def test_a_partial_batch_waits_for_the_window_then_is_invoked(invoker, tmp_path):
-    bus = InMemoryEventBus()
-    worker = embedded_worker(invoker, bus, "BatchedFunction", batching_window=0.4)
-    worker.open()
+    bus, worker = opened_worker(invoker, "BatchedFunction", batching_window=0.4)
     bus.publish(BATCHED, {"n": 0})
     bus.publish(BATCHED, {"n": 1})
     started = time.monotonic()
@@ -261,9 +267,7 @@ def test_a_partial_batch_waits_for_the_window_then_is_invoked(invoker, tmp_path)
 
 
 def test_records_arriving_during_the_window_join_the_batch(invoker, tmp_path):
-    bus = InMemoryEventBus()
-    worker = embedded_worker(invoker, bus, "BatchedFunction", batching_window=0.6)
-    worker.open()
+    bus, worker = opened_worker(invoker, "BatchedFunction", batching_window=0.6)
     bus.publish(BATCHED, {"n": 0})
     publisher = threading.Timer(0.2, bus.publish, (BATCHED, {"n": 1}))
     publisher.start()
@@ -275,9 +279,7 @@ def test_records_arriving_during_the_window_join_the_batch(invoker, tmp_path):
 
 
 def test_a_graceful_stop_delivers_what_was_queued_once(invoker, tmp_path):
-    bus = InMemoryEventBus()
-    worker = embedded_worker(invoker, bus, "BatchedFunction", batching_window=30.0)
-    worker.open()
+    bus, worker = opened_worker(invoker, "BatchedFunction", batching_window=30.0)
     for number in range(5):
         bus.publish(BATCHED, {"n": number})
     worker.runner.stop.set()  # stopped before a step took them: the bus is in-process only
@@ -290,9 +292,7 @@ def test_a_graceful_stop_delivers_what_was_queued_once(invoker, tmp_path):
 
 
 def test_a_failing_batch_at_a_graceful_stop_is_tried_once_and_left_uncommitted(invoker, tmp_path):
-    bus = InMemoryEventBus()
-    worker = embedded_worker(invoker, bus, "FailingFunction")
-    worker.open()
+    bus, worker = opened_worker(invoker, "FailingFunction")
     bus.publish(FAILING, {"payload": "poison"})
     worker.runner.stop.set()
     worker.close()
