@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 BACKEND_VARIABLES = ("DATABASE_URL", "REDIS_URL", "KAFKA_BOOTSTRAP_SERVERS", "S3_ENDPOINT")
+SAM_HEADER = "AWSTemplateFormatVersion: 2010-09-09\nTransform: AWS::Serverless-2016-10-31\n"
 
 
 @pytest.fixture
@@ -38,15 +39,15 @@ def write_app(
     files: Mapping[str, str] | None = None,
 ) -> Path:
     """A SAM app under `root`: each handler's source (dedented) as functions/<name>/app.py,
-    `files` by name (a state machine's definition...) and `template` as template.yaml, whose
-    path it returns."""
+    `files` by name (a state machine's definition...) and template.yaml, the SAM header then
+    `template` (its Globals, Resources...), whose path it returns."""
     for name, source in handlers.items():
         folder = root / "functions" / name
         folder.mkdir(parents=True)
         (folder / "app.py").write_text(textwrap.dedent(source))
     for name, text in (files or {}).items():
         (root / name).write_text(text)
-    (root / "template.yaml").write_text(template)
+    (root / "template.yaml").write_text(SAM_HEADER + template)
     return root / "template.yaml"
 
 

@@ -43,8 +43,6 @@ READER = """
 """
 
 TEMPLATE = """
-AWSTemplateFormatVersion: 2010-09-09
-Transform: AWS::Serverless-2016-10-31
 Globals:
   Function:
     Runtime: python3.12

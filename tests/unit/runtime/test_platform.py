@@ -85,8 +85,6 @@ MACHINE = {
 }  # fmt: skip
 
 TEMPLATE = """
-AWSTemplateFormatVersion: 2010-09-09
-Transform: AWS::Serverless-2016-10-31
 Globals:
   Function:
     Runtime: python3.12

@@ -251,8 +251,6 @@ def lambda_handler(event, context):
     return {"slept": True}
 """
 TEMPLATE = """
-AWSTemplateFormatVersion: 2010-09-09
-Transform: AWS::Serverless-2016-10-31
 Resources:
   SlowFunction:
     Type: AWS::Serverless::Function
