@@ -6,11 +6,11 @@ can read what failed, with the original event and the error attributes Lambda at
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from coderev.runtime.queues import InProcessQueue
 from coderev.runtime.template_events import DeadLetterTarget
 
 __all__ = ["DeadLetter", "DeadLetterQueue"]
@@ -55,35 +55,9 @@ class DeadLetter:
         }
 
 
-class DeadLetterQueue:
+class DeadLetterQueue(InProcessQueue[DeadLetter]):
     """A thread-safe in-memory queue of dead letters for one target."""
 
     def __init__(self, name: str):
+        super().__init__()
         self.name = name
-        self._letters: list[DeadLetter] = []
-        self._condition = threading.Condition()
-
-    def put(self, letter: DeadLetter) -> None:
-        with self._condition:
-            self._letters.append(letter)
-            self._condition.notify_all()
-
-    def messages(self) -> tuple[DeadLetter, ...]:
-        """Every letter, oldest first, without removing them."""
-        with self._condition:
-            return tuple(self._letters)
-
-    def receive(self, max_messages: int = 10) -> list[DeadLetter]:
-        """Remove and return up to `max_messages` letters, oldest first."""
-        with self._condition:
-            taken, self._letters = self._letters[:max_messages], self._letters[max_messages:]
-            return taken
-
-    def wait_for(self, count: int, timeout: float) -> bool:
-        """Block until the queue holds at least `count` letters or `timeout` passes."""
-        with self._condition:
-            return self._condition.wait_for(lambda: len(self._letters) >= count, timeout)
-
-    def __len__(self) -> int:
-        with self._condition:
-            return len(self._letters)

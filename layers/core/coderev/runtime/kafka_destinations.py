@@ -39,6 +39,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 from coderev.runtime.errors import RuntimePlatformError
+from coderev.runtime.queues import InProcessQueue
 from coderev.runtime.template_events import OnFailureDestination
 
 if TYPE_CHECKING:
@@ -123,43 +124,20 @@ class FailureDestinations(Protocol):
     def send(self, destination: OnFailureDestination, record: Mapping[str, Any]) -> None: ...
 
 
-class FailureQueue:
+class FailureQueue(InProcessQueue[dict[str, Any]]):
     """An in-process SQS queue of invocation records (JSON documents), oldest first."""
 
     def __init__(self, destination: OnFailureDestination) -> None:
+        super().__init__()
         self.destination = destination
-        self._messages: list[dict[str, Any]] = []
-        self._condition = threading.Condition()
 
     @property
     def name(self) -> str:
         return self.destination.name
 
     def put(self, record: Mapping[str, Any]) -> None:
-        with self._condition:
-            self._messages.append(json.loads(json.dumps(record)))
-            self._condition.notify_all()
-
-    def messages(self) -> list[dict[str, Any]]:
-        """Every record, oldest first, without removing them."""
-        with self._condition:
-            return list(self._messages)
-
-    def receive(self, max_messages: int = 10) -> list[dict[str, Any]]:
-        """Remove and return up to `max_messages` records, oldest first."""
-        with self._condition:
-            taken = self._messages[:max_messages]
-            self._messages = self._messages[max_messages:]
-            return taken
-
-    def wait_for(self, count: int, timeout: float) -> bool:
-        """Block until the queue holds `count` records or `timeout` passes."""
-        with self._condition:
-            return self._condition.wait_for(lambda: len(self._messages) >= count, timeout)
-
-    def __len__(self) -> int:
-        with self._condition:
-            return len(self._messages)
+        """Keep a copy of `record` as SQS would: its JSON document."""
+        super().put(json.loads(json.dumps(record)))
 
 
 class InMemoryFailureDestinations:
