@@ -206,3 +206,21 @@ def test_a_name_given_twice_keeps_only_the_last_entry() -> None:
             tar.addfile(info, io.BytesIO(data))
     tree = read_archive_bytes("twice.tar", buf.getvalue())
     assert tree.files == () and reasons(tree) == {"app.py": SkipReason.BINARY}
+
+
+def test_the_repositorys_own_exclusions_apply_once_its_configuration_is_read() -> None:
+    from coderev.analysis.skipping import exclude_from_tree
+
+    tree = read_archive_bytes("repo.zip", zip_bytes({
+        "repo/pyproject.toml": b'[tool.coderev]\nexclude = ["gen", "*_pb2.py"]\n',
+        "repo/gen/a.py": b"A = 1\n", "repo/gen/deep/b.py": b"B = 1\n",
+        "repo/api_pb2.py": b"C = 1\n", "repo/app.py": b"D = 1\n",
+    }))  # fmt: skip
+    kept = exclude_from_tree(tree, ["gen", "*_pb2.py"])
+    assert [f.path for f in kept.files] == ["app.py"]
+    assert [(s.path, s.reason, s.detail) for s in kept.skipped] == [
+        ("api_pb2.py", SkipReason.EXCLUDED, "matches '*_pb2.py'"),
+        ("gen", SkipReason.EXCLUDED, "folder matches 'gen'"),
+    ]
+    assert exclude_from_tree(tree, []) is tree
+    assert exclude_from_tree(tree, ["nothing/*"]) is tree

@@ -185,6 +185,23 @@ def test_shards_find_root_modules_src_layouts_and_namespace_packages(
     assert {"INP001", "I001", "F401"} <= {f["rule_id"] for f in got["findings"]}
 
 
+def test_the_repositorys_own_exclusions_are_honoured_as_by_the_direct_engine(
+    platform: Platform,
+) -> None:
+    data = tar_gz({
+        "proj/pyproject.toml": b'[tool.coderev]\nexclude = ["vendored"]\n',
+        "proj/app.py": b"x = eval('1')\n",
+        "proj/vendored/lib.py": b"y = eval('2')\n",
+    })  # fmt: skip
+    record = platform.upload(data, "proj.tar.gz")
+    platform.run(record.id)
+    got = json.loads(platform.report(record.id))
+    assert comparable(got) == comparable(to_json_dict(direct(data, "proj.tar.gz")))
+    assert [f["path"] for f in got["files"]] == ["app.py"]
+    assert {f["path"] for f in got["findings"]} == {"app.py"}
+    assert got["skipped"][0]["path"] == "vendored"
+
+
 def test_the_uploads_request_gives_the_direct_engines_verdict(platform: Platform) -> None:
     data = sample_archive()
     first = platform.upload(data)

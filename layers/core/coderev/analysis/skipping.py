@@ -25,7 +25,7 @@ import fnmatch
 import re
 import tokenize
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import Enum
 
 from coderev.analysis.languages import OTHER, language_for_name, needs_shebang
@@ -258,6 +258,32 @@ def assemble(
         skipped=tuple(skipped[k] for k in sorted(skipped)),
         config_files=tuple(configs[k] for k in sorted(configs)),
     )
+
+
+def exclude_from_tree(tree: SourceTree, patterns: Sequence[str]) -> SourceTree:
+    """`tree` without the files the repository's own configuration excludes (its
+    `[tool.coderev] exclude`, known only once the tree is read): each listed as skipped as
+    the reader lists a command-line exclusion, its outermost matching folder once."""
+    exclusions = Exclusions(patterns)
+    if not exclusions.patterns:
+        return tree
+    kept: list[SourceFile] = []
+    skipped = {entry.path: entry for entry in tree.skipped}
+    for f in tree.files:
+        parts = f.path.split("/")
+        folders = ("/".join(parts[:i]) for i in range(1, len(parts)))
+        folder = next((path for path in folders if exclusions.matches(path)), None)
+        if folder is not None:
+            detail = f"folder matches {exclusions.pattern_for(folder)!r}"
+            skipped.setdefault(folder, SkippedEntry(folder, SkipReason.EXCLUDED, detail))
+        elif exclusions.matches(f.path):
+            detail = f"matches {exclusions.pattern_for(f.path)!r}"
+            skipped[f.path] = SkippedEntry(f.path, SkipReason.EXCLUDED, detail)
+        else:
+            kept.append(f)
+    if len(kept) == len(tree.files):
+        return tree
+    return replace(tree, files=tuple(kept), skipped=tuple(skipped[k] for k in sorted(skipped)))
 
 
 def _skipped_folder(

@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 
 from coderev import __version__
 from coderev.analysis.ruff_findings import ruff_version, run_ruff, write_private_copy
+from coderev.analysis.skipping import exclude_from_tree
 from coderev.architecture.analyze import analyze_architecture, cycle_findings, violation_findings
 from coderev.architecture.code_graph import build_code_graph
 from coderev.architecture.config import load_project_config
@@ -98,6 +99,7 @@ def run_review(
     figures: dict[str, float] = {}
     with _timed(timings, "config"):
         config = project_config(tree, options)
+        tree = exclude_from_tree(tree, config.exclude)
 
     python = tree.python_files()
     progress.stage("Analysing files", total=len(python))

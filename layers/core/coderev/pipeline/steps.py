@@ -26,6 +26,7 @@ from coderev.analyses.repository import AnalysisRepository
 from coderev.analysis.archive import read_archive_bytes
 from coderev.analysis.limits import ArchiveLimits
 from coderev.analysis.ruff_findings import run_ruff, write_private_copy
+from coderev.analysis.skipping import exclude_from_tree
 from coderev.architecture.code_graph import build_code_graph
 from coderev.architecture.config import load_project_config
 from coderev.domain.code import FileAnalysis
@@ -111,6 +112,7 @@ def index(
     exclude = request.exclude + (request.config.exclude if request.config else ())
     tree = read_archive_bytes(record.source_name, data, limits, exclude)
     config = request.config or load_project_config({f.path: f.data for f in tree.config_files})
+    tree = exclude_from_tree(tree, config.exclude)  # the repository's own exclusions
     config_seconds = time.perf_counter() - start
     python = tree.python_files()
     count = shards or shard_count(sum(len(f.data) for f in python))
