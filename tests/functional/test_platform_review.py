@@ -126,3 +126,43 @@ def test_what_the_platform_cannot_do_is_refused(sample: Path, tmp_path: Path) ->
     assert "--via direct" in run.stderr
     assert review(sample, tmp_path / "q", "--via", "elsewhere").code == 2
     assert review(tmp_path / "missing", tmp_path / "r").code == 2
+
+
+def test_ctrl_c_aborts_the_analysis_and_records_why(tmp_path: Path) -> None:
+    import signal
+    import subprocess
+    import sys
+
+    from tests.functional.conftest import ROOT, embedded_environ
+
+    big = tmp_path / "big"
+    body = "".join(f"def f{i}(a, b):\n    if a:\n        return b + {i}\n    return a\n"
+                   for i in range(300))  # fmt: skip
+    for n in range(1500):
+        (big / f"pkg{n % 30}").mkdir(parents=True, exist_ok=True)
+        (big / f"pkg{n % 30}" / f"m{n}.py").write_text(body)
+    data = tmp_path / "data"
+    env = embedded_environ(COLUMNS="200", XDG_DATA_HOME=str(data))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "coderev.cli", "review", str(big), "--out", str(tmp_path / "o")],
+        cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert proc.stderr is not None
+    for line in proc.stderr:  # the states, as they are entered
+        if line.strip() == "Analyze":
+            break
+    proc.send_signal(signal.SIGINT)
+    rest = proc.stderr.read()
+    assert proc.wait(120) == 130, rest
+    assert "interrupted: the analysis was aborted" in rest
+    assert not (tmp_path / "o" / "report.json").exists()
+    listed = coderev("executions", "list", out=tmp_path / "o")
+    assert "ABORTED" in listed.stdout, listed.stdout
+    shown = coderev("executions", "show", listed.stdout.split()[0], out=tmp_path / "o")
+    assert "cause: coderev review stopped before the analysis ended" in shown.stdout
+    assert shown.stdout.rstrip().endswith("ExecutionAborted")
+    import sqlite3
+
+    with sqlite3.connect(data / "coderev" / "coderev.db") as db:
+        recorded = db.execute("select status, error from analyses").fetchall()
+    assert recorded == [("FAILED", "States.Aborted")]  # the analysis says so too

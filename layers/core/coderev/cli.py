@@ -86,6 +86,9 @@ def review(
     except CoderevError as exc:
         console.print(f"[bold red]error:[/] {exc}", highlight=False)
         raise typer.Exit(3) from None
+    except KeyboardInterrupt:
+        console.print("interrupted: the analysis was aborted", highlight=False)
+        raise typer.Exit(130) from None
     raise typer.Exit(code)
 
 

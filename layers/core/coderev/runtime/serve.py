@@ -249,7 +249,11 @@ def review_on_platform(
         info = store.put(key, archive, metadata=stamp | request.to_metadata())
         new = NewAnalysis(store.bucket, key, info.etag.strip('"'), info.version_id)
         record, _created = records.create_if_absent(new)
-        execution_arn = _follow(platform, record.id, on_state, time.monotonic() + timeout)
+        try:
+            execution_arn = _follow(platform, record.id, on_state, time.monotonic() + timeout)
+        except BaseException:  # Ctrl-C, or the wait ran out: the analysis must not run on
+            timeout = _abort(platform, record.id)
+            raise
         record = records.get(record.id) or record
     finally:
         platform.stop(timeout)
@@ -289,6 +293,26 @@ def _follow(
             return ""  # refused at ingest: no execution ran
         time.sleep(0.05)
     raise ServeError(f"the analysis {analysis_id} did not end in time")
+
+
+def _abort(platform: Platform, analysis_id: str) -> float:
+    """Abort the analysis' execution (ABORTED, as StopExecution leaves it) and record the
+    analysis FAILED with why; the seconds left to wait for the handlers still running."""
+    import contextlib
+
+    from coderev import bootstrap
+    from coderev.pipeline.steps_finalize import mark_failed
+
+    cause = "coderev review stopped before the analysis ended (interrupted or out of time)"
+    for entry in platform.machines.values():
+        arn = entry.spec.arn.replace(":stateMachine:", ":execution:", 1) + f":{analysis_id}"
+        with contextlib.suppress(KeyError):  # never started here: nothing to stop
+            platform.interpreter.stop(arn, "States.Aborted", cause)
+    record = _record(analysis_id)
+    if record is not None and not record.status.terminal:
+        mark_failed(bootstrap.analysis_repository(), bootstrap.event_bus(), analysis_id,
+                    "States.Aborted", cause)  # fmt: skip
+    return 10.0
 
 
 _CLOSED = ("ExecutionSucceeded", "ExecutionFailed", "ExecutionAborted", "ExecutionTimedOut")
