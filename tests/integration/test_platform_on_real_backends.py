@@ -41,7 +41,7 @@ def test_review_via_platform_on_s3_and_kafka(
     }  # fmt: skip
     platform = _coderev("review", SAMPLE, "--via", "platform", "--out", tmp_path / "p", env=env)
     assert platform.returncode == 0, platform.stderr
-    direct = _coderev("review", SAMPLE, "--out", tmp_path / "d", "-q", env=env)
+    direct = _coderev("review", SAMPLE, "--via", "direct", "--out", tmp_path / "d", "-q", env=env)
     assert direct.returncode == 0, direct.stderr
 
     def report(out: str) -> dict[str, object]:
@@ -60,6 +60,22 @@ def test_review_via_platform_on_s3_and_kafka(
     }  # fmt: skip
     analysis_id = next(k for k in keys if k.startswith("reports/")).split("/")[1]
     assert analysis_id in _completed_events(kafka_bootstrap_servers, fresh_name("group"))
+
+    # the request travels as S3 user metadata: baseline (uploaded beside), gate, exclusions
+    ask = ("--baseline", tmp_path / "d" / "report.json", "--fail-on", "new-high,high",
+           "--exclude", "src/shop/legacy")  # fmt: skip
+    asked = _coderev("review", SAMPLE, "--out", tmp_path / "p2", "-q", *ask, env=env)
+    again = _coderev("review", SAMPLE, "--via", "direct", "--out", tmp_path / "d2", "-q", *ask,
+                     env=env)  # fmt: skip
+    assert (asked.returncode, again.returncode) == (1, 1), asked.stderr  # high: fails
+    assert report("p2") == report("d2")
+    gate = report("p2")["summary"]
+    assert isinstance(gate, dict) and gate["gate"]["spec"] == "new-high,high"
+    assert gate["existing"] == gate["findings"]  # all known from the baseline
+    uploads = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"]
+               if o["Key"].startswith("uploads/")]  # fmt: skip
+    metadata = [s3.head_object(Bucket=bucket, Key=k)["Metadata"] for k in uploads]
+    assert any("coderev-request" in m and "new-high" in m["coderev-request"] for m in metadata)
 
 
 def _completed_events(bootstrap: str, group: str) -> set[str]:
