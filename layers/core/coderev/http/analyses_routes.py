@@ -1,0 +1,105 @@
+"""The analyses API's routes (Powertools `Router`, included by functions/analyses): upload,
+presigned upload, status and reports. Use cases live in coderev.service.uploads and are
+imported by the route that needs them (cold start); the query parameters and header reading
+in coderev.http.params.
+"""
+
+from __future__ import annotations
+
+import base64
+from typing import TYPE_CHECKING, Annotated
+
+from aws_lambda_powertools.event_handler.api_gateway import Response, Router
+
+from coderev import bootstrap
+from coderev.http import models, params
+
+if TYPE_CHECKING:
+    from coderev.pipeline.request import ReviewRequest
+
+__all__ = ["router"]
+
+router = Router()  # type: ignore[no-untyped-call]
+
+
+def _request(baseline: str | None, fail_on: str | None, exclude: list[str] | None) -> ReviewRequest:
+    from coderev.service.uploads import review_request
+
+    return review_request(bootstrap.analysis_repository(), baseline=baseline, fail_on=fail_on,
+                          exclude=exclude or ())  # fmt: skip
+
+
+def _filename(given: str | None) -> str | None:
+    return params.upload_filename(given, router.current_event.headers)
+
+
+@router.post(
+    "/analyses", status_code=202, responses=models.UPLOAD_RESPONSES,
+    summary="Upload an archive (at most 10 MB) and queue its analysis",
+)  # fmt: skip
+def upload(
+    project_id: str | None = None,
+    filename: Annotated[str | None, params.FILENAME] = None,
+    baseline: Annotated[str | None, params.BASELINE] = None,
+    fail_on: Annotated[str | None, params.FAIL_ON] = None,
+    exclude: Annotated[list[str] | None, params.EXCLUDE] = None,
+) -> Response[models.AnalysisAccepted]:
+    from coderev.config import get_settings
+    from coderev.service.uploads import accept_upload
+
+    body, event = router.current_event.body or "", router.current_event
+    data = base64.b64decode(body) if event.is_base64_encoded else body.encode("utf-8")
+    request = _request(baseline, fail_on, exclude)
+    record = accept_upload(
+        bootstrap.object_store(), bootstrap.analysis_repository(), get_settings().s3_bucket,
+        data, project_id,
+        filename=_filename(filename), request=request,
+    )  # fmt: skip
+    return Response(202, "application/json", models.AnalysisAccepted.of(record))
+
+
+@router.post(
+    "/analyses/uploads", status_code=201, responses=models.PRESIGN_RESPONSES,
+    summary="Reserve an analysis and get a presigned URL to PUT its archive to (any size)",
+    description="No body. The answer's `upload` says how to upload: `PUT upload.url` with "
+    "the archive as body and every header of `upload.headers` unchanged (they are signed), "
+    "before `upload.expires_at`. Follow `status_url`: `awaiting_upload` is true until the "
+    "archive arrives, then the analysis runs as one uploaded to POST /analyses.",
+)  # fmt: skip
+def presign(
+    project_id: str | None = None,
+    filename: Annotated[str | None, params.FILENAME] = None,
+    baseline: Annotated[str | None, params.BASELINE] = None,
+    fail_on: Annotated[str | None, params.FAIL_ON] = None,
+    exclude: Annotated[list[str] | None, params.EXCLUDE] = None,
+) -> Response[models.UploadTicket]:
+    from coderev.config import get_settings
+    from coderev.service.uploads import presign_upload
+
+    request = _request(baseline, fail_on, exclude)
+    reserved = presign_upload(
+        bootstrap.object_store(), bootstrap.analysis_repository(), get_settings().s3_bucket,
+        expires_in=get_settings().upload_url_seconds, project_id=project_id,
+        filename=_filename(filename), request=request,
+    )  # fmt: skip
+    ticket = models.UploadTicket.of(
+        reserved.record,
+        reserved.upload,
+        params.absolute_url(reserved.upload.url, router.current_event.headers),
+    )
+    return Response(201, "application/json", ticket, headers={"Location": ticket.status_url})
+
+
+@router.get("/analyses/<analysis_id>", responses=models.ERROR_RESPONSES)
+def status(analysis_id: str) -> models.AnalysisView:
+    from coderev.service.uploads import get_analysis
+
+    return models.AnalysisView.of(get_analysis(bootstrap.analysis_repository(), analysis_id))
+
+
+@router.get("/analyses/<analysis_id>/report/<fmt>", responses=models.ERROR_RESPONSES)
+def report(analysis_id: str, fmt: models.ReportFormat) -> Response[str]:
+    from coderev.service.uploads import read_report
+
+    found = read_report(bootstrap.object_store(), bootstrap.analysis_repository(), analysis_id, fmt)
+    return Response(200, found.content_type, found.body.decode("utf-8"))

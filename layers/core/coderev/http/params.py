@@ -1,0 +1,48 @@
+"""What the analyses API reads from a request besides its routes' path parameters: the query
+parameters both POSTs share, the upload's file name and the absolute form of an upload URL.
+
+Importing this costs what the handler imports anyway (Powertools' OpenAPI `Query`); the
+header parsing (`email.message`) is imported only when a Content-Disposition is sent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from aws_lambda_powertools.event_handler.openapi.params import Query
+
+__all__ = ["BASELINE", "EXCLUDE", "FAIL_ON", "FILENAME", "absolute_url", "upload_filename"]
+
+FILENAME = Query(
+    description="the archive's file name (the report's source); the upload key becomes "
+    "uploads/<uuid>/<filename>. Also read from a Content-Disposition header.",
+    max_length=1024,
+)
+BASELINE = Query(description="the id of an earlier analysis whose report.json is the baseline")
+FAIL_ON = Query(description="quality gate, as coderev review --fail-on (e.g. high, new-high)")
+EXCLUDE = Query(description="a glob of paths to skip (repeatable)")
+
+
+def upload_filename(given: str | None, headers: Mapping[str, str]) -> str | None:
+    """The `filename` parameter, else the Content-Disposition header's file name."""
+    if given:
+        return given
+    disposition = headers.get("content-disposition")
+    if not disposition:
+        return None
+    from email.message import Message
+
+    header = Message()
+    header["content-disposition"] = disposition
+    return header.get_filename()
+
+
+def absolute_url(url: str, headers: Mapping[str, str]) -> str:
+    """S3's URLs are absolute; the embedded store's are relative to the gateway serving this
+    API (`coderev serve`): resolved against the host the client called."""
+    if "://" in url:
+        return url
+    host = headers.get("host")
+    if not host:
+        return url
+    return f"{headers.get('x-forwarded-proto') or 'http'}://{host}{url}"
