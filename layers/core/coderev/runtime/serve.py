@@ -56,6 +56,7 @@ __all__ = [
 ]
 
 EXECUTIONS_FILE = "executions.db"
+ABORTED_STOP_SECONDS = 10.0  # an aborted review waits this long for running handlers
 
 
 class ServeError(RuntimePlatformError):
@@ -252,7 +253,8 @@ def review_on_platform(
         try:
             execution_arn = _follow(platform, record.id, on_state, time.monotonic() + timeout)
         except BaseException:  # Ctrl-C, or the wait ran out: the analysis must not run on
-            timeout = _abort(platform, record.id)
+            _abort(platform, record.id)
+            timeout = ABORTED_STOP_SECONDS  # only the handlers still running are waited for
             raise
         record = records.get(record.id) or record
     finally:
@@ -295,9 +297,9 @@ def _follow(
     raise ServeError(f"the analysis {analysis_id} did not end in time")
 
 
-def _abort(platform: Platform, analysis_id: str) -> float:
+def _abort(platform: Platform, analysis_id: str) -> None:
     """Abort the analysis' execution (ABORTED, as StopExecution leaves it) and record the
-    analysis FAILED with why; the seconds left to wait for the handlers still running."""
+    analysis FAILED with why."""
     import contextlib
 
     from coderev import bootstrap
@@ -312,7 +314,6 @@ def _abort(platform: Platform, analysis_id: str) -> float:
     if record is not None and not record.status.terminal:
         mark_failed(bootstrap.analysis_repository(), bootstrap.event_bus(), analysis_id,
                     "States.Aborted", cause)  # fmt: skip
-    return 10.0
 
 
 _CLOSED = ("ExecutionSucceeded", "ExecutionFailed", "ExecutionAborted", "ExecutionTimedOut")
