@@ -6,6 +6,8 @@ import hashlib
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
+from coderev.domain.roles import FileRole
+
 
 class Severity(StrEnum):
     CRITICAL = "critical"
@@ -67,6 +69,7 @@ class Finding:
     column: int = 0
     end_line: int | None = None
     status: FindingStatus = FindingStatus.NEW
+    role: FileRole = FileRole.SOURCE  # the role of the file at `path` (see domain.roles)
     extra: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
 
     def with_status(self, status: FindingStatus) -> Finding:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from coderev.domain.roles import FileRole
+
 
 @dataclass(frozen=True, slots=True)
 class FunctionMetrics:
@@ -43,3 +45,4 @@ class SourceFileInfo:
     language: str
     size: int
     metrics: FileMetrics | None  # None for languages without metrics yet
+    role: FileRole = FileRole.SOURCE

@@ -39,7 +39,13 @@ def to_json_dict(
         "generated_at": stamp,
         "summary": _summary(result, gate),
         "files": [
-            {"path": f.path, "language": f.language, "size": f.size, "metrics": _metrics(f.metrics)}
+            {
+                "path": f.path,
+                "language": f.language,
+                "role": f.role.value,
+                "size": f.size,
+                "metrics": _metrics(f.metrics),
+            }
             for f in result.files
         ],
         "findings": [finding_dict(f) for f in result.findings],
@@ -140,6 +146,7 @@ def finding_dict(f: Finding) -> dict[str, Any]:
         "fingerprint": f.fingerprint,
         "source": f.source,
         "status": f.status.value,
+        "role": f.role.value,
         "extra": {k: str(v) for k, v in sorted(f.extra.items())},
     }
 
