@@ -73,6 +73,20 @@ KNOWN_MOTO_DEVIATIONS: dict[tuple[str, int], Deviation] = {
          "output": {"unique": [{"k": 1}, [1], 1, True]}},
         {"status": "FAILED", "error": "States.Runtime"},
     ),
+    ("wait_timestamp_path_context", 0): Deviation(
+        "AWS reads $$.Execution.StartTime, an ISO 8601 timestamp, as a Wait's TimestampPath; "
+        "moto hands its own datetime object to the timestamp parser and fails with TypeError.",
+        {"status": "SUCCEEDED", "output": {"waited": "go"}, "error": None},
+        {"status": "FAILED", "error": "States.Runtime"},
+    ),
+    ("choice_context_timestamps", 0): Deviation(
+        "AWS's context object holds $$.Execution.StartTime and $$.State.EnteredTime as ISO 8601 "
+        "strings, so IsTimestamp is true, and a ...Path comparison may name a context path; "
+        "moto keeps datetime objects there (IsTimestamp is false) and fails StringEqualsPath "
+        "on a $$ path.",
+        {"status": "SUCCEEDED", "output": "yes", "error": None},
+        {"status": "SUCCEEDED", "output": "no", "error": None},
+    ),
 }  # fmt: skip
 
 # Cases whose status, output and error agree but whose cause text does not: moto reports

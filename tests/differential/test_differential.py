@@ -66,3 +66,37 @@ def test_corpus_covers_every_state_type_and_intrinsic() -> None:
 def test_every_corpus_machine_validates() -> None:
     for path in sorted(CORPUS_DIR.glob("*.asl.json")):
         StateMachine.from_definition(json.loads(path.read_text()))
+
+
+def test_corpus_uses_every_intrinsic_in_every_field_that_takes_one() -> None:
+    """Each intrinsic appears in each payload template kind and in a Fail's ErrorPath/CausePath."""
+    templates = load("intrinsics_in_every_template_field")["States"]
+    fields = {
+        "Pass Parameters": templates["PassParameters"]["Parameters"],
+        "Task ResultSelector": templates["TaskParameters"]["ResultSelector"],
+        "Parallel Parameters": templates["ParallelParameters"]["Parameters"],
+        "Map ItemSelector": templates["MapItemSelector"]["ItemSelector"],
+    }
+    functions = ["Format", "StringToJson", "JsonToString", "Array(", "ArrayPartition",
+                 "ArrayContains", "ArrayRange", "ArrayGetItem", "ArrayLength", "ArrayUnique",
+                 "Base64Encode", "Base64Decode", "Hash", "JsonMerge", "MathRandom", "MathAdd",
+                 "StringSplit", "UUID"]  # fmt: skip
+    for where, template in fields.items():
+        text = json.dumps(template)
+        assert [f for f in functions if f"States.{f}" not in text] == [], where
+    fails = load("fail_intrinsic_error_cause_paths")["States"]
+    causes = json.dumps([s["Branches"][0]["States"]["F"]["CausePath"] for s in fails.values()
+                         if s["Type"] == "Parallel"])  # fmt: skip
+    assert [f for f in functions if f"States.{f}" not in causes] == []
+
+
+def test_corpus_reads_every_context_object_path() -> None:
+    text = "\n".join(p.read_text() for p in CORPUS_DIR.glob("*.asl.json"))
+    paths = ["$$.Execution.Id", "$$.Execution.Input", "$$.Execution.Name", "$$.Execution.RoleArn",
+             "$$.Execution.StartTime", "$$.State.Name", "$$.State.EnteredTime",
+             "$$.StateMachine.Id", "$$.StateMachine.Name", "$$.Map.Item.Index",
+             "$$.Map.Item.Value"]  # fmt: skip
+    assert [p for p in paths if p not in text] == []
+    for field in ("InputPath", "OutputPath", "ItemsPath", "SecondsPath", "TimestampPath",
+                  "MaxConcurrencyPath", "Variable", "ErrorPath", "CausePath"):  # fmt: skip
+        assert f'"{field}": "$$.' in text or f'"{field}": "States.' in text, field

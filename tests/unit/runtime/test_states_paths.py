@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from coderev.runtime.states import Interpreter, StateMachine
+from coderev.runtime.states import Interpreter, InvalidDefinitionError, StateMachine
 from coderev.runtime.states import jsonpath as jp
 from coderev.runtime.states.errors import ResultPathMatchFailure, RuntimeFailure
 from coderev.runtime.states.payload import apply_result_path, render, select_path
@@ -85,9 +85,9 @@ def test_result_path_null_keeps_input_and_absent_replaces_it() -> None:
 
 
 def test_input_and_output_path_null_give_empty_object_and_missing_is_runtime() -> None:
-    assert select_path({"InputPath": None}, "InputPath", {"a": 1}) == {}
+    assert select_path({"InputPath": None}, "InputPath", {"a": 1}, {}) == {}
     with pytest.raises(RuntimeFailure, match=r"Invalid path '\$.x' : No results for path: "):
-        select_path({"InputPath": "$.x"}, "InputPath", {"a": 1})
+        select_path({"InputPath": "$.x"}, "InputPath", {"a": 1}, {})
 
 
 def test_render_template_with_paths_context_and_intrinsics() -> None:
@@ -132,3 +132,42 @@ def test_runtime_failure_cause_names_the_state_and_entered_event() -> None:
     assert execution.cause.startswith(
         "An error occurred while executing the state 'B' (entered at the event id #4). "
     )
+
+
+def _run(definition: dict[str, Any], data: Any) -> Any:
+    return Interpreter().start(StateMachine.from_definition(definition), data)
+
+
+def test_path_fields_read_the_context_object_as_aws_does() -> None:
+    inner = {"StartAt": "I", "States": {"I": {"Type": "Pass", "End": True}}}
+    states = {
+        "Out": {"Type": "Pass", "Result": 1, "OutputPath": "$$.Execution.Input", "Next": "In"},
+        "In": {"Type": "Pass", "InputPath": "$$.Execution.Input.a", "Next": "Items"},
+        "Items": {"Type": "Map", "ItemsPath": "$$.Execution.Input.items",
+                  "ItemProcessor": inner, "End": True},
+    }  # fmt: skip
+    execution = _run({"StartAt": "Out", "States": states}, {"a": {"b": 1}, "items": [1, 2]})
+    assert (execution.status.value, execution.output) == ("SUCCEEDED", [1, 2])
+
+
+def test_a_fail_state_may_build_its_error_and_cause_with_intrinsic_functions() -> None:
+    definition = {"StartAt": "F", "States": {"F": {
+        "Type": "Fail",
+        "ErrorPath": "States.Format('Http.{}', $.status)",
+        "CausePath": "States.Format('{} failed: {}', $$.State.Name, $$.Execution.Input.why)",
+    }}}  # fmt: skip
+    execution = _run(definition, {"status": 503, "why": "upstream down"})
+    assert (execution.error, execution.cause) == ("Http.503", "F failed: upstream down")
+
+
+def test_a_malformed_intrinsic_in_error_path_is_refused_with_the_definition() -> None:
+    definition = {"StartAt": "F", "States": {"F": {"Type": "Fail", "ErrorPath": "States.Format("}}}
+    with pytest.raises(InvalidDefinitionError, match="SCHEMA_VALIDATION_FAILED"):
+        StateMachine.from_definition(definition)
+
+
+def test_an_intrinsic_is_not_a_path_in_fields_that_take_only_paths() -> None:
+    definition = {"StartAt": "P", "States": {
+        "P": {"Type": "Pass", "InputPath": "States.Format('x')", "End": True}}}  # fmt: skip
+    with pytest.raises(InvalidDefinitionError, match="a path must start with"):
+        StateMachine.from_definition(definition)

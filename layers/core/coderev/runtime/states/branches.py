@@ -86,8 +86,8 @@ def parallel(
 def map_state(
     run: ExecutionRun, machine: StateMachine, name: str, spec: Mapping[str, Any], raw: Any, ctx: Any
 ) -> Any:
-    data = payload.select_path(spec, "InputPath", raw)
-    items = payload.select_path({"ItemsPath": spec.get("ItemsPath", "$")}, "ItemsPath", data)
+    data = payload.select_path(spec, "InputPath", raw, ctx)
+    items = payload.select_path({"ItemsPath": spec.get("ItemsPath", "$")}, "ItemsPath", data, ctx)
     if not isinstance(items, list):
         raise RuntimeFailure(f"Map state input must be an array, got {payload.dump(items)} "
                              f"at ItemsPath '{spec.get('ItemsPath', '$')}'")  # fmt: skip

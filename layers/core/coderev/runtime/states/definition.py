@@ -45,6 +45,8 @@ UNSUPPORTED = {
     "Label": "distributed Map (Label)",
 }
 _WAIT_FIELDS = ("Seconds", "SecondsPath", "Timestamp", "TimestampPath")
+# AWS accepts an intrinsic function where a Fail state names its error or cause.
+_INTRINSIC_PATH_FIELDS = frozenset({"ErrorPath", "CausePath"})
 _PATH_FIELDS = ("InputPath", "OutputPath", "ResultPath", "ItemsPath", "SecondsPath",
                 "TimestampPath", "ErrorPath", "CausePath", "TimeoutSecondsPath")  # fmt: skip
 
@@ -227,8 +229,13 @@ def _check_rule(rule: Any, at: str, problems: list[str], top: bool) -> None:
 def _check_paths(spec: Mapping[str, Any], at: str, problems: list[str]) -> None:
     try:
         for name in _PATH_FIELDS:
-            if isinstance(spec.get(name), str):
-                jsonpath.parse(spec[name])
+            value = spec.get(name)
+            if not isinstance(value, str):
+                continue
+            if name in _INTRINSIC_PATH_FIELDS and intrinsics.is_intrinsic(value):
+                intrinsics.parse(value)
+            else:
+                jsonpath.parse(value)
         for name in ("Parameters", "ResultSelector", "ItemSelector"):
             _check_template(spec.get(name))
     except StatesError as exc:

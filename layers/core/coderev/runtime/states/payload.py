@@ -31,19 +31,24 @@ def _not_found_cause(text: str) -> str:
     return f"Invalid path '{text}' : No results for path: {normalized}"
 
 
-def select_path(spec: Mapping[str, Any], field: str, data: Any) -> Any:
-    """InputPath / OutputPath / ItemsPath: absent means `$`, null means `{}`."""
+def select_path(spec: Mapping[str, Any], field: str, data: Any, context: Any) -> Any:
+    """InputPath / OutputPath / ItemsPath: absent means `$`, null means `{}`; a `$$.` path
+    selects from the context object, as in AWS (`"ItemsPath": "$$.Execution.Input.items"`)."""
     text = spec.get(field, "$")
     if text is None:
         return {}
+    path = jsonpath.parse(text)
     try:
-        return jsonpath.select(jsonpath.parse(text), data)
+        return jsonpath.select(path, context if path.context else data)
     except jsonpath.PathNotFoundError:
         raise RuntimeFailure(_not_found_cause(text)) from None
 
 
 def select_value(text: str, data: Any, context: Any) -> Any:
-    """One path (input or `$$.` context) that must exist: SecondsPath, ErrorPath, ..."""
+    """One path (input or `$$.` context) that must exist: SecondsPath, ErrorPath, ...
+    ErrorPath and CausePath may also be an intrinsic function (`States.Format(...)`)."""
+    if intrinsics.is_intrinsic(text):
+        return intrinsics.evaluate(intrinsics.parse(text), data, context)
     path = jsonpath.parse(text)
     try:
         return jsonpath.select(path, context if path.context else data)
@@ -97,7 +102,7 @@ def apply_result_path(spec: Mapping[str, Any], state_input: Any, result: Any) ->
 
 def effective_input(spec: Mapping[str, Any], raw: Any, context: Any) -> Any:
     """InputPath then Parameters: what a Task, Pass, Map or Parallel works on."""
-    data = select_path(spec, "InputPath", raw)
+    data = select_path(spec, "InputPath", raw, context)
     if "Parameters" in spec:
         data = render(spec["Parameters"], data, context)
     return data
@@ -107,7 +112,7 @@ def finish(spec: Mapping[str, Any], raw_input: Any, result: Any, context: Any) -
     """ResultSelector, ResultPath then OutputPath: the state output from its result."""
     if "ResultSelector" in spec:
         result = render(spec["ResultSelector"], result, context)
-    return select_path(spec, "OutputPath", apply_result_path(spec, raw_input, result))
+    return select_path(spec, "OutputPath", apply_result_path(spec, raw_input, result), context)
 
 
 def check_size(value: Any, what: str) -> None:

@@ -128,10 +128,10 @@ class ExecutionRun:
                 raise RuntimeFailure("The ErrorPath and CausePath of a Fail state must be strings")
             raise StateFailure(error, cause)
         if kind in ("Succeed", "Wait"):
-            data = payload.select_path(spec, "InputPath", raw)
+            data = payload.select_path(spec, "InputPath", raw, ctx)
             if kind == "Wait":
                 self._wait(spec, data, ctx)
-            return _next(spec), payload.select_path(spec, "OutputPath", data)
+            return _next(spec), payload.select_path(spec, "OutputPath", data, ctx)
         if kind == "Pass":
             data = payload.effective_input(spec, raw, ctx)
             result = spec.get("Result", data)
@@ -146,12 +146,12 @@ class ExecutionRun:
         return self._with_retry_and_catch(name, spec, raw, work)
 
     def _choice(self, name: str, spec: Spec, raw: Any, ctx: Any) -> tuple[str | None, Any]:
-        data = payload.select_path(spec, "InputPath", raw)
+        data = payload.select_path(spec, "InputPath", raw, ctx)
         for rule in spec["Choices"]:
             if choice.matches(rule, data, ctx):
-                return rule["Next"], payload.select_path(spec, "OutputPath", data)
+                return rule["Next"], payload.select_path(spec, "OutputPath", data, ctx)
         if "Default" in spec:
-            return spec["Default"], payload.select_path(spec, "OutputPath", data)
+            return spec["Default"], payload.select_path(spec, "OutputPath", data, ctx)
         raise NoChoiceMatchedError(f"No Matches! at state {name}")
 
     def _wait(self, spec: Spec, data: Any, ctx: Any) -> None:
