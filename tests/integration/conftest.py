@@ -3,9 +3,10 @@
 Each backend fixture reads its variable (`S3_ENDPOINT`, `KAFKA_BOOTSTRAP_SERVERS`,
 `FALKORDB_URL`). Set (as `.ci/run` does after `.ci/services start`): the server must answer,
 else the test FAILS — a CI that silently skips its integration tests proves nothing.
-Unset (a developer's `pytest tests/integration`): the fixture starts the server itself with
-the same code as `.ci/services` (tests/integration/services.py) and leaves it running for the
-next run; `.ci/services stop` stops it.
+Unset (a developer's `pytest tests/integration`, `make test`): the fixture starts the server
+itself with the same code as `.ci/services` (tests/integration/services.py), or reuses one
+`.ci/services start` left running; what this run started is stopped when the run ends
+(tests/conftest.py).
 
 PostgreSQL (the repositories' and migrations' suites): `CODEREV_TEST_DATABASE_URL`, else
 postgresql://postgres@127.0.0.1:5432/coderev_test (the database is created when missing). It
@@ -15,20 +16,18 @@ must answer: an unreachable server FAILS the test.
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import os
 import socket
-import sys
 import threading
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from types import ModuleType
 from urllib.parse import urlsplit
 
 import pytest
 import sqlalchemy as sa
+from tests.conftest import load_services
 
 from coderev.analyses.database import create_database_engine, database_url
 from coderev.sql import SqlRepository
@@ -37,19 +36,6 @@ HOW_TO_START = (
     "start the integration backends with `.ci/services start` and point the tests at them "
     'with `eval "$(.ci/services env)"` (or unset the variable to let the tests start them)'
 )
-
-
-def _load_services() -> ModuleType:
-    # tests/ is not a package (importlib import mode), so load the launcher by its path.
-    name = "coderev_integration_services"
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name("services.py"))
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 def _reachable(address: str) -> bool:
@@ -75,7 +61,7 @@ def _backend(variable: str, service: str) -> str:
         if not _reachable(configured):
             pytest.fail(f"{variable}={configured} does not answer: {HOW_TO_START}", pytrace=False)
         return configured
-    services = _load_services()
+    services = load_services()
     try:
         services.start([service])
     except services.ServiceStartError as exc:

@@ -8,9 +8,12 @@
 
 A preferred port that is taken (another checkout's services) is replaced by a free one; the
 chosen ports, pids and start-up times are kept in `.ci/.state/<name>.json`, logs beside them.
-A service whose recorded pid still answers is reused, not restarted. Readiness is a real
-request (HTTP for moto, an ApiVersions exchange for Kafka, GRAPH.LIST for FalkorDB); a
-service that is not ready within its timeout is killed and its log is shown.
+A service whose recorded pid still answers is reused, not restarted.
+A service started while `CODEREV_TEST_SESSION` is set records that session as its owner; the
+test session stops what it owns when it ends (`stop_owned`), so `make test` leaves running only
+what was running before it (`.ci/services start` sets no owner: CI stops its own).
+Readiness is a real request (HTTP for moto, an ApiVersions exchange for Kafka, GRAPH.LIST for
+FalkorDB); a service that is not ready within its timeout is killed and its log is shown.
 
 `.ci/services start|stop|env|status [NAME...]` runs this file; the integration conftest
 imports it to start a service on demand when its environment variable is unset.
@@ -38,6 +41,7 @@ from typing import BinaryIO
 REPO = Path(__file__).resolve().parents[2]
 STATE = REPO / ".ci" / ".state"
 HOST = "127.0.0.1"
+OWNER_VARIABLE = "CODEREV_TEST_SESSION"
 
 
 class ServiceStartError(RuntimeError):
@@ -185,6 +189,13 @@ def stop(names: Sequence[str] = ()) -> list[str]:
     return stopped
 
 
+def stop_owned(owner: str) -> list[str]:
+    """Stop the services that were started on behalf of `owner` (a test session); their names."""
+    records = {name: _read_state(name) for name in SERVICES}
+    owned = [name for name, record in records.items() if record and record.get("owner") == owner]
+    return stop(owned) if owner and owned else []
+
+
 def running(names: Sequence[str] = ()) -> list[Running]:
     """The named (default: all) services that are up and answering."""
     found = (_running_one(SERVICES[name]) for name in _names(names))
@@ -225,7 +236,8 @@ def _start_one(service: Service) -> Running:
             break
         if service.ready(port):
             elapsed = round(time.monotonic() - began, 3)
-            record = {"pid": process.pid, "port": port, "startup_seconds": elapsed}
+            record = {"pid": process.pid, "port": port, "startup_seconds": elapsed,
+                      "owner": os.environ.get(OWNER_VARIABLE, "")}  # fmt: skip
             (STATE / f"{service.name}.json").write_text(json.dumps(record))
             return Running(service.name, process.pid, port, elapsed)
         time.sleep(0.05)
@@ -269,9 +281,9 @@ def _free_port(preferred: int) -> int:
     raise ServiceStartError("no free TCP port on 127.0.0.1")
 
 
-def _read_state(name: str) -> dict[str, float] | None:
+def _read_state(name: str) -> dict[str, float | str] | None:
     try:
-        record: dict[str, float] = json.loads((STATE / f"{name}.json").read_text())
+        record: dict[str, float | str] = json.loads((STATE / f"{name}.json").read_text())
     except (FileNotFoundError, ValueError):
         return None
     return record
