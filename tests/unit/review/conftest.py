@@ -38,12 +38,12 @@ class Build:
     @staticmethod
     def function(
         qualname: str, line: int, end_line: int, complexity: int = 2, parameters: int = 1,
-        nesting: int = 1,
+        nesting: int = 1, optional_positional: int = 0,
     ) -> FunctionMetrics:
         return FunctionMetrics(
             name=qualname.rpartition(".")[2], qualname=qualname, line=line, end_line=end_line,
             complexity=complexity, length=end_line - line + 1, parameters=parameters,
-            nesting=nesting,
+            nesting=nesting, optional_positional=optional_positional,
         )
 
     @staticmethod

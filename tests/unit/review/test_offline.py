@@ -41,12 +41,30 @@ def test_a_functions_metric_findings_become_one_comment_naming_it(build) -> None
     assert c.path == PRICING and c.line == 10
     assert set(c.fingerprints) == {f.fingerprint for f in findings}
     assert "`compute_price`" in c.title
-    for measured in ("complexity 14", "85 lines", "8 parameters", "nesting depth 5"):
+    for measured in ("complexity 14", "85 logical lines", "8 parameters", "nesting depth 5"):
         assert measured in c.title
     assert "compute_price" in c.why and "compute_price" in c.suggestion
     # one concrete step per problem: split branches, dataclass for parameters, guard clauses
     assert "extract" in c.suggestion and "dataclass" in c.suggestion
     assert "guard clauses" in c.suggestion
+
+
+def test_keyword_only_advice_only_for_optional_parameters_passed_by_position(build) -> None:
+    def comment(optional_positional: int) -> str:
+        fn = build.function("Client.send", 10, 20, parameters=8,
+                            optional_positional=optional_positional)
+        info = build.file_info("pkg/client.py", functions=(fn,))
+        finding = build.finding("CR-MET-003", path="pkg/client.py", line=10,
+                                category=Category.MAINTAINABILITY, parameters="8",
+                                metric="parameters", qualname="Client.send")
+        c = OfflineReviewer().review(build.subject([finding], files=(info,))).comments[0]
+        return c.why + " " + c.suggestion
+
+    positional = comment(optional_positional=3)
+    assert "keyword-only" in positional and "3 optional positional" in positional
+    # all optional ones keyword-only already, or none optional: the advice does not apply
+    assert "keyword-only" not in comment(optional_positional=0)
+    assert "dataclass" in comment(optional_positional=0)
 
 
 def test_metric_finding_is_matched_to_its_function_by_line_or_by_name(build) -> None:

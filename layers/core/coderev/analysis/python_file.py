@@ -165,12 +165,12 @@ def analyze_python_file(
             text = decode_source(data)
             tree = _parse(text, path)
             parse_s = time.perf_counter() - start
-            facts = collect(tree, budget.check)
-            del tree
             try:
                 raw = count_raw_lines(text, budget.check)
             except (tokenize.TokenError, SyntaxError) as exc:
                 raise _ParseFailure(SYNTAX_ERROR, f"cannot tokenize: {exc}", 1) from None
+            facts = collect(tree, raw.code_lines, budget.check)
+            del tree
     except _ParseFailure as failure:
         return _failed(path, data, failure, parse_s, time.perf_counter() - start)
     except FileBudgetExceededError as exc:

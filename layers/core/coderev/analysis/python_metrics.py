@@ -31,7 +31,7 @@ enclosing function *name*; function headers are skipped, class headers are not.
 from __future__ import annotations
 
 import ast
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from coderev.analysis.python_scopes import (
@@ -40,9 +40,11 @@ from coderev.analysis.python_scopes import (
     MODULE,
     ModuleFacts,
     Scope,
+    abstract_aliases,
     build_facts,
     dotted,
     is_abstract_method,
+    raises_not_implemented,
 )
 from coderev.domain.code import RawImport
 
@@ -102,8 +104,14 @@ _CODES: dict[type, int] = {
 _Frame = tuple[list[Any], Scope, str | None, bool, bool, int]
 
 
-def collect(tree: ast.Module, check: Callable[[], None] | None = None) -> ModuleFacts:
-    """Walk `tree` once; `check` runs every few thousand nodes (a budget check that may raise)."""
+def collect(
+    tree: ast.Module, code_lines: Sequence[int], check: Callable[[], None] | None = None
+) -> ModuleFacts:
+    """Walk `tree` once; `check` runs every few thousand nodes (a budget check that may raise).
+
+    `code_lines` are the first rows of the source's logical lines of code (raw_lines), which
+    functions' lengths are counted in.
+    """
     module = Scope(MODULE, "", "", None, tree)
     scopes: list[Scope] = []
     classes: list[tuple[Scope, ast.ClassDef, tuple[str, ...]]] = []
@@ -252,7 +260,9 @@ def collect(tree: ast.Module, check: Callable[[], None] | None = None) -> Module
                 qual = f"{scope.qualname}.{name}" if scope.qualname else name
                 fn = Scope(FUNCTION, name, qual, scope, node)
                 scopes.append(fn)
-                if scope.kind == CLASS and is_abstract_method(node):
+                if scope.kind == CLASS and (
+                    is_abstract_method(node) or raises_not_implemented(node)
+                ):
                     scope.abstract = True
                 frames.append((node.body, fn, name, True, tc, 0))
                 continue
@@ -284,5 +294,13 @@ def collect(tree: ast.Module, check: Callable[[], None] | None = None) -> Module
                 )
             )
     return build_facts(
-        module, scopes, classes, imports, len(ops_seen), len(operands_seen), n_ops + n_operands
+        module,
+        scopes,
+        classes,
+        imports,
+        len(ops_seen),
+        len(operands_seen),
+        n_ops + n_operands,
+        code_lines,
+        abstract_aliases(tree) if classes else {},
     )

@@ -16,6 +16,9 @@ Here the file is tokenized once and the same rules are applied to the token stre
 * lines are radon's: `str.splitlines()` also breaks at form feeds and other separators, so a
   physical line holding one counts as several (empty pieces as blank).
 
+Beside radon's figures, `code_lines` lists the first row of every logical line of code (a
+chunk ended by NEWLINE that is not a lone string): functions' lengths are counted in them.
+
 Known differences from radon, both rare: a physical line holding two pieces of code split by a
 form feed counts once, and files with bare-CR (old Mac) line endings are counted per LF line.
 Measured equal to radon on every file of the stdlib's json/email/asyncio, jinja2, rich and
@@ -63,6 +66,10 @@ class RawLines:
     multi: int
     blank: int
     single_comments: int
+    # First row of every logical line of code, ascending: what coderev measures a function's
+    # length in (see coderev.analysis.python_scopes). A logical line that is a string literal
+    # alone (a docstring or another bare string), a comment or blank is not code.
+    code_lines: tuple[int, ...] = ()
 
 
 def _tokens(text: str) -> Iterator[Any]:
@@ -113,6 +120,7 @@ def count_raw_lines(text: str, check: Callable[[], None] | None = None) -> RawLi
     Raises tokenize.TokenError / SyntaxError on source the tokenizer rejects.
     """
     lines = _Lines(text)
+    code_lines: list[int] = []
     lloc = comments = single = multi = blank = sloc = 0
     next_row = 1
     start = 0  # first row of the open chunk, 0 when none
@@ -155,6 +163,7 @@ def count_raw_lines(text: str, check: Callable[[], None] | None = None) -> RawLi
             else:
                 sloc += full
                 blank += empty
+                code_lines.append(start)
             if colon >= 0:
                 lloc += 2 - (colon == k - 1)
             elif k:
@@ -200,4 +209,5 @@ def count_raw_lines(text: str, check: Callable[[], None] | None = None) -> RawLi
         multi=multi,
         blank=blank,
         single_comments=single,
+        code_lines=tuple(code_lines),
     )

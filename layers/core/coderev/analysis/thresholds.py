@@ -1,10 +1,11 @@
 """coderev's own metric rules, for what ruff cannot see: functions and files past a threshold.
 
-CR-MET-001 complexity, CR-MET-002 function length, CR-MET-003 parameters, CR-MET-004 nesting
-(each per function) and CR-MET-005 maintainability index (per file). Severity grows with how
-far past the threshold the value is: up to 2x the threshold is medium, up to 4x high, beyond
-that critical (for the maintainability index, which must stay *above* its floor: below the
-floor medium, below half of it high, at zero critical). Fingerprints use the function's
+CR-MET-001 complexity, CR-MET-002 function length in logical lines of code, CR-MET-003
+parameters (without a method's bound self/cls), CR-MET-004 nesting (each per function, as
+FunctionMetrics defines them) and CR-MET-005 maintainability index (per file). Severity grows
+with how far past the threshold the value is: up to 2x the threshold is medium, up to 4x
+high, beyond that critical (for the maintainability index, which must stay *above* its floor:
+below the floor medium, below half of it high, at zero critical). Fingerprints use the function's
 qualified name as locator, so they survive lines moving above it.
 """
 
@@ -28,40 +29,43 @@ MAINTAINABILITY = "CR-MET-005"
 class _Rule:
     rule_id: str
     metric: str
-    what: str  # "cyclomatic complexity 23"
-    hint: str  # format string with {name}
+    what: str  # what the function "has", e.g. "cyclomatic complexity {value}"
 
 
 _RULES = (
-    _Rule(
-        COMPLEXITY,
-        "complexity",
-        "cyclomatic complexity",
-        "Extract the branches of {name} into small named helpers, or replace its if/elif chain "
-        "with a lookup table or polymorphism; each extracted decision is then testable alone.",
-    ),
-    _Rule(
-        LENGTH,
-        "length",
-        "length in lines",
-        "Split {name} into steps: move each commented block or loop body into a function "
-        "whose name says what it does.",
-    ),
-    _Rule(
-        PARAMETERS,
-        "parameters",
-        "parameter count",
-        "Group related parameters of {name} into a dataclass (a parameter object), or give "
-        "optional ones keyword-only defaults and move configuration into the object it configures.",
-    ),
-    _Rule(
-        NESTING,
-        "nesting",
-        "block nesting depth",
-        "Flatten {name} with guard clauses (return/continue early) and move the innermost "
-        "blocks into their own functions.",
-    ),
+    _Rule(COMPLEXITY, "complexity", "cyclomatic complexity {value}"),
+    _Rule(LENGTH, "length", "{value} logical lines of code"),
+    _Rule(PARAMETERS, "parameters", "parameter count {value}"),
+    _Rule(NESTING, "nesting", "block nesting depth {value}"),
 )
+
+
+def fix_hint(metric: str, fn: FunctionMetrics) -> str:
+    """What to do about `fn`'s `metric`, saying only what applies to this function: the
+    keyword-only advice only when some optional parameter can still be passed by position."""
+    name = fn.qualname
+    if metric == "complexity":
+        return (
+            f"Extract the separate decisions of {name} (a branch, a loop body, an exception "
+            "handler) into small named functions, each then testable alone; an if/elif chain "
+            "that maps values to results can become a lookup table."
+        )
+    if metric == "length":
+        return (
+            f"Split {name} into steps: move each block that does one thing (a loop body, a "
+            "stretch a comment introduces) into a function whose name says what it does."
+        )
+    if metric == "parameters":
+        hint = f"Group the parameters of {name} that travel together into a dataclass."
+        if fn.optional_positional:
+            n = fn.optional_positional
+            ones = "parameter" if n == 1 else "parameters"
+            hint += f" Make its {n} optional positional {ones} keyword-only (after `*`)."
+        return hint
+    return (
+        f"Flatten {name} with guard clauses (return or continue early) and move the innermost "
+        "blocks into their own functions."
+    )
 
 
 def severity_over(value: float, limit: float) -> Severity:
@@ -97,6 +101,7 @@ def _function_findings(
         limit = _limit(thresholds, rule.metric)
         if value <= limit:
             continue
+        has = rule.what.format(value=value)
         out.append(
             Finding(
                 rule_id=rule.rule_id,
@@ -106,8 +111,8 @@ def _function_findings(
                 line=fn.line,
                 column=column,
                 end_line=fn.end_line,
-                message=f"{kind} {fn.qualname} has {rule.what} {value} (threshold {limit})",
-                fix_hint=rule.hint.format(name=fn.qualname),
+                message=f"{kind} {fn.qualname} has {has} (threshold {limit})",
+                fix_hint=fix_hint(rule.metric, fn),
                 fingerprint=fingerprint(rule.rule_id, path, fn.qualname),
                 extra={"metric": rule.metric, "qualname": fn.qualname, "value": str(value)},
             )

@@ -9,8 +9,9 @@ Definitions used, per package P (every module that is a package: regular or name
   Internal modules only: imports of external packages (stdlib, third party) do not count.
 - I (instability) = Ce / (Ca + Ce); 0 when Ca + Ce = 0.
 - A (abstractness) = abstract classes / classes, over the classes defined in modules inside P
-  (ClassInfo.is_abstract: ABC or Protocol bases, ABCMeta, or an @abstractmethod); 0 without
-  classes.
+  (ClassInfo.is_abstract, decided per file by coderev.analysis.python_scopes: an ABC or
+  Protocol base, an ABCMeta metaclass, an @abstractmethod, or a method that only raises
+  NotImplementedError); 0 without classes.
 - D (distance from the main sequence) = |A + I - 1|.
 
 Imports under `if TYPE_CHECKING:` count: they are dependencies of the source, if not of the

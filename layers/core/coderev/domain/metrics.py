@@ -16,10 +16,17 @@ class FunctionMetrics:
     line: int
     end_line: int
     complexity: int
-    length: int  # end_line - line + 1
-    parameters: int  # every parameter, including self/cls, *args and **kwargs
+    # Logical lines of code from the `def` line to end_line (Python's logical lines: a statement
+    # continued over several physical lines is one); docstrings and other string-only lines,
+    # comments and blank lines are not counted. Decorators are outside, nested functions inside.
+    length: int
+    # Parameters a caller passes: every one, *args and **kwargs included, but not the `self` or
+    # `cls` a method or classmethod is bound to (a staticmethod's first parameter counts).
+    parameters: int
     nesting: int  # deepest block nesting inside the body (if/for/while/with/try/match)
     is_method: bool = False
+    # Parameters with a default that a caller may still pass by position (not keyword-only).
+    optional_positional: int = 0
 
 
 @dataclass(frozen=True, slots=True)

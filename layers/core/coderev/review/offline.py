@@ -126,11 +126,14 @@ class OfflineReviewer:
     def _function_texts(
         self, group: FindingGroup, fn: FunctionMetrics
     ) -> tuple[str, str, str]:
+        """One comment for a function's metric findings. Each piece of advice is given only
+        when it applies: the keyword-only step only when some optional parameter can still be
+        passed by position."""
         found = {a for f in group.findings if (a := metric_aspect(f)) is not None}
         aspects = [a for a in _ASPECT_ORDER if a in found]
         measured = {
             "complexity": (fn.complexity, f"complexity {fn.complexity}"),
-            "length": (fn.length, f"{fn.length} lines"),
+            "length": (fn.length, f"{fn.length} logical lines"),
             "parameters": (fn.parameters, f"{fn.parameters} parameters"),
             "nesting": (fn.nesting, f"nesting depth {fn.nesting}"),
         }
@@ -138,11 +141,14 @@ class OfflineReviewer:
         title = f"{name} is hard to maintain: " + (
             ", ".join(measured[a][1] for a in aspects) or group.lead.message
         )
+        advice: list[tuple[str, int]] = [(a, measured[a][0]) for a in aspects]
+        if "parameters" in found and fn.optional_positional:
+            advice.append(("keyword_only", fn.optional_positional))
         whys, steps = [], []
-        for aspect in aspects:
+        for aspect, value in advice:
             text = self.guidance.for_aspect(aspect)
             if text is not None:
-                values = {"function": name, "value": measured[aspect][0], "path": group.path}
+                values = {"function": name, "value": value, "path": group.path}
                 whys.append(render(text.why, values))
                 steps.append(render(text.suggestion, values))
         if not whys:  # no aspect recognised: fall back to the metric rules' own text
