@@ -121,10 +121,29 @@ def _shared(workers: int) -> ProcessPoolExecutor | None:
 
 @atexit.register
 def _close_pools() -> None:
+    """Shut the shared pools down, then the forkserver: left alone, it (and the workers it
+    forked) would linger for a while after the command returned, reparented to init."""
     with _pools_lock:
         for pool in _pools.values():
             pool.shutdown(wait=True, cancel_futures=True)
         _pools.clear()
+    stop_forkserver()
+
+
+def stop_forkserver() -> None:
+    """Stop this process's forkserver and resource tracker, if it started them, and reap them.
+
+    The standard library leaves both to notice the interpreter's exit (their pipe closing), so
+    they outlive the command for a while, and end as zombies where init does not reap. Their
+    `_stop` methods (what CPython's own tests use) close that pipe and wait for the process.
+    """
+    from multiprocessing import forkserver, resource_tracker
+
+    for server in (getattr(forkserver, "_forkserver", None),
+                   getattr(resource_tracker, "_resource_tracker", None)):  # fmt: skip
+        stop = getattr(server, "_stop", None)
+        if callable(stop):
+            stop()
 
 
 def _context() -> multiprocessing.context.BaseContext:
