@@ -174,13 +174,14 @@ class Server:
         return self.process.wait(120)
 
 
-def start_server(data_dir: Path) -> Server:
-    """`coderev serve` on a free port with `data_dir` and embedded defaults, once it is ready."""
+def start_server(data_dir: Path, cwd: Path = ROOT) -> Server:
+    """`coderev serve` on a free port with `data_dir` and embedded defaults, once it is ready;
+    run from `cwd` (the checkout by default)."""
     port = free_port()
     env = embedded_environ(CODEREV_DATA_DIR=str(data_dir), COLUMNS="200")
     process = subprocess.Popen(
         [sys.executable, "-m", "coderev.cli", "serve", "--port", str(port)],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+        cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
     )  # fmt: skip
     server = Server(process, f"http://127.0.0.1:{port}", env, data_dir)
     ready = threading.Event()

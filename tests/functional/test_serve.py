@@ -135,3 +135,13 @@ def test_a_missing_template_is_a_clear_error(tmp_path: Path) -> None:
     )  # fmt: skip
     assert result.returncode == 2
     assert "no template at" in result.stderr
+
+
+def test_it_finds_the_checkout_template_from_any_folder(tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    running = start_server(tmp_path / "data", cwd=elsewhere)
+    try:
+        assert running.json("GET", "/health")[0] == 200
+    finally:
+        assert running.stop() == 0

@@ -236,8 +236,12 @@ def _raise_failure(analysis_id: str, error: str, cause: str) -> None:
 @app.command()
 def serve(
     template: Annotated[
-        Path, typer.Option("--template", "-t", help="The SAM template to run.")
-    ] = Path("template.yaml"),
+        Path | None,
+        typer.Option(
+            "--template", "-t",
+            help="The SAM template to run (default: ./template.yaml, else the checkout's).",
+        ),
+    ] = None,
     host: Annotated[str, typer.Option(help="Address the HTTP gateway listens on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port of the HTTP gateway (0: any free port).")] = 8080,
     param: Annotated[
@@ -247,6 +251,7 @@ def serve(
 ) -> None:
     """Run the template's functions, triggers and state machines locally until Ctrl-C."""
     from coderev.runtime.errors import RuntimePlatformError
+    from coderev.runtime.serve import default_template
     from coderev.runtime.serve import serve as run_platform
 
     console = Console(stderr=True)
@@ -259,7 +264,7 @@ def serve(
         overrides[key] = value
     try:
         code = run_platform(
-            template, host=host, port=port, parameters=overrides,
+            template or default_template(), host=host, port=port, parameters=overrides,
             echo=lambda line: typer.echo(line, err=False),
         )  # fmt: skip
     except (RuntimePlatformError, OSError) as exc:
@@ -413,6 +418,16 @@ def _database_exit(shown: str, exc: Exception) -> typer.Exit:
     reason = exc.orig if isinstance(exc, sa.exc.DBAPIError) else exc
     Console(stderr=True).print(f"[bold red]error:[/] {shown}: {reason}", highlight=False)
     return typer.Exit(2 if isinstance(exc, InputError) else 3)
+
+
+def _register_local_commands() -> None:
+    from coderev.cli_local import generate_event_app, invoke
+
+    app.command("invoke")(invoke)
+    app.add_typer(generate_event_app, name="generate-event")
+
+
+_register_local_commands()
 
 
 def main() -> None:

@@ -7,7 +7,6 @@ receives it and maps the handler's `{"statusCode", "headers", "multiValueHeaders
 
 from __future__ import annotations
 
-import base64
 import binascii
 import logging
 import socket
@@ -16,6 +15,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from coderev.runtime.errors import FunctionThrottledError, InvalidEventError
+from coderev.runtime.event_shapes import ProxyRequest
 from coderev.runtime.gateway_authorizer import Deny
 from coderev.runtime.gateway_routes import RouteMatch
 from coderev.runtime.gateway_server import ProxyServer, ProxySettings
@@ -161,50 +161,20 @@ class ProxyRequestHandler(BaseHTTPRequestHandler):
     def _event(self, found: RouteMatch, path: str, query: str, body: bytes,
                request_id: str) -> dict[str, Any]:
         api = found.route.event
-        headers: dict[str, str] = {}
-        multi_headers: dict[str, list[str]] = {}
-        for name, value in self.headers.items():
-            headers[name] = value
-            multi_headers.setdefault(name, []).append(value)
-        pairs = parse_qsl(query, keep_blank_values=True)
-        multi_query: dict[str, list[str]] = {}
-        for name, value in pairs:
-            multi_query.setdefault(name, []).append(value)
-        binary = bool(body) and self.settings.is_binary(self.headers.get("Content-Type"), body)
         request_time, epoch_ms = self.settings.request_time()
         host, port = self.server.address
-        api_id = (api.rest_api or "local").lower()
-        return {
-            "resource": api.path,
-            "path": path,
-            "httpMethod": self.command,
-            "headers": headers or None,
-            "multiValueHeaders": multi_headers or None,
-            "queryStringParameters": {k: v[-1] for k, v in multi_query.items()} or None,
-            "multiValueQueryStringParameters": multi_query or None,
-            "pathParameters": found.path_parameters or None,
-            "stageVariables": None,
-            "requestContext": {
-                "accountId": self.settings.invoker.template.identity.account_id,
-                "apiId": api_id,
-                "domainName": f"{host}:{port}",
-                "domainPrefix": host,
-                "extendedRequestId": request_id,
-                "httpMethod": self.command,
-                "identity": _identity(self.client_address[0], headers.get("User-Agent")),
-                "path": f"/{api.stage}{path}",
-                "protocol": self.request_version,
-                "requestId": request_id,
-                "requestTime": request_time,
-                "requestTimeEpoch": epoch_ms,
-                "resourceId": api.name,
-                "resourcePath": api.path,
-                "stage": api.stage,
-            },
-            "body": (base64.b64encode(body).decode() if binary else body.decode())
-            if body else None,
-            "isBase64Encoded": binary,
-        }
+        return ProxyRequest(
+            method=self.command, path=path, resource=api.path, stage=api.stage,
+            headers=list(self.headers.items()),
+            query=parse_qsl(query, keep_blank_values=True),
+            path_parameters=found.path_parameters, body=body,
+            binary=bool(body) and self.settings.is_binary(self.headers.get("Content-Type"), body),
+            account_id=self.settings.invoker.template.identity.account_id,
+            api_id=(api.rest_api or "local").lower(), domain=f"{host}:{port}",
+            resource_id=api.name, request_id=request_id, request_time=request_time,
+            request_epoch_ms=epoch_ms, source_ip=self.client_address[0],
+            user_agent=self.headers.get("User-Agent"), protocol=self.request_version,
+        ).event()  # fmt: skip
 
     def _authorized(self, found: RouteMatch, event: dict[str, Any], request_id: str) -> bool:
         name = found.route.event.authorizer or ""
@@ -256,13 +226,6 @@ class ProxyRequestHandler(BaseHTTPRequestHandler):
             self.wfile.write(body)
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _serve
-
-
-def _identity(source_ip: str, user_agent: str | None) -> dict[str, Any]:
-    empty = ("accessKey", "accountId", "apiKey", "apiKeyId", "caller", "clientCert",
-             "cognitoAuthenticationProvider", "cognitoAuthenticationType",
-             "cognitoIdentityId", "cognitoIdentityPoolId", "principalOrgId", "user", "userArn")
-    return {**dict.fromkeys(empty), "sourceIp": source_ip, "userAgent": user_agent}
 
 
 def _proxy_response(

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import logging
 import threading
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from coderev.runtime.event_shapes import scheduled_event
 from coderev.runtime.invoker import AsyncInvocation, LocalInvoker
 from coderev.runtime.schedule_expressions import (
     AtExpression,
@@ -135,21 +135,6 @@ class Scheduler:
     def _payload(self, entry: _Entry, scheduled: datetime) -> Any:
         if entry.event.input is not None:
             return entry.event.input
-        identity = self.invoker.template.identity
-        if entry.event.kind == "ScheduleV2":
-            resource = (f"arn:{identity.partition}:scheduler:{identity.region}:"
-                        f"{identity.account_id}:schedule/default/{entry.event.rule_name}")
-        else:
-            resource = (f"arn:{identity.partition}:events:{identity.region}:"
-                        f"{identity.account_id}:rule/{entry.event.rule_name}")
-        return {
-            "version": "0",
-            "id": str(uuid.uuid4()),
-            "detail-type": "Scheduled Event",
-            "source": "aws.events",
-            "account": identity.account_id,
-            "time": scheduled.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "region": identity.region,
-            "resources": [resource],
-            "detail": {},
-        }
+        return scheduled_event(self.invoker.template.identity, entry.event.rule_name,
+                               scheduled, scheduler=entry.event.kind == "ScheduleV2")  # fmt: skip
+
