@@ -9,10 +9,8 @@ import pytest
 
 from coderev.analysis.ruff_findings import (
     UnsafePathError,
-    category_of,
     ruff_version,
     run_ruff,
-    severity_of,
     write_private_copy,
 )
 from coderev.domain.findings import Category, Severity
@@ -43,13 +41,13 @@ def test_ruff_finds_security_and_unused_imports(project: Path) -> None:
     assert {f.path for f in findings} == {"pkg/risky.py"}
     evil = by_rule["S307"]
     assert (evil.category, evil.severity, evil.source, evil.line) == (
-        Category.SECURITY, Severity.HIGH, "ruff", 7,
+        Category.SECURITY, Severity.CRITICAL, "ruff", 7,
     )  # fmt: skip
     assert evil.extra["help_uri"].startswith("https://docs.astral.sh/ruff/rules/")
     assert "literal_eval" in evil.fix_hint
     assert by_rule["S602"].severity is Severity.HIGH
     unused = by_rule["F401"]
-    assert (unused.category, unused.severity) == (Category.BUG_RISK, Severity.LOW)
+    assert (unused.category, unused.severity) == (Category.STYLE, Severity.LOW)
     assert "os" in unused.message and unused.fix_hint
 
 
@@ -84,13 +82,24 @@ def test_many_files_are_batched(tmp_path: Path) -> None:
     assert len(findings) == len(names)
 
 
-def test_mapping_of_codes() -> None:
-    assert category_of("S608") is Category.SECURITY and severity_of("S608") is Severity.HIGH
-    assert category_of("F821") is Category.BUG_RISK and severity_of("F821") is Severity.HIGH
-    assert category_of("B006") is Category.BUG_RISK and severity_of("B006") is Severity.MEDIUM
-    assert category_of("PLR0913") is Category.MAINTAINABILITY
-    assert category_of("E711") is Category.STYLE and severity_of("E711") is Severity.LOW
-    assert severity_of("S311") is Severity.LOW
+def test_findings_are_filed_by_the_rule_catalogue(tmp_path: Path) -> None:
+    (tmp_path / "m.py").write_bytes(
+        b"import requests\nimport hashlib\n"
+        b"def f(url):\n    hashlib.md5(url.encode())\n    return requests.get(url)\n"
+    )
+    found = {f.rule_id: f for f in run_ruff(tmp_path, ["m.py"], sources=None)}
+    timeout, weak_hash = found["S113"], found["S324"]
+    assert timeout.category is Category.BUG_RISK and timeout.severity is Severity.MEDIUM
+    assert "timeout" in timeout.fix_hint and "secret" not in timeout.fix_hint
+    assert weak_hash.category is Category.SECURITY
+    assert "SHA-256" in weak_hash.fix_hint and "pickle" not in weak_hash.fix_hint
+
+
+def test_an_unvetted_rule_gets_no_invented_advice(tmp_path: Path) -> None:
+    (tmp_path / "m.py").write_bytes(b"def f(a, b, c, d, e, f, g):\n    return a\n")
+    [finding] = run_ruff(tmp_path, ["m.py"], select=["PLR0913"])
+    assert finding.fix_hint == ""
+    assert finding.category is Category.STYLE and finding.severity is Severity.LOW
 
 
 def test_ruff_version_is_the_pinned_one() -> None:

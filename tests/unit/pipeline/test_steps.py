@@ -245,7 +245,8 @@ def test_finalize_records_publishes_and_cleans_up(platform: Platform) -> None:
             )
         }
     )
-    assert stored.counts["findings"] == 14 and stored.counts["high"] == 8
+    assert stored.counts["findings"] == 14 and stored.counts["high"] == 6
+    assert stored.counts["critical"] == 1  # eval: code execution from data (S307)
     assert final["counts"] == stored.counts
     types = {info.key: platform.store.head(info.key) for info in platform.store.list("reports/")}
     assert len(types) == 4

@@ -1,10 +1,12 @@
-"""Lint and security findings from ruff, mapped onto coderev's categories and severities.
+"""Lint and security findings from ruff, filed by the rule catalogue (coderev.rules).
 
 coderev does not re-implement lint rules: it runs the pinned ruff binary on exactly the files
 under review (`--isolated`, so the reviewed repository's own ruff configuration cannot switch
 rules off or point ruff at other files), and turns each diagnostic into a Finding whose
 rule_id is ruff's code, whose fingerprint uses the flagged line's text, and whose
-`extra["help_uri"]` is ruff's documentation link.
+`extra["help_uri"]` is ruff's documentation link. Category and severity are the rule's
+catalogue entry's (the severity policy adjusts them for the file's role later, in the review
+stage); the fix hint is ruff's own fix message, else the catalogue's vetted suggestion.
 """
 
 from __future__ import annotations
@@ -23,7 +25,8 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from coderev.domain.errors import CoderevError, InputError
-from coderev.domain.findings import Category, Finding, Severity, assign_fingerprints
+from coderev.domain.findings import Finding, assign_fingerprints
+from coderev.rules import rule
 
 # What a reviewer wants flagged: real bugs (pyflakes, bugbear, pylint errors/warnings, syntax),
 # security (bandit rules), asyncio pitfalls, leftover debuggers and the comparisons/bare
@@ -36,45 +39,6 @@ DEFAULT_SELECT: tuple[str, ...] = (
 # brings it back.
 DEFAULT_IGNORE: tuple[str, ...] = ("S101",)
 
-_HIGH = frozenset(
-    {
-        "S102", "S105", "S106", "S107", "S301", "S302", "S307", "S501", "S506", "S602", "S604",
-        "S605", "S608", "S701", "S702", "F821", "F822", "F823", "E902", "invalid-syntax",
-    }
-)  # fmt: skip
-_LOW = frozenset(
-    {
-        "F401", "F403", "F405", "F541", "F841", "F811", "S110", "S112", "S311", "S403", "S404",
-        "S603", "S607", "B007", "B018", "B905", "E701", "E702", "E703", "E731", "E741",
-    }
-)  # fmt: skip
-_HINTS = {
-    "S102": "Do not exec built strings; call the code directly or dispatch through a dict.",
-    "S105": "Read the secret from the environment or a secret store instead of the source.",
-    "S106": "Read the secret from the environment or a secret store instead of the source.",
-    "S107": "Read the secret from the environment or a secret store instead of a default.",
-    "S301": "Never unpickle untrusted data; use json or a schema-validated format.",
-    "S307": "Use ast.literal_eval for literals, or map allowed inputs to functions explicitly.",
-    "S506": "Use yaml.safe_load.",
-    "S602": "Pass the command as a list and drop shell=True; shlex.quote anything user-controlled.",
-    "S605": "Use subprocess.run with an argument list instead of a shell string.",
-    "S608": "Use parameterized queries: cursor.execute(sql, params), never string formatting.",
-    "F821": "Define or import the name; it raises NameError when this line runs.",
-    "invalid-syntax": "Fix the syntax error; ruff cannot check the rest of this file.",
-}
-_PREFIX_HINTS = (
-    ("S", "Review this security-sensitive call; see the rule's documentation for safe use."),
-    (
-        "F",
-        "Remove or fix the flagged name/import; pyflakes found it unused, undefined or shadowed.",
-    ),
-    ("B", "Likely bug: see the rule's documentation for the correct idiom."),
-    ("PLE", "This raises or misbehaves at runtime; fix the flagged construct."),
-    ("PLW", "Check the flagged construct; it usually does not do what it seems to."),
-    ("ASYNC", "Do not block the event loop: use the async variant or run it in a thread."),
-    ("T10", "Remove the debugger call before merging."),
-    ("E9", "Fix the syntax error; nothing else in the file can be checked until then."),
-)
 _BATCH_CHARS = 60_000  # well under any OS's argument-length limit
 
 
@@ -115,37 +79,12 @@ def ruff_version() -> str:
         return out.stdout.strip().removeprefix("ruff ").strip() or "unknown"
 
 
-def category_of(code: str) -> Category:
-    if code.startswith("S"):
-        return Category.SECURITY
-    if code in ("E722", "invalid-syntax") or code.startswith(
-        ("F", "B", "E9", "PLE", "PLW", "ASYNC", "T10", "RUF006")
-    ):
-        return Category.BUG_RISK
-    if code.startswith(("C90", "PLR")):
-        return Category.MAINTAINABILITY
-    return Category.STYLE
-
-
-def severity_of(code: str) -> Severity:
-    if code in _HIGH or code.startswith(("E9", "PLE")):
-        return Severity.HIGH
-    if code in _LOW:
-        return Severity.LOW
-    if code.startswith(("S", "B", "F", "PLW", "ASYNC", "T10", "RUF006", "E722")):
-        return Severity.MEDIUM
-    return Severity.LOW
-
-
-def _hint(code: str, fix: Any, url: str) -> str:
+def _fix_hint(code: str, fix: Any) -> str:
+    """ruff's own fix for this diagnostic, else the catalogue's vetted suggestion, else nothing:
+    coderev invents no advice for a rule nobody vetted."""
     if isinstance(fix, dict) and fix.get("message"):
         return str(fix["message"])
-    if code in _HINTS:
-        return _HINTS[code]
-    for prefix, hint in _PREFIX_HINTS:
-        if code.startswith(prefix):
-            return hint
-    return f"See {url}." if url else "See ruff's documentation for this rule."
+    return rule(code).suggestion
 
 
 def _batches(paths: Sequence[str]) -> Iterator[list[str]]:
@@ -241,17 +180,21 @@ def run_ruff(
         extra = {"help_uri": url} if url else {}
         if d.get("name"):
             extra["rule_name"] = str(d["name"])
+        fix = d.get("fix")
+        if isinstance(fix, dict) and fix.get("applicability"):
+            extra["fix_applicability"] = str(fix["applicability"]).lower()
+        entry = rule(code)
         findings.append(
             Finding(
                 rule_id=code,
-                severity=severity_of(code),
-                category=category_of(code),
+                severity=entry.severity,
+                category=entry.category,
                 path=path,
                 line=d["location"]["row"],
                 column=d["location"]["column"],
                 end_line=(d.get("end_location") or {}).get("row"),
                 message=d.get("message", code),
-                fix_hint=_hint(code, d.get("fix"), url),
+                fix_hint=_fix_hint(code, fix),
                 fingerprint=fp,
                 source="ruff",
                 extra=extra,

@@ -1,9 +1,10 @@
-"""The reviewer's texts: why a rule family matters and what to do, read from guidance.toml.
+"""The function-metric texts the offline reviewer merges into one comment per function.
 
-The texts are versioned data (guidance.toml beside this module), not strings in code, so they
-can be reviewed and changed without touching the reviewer. Templates name their placeholders
-(`{function}`, `{where}`, `{path}`, `{module}`, `{rule}`, `{lines}`, `{count}`, `{value}`);
-an unknown placeholder in the file is a ConfigError when the book is loaded.
+The texts are versioned data (guidance.toml beside this module): per aspect of a function's
+metrics (complexity, length, parameters, nesting), why it matters and what to do. Templates
+name their placeholders (`{function}`, `{path}`, `{value}`); an unknown placeholder in the file
+is a ConfigError when the book is loaded. Every rule's own texts live in the rule catalogue
+(coderev.rules), not here.
 """
 
 from __future__ import annotations
@@ -16,9 +17,8 @@ from functools import cache
 from importlib import resources
 
 from coderev.domain.errors import ConfigError
-from coderev.domain.findings import Category
 
-PLACEHOLDERS = frozenset({"function", "where", "path", "module", "rule", "lines", "count", "value"})
+PLACEHOLDERS = frozenset({"function", "path", "value"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,31 +29,13 @@ class Guidance:
 
 @dataclass(frozen=True, slots=True)
 class GuidanceBook:
-    """Rule-id (prefix) texts, per-category fallbacks, and per-function-metric aspects."""
+    """Per-function-metric aspects' texts."""
 
     version: int
-    rules: Mapping[str, Guidance]
-    categories: Mapping[Category, Guidance]
     aspects: Mapping[str, Guidance]
-
-    def for_rule(self, rule_id: str, category: Category) -> Guidance:
-        """The longest rule key matching `rule_id` at a boundary, else the category's text."""
-        matches = [key for key in self.rules if _prefix_matches(key, rule_id)]
-        if matches:
-            return self.rules[max(matches, key=len)]
-        return self.categories[category]
 
     def for_aspect(self, aspect: str) -> Guidance | None:
         return self.aspects.get(aspect)
-
-
-def _prefix_matches(key: str, rule_id: str) -> bool:
-    if rule_id == key:
-        return True
-    if not rule_id.startswith(key):
-        return False
-    # "S" covers "S608" but not "SIM102"; "S6" and "CR-MET-" end at a boundary already.
-    return not key[-1].isalpha() or rule_id[len(key)].isdigit()
 
 
 def render(template: str, values: Mapping[str, object]) -> str:
@@ -70,17 +52,7 @@ def parse_guidance(text: str) -> GuidanceBook:
     version = data.get("version")
     if not isinstance(version, int):
         raise ConfigError("guidance: `version` must be an integer")
-    rules = _section(data, "rules")
-    raw_categories = _section(data, "categories")
-    missing = [c.value for c in Category if c.value not in raw_categories]
-    if missing:
-        raise ConfigError(f"guidance: [categories] lacks {', '.join(missing)}")
-    return GuidanceBook(
-        version=version,
-        rules=rules,
-        categories={c: raw_categories[c.value] for c in Category},
-        aspects=_section(data, "aspects"),
-    )
+    return GuidanceBook(version=version, aspects=_section(data, "aspects"))
 
 
 def _section(data: Mapping[str, object], name: str) -> dict[str, Guidance]:

@@ -1,8 +1,12 @@
 """The offline reviewer: review comments from findings and metrics by rules, no API key.
 
 Findings are grouped (see grouping), each group becomes one comment with why it matters and a
-concrete suggestion naming the function, module or import edge (texts from guidance.toml),
-then comments are ranked and capped (see ranking) and a markdown summary is written.
+concrete suggestion naming the function, module or import edge, then comments are ranked and
+capped (see ranking) and a markdown summary is written. A rule's texts come from the rule
+catalogue (coderev.rules), written for that rule alone: a vetted rule gets its why and
+suggestion; an unvetted ruff rule gets ruff's own description and ruff's fix, if it has one,
+never advice of coderev's invention. No comment says the same sentence twice (see repetition).
+Function-metric comments merge the aspect texts of guidance.toml.
 """
 
 from __future__ import annotations
@@ -22,6 +26,8 @@ from coderev.review.ranking import (
 )
 from coderev.review.reviewer import ReviewInput
 from coderev.review.summary import write_summary
+from coderev.rules import Catalogue, Origin, default_catalogue
+from coderev.rules.repetition import without_repeats
 
 _LINES_SHOWN = 12
 _ASPECT_ORDER = ("complexity", "length", "parameters", "nesting")
@@ -37,14 +43,20 @@ class OfflineReviewer:
         max_per_file: int = DEFAULT_MAX_PER_FILE,
         max_total: int = DEFAULT_MAX_TOTAL,
         guidance: GuidanceBook | None = None,
+        catalogue: Catalogue | None = None,
     ) -> None:
         self.max_per_file = max_per_file
         self.max_total = max_total
         self._guidance = guidance
+        self._catalogue = catalogue
 
     @property
     def guidance(self) -> GuidanceBook:
         return self._guidance or default_guidance()
+
+    @property
+    def catalogue(self) -> Catalogue:
+        return self._catalogue or default_catalogue()
 
     def review(self, subject: ReviewInput) -> Review:
         modules = _modules_by_path(subject.architecture)
@@ -66,62 +78,56 @@ class OfflineReviewer:
         elif group.kind is GroupKind.ARCHITECTURE:
             title, why, suggestion = self._architecture_texts(group, modules)
         else:
-            title, why, suggestion = self._rule_texts(group, modules)
+            title, why, suggestion = self._rule_texts(group)
+        title, why, suggestion = without_repeats((title, why, suggestion))
         return ReviewComment(
             path=group.path, line=group.line, severity=group.severity, category=group.category,
             title=title, why=why, suggestion=suggestion, fingerprints=group.fingerprints,
         )
 
-    def _values(self, group: FindingGroup, modules: Mapping[str, str]) -> dict[str, object]:
+    def _rule_texts(self, group: FindingGroup) -> tuple[str, str, str]:
         lead = group.lead
-        fn = group.function
-        lines = _line_list(group.lines)
-        if fn is not None:
-            where = f"`{fn.qualname}` ({group.path} {lines})"
-        elif group.path:
-            where = f"{group.path} ({lines})"
-        else:
-            where = "the repository"
-        return {
-            "function": f"`{fn.qualname}`" if fn else "the code",
-            "where": where,
-            "path": group.path or "the repository",
-            "module": modules.get(group.path, group.path or "the importing module"),
-            "rule": lead.rule_id,
-            "lines": lines,
-            "count": len(group.findings),
-        }
-
-    def _rule_texts(
-        self, group: FindingGroup, modules: Mapping[str, str]
-    ) -> tuple[str, str, str]:
-        lead = group.lead
-        values = self._values(group, modules)
-        text = self.guidance.for_rule(lead.rule_id, lead.category)
+        entry = self.catalogue.rule(lead.rule_id)
         n = len(group.findings)
         if n == 1:
             title = f"{lead.rule_id}: {lead.message}"
         else:
             title = f"{lead.rule_id} x{n} ({_line_list(group.lines)}): {lead.message}"
-        suggestion = render(text.suggestion, values)
         hints = list(dict.fromkeys(f.fix_hint for f in group.findings if f.fix_hint))
-        if hints:
-            suggestion += " " + " ".join(_sentence(h) for h in hints[:3])
-        return title, render(text.why, values), suggestion
+        if entry.origin is Origin.CODEREV:
+            # coderev's own finders write hints for the case at hand; the entry is the general rule
+            suggestion = " ".join(_sentence(h) for h in hints[:3]) or entry.suggestion
+        elif entry.vetted:
+            context = "package-init" if group.path.endswith("__init__.py") else None
+            suggestion = self.catalogue.suggestion(lead.rule_id, context)
+            if all(f.extra.get("fix_applicability") == "safe" for f in group.findings):
+                suggestion += " `ruff check --fix` makes this change safely."
+        else:
+            # ruff's own fix messages, never invented advice; else where ruff documents the rule
+            suggestion = " ".join(_sentence(h) for h in hints[:3])
+            if not suggestion and entry.help_uri:
+                suggestion = f"ruff documents the rule and its fix at {entry.help_uri}"
+        fn = group.function
+        if fn is not None and suggestion:
+            suggestion = f"In `{fn.qualname}`, {_uncapitalised(suggestion)}"
+        why = entry.why or entry.title
+        return title, why, suggestion
 
     def _architecture_texts(
         self, group: FindingGroup, modules: Mapping[str, str]
     ) -> tuple[str, str, str]:
         lead = group.lead
-        values = self._values(group, modules)
-        text = self.guidance.for_rule(lead.rule_id, lead.category)
+        entry = self.catalogue.rule(lead.rule_id)
         chain, contracts = lead.extra.get("chain"), lead.extra.get("contracts")
         if chain and contracts:
             title = f"Contract {contracts} broken: {chain}"
         else:
             title = _sentence_case(lead.message)
-        suggestion = lead.fix_hint or render(text.suggestion, values)
-        return title, render(text.why, values), suggestion
+        module = modules.get(group.path)
+        suggestion = lead.fix_hint or (
+            f"In {module}: {entry.suggestion}" if module else entry.suggestion
+        )
+        return title, entry.why, suggestion
 
     def _function_texts(
         self, group: FindingGroup, fn: FunctionMetrics
@@ -151,10 +157,10 @@ class OfflineReviewer:
                 values = {"function": name, "value": value, "path": group.path}
                 whys.append(render(text.why, values))
                 steps.append(render(text.suggestion, values))
-        if not whys:  # no aspect recognised: fall back to the metric rules' own text
-            fallback = self.guidance.for_rule(group.lead.rule_id, group.category)
-            values = {"function": name, "where": name, "path": group.path}
-            whys, steps = [render(fallback.why, values)], [render(fallback.suggestion, values)]
+        if not whys:  # no aspect recognised: fall back to the rule's catalogue entry
+            entry = self.catalogue.rule(group.lead.rule_id)
+            whys = [_uncapitalised(entry.why or group.lead.message).rstrip(".")]
+            steps = [_uncapitalised(entry.suggestion or group.lead.fix_hint).rstrip(".")]
         why = f"{name} is hard to change safely: " + "; ".join(whys) + "."
         suggestion = f"In {name} ({group.path} line {fn.line}): " + "; ".join(steps) + "."
         return title, why, suggestion
@@ -175,6 +181,9 @@ def _sentence(text: str) -> str:
     return text if text.endswith((".", "!", "?")) else text + "."
 
 
+def _uncapitalised(text: str) -> str:
+    return text[:1].lower() + text[1:]
+
+
 def _sentence_case(text: str) -> str:
     return text[:1].upper() + text[1:]
-
