@@ -52,7 +52,7 @@ def test_an_archive_and_a_subset_of_formats(sample: Path, tmp_path: Path) -> Non
 
 def test_the_run_is_listed_under_executions(sample: Path, tmp_path: Path) -> None:
     out = tmp_path / "p"
-    assert review(sample, out, "--via", "platform", "-q").code == 0
+    assert review(sample, out, "--via", "platform", "--keep", "-q").code == 0
     listed = coderev("executions", "list", "--status", "SUCCEEDED", out=out)
     assert listed.code == 0
     assert len(listed.stdout.splitlines()) == 1 and "SUCCEEDED" in listed.stdout
@@ -144,7 +144,8 @@ def test_ctrl_c_aborts_the_analysis_and_records_why(tmp_path: Path) -> None:
     data = tmp_path / "data"
     env = embedded_environ(COLUMNS="200", XDG_DATA_HOME=str(data))
     proc = subprocess.Popen(
-        [sys.executable, "-m", "coderev.cli", "review", str(big), "--out", str(tmp_path / "o")],
+        [sys.executable, "-m", "coderev.cli", "review", str(big), "--out", str(tmp_path / "o"),
+         "--keep"],
         cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     assert proc.stderr is not None
@@ -166,3 +167,37 @@ def test_ctrl_c_aborts_the_analysis_and_records_why(tmp_path: Path) -> None:
     with sqlite3.connect(data / "coderev" / "coderev.db") as db:
         recorded = db.execute("select status, error from analyses").fetchall()
     assert recorded == [("FAILED", "States.Aborted")]  # the analysis says so too
+
+
+def test_a_review_leaves_nothing_behind_unless_kept(sample: Path, tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from tests.functional.conftest import ROOT, embedded_environ
+
+    data, temp = tmp_path / "data", tmp_path / "tmp"
+    temp.mkdir()
+    abandoned = temp / "coderev-review-999999999-x"  # a review killed before its clean-up
+    abandoned.mkdir()
+    env = embedded_environ(XDG_DATA_HOME=str(data), TMPDIR=str(temp))
+
+    def run(*extra: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "coderev.cli", "review", str(sample), "--out",
+             str(tmp_path / "o"), "-q", *extra],
+            cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
+        )  # fmt: skip
+
+    for _ in range(2):
+        assert run().returncode == 0
+    assert not data.exists()  # the user's data dir was never touched
+    assert list(temp.iterdir()) == []  # the run dirs went, the abandoned one too
+    assert (tmp_path / "o" / "report.json").is_file()
+    kept = run("--keep")
+    assert kept.returncode == 0
+    assert (data / "coderev").is_dir()
+    listed = subprocess.run(
+        [sys.executable, "-m", "coderev.cli", "executions", "list"], cwd=ROOT, env=env,
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert len(listed.stdout.splitlines()) == 1 and "SUCCEEDED" in listed.stdout

@@ -69,6 +69,15 @@ def review(
             help="The SAM template of the platform (default: ./template.yaml, else the checkout's)."
         ),
     ] = None,
+    keep: Annotated[
+        bool,
+        typer.Option(
+            "--keep",
+            help="Run on the configured platform (data dir, backends) and keep the analysis for "
+            "`coderev executions show`; by default a review runs on a private embedded platform "
+            "that is removed when it ends.",
+        ),
+    ] = False,
 ) -> None:
     """Review PATH and write report.json, report.sarif, report.md and report.html to --out."""
     console = Console(stderr=True)
@@ -77,7 +86,7 @@ def review(
             raise InputError(f"--via {via!r}: choose platform or direct")
         ask = _ask(path, baseline, fail_on, config, formats, exclude or [], jobs)
         if via == "platform":
-            code = _review_on_platform(ask, out, reviewer, quiet, console, template)
+            code = _review_on_platform(ask, out, reviewer, quiet, console, template, keep)
         else:
             code = _review(ask, out, reviewer, quiet, console)
     except InputError as exc:
@@ -166,7 +175,7 @@ def _review(ask: _Ask, out: Path, reviewer: str, quiet: bool, console: Console) 
 
 
 def _review_on_platform(ask: _Ask, out: Path, reviewer: str, quiet: bool, console: Console,
-                        template: Path | None) -> int:  # fmt: skip
+                        template: Path | None, keep: bool) -> int:  # fmt: skip
     import contextlib
     import io
     import json
@@ -197,27 +206,32 @@ def _review_on_platform(ask: _Ask, out: Path, reviewer: str, quiet: bool, consol
         if not quiet:
             console.print(f"  {state}", highlight=False)
 
+    from coderev.runtime.ephemeral import ephemeral_platform
+
     # The handlers log JSON lines to stdout, as on Lambda; here they go to a file.
-    with (out / "platform.log").open("w") as log, contextlib.redirect_stdout(log):
+    platform = contextlib.nullcontext() if keep else ephemeral_platform()
+    with platform, (out / "platform.log").open("w") as log, contextlib.redirect_stdout(log):
         outcome = review_on_platform(
             archive, ask.path.resolve().name, ask.formats, request=ask.request,
             baseline=ask.baseline_bytes, on_state=entered, template_path=template,
         )  # fmt: skip
     if outcome.status != "SUCCEEDED":
-        _raise_failure(outcome.analysis_id, outcome.error or "Error", outcome.cause or "")
+        _raise_failure(outcome.analysis_id, outcome.error or "Error", outcome.cause or "", keep)
     written: dict[str, Path] = {}
     for fmt in ask.formats:
         written[fmt] = out / f"report.{fmt}"
         written[fmt].write_bytes(outcome.reports[fmt])
     report = json.loads(outcome.reports["json"])
     if not quiet:
-        console.print(f"analysis {outcome.analysis_id}", highlight=False)
+        if keep:
+            console.print(f"analysis {outcome.analysis_id} (kept: coderev executions show "
+                          f"{outcome.analysis_id})", highlight=False)  # fmt: skip
         print_summary(console, report, written)
     gate = report["summary"]["gate"]
     return 0 if gate is None or gate["passed"] else 1
 
 
-def _raise_failure(analysis_id: str, error: str, cause: str) -> None:
+def _raise_failure(analysis_id: str, error: str, cause: str, kept: bool) -> None:
     """Raise what the direct engine would have raised for the step's error: an InputError
     (exit 2) when the error's type is one, else a CoderevError (exit 3); the message is the
     error's own, without the Lambda error document around it."""
@@ -226,8 +240,9 @@ def _raise_failure(analysis_id: str, error: str, cause: str) -> None:
     def names(cls: type[Exception]) -> set[str]:
         return {cls.__name__}.union(*(names(sub) for sub in cls.__subclasses__()))
 
-    message = f"{cause_message(cause)} (analysis {analysis_id} FAILED with {error}; " \
-              f"see `coderev executions show {analysis_id}`)"  # fmt: skip
+    see = (f"see `coderev executions show {analysis_id}`" if kept
+           else "run again with --keep to inspect it with `coderev executions show`")  # fmt: skip
+    message = f"{cause_message(cause)} (analysis {analysis_id} FAILED with {error}; {see})"
     if error in names(InputError):
         raise InputError(message)
     raise CoderevError(message)

@@ -1,0 +1,81 @@
+"""An embedded platform of its own for one `coderev review`, gone when the review is.
+
+A CLI review through the platform uploads its archive, writes work files, reports, a code
+graph, an analysis record and an execution history: on the user's data dir, a dozen reviews
+of Django left 0.5 GB behind. By default a review therefore runs on a private data dir under
+the system temp dir, with every backend variable unset (the platform's embedded defaults:
+nothing reaches a database, bucket or broker the user configured), and removes it at the
+end; `coderev review --keep` runs on the configured platform instead and keeps the analysis
+for `coderev executions show`. A review killed before it could clean up (kill -9) leaves its
+directory; the next review removes those whose process is gone.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from coderev.runtime.platform import HOST_VARIABLES
+
+__all__ = ["PREFIX", "ephemeral_platform", "remove_abandoned_runs"]
+
+PREFIX = "coderev-review-"
+_ABANDONED_AFTER_SECONDS = 24 * 3600  # a review's own timeout is far shorter
+
+
+@contextlib.contextmanager
+def ephemeral_platform(temp_root: Path | None = None) -> Iterator[Path]:
+    """Run the body on a fresh embedded data dir (yielded), then restore and remove it."""
+    from coderev import bootstrap
+
+    root = Path(temp_root or tempfile.gettempdir())
+    remove_abandoned_runs(root)
+    run_dir = Path(tempfile.mkdtemp(prefix=f"{PREFIX}{os.getpid()}-", dir=root))
+    saved = {name: os.environ.get(name) for name in HOST_VARIABLES}
+    for name in HOST_VARIABLES:
+        os.environ.pop(name, None)
+    os.environ["CODEREV_DATA_DIR"] = str(run_dir)
+    bootstrap.reset()
+    try:
+        yield run_dir
+    finally:
+        bootstrap.reset()  # close what was built on the run's data dir before removing it
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        shutil.rmtree(run_dir, ignore_errors=True)
+
+
+def remove_abandoned_runs(root: Path) -> list[Path]:
+    """Remove the run dirs of reviews whose process is gone (or that are a day old)."""
+    removed = []
+    for entry in root.glob(f"{PREFIX}*"):
+        pid_text = entry.name.removeprefix(PREFIX).split("-", 1)[0]
+        try:
+            age = time.time() - entry.stat().st_mtime
+        except OSError:
+            continue
+        if not pid_text.isdigit() or not entry.is_dir():
+            continue
+        if _alive(int(pid_text)) and age < _ABANDONED_AFTER_SECONDS:
+            continue
+        shutil.rmtree(entry, ignore_errors=True)
+        removed.append(entry)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
