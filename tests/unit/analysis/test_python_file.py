@@ -11,6 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from coderev.analysis.python_file import analyze_python_file
+from coderev.domain.architecture import ImportKind
 from coderev.domain.code import FileAnalysis, RawImport
 from coderev.domain.config import Thresholds
 from coderev.domain.findings import Category, Severity
@@ -114,14 +115,14 @@ def test_imports_record_level_names_and_type_checking() -> None:
         """
     )
     imports = {(i.module, i.names): i for i in result.imports}
-    assert imports[("os.path", ())] == RawImport("os.path", (), 0, 3, False, False)
+    assert imports[("os.path", ())] == RawImport("os.path", (), 0, 3, False)
     assert ("sys", ()) in imports
     assert imports[("", ("sibling",))].level == 2
-    assert imports[("models", ("*",))] == RawImport("models", ("*",), 1, 7, True, False)
+    assert imports[("models", ("*",))] == RawImport("models", ("*",), 1, 7, True)
     assert imports[("collections.abc", ("Sequence",))].type_checking
     assert imports[("decimal", ())].type_checking
     assert imports[("pkg", ("hidden",))].type_checking
-    assert not imports[("json", ())].type_checking
+    assert imports[("json", ())].kind is ImportKind.DEFERRED
     assert [i.line for i in result.imports] == sorted(i.line for i in result.imports)
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from coderev.domain.architecture import ImportKind
 from coderev.domain.code import ClassInfo, FileAnalysis, RawImport
 from coderev.domain.metrics import FileMetrics, FunctionMetrics
 
@@ -31,6 +32,12 @@ class _Collector(ast.NodeVisitor):
         self.functions: list[FunctionMetrics] = []
         self._scope: list[str] = []
         self._tc = 0
+        self._functions = 0
+
+    def _kind(self) -> ImportKind:
+        if self._tc:
+            return ImportKind.TYPE_CHECKING
+        return ImportKind.DEFERRED if self._functions else ImportKind.IMPORT_TIME
 
     def visit_If(self, node: ast.If) -> None:
         if _is_type_checking(node.test):
@@ -45,12 +52,12 @@ class _Collector(ast.NodeVisitor):
 
     def visit_Import(self, node: ast.Import) -> None:
         for alias in node.names:
-            self.imports.append(RawImport(alias.name, (), 0, node.lineno, False, self._tc > 0))
+            self.imports.append(RawImport(alias.name, (), 0, node.lineno, False, self._kind()))
 
     def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
         names = tuple(a.name for a in node.names)
         self.imports.append(
-            RawImport(node.module or "", names, node.level, node.lineno, True, self._tc > 0)
+            RawImport(node.module or "", names, node.level, node.lineno, True, self._kind())
         )
 
     def visit_ClassDef(self, node: ast.ClassDef) -> None:
@@ -84,7 +91,9 @@ class _Collector(ast.NodeVisitor):
             )
         )
         self._scope.append(node.name)
+        self._functions += 1
         self.generic_visit(node)
+        self._functions -= 1
         self._scope.pop()
 
 

@@ -94,10 +94,12 @@ def test_imports_edges_once_per_pair_with_lines(analyse: Analyse) -> None:
     imports = {(e.source, e.target): e.properties for e in edges if e.type == "IMPORTS"}
     assert imports[("module:shop.services.orders", "module:shop.domain.models")] == {
         "lines": [2, 5],
+        "kind": "import-time",
         "type_checking": False,
     }
     assert imports[("module:shop.services.orders", "module:shop.domain")] == {
         "lines": [1],
+        "kind": "import-time",
         "type_checking": False,
     }
 

@@ -39,8 +39,7 @@ def synthetic_project(packages: int = 40, per_package: int = 70) -> list[FileAna
             targets.add(f"big.p{p:02d}.m{rng.randrange(per_package):02d}")
             targets.discard(f"big.p{p:02d}.m{m:02d}")
             imports = tuple(
-                RawImport(t, (), 0, i + 1, False, False)
-                for i, t in enumerate([*sorted(targets), "os"])
+                RawImport(t, (), 0, i + 1, False) for i, t in enumerate([*sorted(targets), "os"])
             )
             path = f"big/p{p:02d}/m{m:02d}.py"
             files.append(FileAnalysis(path, "python", 0, None, imports, (), ()))

@@ -16,8 +16,10 @@ from coderev.domain.architecture import (
     ArchitectureDrift,
     ArchitectureResult,
     ContractViolation,
+    CutEdge,
     Cycle,
     ImportEdge,
+    ImportKind,
     ModuleNode,
     PackageDrift,
     PackageMetrics,
@@ -182,7 +184,18 @@ def build_review_result() -> ReviewResult:
         SourceFileInfo("web/app.ts", "typescript", 300, None),
     )
     cycle = Cycle(
-        ("app.api.views", "app.core.a", "app.core.b"), ("app.core.a", "app.core.b", "app.core.a")
+        ("app.api.views", "app.core.a", "app.core.b"),
+        ("app.core.a", "app.core.b", "app.core.a"),
+        ImportKind.IMPORT_TIME,
+        (
+            CutEdge("app.core.a", "app.api.views", "app/core/a.py", (4,)),
+            CutEdge("app.core.b", "app.core.a", "app/core/b.py", (3,)),
+        ),
+    )
+    deferred_cycle = Cycle(
+        ("app.api.views", "app.core.a", "app.core.b", "app.domain.model"),
+        ("app.core.b", "app.domain.model", "app.core.a", "app.core.b"),
+        ImportKind.DEFERRED,
     )
     violation = ContractViolation(
         contract="Layers: api over core over domain",
@@ -205,10 +218,11 @@ def build_review_result() -> ReviewResult:
     imports = (
         ImportEdge("app.api.views", "app.core.a", 1),
         ImportEdge("app.core.a", "app.core.b", 2),
-        ImportEdge("app.core.b", "app.core.a", 3, type_checking=False),
+        ImportEdge("app.core.b", "app.core.a", 3),
         ImportEdge("app.core.a", "app.api.views", 4),
         ImportEdge("app.domain.model", "app.core.a", 5),
-        ImportEdge("app.api.views", "typing", 2, type_checking=True, external=True),
+        ImportEdge("app.core.b", "app.domain.model", 6, ImportKind.DEFERRED),
+        ImportEdge("app.api.views", "typing", 2, ImportKind.TYPE_CHECKING, external=True),
     )
     metrics = (
         PackageMetrics("app.api", 1, 1, 0.5, 0.0, 0.5, 1, 2, 0),
@@ -223,6 +237,7 @@ def build_review_result() -> ReviewResult:
         violations=(violation,),
         package_metrics=metrics,
         contracts_checked=(violation.contract,),
+        other_cycles=(deferred_cycle,),
     )
     comments = (
         ReviewComment(

@@ -24,7 +24,7 @@ def test_report_validates_and_carries_the_required_sections(sample_result: Revie
     gate = GateOutcome(spec="high", passed=False, reasons=("8 findings at or above high",))
     report = to_json_dict(sample_result, gate)
     Draft202012Validator(report_schema()).validate(report)
-    assert report["schema_version"] == "1.0"
+    assert report["schema_version"] == "1.1"
     assert report["summary"]["gate"] == {
         "spec": "high",
         "passed": False,

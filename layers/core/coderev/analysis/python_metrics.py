@@ -34,6 +34,7 @@ import ast
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from coderev.analysis.import_kinds import import_kind, type_checking_branches, type_checking_names
 from coderev.analysis.python_scopes import (
     CLASS,
     FUNCTION,
@@ -71,10 +72,6 @@ def _child_fields() -> dict[type, tuple[str, ...]]:
 
 
 _FIELDS = _child_fields()
-
-_TYPE_CHECKING = frozenset(
-    {"TYPE_CHECKING", "typing.TYPE_CHECKING", "typing_extensions.TYPE_CHECKING"}
-)
 
 
 def _operand(node: Any) -> object:
@@ -122,6 +119,7 @@ def collect(
     codes = _CODES
     fields = _FIELDS
     frames: list[_Frame] = [(tree.body, module, None, True, False, 0)]
+    tc_names = type_checking_names(tree)
     budget = _CHECK_EVERY
     while frames:
         nodes, scope, hctx, cc, tc, depth = frames.pop()
@@ -198,10 +196,8 @@ def collect(
                     scope.points += 1
                 test = node.test
                 work.append(test)
-                inner_tc = tc or (
-                    type(test) in (ast.Name, ast.Attribute) and dotted(test) in _TYPE_CHECKING
-                )
-                frames.append((node.body, scope, hctx, cc, inner_tc, depth + 1))
+                body_tc, else_tc = (True, True) if tc else type_checking_branches(test, tc_names)
+                frames.append((node.body, scope, hctx, cc, body_tc, depth + 1))
                 orelse = node.orelse
                 if orelse:
                     first = orelse[0]
@@ -210,9 +206,13 @@ def collect(
                         and type(first) is ast.If
                         and first.col_offset == node.col_offset
                     ):
-                        work.append(first)  # `elif`: no deeper than its `if`
+                        # `elif`: no deeper than its `if`
+                        if else_tc:
+                            frames.append((orelse, scope, hctx, cc, True, depth))
+                        else:
+                            work.append(first)
                     else:
-                        frames.append((orelse, scope, hctx, cc, tc, depth + 1))
+                        frames.append((orelse, scope, hctx, cc, else_tc, depth + 1))
                 continue
             if code == _LOOP:
                 if cc:
@@ -278,9 +278,10 @@ def collect(
                     frames.append((header, scope, hctx, False, tc, depth))
                 frames.append((node.body, cls, hctx, True, tc, 0))
                 continue
+            kind = import_kind(tc, _in_function(scope))
             if code == _IMPORT:
                 for alias in node.names:
-                    imports.append(RawImport(alias.name, (), 0, node.lineno, False, tc))
+                    imports.append(RawImport(alias.name, (), 0, node.lineno, False, kind))
                 continue
             # _IMPORTFROM
             imports.append(
@@ -290,7 +291,7 @@ def collect(
                     node.level,
                     node.lineno,
                     True,
-                    tc,
+                    kind,
                 )
             )
     return build_facts(
@@ -304,3 +305,12 @@ def collect(
         code_lines,
         abstract_aliases(tree) if classes else {},
     )
+
+
+def _in_function(scope: Scope | None) -> bool:
+    """True inside a function body (a class nested in a function included)."""
+    while scope is not None:
+        if scope.kind == FUNCTION:
+            return True
+        scope = scope.parent
+    return False

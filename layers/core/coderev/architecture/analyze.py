@@ -1,21 +1,28 @@
 """Entry point of the architecture room: per-file analyses in, ArchitectureResult out (no I/O).
 
 Also turns the result into findings: CR-ARCH-001 (contract violation, high) and CR-ARCH-002
-(import cycle: medium inside one package, high when its modules sit in different packages; a
-package's __init__ belongs to the package itself).
+(import-time cycle: medium inside one package, high when its modules sit in different packages;
+a package's __init__ belongs to the package itself). Cycles closed only by deferred or
+type-checking imports are no findings: they stay in ArchitectureResult.other_cycles.
 """
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 from coderev.architecture.contracts import check_contracts
 from coderev.architecture.coupling import package_metrics
-from coderev.architecture.graph import ImportIndex, find_cycles, internal_digraph
+from coderev.architecture.cycles import find_cycles
+from coderev.architecture.graph import ImportIndex
 from coderev.architecture.modules import discover_modules
 from coderev.architecture.resolution import resolve_imports
-from coderev.domain.architecture import ArchitectureResult, ContractViolation, Cycle, ImportEdge
+from coderev.domain.architecture import (
+    ArchitectureResult,
+    ContractViolation,
+    CutEdge,
+    Cycle,
+    ImportEdge,
+)
 from coderev.domain.code import ClassInfo, FileAnalysis
 from coderev.domain.config import ProjectConfig
 from coderev.domain.findings import Category, Finding, Severity, fingerprint
@@ -36,23 +43,25 @@ def analyze_architecture(
     modules = discover_modules([f.path for f in python], config.root_packages)
     by_path = {m.path: m for m in modules.values() if m.path}
     known = set(modules)
+    roots = config.root_packages or tuple(sorted({n.partition(".")[0] for n in modules}))
     edges: list[ImportEdge] = []
     classes: dict[str, tuple[ClassInfo, ...]] = {}
     for f in python:
         module = by_path.get(f.path)
         if module is None:
             continue
-        edges.extend(resolve_imports(module, f.imports, known))
+        edges.extend(resolve_imports(module, f.imports, known, roots))
         classes[module.name] = f.classes
     edges.sort(key=lambda e: (e.source, e.target, e.line))
 
     index = ImportIndex.build(modules, edges)
-    roots = config.root_packages or tuple(sorted({n.partition(".")[0] for n in modules}))
+    cycles, other_cycles = find_cycles(modules, edges)
     return ArchitectureResult(
         root_packages=tuple(roots),
         modules=tuple(modules.values()),
         imports=tuple(edges),
-        cycles=find_cycles(internal_digraph(modules, edges)),
+        cycles=cycles,
+        other_cycles=other_cycles,
         violations=tuple(check_contracts(config.contracts, index)),
         package_metrics=package_metrics(modules, edges, classes),
         contracts_checked=tuple(c.name for c in config.contracts),
@@ -106,27 +115,22 @@ def _violation_hint(v: ContractViolation) -> str:
 
 
 def cycle_findings(result: ArchitectureResult) -> list[Finding]:
-    """One CR-ARCH-002 finding per import cycle, at its first link, suggesting an edge to cut."""
+    """One CR-ARCH-002 finding per import-time cycle, at its first link, naming its cut."""
     paths = {m.name: m.path for m in result.modules}
     # A module's package: itself for a package's __init__, else its parent.
     package = {
         m.name: m.name if m.is_package else m.name.rpartition(".")[0] for m in result.modules
     }
-    internal = [e for e in result.imports if not e.external and e.source != e.target]
     lines: dict[tuple[str, str], int] = {}
-    for e in internal:
-        key = (e.source, e.target)
-        lines[key] = min(lines.get(key, e.line), e.line)
-    importers = Counter(
-        target for target, _ in dict.fromkeys((e.target, e.source) for e in internal)
-    )
-    imports = Counter(src for src, _ in lines)
+    for e in result.imports:
+        if not e.external and e.source != e.target:
+            key = (e.source, e.target)
+            lines[key] = min(lines.get(key, e.line), e.line)
     findings = []
     for cycle in result.cycles:
         start, nxt = cycle.path[0], cycle.path[1]
         path = paths.get(start, "")
         crosses = len({package.get(m, m) for m in cycle.modules}) > 1
-        cut = _edge_to_cut(cycle, importers, imports)
         members = " ".join(cycle.modules)
         findings.append(
             Finding(
@@ -136,24 +140,45 @@ def cycle_findings(result: ArchitectureResult) -> list[Finding]:
                 path=path,
                 line=lines.get((start, nxt), 0),
                 message=(
-                    f"import cycle: {len(cycle.modules)} modules import each other"
+                    f"import cycle: {cycle.size} modules import each other at import time"
                     + (" across packages" if crosses else "")
                     + f"; shortest cycle {' -> '.join(cycle.path)}"
                 ),
-                fix_hint=(
-                    f"Cut the import of {cut[1]} in {cut[0]} ({paths.get(cut[0], '')} line "
-                    f"{lines.get(cut, 0)}): {cut[0]} is the most depended-upon module on the "
-                    f"cycle ({importers[cut[0]]} importers), so it is the lower-level one and "
-                    f"should not depend back on {cut[1]}; move what it needs down, or inject it."
-                ),
+                fix_hint=cut_hint(cycle),
                 fingerprint=fingerprint(CYCLE_RULE, path, members),
-                extra={"modules": members, "cut": f"{cut[0]}->{cut[1]}"},
+                extra={
+                    "modules": members,
+                    "size": str(cycle.size),
+                    "kind": cycle.kind.value,
+                    "cut": "; ".join(f"{c.source}->{c.target}" for c in cycle.cut),
+                },
             )
         )
     return findings
 
 
-def _edge_to_cut(cycle: Cycle, importers: Counter[str], imports: Counter[str]) -> tuple[str, str]:
-    """The cycle link leaving its lowest-level module: most importers, then fewest imports."""
-    links: Iterable[tuple[str, str]] = zip(cycle.path, cycle.path[1:], strict=False)
-    return min(links, key=lambda link: (-importers[link[0]], imports[link[0]], link))
+_HINT_EDGES = 12  # cut edges spelt out in a hint; report.json lists all of them
+
+
+def cut_hint(cycle: Cycle) -> str:
+    """What to change to break `cycle`: every import of its cut, with file and lines."""
+    cut = cycle.cut
+    if not cut:
+        return ""
+    shown = "; ".join(_cut_edge_text(c) for c in cut[:_HINT_EDGES])
+    more = (
+        f"; and {len(cut) - _HINT_EDGES} more (listed in report.json)"
+        if len(cut) > _HINT_EDGES
+        else ""
+    )
+    what = "this import" if len(cut) == 1 else f"these {len(cut)} imports"
+    return (
+        f"Removing {what} leaves the {cycle.size} modules without an import-time cycle: "
+        f"{shown}{more}. Move what each importer needs into a module below both, import it "
+        f"inside the function that uses it, or pass it in."
+    )
+
+
+def _cut_edge_text(c: CutEdge) -> str:
+    where = ", ".join(f"{c.path}:{line}" for line in c.lines) if c.path else "no file"
+    return f"{c.source} -> {c.target} ({where})"

@@ -6,8 +6,8 @@ Nodes (ids are stable across runs):
 - `class:<module>.<qualname>` "Class"; `function:<module>.<qualname>` "Function".
 
 Edges:
-- IMPORTS module -> module, once per pair, with the sorted `lines` and whether every one of them
-  is under TYPE_CHECKING;
+- IMPORTS module -> module, once per pair, with the sorted `lines`, the strongest `kind` among
+  them (import-time, deferred, type-checking) and whether every one is under TYPE_CHECKING;
 - CONTAINS package -> module, module -> top-level class/function, class -> method or nested
   class, function -> nested function or class;
 - INHERITS class -> internal base class. Bases are resolved through the names the module
@@ -23,7 +23,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from coderev.architecture.resolution import absolute_module
-from coderev.domain.architecture import ArchitectureResult, ModuleNode
+from coderev.domain.architecture import ArchitectureResult, ImportKind, ModuleNode
 from coderev.domain.code import FileAnalysis
 from coderev.ports import GraphEdge, GraphNode
 
@@ -78,11 +78,12 @@ def _add_imports(
     result: ArchitectureResult, nodes: dict[str, GraphNode], edges: list[GraphEdge]
 ) -> None:
     pairs: dict[tuple[str, str], list[int]] = {}
-    type_checking: dict[tuple[str, str], bool] = {}
+    kinds: dict[tuple[str, str], ImportKind] = {}
     for e in result.imports:
         key = (e.source, e.target)
         pairs.setdefault(key, []).append(e.line)
-        type_checking[key] = type_checking.get(key, True) and e.type_checking
+        if key not in kinds or e.kind.strength > kinds[key].strength:
+            kinds[key] = e.kind
         if e.external and _mid(e.target) not in nodes:
             nodes[_mid(e.target)] = GraphNode(
                 _mid(e.target),
@@ -95,7 +96,12 @@ def _add_imports(
                 _mid(source),
                 _mid(target),
                 "IMPORTS",
-                {"lines": sorted(set(lines)), "type_checking": type_checking[(source, target)]},
+                {
+                    "lines": sorted(set(lines)),
+                    # the strongest kind among its statements; type_checking when all are
+                    "kind": kinds[(source, target)].value,
+                    "type_checking": kinds[(source, target)] is ImportKind.TYPE_CHECKING,
+                },
             )
         )
 

@@ -1,7 +1,9 @@
 """Architecture drift: what changed between a baseline ArchitectureResult and the current one.
 
 - new / removed internal import edges, as (source, target) pairs, sorted;
-- new cycles: components whose module set is not a baseline component's module set;
+- new cycles: import-time components not contained in a baseline component (a component that
+  shrank, or a baseline from before coderev told deferred imports apart, brings no new cycle;
+  one that gained a module does);
 - new contract violations: identified by (contract, importer, imported), so a violation whose
   chain or line moved is not new;
 - per package: instability and distance before and after (None where the package is absent),
@@ -21,7 +23,7 @@ def architecture_drift(
     baseline: ArchitectureResult, current: ArchitectureResult
 ) -> ArchitectureDrift:
     before, after = _internal_pairs(baseline), _internal_pairs(current)
-    old_cycles = {frozenset(c.modules) for c in baseline.cycles}
+    old_cycles = [frozenset(c.modules) for c in baseline.cycles]
     old_violations = {(v.contract, v.importer, v.imported) for v in baseline.violations}
     old_packages = {p.package: p for p in baseline.package_metrics}
     new_packages = {p.package: p for p in current.package_metrics}
@@ -44,7 +46,9 @@ def architecture_drift(
     return ArchitectureDrift(
         new_imports=tuple(sorted(after - before)),
         removed_imports=tuple(sorted(before - after)),
-        new_cycles=tuple(c for c in current.cycles if frozenset(c.modules) not in old_cycles),
+        new_cycles=tuple(
+            c for c in current.cycles if not any(old >= set(c.modules) for old in old_cycles)
+        ),
         new_violations=tuple(
             v
             for v in current.violations

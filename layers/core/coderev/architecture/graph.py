@@ -1,22 +1,16 @@
-"""The import graph: adjacency for path searches, and import cycles.
+"""The import graph as adjacency for path searches (cycles live in coderev.architecture.cycles).
 
 `ImportIndex` holds the graph in plain dicts (faster than networkx for the many small BFS runs
-contracts need); `find_cycles` uses networkx's strongly connected components on the internal
-graph. A module importing itself is no cycle.
+contracts need).
 """
 
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
-from coderev.domain.architecture import Cycle, ImportEdge, ModuleNode
-
-if TYPE_CHECKING:
-    import networkx as nx
+from coderev.domain.architecture import ImportEdge, ModuleNode
 
 
 @dataclass(slots=True)
@@ -87,71 +81,3 @@ class ImportIndex:
             out.append(names[j])
             j += 1
         return out
-
-
-def internal_digraph(modules: Iterable[str], edges: Iterable[ImportEdge]) -> nx.DiGraph:
-    """Modules as nodes, internal imports as edges (without self-edges)."""
-    import networkx as nx  # imported when used: it costs 0.3 s, coderev's cold start does not
-
-    graph = nx.DiGraph()
-    graph.add_nodes_from(modules)
-    graph.add_edges_from(
-        (e.source, e.target) for e in edges if not e.external and e.source != e.target
-    )
-    return graph
-
-
-def find_cycles(graph: nx.DiGraph) -> tuple[Cycle, ...]:
-    """Each strongly connected component of 2+ modules, with one of its shortest cycles.
-
-    Ordered by the component's sorted module names; the cycle starts at the smallest module
-    name among those on a shortest cycle.
-    """
-    import networkx as nx
-
-    cycles = []
-    for component in nx.strongly_connected_components(graph):
-        if len(component) < 2:
-            continue
-        members = sorted(component)
-        adjacency = {m: sorted(t for t in graph.successors(m) if t in component) for m in members}
-        cycles.append(Cycle(tuple(members), _shortest_cycle(members, adjacency)))
-    return tuple(sorted(cycles, key=lambda c: c.modules))
-
-
-def _shortest_cycle(members: list[str], adjacency: Mapping[str, list[str]]) -> tuple[str, ...]:
-    best: tuple[str, ...] = ()
-    for start in members:
-        limit = len(best) - 1 if best else len(members) + 1  # edges in the best cycle so far
-        found = _cycle_through(start, adjacency, limit)
-        if found and (not best or len(found) < len(best)):
-            best = found
-            if len(best) == 3:  # a -> b -> a: nothing is shorter
-                break
-    return best
-
-
-def _cycle_through(
-    start: str, adjacency: Mapping[str, list[str]], limit: int
-) -> tuple[str, ...] | None:
-    """The shortest cycle through `start` with fewer than `limit` edges, or None."""
-    parent: dict[str, str] = {start: start}
-    depth = {start: 0}
-    queue = deque([start])
-    while queue:
-        node = queue.popleft()
-        if depth[node] + 1 >= limit:
-            return None
-        for nxt in adjacency[node]:
-            if nxt == start:
-                path = [start]
-                while node != start:
-                    path.append(node)
-                    node = parent[node]
-                path.append(start)
-                return (start, *reversed(path[1:-1]), start)
-            if nxt not in parent:
-                parent[nxt] = node
-                depth[nxt] = depth[node] + 1
-                queue.append(nxt)
-    return None

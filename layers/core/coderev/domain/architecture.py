@@ -3,6 +3,28 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class ImportKind(StrEnum):
+    """When an import runs: strongest first.
+
+    import-time: at module level or in a class body, so importing the module runs it.
+    deferred: inside a function or method body, so it runs when the function is called.
+    type-checking: under `if TYPE_CHECKING:` (any spelling), so it never runs.
+    """
+
+    IMPORT_TIME = "import-time"
+    DEFERRED = "deferred"
+    TYPE_CHECKING = "type-checking"
+
+    @property
+    def strength(self) -> int:
+        """2 for import-time, 1 for deferred, 0 for type-checking."""
+        return _STRENGTH[self]
+
+
+_STRENGTH = {ImportKind.IMPORT_TIME: 2, ImportKind.DEFERRED: 1, ImportKind.TYPE_CHECKING: 0}
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,14 +39,37 @@ class ImportEdge:
     source: str  # importing module
     target: str  # imported module (internal name, or the top-level name of an external one)
     line: int
-    type_checking: bool = False
+    kind: ImportKind = ImportKind.IMPORT_TIME
     external: bool = False
+
+    @property
+    def type_checking(self) -> bool:
+        return self.kind is ImportKind.TYPE_CHECKING
+
+
+@dataclass(frozen=True, slots=True)
+class CutEdge:
+    """One import (importer -> imported) to remove to break a cycle, with its import lines."""
+
+    source: str
+    target: str
+    path: str  # the importer's file
+    lines: tuple[int, ...]  # every import-time statement making this edge (its weight)
 
 
 @dataclass(frozen=True, slots=True)
 class Cycle:
     modules: tuple[str, ...]  # the strongly connected component, sorted
     path: tuple[str, ...]  # one shortest cycle, first module repeated at the end
+    # The weakest kind of import the component needs to close: import-time when import-time
+    # imports alone close it; deferred when it needs a deferred one; type-checking else.
+    kind: ImportKind = ImportKind.IMPORT_TIME
+    # Import-time cycles: imports whose removal leaves the component acyclic (verified).
+    cut: tuple[CutEdge, ...] = ()
+
+    @property
+    def size(self) -> int:
+        return len(self.modules)
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,10 +104,12 @@ class ArchitectureResult:
     imports: tuple[
         ImportEdge, ...
     ]  # internal and external edges, deduplicated per (source, target, line)
-    cycles: tuple[Cycle, ...]
+    cycles: tuple[Cycle, ...]  # import-time cycles (findings), largest first
     violations: tuple[ContractViolation, ...]
     package_metrics: tuple[PackageMetrics, ...]
     contracts_checked: tuple[str, ...] = field(default=())
+    # Cycles closed only through deferred or type-checking imports: information, not findings.
+    other_cycles: tuple[Cycle, ...] = field(default=())
 
 
 @dataclass(frozen=True, slots=True)

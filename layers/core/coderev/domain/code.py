@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from coderev.domain.architecture import ImportKind
 from coderev.domain.findings import Finding
 from coderev.domain.metrics import FileMetrics
 
@@ -23,7 +24,12 @@ class RawImport:
     level: int
     line: int
     is_from: bool
-    type_checking: bool  # inside `if TYPE_CHECKING:` / `if typing.TYPE_CHECKING:`
+    kind: ImportKind = ImportKind.IMPORT_TIME  # deferred inside a function; type-checking under
+    # `if TYPE_CHECKING:` in any spelling
+
+    @property
+    def type_checking(self) -> bool:
+        return self.kind is ImportKind.TYPE_CHECKING
 
 
 @dataclass(frozen=True, slots=True)

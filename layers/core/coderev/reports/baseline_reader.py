@@ -12,8 +12,10 @@ from typing import Any
 from coderev.domain.architecture import (
     ArchitectureResult,
     ContractViolation,
+    CutEdge,
     Cycle,
     ImportEdge,
+    ImportKind,
     ModuleNode,
     PackageMetrics,
 )
@@ -77,18 +79,30 @@ def architecture_from_dict(a: dict[str, Any]) -> ArchitectureResult:
         root_packages=tuple(a["root_packages"]),
         modules=tuple(ModuleNode(m["name"], m["path"], m["is_package"]) for m in a["modules"]),
         imports=tuple(
-            ImportEdge(e["source"], e["target"], e["line"], e["type_checking"], e["external"])
+            ImportEdge(e["source"], e["target"], e["line"], _import_kind(e), e["external"])
             for e in a["imports"]
         ),
         cycles=tuple(cycle_from_dict(c) for c in a["cycles"]),
+        other_cycles=tuple(cycle_from_dict(c) for c in a.get("other_cycles", ())),
         violations=tuple(violation_from_dict(v) for v in a["violations"]),
         package_metrics=tuple(PackageMetrics(**p) for p in a["package_metrics"]),
         contracts_checked=tuple(a["contracts_checked"]),
     )
 
 
+def _import_kind(e: dict[str, Any]) -> ImportKind:
+    """Reports before 1.1 only told type-checking imports apart."""
+    if "kind" in e:
+        return ImportKind(e["kind"])
+    return ImportKind.TYPE_CHECKING if e["type_checking"] else ImportKind.IMPORT_TIME
+
+
 def cycle_from_dict(c: dict[str, Any]) -> Cycle:
-    return Cycle(tuple(c["modules"]), tuple(c["path"]))
+    cut = tuple(
+        CutEdge(e["source"], e["target"], e["path"], tuple(e["lines"])) for e in c.get("cut", ())
+    )
+    kind = ImportKind(c.get("kind", ImportKind.IMPORT_TIME))
+    return Cycle(tuple(c["modules"]), tuple(c["path"]), kind, cut)
 
 
 def violation_from_dict(v: dict[str, Any]) -> ContractViolation:

@@ -21,7 +21,7 @@ from coderev.domain.gate import GateOutcome
 from coderev.domain.metrics import FileMetrics
 from coderev.domain.report import ReviewResult
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 
 
 def to_json_dict(
@@ -152,7 +152,16 @@ def finding_dict(f: Finding) -> dict[str, Any]:
 
 
 def cycle_dict(c: Cycle) -> dict[str, Any]:
-    return {"modules": list(c.modules), "path": list(c.path)}
+    return {
+        "modules": list(c.modules),
+        "path": list(c.path),
+        "size": c.size,
+        "kind": c.kind.value,
+        "cut": [
+            {"source": e.source, "target": e.target, "path": e.path, "lines": list(e.lines)}
+            for e in c.cut
+        ],
+    }
 
 
 def violation_dict(v: ContractViolation) -> dict[str, Any]:
@@ -181,11 +190,13 @@ def architecture_dict(a: ArchitectureResult) -> dict[str, Any]:
                 "target": e.target,
                 "line": e.line,
                 "type_checking": e.type_checking,
+                "kind": e.kind.value,
                 "external": e.external,
             }
             for e in a.imports
         ],
         "cycles": [cycle_dict(c) for c in a.cycles],
+        "other_cycles": [cycle_dict(c) for c in a.other_cycles],
         "violations": [violation_dict(v) for v in a.violations],
         "package_metrics": [
             {
