@@ -106,3 +106,25 @@ def test_archive_gives_the_same_findings_as_the_directory(
     assert run.code == 0, run.stderr
     fingerprints = lambda r: sorted(f["fingerprint"] for f in r["findings"])  # noqa: E731
     assert fingerprints(run.report()) == fingerprints(sample_run.report())
+
+
+def test_the_severity_policy_holds_in_the_report(cli: Any, sample: Path, sample_run: Any) -> None:
+    report = sample_run.report()
+    by_rule = {f["rule_id"]: f for f in report["findings"]}
+    assert by_rule["S307"]["severity"] == "critical"  # eval: code execution from data
+    assert by_rule["S105"]["severity"] == "medium"  # a "password" literal: low precision
+    for f in report["findings"]:
+        if f["rule_id"].startswith("CR-MET"):
+            assert f["severity"] in ("medium", "low", "info"), f
+        if f["severity"] == "critical":
+            assert f["category"] == "security", f
+
+
+def test_no_review_comment_repeats_itself(cli: Any, sample: Path, sample_run: Any) -> None:
+    from coderev.rules.repetition import repeated_sentences
+
+    comments = sample_run.report()["review"]["comments"]
+    assert comments
+    for c in comments:
+        assert repeated_sentences([c["title"], c["why"], c["suggestion"]]) == [], c["title"]
+        assert c["why"] and c["suggestion"], c["title"]

@@ -36,6 +36,7 @@ from coderev.review.baseline import mark_findings
 from coderev.review.ranking import sort_findings
 from coderev.review.registry import get_reviewer
 from coderev.review.reviewer import ReviewInput
+from coderev.rules.policy import apply_policy
 
 
 @contextmanager
@@ -168,11 +169,15 @@ def review_stage(
     baseline: BaselineInput | None,
     reviewer_name: str,
 ) -> ReviewedFindings:
-    """The combined findings (see combine_findings) baseline-marked and sorted, then reviewed.
+    """The combined findings (see combine_findings) under the severity policy, baseline-marked
+    and sorted, then reviewed.
 
+    This is the one place the severity policy (coderev.rules.policy) is applied: the direct
+    engine and the platform's Review step both come through here, with each finding's role
+    already set. Findings of rules meaningless in their file's role are left out.
     `files` are the tree's files with the analyses' metrics (see file_infos).
     """
-    findings = list(combined)
+    findings = apply_policy(combined)
     findings_drift = arch_drift = None
     if baseline is not None:
         findings, findings_drift = mark_findings(findings, baseline.fingerprints)
