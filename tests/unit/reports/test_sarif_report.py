@@ -42,3 +42,26 @@ def test_every_result_points_at_a_rule_and_has_a_fingerprint(sample_result: Revi
     assert by_id["S608"]["helpUri"].startswith("https://docs.astral.sh/ruff/rules/")
     levels = {r["ruleId"]: r["level"] for r in run["results"]}
     assert levels["S307"] == "error" and levels["B006"] == "warning"
+
+
+def test_rules_carry_the_catalogues_title_cwe_and_precision(sample_result: ReviewResult) -> None:
+    from coderev.rules import default_catalogue
+
+    run = to_sarif(sample_result)["runs"][0]
+    by_id = {r["id"]: r for r in run["tool"]["driver"]["rules"]}
+    messages = {f.rule_id: f.message for f in sample_result.findings}
+    for rule_id, rule in by_id.items():
+        entry = default_catalogue().rule(rule_id)
+        assert rule["shortDescription"]["text"] == entry.title != messages[rule_id]
+        assert rule["fullDescription"]["text"] == entry.why
+        assert entry.suggestion in rule["help"]["text"] and entry.why in rule["help"]["markdown"]
+        assert rule["properties"]["precision"] == entry.precision.value
+        assert rule["helpUri"] == entry.help_uri
+    sql = by_id["S608"]
+    assert {"external/cwe/cwe-89", "security"} <= set(sql["properties"]["tags"])
+    assert sql["name"] == "hardcoded-sql-expression"
+    assert len({r["properties"]["precision"] for r in by_id.values()}) > 1  # not all "high"
+    assert by_id["S307"]["properties"]["security-severity"] == "9.5"  # critical: eval
+    assert by_id["S307"]["defaultConfiguration"]["level"] == "error"
+    for rule_id in ("CR-MET-001", "CR-MET-002"):  # metrics: at most medium
+        assert by_id[rule_id]["defaultConfiguration"]["level"] == "warning"

@@ -1,7 +1,11 @@
 """report.sarif: SARIF 2.1.0 for GitHub code scanning and other SARIF viewers.
 
 Every finding is a result, architecture violations and cycles included, each with a
-`partialFingerprints` entry so code scanning tracks it across commits.
+`partialFingerprints` entry so code scanning tracks it across commits. Each rule's metadata
+comes from the rule catalogue (coderev.rules): its title, why and suggestion, help link, CWE
+tags (`external/cwe/cwe-NNN`), its precision, and a default level and, for security rules,
+`security-severity` (what GitHub code scanning ranks alerts by) from the severity policy's
+level in product code.
 """
 
 from __future__ import annotations
@@ -10,6 +14,9 @@ from typing import Any
 
 from coderev.domain.findings import Category, Finding, FindingStatus, Severity
 from coderev.domain.report import ReviewResult
+from coderev.domain.roles import FileRole
+from coderev.rules import Catalogue, default_catalogue
+from coderev.rules.policy import severity as policy_severity
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://github.com/coderev/coderev"
@@ -31,72 +38,6 @@ SECURITY_SEVERITY = {
     Severity.INFO: "1.0",
 }
 
-# coderev's own rules: (name, short description, help).
-CODEREV_RULES: dict[str, tuple[str, str, str]] = {
-    "CR-MET-001": (
-        "complex-function",
-        "Function cyclomatic complexity above the threshold",
-        "Many independent paths make a function hard to test and to change safely. "
-        "Extract branches into well-named functions or replace condition chains "
-        "with a lookup table.",
-    ),
-    "CR-MET-002": (
-        "long-function",
-        "Function longer than the threshold",
-        "Long functions mix several concerns. Split the function along its steps.",
-    ),
-    "CR-MET-003": (
-        "too-many-parameters",
-        "Function takes more parameters than the threshold",
-        "Long parameter lists are easy to call wrongly. Group related parameters "
-        "into a value object.",
-    ),
-    "CR-MET-004": (
-        "deep-nesting",
-        "Blocks nested deeper than the threshold",
-        "Deep nesting hides the main path. Return early and extract inner blocks.",
-    ),
-    "CR-MET-005": (
-        "low-maintainability",
-        "File maintainability index below the threshold",
-        "A low maintainability index combines size, complexity and few comments. "
-        "Split the module and simplify its largest functions.",
-    ),
-    "CR-PARSE-001": (
-        "syntax-error",
-        "File does not parse",
-        "The file is not valid Python for the interpreter in use; nothing in it was analysed.",
-    ),
-    "CR-PARSE-002": (
-        "too-deep",
-        "File too deeply nested to analyse",
-        "The parser's nesting limit was reached; generated code should be excluded.",
-    ),
-    "CR-PARSE-003": (
-        "time-budget",
-        "File exceeded its analysis time budget",
-        "Analysis of this file was stopped so the review could finish.",
-    ),
-    "CR-PARSE-004": (
-        "analysis-crash",
-        "Analysing the file killed its process",
-        "The file crashed or exhausted the analysis process.",
-    ),
-    "CR-ARCH-001": (
-        "contract-violation",
-        "Import breaks an architecture contract",
-        "An import (direct or through a chain) crosses a boundary the project's "
-        "contracts forbid. Invert the dependency or move the code.",
-    ),
-    "CR-ARCH-002": (
-        "import-cycle",
-        "Modules import each other in a cycle",
-        "Cycles make modules impossible to understand, test or reuse alone. Cut "
-        "the named edge, e.g. by moving the shared piece into a lower module.",
-    ),
-}
-
-
 def to_sarif(result: ReviewResult) -> dict[str, Any]:
     baseline_used = result.findings_drift is not None
     rule_ids = sorted({f.rule_id for f in result.findings})
@@ -104,6 +45,7 @@ def to_sarif(result: ReviewResult) -> dict[str, Any]:
     first: dict[str, Finding] = {}
     for f in result.findings:
         first.setdefault(f.rule_id, f)
+    book = default_catalogue()
     return {
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",
@@ -114,7 +56,7 @@ def to_sarif(result: ReviewResult) -> dict[str, Any]:
                         "name": "coderev",
                         "version": result.tool_versions.get("coderev", "0"),
                         "informationUri": INFORMATION_URI,
-                        "rules": [_rule(first[r]) for r in rule_ids],
+                        "rules": [_rule(first[r], book) for r in rule_ids],
                     }
                 },
                 "originalUriBaseIds": {"%SRCROOT%": {"description": {"text": result.source}}},
@@ -128,23 +70,37 @@ def to_sarif(result: ReviewResult) -> dict[str, Any]:
     }
 
 
-def _rule(f: Finding) -> dict[str, Any]:
-    name, short, help_text = CODEREV_RULES.get(
-        f.rule_id, (f.extra.get("rule_name", f.rule_id), f.message, f.fix_hint or f.message)
+def _rule(f: Finding, book: Catalogue) -> dict[str, Any]:
+    """The rule's reportingDescriptor, from its catalogue entry (`f` is its first finding: the
+    fallback for a rule the catalogue lacks)."""
+    entry = book.rule(f.rule_id)
+    known = f.rule_id in book
+    title = entry.title if known else f.extra.get("rule_name", f.rule_id)
+    why = entry.why or title
+    level = (policy_severity(f.rule_id, FileRole.SOURCE, book=book) if known else None) or (
+        f.severity
     )
+    help_text = " ".join(part for part in (why, entry.suggestion) if part)
+    markdown = f"**{title}**\n\n{why}"
+    if entry.suggestion:
+        markdown += f"\n\n{entry.suggestion}"
+    category = entry.category if known else f.category
     rule: dict[str, Any] = {
         "id": f.rule_id,
-        "name": name,
-        "shortDescription": {"text": short},
-        "fullDescription": {"text": help_text},
-        "help": {"text": help_text, "markdown": f"**{name}** ({f.source}): {help_text}"},
-        "defaultConfiguration": {"level": LEVEL[f.severity]},
-        "properties": {"tags": [f.category.value, f.source], "precision": "high"},
+        "name": entry.name if known else title,
+        "shortDescription": {"text": title},
+        "fullDescription": {"text": why},
+        "help": {"text": help_text, "markdown": markdown},
+        "defaultConfiguration": {"level": LEVEL[level]},
+        "properties": {
+            "tags": [category.value, entry.origin.value, *entry.cwe_tags],
+            "precision": entry.precision.value,
+        },
     }
-    if uri := f.extra.get("help_uri"):
+    if uri := entry.help_uri or f.extra.get("help_uri"):
         rule["helpUri"] = uri
-    if f.category is Category.SECURITY:
-        rule["properties"]["security-severity"] = SECURITY_SEVERITY[f.severity]
+    if category is Category.SECURITY:
+        rule["properties"]["security-severity"] = SECURITY_SEVERITY[level]
     return rule
 
 
