@@ -7,8 +7,8 @@ that have none), through the state machine starter's DescribeExecution, and thos
 for a presigned upload that never came (UploadNotReceived) once the URL's lifetime,
 CODEREV_UPLOAD_URL_SECONDS (900), and that grace have passed. Then deletes uploads
 older than CODEREV_UPLOAD_HOURS (24) whose analysis finished or that no analysis names,
-analysis records (and their reports) older than CODEREV_RETENTION_DAYS (30), and expired
-idempotency records; returns the counts.
+the work files of ended analyses, analysis records (and their reports and code graphs) older
+than CODEREV_RETENTION_DAYS (30), and expired idempotency records; returns the counts.
 """
 
 from __future__ import annotations
@@ -53,6 +53,7 @@ def lambda_handler(event: EventBridgeEvent, context: LambdaContext) -> dict[str,
             upload_hours=settings.upload_hours,
             retention_days=settings.retention_days,
             idempotency=bootstrap.idempotency_store(),
+            graphs=bootstrap.graph_store(settings, settings.data_dir / "graph.sqlite"),
         ).as_dict()
         counts = {**reconciled, **swept}
     except Exception as exc:

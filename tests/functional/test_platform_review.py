@@ -201,3 +201,38 @@ def test_a_review_leaves_nothing_behind_unless_kept(sample: Path, tmp_path: Path
         capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     assert len(listed.stdout.splitlines()) == 1 and "SUCCEEDED" in listed.stdout
+
+
+def test_gc_reports_and_reclaims_what_retention_no_longer_needs(
+    sample: Path, tmp_path: Path
+) -> None:
+    import subprocess
+    import sys
+
+    from tests.functional.conftest import ROOT, embedded_environ
+
+    data = tmp_path / "data"
+
+    def run(*args: str, **extra: str) -> subprocess.CompletedProcess[str]:
+        env = embedded_environ(CODEREV_DATA_DIR=str(data), **extra)
+        return subprocess.run([sys.executable, "-m", "coderev.cli", *args], cwd=ROOT, env=env,
+                              capture_output=True, text=True, timeout=300)  # fmt: skip
+
+    for _ in range(2):
+        assert (
+            run("review", str(sample), "--out", str(tmp_path / "o"), "--keep", "-q").returncode == 0
+        )
+    planned = run("gc", "--dry-run")
+    assert planned.returncode == 0, planned.stderr
+    assert "would delete: nothing" in planned.stdout  # all within retention
+    assert "objects/reports" in planned.stdout and "graph.sqlite" in planned.stdout
+    expired = {"CODEREV_RETENTION_DAYS": "0.00001", "CODEREV_UPLOAD_HOURS": "0.0001"}
+    planned = run("gc", "--dry-run", **expired)
+    assert "would delete: 2 uploads" in planned.stdout and "2 records" in planned.stdout
+    assert run("executions", "list").stdout.count("SUCCEEDED") == 2  # a dry run deleted nothing
+    done = run("gc", **expired)
+    assert done.returncode == 0, done.stderr
+    assert "deleted: 2 uploads" in done.stdout and "2 graphs, 2 executions" in done.stdout
+    assert run("executions", "list").stdout.strip() == "no executions"
+    sizes = {line.split()[0]: line for line in done.stdout.splitlines()[1:] if "->" in line}
+    assert sizes["objects/reports"].rstrip().endswith("-> 0 B")

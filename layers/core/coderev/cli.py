@@ -436,9 +436,10 @@ def _database_exit(shown: str, exc: Exception) -> typer.Exit:
 
 
 def _register_local_commands() -> None:
-    from coderev.cli_local import generate_event_app, invoke
+    from coderev.cli_local import gc, generate_event_app, invoke
 
     app.command("invoke")(invoke)
+    app.command("gc")(gc)
     app.add_typer(generate_event_app, name="generate-event")
 
 

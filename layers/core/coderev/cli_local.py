@@ -17,7 +17,7 @@ from typing import Annotated
 
 import typer
 
-__all__ = ["generate_event_app", "invoke"]
+__all__ = ["gc", "generate_event_app", "invoke"]
 
 
 def invoke(
@@ -63,6 +63,44 @@ def invoke(
     typer.echo(json.dumps(done.result.payload))
     if not done.result.ok:
         _fail(f"{done.result.error_type}: {done.result.error_message}", 1)
+
+
+def gc(
+    dry_run: Annotated[bool, typer.Option(
+        "--dry-run", help="Measure and list what would go; delete nothing.")] = False,
+) -> None:  # fmt: skip
+    """Reclaim the data dir's space: what retention no longer needs (CODEREV_RETENTION_DAYS,
+    CODEREV_UPLOAD_HOURS), work files of ended analyses, old executions; then VACUUM."""
+    from coderev.config import get_settings
+    from coderev.runtime.reclaim import reclaim
+
+    data_dir = get_settings().data_dir
+    done = reclaim(dry_run=dry_run)
+    typer.echo(f"data dir {data_dir}")
+    parts = sorted(set(done.before.parts) | set(done.after.parts if done.after else {}))
+    for part in parts:
+        before = done.before.parts.get(part, 0)
+        after = "" if done.after is None else f" -> {_size(done.after.parts.get(part, 0))}"
+        typer.echo(f"  {part:<22} {_size(before):>10}{after}")
+    verb = "would delete" if dry_run else "deleted"
+    listed = ", ".join(f"{n} {kind.replace('_', ' ')}" for kind, n in done.counts.items() if n)
+    typer.echo(f"{verb}: {listed or 'nothing'}")
+    if done.after is None:
+        typer.echo(f"total {_size(done.before.total)}; objects to delete: "
+                   f"{_size(done.planned_bytes)} (database files shrink on VACUUM)")  # fmt: skip
+    else:
+        freed = done.before.total - done.after.total
+        typer.echo(f"total {_size(done.before.total)} -> {_size(done.after.total)} "
+                   f"({_size(freed)} reclaimed)")  # fmt: skip
+
+
+def _size(n: int) -> str:
+    value = float(n)
+    for unit in ("B", "KB", "MB", "GB"):
+        if value < 1024 or unit == "GB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{n} B"
 
 
 generate_event_app = typer.Typer(

@@ -76,3 +76,40 @@ def test_an_upload_with_several_analyses_goes_once_all_finished(embedded, invoke
     assert (counts["uploads_deleted"], counts["uploads_kept"]) == (1, 1)
     assert counts["reports_deleted"] == 1 and list(store.list("reports/")) == []
     assert counts["records_deleted"] == 3  # two failed reservations, one finished analysis
+
+
+def test_work_files_and_graphs_of_ended_or_vanished_analyses_go(embedded, invoke, kit) -> None:
+    """A failed analysis' work files go at once; a graph goes once its record is gone."""
+    from coderev.adapters.embedded.graph_store import SqliteGraphStore
+    from coderev.config import get_settings
+    from coderev.ports import GraphEdge, GraphNode
+
+    store = bootstrap.object_store()
+    engine = create_database_engine(database_url(None, embedded))
+    old = SqlAnalysisRepository(engine, clock=lambda: datetime.now(UTC) - timedelta(days=40))
+    old.create_tables()
+    ids = {}
+    for name, status in (("failed", AnalysisStatus.RUNNING), ("running", AnalysisStatus.RUNNING),
+                         ("expired", AnalysisStatus.SUCCEEDED)):  # fmt: skip
+        upload = store.put(f"uploads/{name}.zip", b"PK")
+        record, _ = old.create_if_absent(NewAnalysis(BUCKET, f"uploads/{name}.zip", upload.etag))
+        old.update_status(record.id, AnalysisStatus.RUNNING)
+        if status is not AnalysisStatus.RUNNING:
+            old.update_status(record.id, status)
+        ids[name] = record.id
+        store.put(f"work/{record.id}/index.json", b"{}")
+    old.close()
+    failed_now = bootstrap.analysis_repository()  # updated just now: within retention
+    failed_now.update_status(ids["failed"], AnalysisStatus.FAILED, error="X", cause="y")
+    store.put("work/no-such-analysis/shard-0.json", b"{}")
+    graphs = SqliteGraphStore(get_settings().data_dir / "graph.sqlite")
+    for graph_id in (*ids.values(), "no-such-analysis"):
+        graphs.write(graph_id, [GraphNode("m", "Module", {})], [GraphEdge("m", "m", "IMPORTS", {})])
+
+    counts = invoke("housekeeping", kit.sample("housekeeping.json"))
+
+    assert sorted(info.key for info in store.list("work/")) == [f"work/{ids['running']}/index.json"]
+    assert counts["work_files_deleted"] == 3
+    assert sorted(graphs.graph_ids()) == sorted([ids["failed"], ids["running"]])
+    assert counts["graphs_deleted"] == 2  # the expired analysis' and the unnamed one
+    graphs.close()

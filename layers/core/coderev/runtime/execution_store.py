@@ -324,6 +324,22 @@ class SqliteExecutionStore:
             live = dict(self._live)
         return [live.get(row[0]) or _execution(row, []) for row in rows]
 
+    def delete_ended_before(self, cutoff: datetime, *, dry_run: bool = False) -> int:
+        """Delete (or, `dry_run`, count) the executions that ended before `cutoff`, with their
+        history: Step Functions keeps an ended execution's history for 90 days; here the
+        platform's retention decides. Running ones are never touched."""
+        where = "status != 'RUNNING' AND stop_date IS NOT NULL AND stop_date < ?"
+        with self._connect() as db:
+            arns = [row[0] for row in db.execute(
+                f"SELECT execution_arn FROM executions WHERE {where}",  # noqa: S608
+                (cutoff.isoformat(),))]  # fmt: skip
+            if not dry_run:
+                db.executemany("DELETE FROM history_events WHERE execution_arn = ?",
+                               [(arn,) for arn in arns])  # fmt: skip
+                db.executemany("DELETE FROM executions WHERE execution_arn = ?",
+                               [(arn,) for arn in arns])  # fmt: skip
+        return len(arns)
+
     def close_orphans(self, execution_arns: Collection[str] | None = None) -> builtins.list[str]:
         """Close the RUNNING executions (of `execution_arns`, else all) whose owner is gone;
         returns their ARNs. See the module docstring."""

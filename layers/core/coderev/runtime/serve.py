@@ -168,6 +168,7 @@ def serve(
 
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
+        _prune_executions()
         platform.start()
         _announce(platform, echo)
         stop.wait()
@@ -178,6 +179,18 @@ def serve(
             signal.signal(sig, handler)
     echo("coderev serve: stopped" if clean else "coderev serve: stopped, work abandoned")
     return 0 if clean else 1
+
+
+def _prune_executions() -> None:
+    """Executions that ended before the retention cutoff go, as housekeeping deletes their
+    analyses (Step Functions, too, keeps an ended execution's history for a limited time)."""
+    from datetime import UTC, datetime, timedelta
+
+    from coderev.config import get_settings
+
+    settings = get_settings()
+    cutoff = datetime.now(UTC) - timedelta(days=settings.retention_days)
+    execution_store(settings).delete_ended_before(cutoff)
 
 
 def _announce(platform: Platform, echo: Callable[[str], object]) -> None:

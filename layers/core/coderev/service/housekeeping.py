@@ -20,7 +20,8 @@
   analysis names it or all its analyses finished (SUCCEEDED or FAILED): a running analysis
   keeps its archive.
 - Analysis records in a terminal status not updated for `retention_days` are deleted, and
-  their reports with them.
+  their reports and code graphs with them; the work files of ended analyses go at once (see
+  `retention`).
 - Expired idempotency records are deleted when the store keeps them (SQLite has no TTL).
 """
 
@@ -34,13 +35,13 @@ from datetime import UTC, datetime, timedelta
 from coderev.analyses.errors import AnalysisNotFoundError, InvalidTransitionError
 from coderev.analyses.model import AnalysisRecord, AnalysisStatus
 from coderev.analyses.repository import AnalysisRepository
-from coderev.ports import EventBus, ObjectStore, StateMachineStarter
+from coderev.ports import EventBus, GraphStore, ObjectStore, StateMachineStarter
+from coderev.service.retention import RetentionPlan, apply_retention, cutoffs, plan_retention
 
-__all__ = ["UPLOADED_AT", "ReconcileCounts", "SweepCounts", "reconcile", "sweep"]
+__all__ = ["UPLOADED_AT", "ReconcileCounts", "SweepCounts", "plan_sweep", "reconcile", "sweep"]
 
 logger = logging.getLogger(__name__)
 
-_TERMINAL = (AnalysisStatus.SUCCEEDED, AnalysisStatus.FAILED)
 _PAGE = 500
 UPLOADED_AT = "uploaded-at"  # object metadata: ISO 8601 UTC time of an HTTP upload
 
@@ -52,6 +53,9 @@ class SweepCounts:
     records_deleted: int
     uploads_kept: int
     idempotency_deleted: int = 0
+    work_files_deleted: int = 0
+    graphs_deleted: int = 0
+    baselines_deleted: int = 0
 
     def as_dict(self) -> dict[str, int]:
         return {
@@ -60,6 +64,9 @@ class SweepCounts:
             "records_deleted": self.records_deleted,
             "uploads_kept": self.uploads_kept,
             "idempotency_deleted": self.idempotency_deleted,
+            "work_files_deleted": self.work_files_deleted,
+            "graphs_deleted": self.graphs_deleted,
+            "baselines_deleted": self.baselines_deleted,
         }
 
 
@@ -72,39 +79,48 @@ def sweep(
     now: datetime | None = None,
     upload_time: Callable[[str], datetime | None] | None = None,
     idempotency: object | None = None,
+    graphs: GraphStore | None = None,
 ) -> SweepCounts:
-    """One sweep; see the module docstring. `upload_time(key)` tells when an upload arrived
-    (the object store port has no timestamps): by default the created_at of its record, else
-    the `uploaded-at` metadata accept_upload writes; an upload of unknown age is kept.
-    `idempotency`: an idempotency store; its expired records are deleted when it keeps them
-    (SQLite: `delete_expired`; Redis expires them itself)."""
+    """One sweep; see the module docstring and `retention` (which plans what goes: uploads,
+    reports, records, work files and, given `graphs`, code graphs). `upload_time(key)` tells
+    when an upload arrived (the object store port has no timestamps): by default the
+    created_at of its record, else the `uploaded-at` metadata accept_upload writes; an upload
+    of unknown age is kept. `idempotency`: an idempotency store; its expired records are
+    deleted when it keeps them (SQLite: `delete_expired`; Redis expires them itself)."""
     moment = now or datetime.now(UTC)
-    upload_cutoff = moment - timedelta(hours=upload_hours)
-    record_cutoff = moment - timedelta(days=retention_days)
-    every = _all_records(records)
-    by_key: dict[str, list[AnalysisRecord]] = {}  # newest first: a key may have several
-    for record in every:
-        by_key.setdefault(record.object_key, []).append(record)
-    deleted = kept = 0
-    for info in list(store.list("uploads/")):
-        named = by_key.get(info.key, [])
-        created = (upload_time or _arrival(store, named[0] if named else None))(info.key)
-        old = created is not None and created < upload_cutoff
-        if old and all(r.status in _TERMINAL for r in named):
-            store.delete(info.key)
-            deleted += 1
-        else:
-            kept += 1
-    reports = 0
-    for record in every:
-        if record.status in _TERMINAL and record.updated_at < record_cutoff:
-            for key in record.report_keys.values():
-                store.delete(key)
-                reports += 1
-    expired = records.delete_older_than(record_cutoff, statuses=_TERMINAL)
+    plan = plan_sweep(store, records, upload_hours=upload_hours, retention_days=retention_days,
+                      now=moment, upload_time=upload_time, graphs=graphs)  # fmt: skip
+    counts = apply_retention(plan, store, records, graphs)
     delete_expired = getattr(idempotency, "delete_expired", None)
     idempotency_deleted = int(delete_expired(moment.timestamp())) if delete_expired else 0
-    return SweepCounts(deleted, reports, expired, kept, idempotency_deleted)
+    return SweepCounts(
+        counts["uploads_deleted"], counts["reports_deleted"], counts["records_deleted"],
+        counts["uploads_kept"], idempotency_deleted, counts["work_files_deleted"],
+        counts["graphs_deleted"], counts["baselines_deleted"],
+    )  # fmt: skip
+
+
+def plan_sweep(
+    store: ObjectStore,
+    records: AnalysisRepository,
+    *,
+    upload_hours: float = 24.0,
+    retention_days: float = 30.0,
+    now: datetime | None = None,
+    upload_time: Callable[[str], datetime | None] | None = None,
+    graphs: GraphStore | None = None,
+) -> RetentionPlan:
+    """What `sweep` would delete now, without deleting it (`coderev gc --dry-run`)."""
+    upload_cutoff, record_cutoff = cutoffs(now or datetime.now(UTC), upload_hours, retention_days)
+    list_graphs = getattr(graphs, "graph_ids", None)  # the SQLite store can list its graphs
+
+    def arrival(key: str, record: AnalysisRecord | None) -> datetime | None:
+        return upload_time(key) if upload_time is not None else _arrival(store, record)(key)
+
+    return plan_retention(
+        store, _all_records(records), upload_cutoff=upload_cutoff, record_cutoff=record_cutoff,
+        arrival=arrival, graph_ids=list_graphs() if callable(list_graphs) else (),
+    )  # fmt: skip
 
 
 def _arrival(store: ObjectStore, record: AnalysisRecord | None) -> Callable[[str], datetime | None]:
