@@ -16,9 +16,9 @@ from coderev.domain.gate import GateOutcome
 from coderev.domain.report import ReviewResult
 from coderev.reports import load_baseline, render_reports, to_json_dict, write_reports
 from coderev.reports.baseline_reader import report_schema
-from coderev.reports.graph_svg import package_graph
 from coderev.reports.html_format import to_html
 from coderev.reports.markdown_format import to_markdown
+from coderev.reports.package_graph import package_graph
 from coderev.reports.sarif_format import to_sarif
 
 GATE = GateOutcome(spec="new-high", passed=False, reasons=("3 new findings at or above high",))
@@ -123,4 +123,4 @@ def test_graph_reds_both_directions_and_says_when_capped(built_result: ReviewRes
     capped = package_graph(built_result.architecture, max_nodes=2)
     assert capped.nodes == ("app.api", "app.core") and capped.omitted == 2
     html = to_html(built_result, to_json_dict(built_result), max_nodes=2)
-    assert "2 smaller packages are not drawn" in html
+    assert "+2 packages not shown" in html

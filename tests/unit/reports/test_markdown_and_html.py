@@ -8,8 +8,9 @@ from dataclasses import replace
 
 from coderev.domain.findings import Category, Finding, Severity, fingerprint
 from coderev.domain.report import ReviewResult
+from coderev.domain.roles import FileRole
 from coderev.reports import render_reports
-from coderev.reports.markdown_format import MAX_CHARS, to_markdown
+from coderev.reports.markdown_format import MAX_CHARS, MAX_ROWS, to_markdown
 
 
 def _many(result: ReviewResult, n: int) -> ReviewResult:
@@ -36,16 +37,57 @@ def test_markdown_names_the_planted_problems(sample_result: ReviewResult) -> Non
     assert "not shown" not in md
 
 
-def test_markdown_with_5000_findings_stays_under_the_comment_limit(
+def _table_rows(md: str) -> int:
+    return sum(1 for line in md.splitlines() if line.startswith("| ") and " | new | `" in line)
+
+
+def test_markdown_with_5000_findings_lists_the_worst_and_counts_the_rest(
     sample_result: ReviewResult,
 ) -> None:
     md = to_markdown(_many(sample_result, 5000))
-    assert len(md) <= MAX_CHARS
-    shown = sum(1 for line in md.splitlines() if line.startswith("| ") and " | new | `" in line)
-    match = re.search(r"… (\d+) more findings not shown", md)
+    assert len(md.encode("utf-8")) <= MAX_CHARS  # bytes: never fewer than characters
+    assert _table_rows(md) == MAX_ROWS
+    match = re.search(r"(\d+) more in source code, by rule:", md)
     assert match is not None
-    assert shown + int(match.group(1)) == 5000 + len(sample_result.findings)
-    assert "### Architecture" in md  # later sections survive the cut
+    assert MAX_ROWS + int(match.group(1)) == 5000 + len(sample_result.findings)
+    listed = MAX_ROWS - len(sample_result.findings)  # the sample's findings are all more severe
+    assert f"| `F401` | low | {5000 - listed} |" in md  # the rest counted, not listed
+    assert "### Architecture" in md  # later sections survive
+    assert "report.html" in md
+
+
+def test_markdown_cut_to_the_size_limit_says_how_many_rows_it_left_out(
+    sample_result: ReviewResult,
+) -> None:
+    md = to_markdown(_many(sample_result, 5000), max_chars=6000)
+    assert len(md.encode("utf-8")) <= 6000
+    match = re.search(
+        r"… (\d+) more findings not shown \(comment size limit\); see report.html", md
+    )
+    assert match is not None
+    assert _table_rows(md) + int(match.group(1)) == MAX_ROWS
+    assert "### Architecture" in md
+
+
+def test_markdown_clips_an_overlong_summary_and_keeps_the_findings(
+    sample_result: ReviewResult,
+) -> None:
+    summary = "\n".join(f"- 🟥 risk number {i} " + "x" * 80 for i in range(3000))
+    long = replace(sample_result, review=replace(sample_result.review, summary=summary))
+    md = to_markdown(long)
+    assert len(md.encode("utf-8")) <= MAX_CHARS
+    assert "cut to fit a comment; see report.html" in md
+    assert _table_rows(md) == len([f for f in sample_result.findings if f.status.value == "new"])
+
+
+def test_markdown_counts_findings_outside_source_code_apart(sample_result: ReviewResult) -> None:
+    tests = tuple(
+        replace(f, role=FileRole.TEST, path="tests/" + f.path)
+        for f in _many(sample_result, 30).findings[-30:]
+    )
+    md = to_markdown(replace(sample_result, findings=sample_result.findings + tests))
+    assert "Outside source code: 30 in test files." in md
+    assert "tests/src/pkg" not in md  # not listed among the source findings
 
 
 def test_html_is_self_contained_with_graph_and_filters(sample_result: ReviewResult) -> None:

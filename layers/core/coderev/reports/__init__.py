@@ -2,7 +2,10 @@
 
 - `writer`: `write_reports` / `render_reports` — every format from one ReviewResult.
 - `json_format`: report.json (`schema/report-v1.schema.json`); `baseline_reader`: reading it back.
-- `sarif_format`, `markdown_format`, `html_format` (+ `graph_svg`): the other formats.
+- `sarif_format`, `markdown_format`: SARIF and the pull-request comment.
+- `html_format`: report.html; what it embeds (`html_page`, `coupling_table`), the summary's
+  Markdown (`markdown_html`), the dependency graph (`package_graph` chooses, `graph_layout`
+  places, `graph_svg` draws).
 """
 
 from __future__ import annotations

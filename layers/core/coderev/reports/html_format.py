@@ -1,20 +1,39 @@
 """report.html: one self-contained page (inline CSS, JS and SVG; nothing fetched).
 
 Rendered from the same dictionary as report.json, with autoescaping on, so whatever a
-finding's message holds is shown as text, never run.
+finding's message holds is shown as text, never run; the review summary is Markdown rendered
+by markdown-it-py with raw HTML off. What the page embeds is bounded (see html_page), so it
+opens fast for a large review; the page says what it left out. It works without JavaScript:
+the script only adds filtering, table sorting and graph highlighting.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from coderev.domain.findings import Category, Severity
 from coderev.domain.report import ReviewResult
-from coderev.reports.graph_svg import MAX_NODES, package_graph, render_svg
+from coderev.reports.coupling_table import package_groups
+from coderev.reports.graph_svg import render_svg
+from coderev.reports.html_page import files_shown, findings_sections
+from coderev.reports.markdown_html import markdown_to_html
+from coderev.reports.package_graph import MAX_NODES, package_graph
+
+if TYPE_CHECKING:
+    from markupsafe import Markup
+
+
+def break_after(text: str, separator: str) -> Markup:
+    """`text` escaped, with a line-break opportunity after each `separator`: a long path wraps
+    at its slashes (a package name at its dots) before it wraps anywhere."""
+    from markupsafe import Markup, escape
+
+    return Markup(separator + "<wbr>").join(escape(text).split(separator))  # noqa: S704
 
 
 def to_html(result: ReviewResult, report: dict[str, Any], max_nodes: int = MAX_NODES) -> str:
-    """The page for `result`; `report` is its to_json_dict. Draws at most `max_nodes` packages."""
+    """The page for `result`; `report` is its to_json_dict. Draws at most `max_nodes` packages
+    besides those on import cycles."""
     from jinja2 import Environment, PackageLoader, select_autoescape
     from markupsafe import Markup
 
@@ -24,12 +43,21 @@ def to_html(result: ReviewResult, report: dict[str, Any], max_nodes: int = MAX_N
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.filters["break_after"] = break_after
     graph = package_graph(result.architecture, max_nodes)
+    roles = {f.path: f.role for f in result.files}
+    sections = findings_sections(report["findings"])
     template = env.get_template("report.html.j2")
     return template.render(
         **report,
         severities=[s.value for s in Severity],
         categories=[c.value for c in Category],
+        summary_html=markdown_to_html(report["review"]["summary"]),
+        sections=sections,
+        findings_left_out=sum(s.left_out for s in sections),
+        files_shown=files_shown(report["files"], report["findings"]),
+        package_groups=package_groups(result.architecture, roles),
+        has_baseline=result.findings_drift is not None,
+        graph=graph,
         graph_svg=Markup(render_svg(graph)),  # noqa: S704 - built from escaped parts in graph_svg
-        omitted=graph.omitted,
     )

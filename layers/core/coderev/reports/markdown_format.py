@@ -1,18 +1,27 @@
 """report.md: a review ready to paste as a pull-request comment.
 
-GitHub refuses comments over 65,536 characters, so the report is built section by section and
-the findings table is cut at a row boundary when needed, saying how many rows were left out.
+A comment is read, not searched: it lists the MAX_ROWS most severe findings in source code
+(new ones first), counts the rest per rule and per file role, names the largest MAX_CYCLES
+cycles and the coupled packages farthest from the main sequence, and points to report.html for
+everything else. GitHub refuses comments over 65,536 characters; the bound is kept in UTF-8
+bytes (never fewer than characters or UTF-16 units), and when the sections still do not fit,
+the findings table is cut at a row boundary, saying how many rows were left out.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 
+from coderev.domain.architecture import PackageMetrics
 from coderev.domain.findings import Finding, FindingStatus, Severity
 from coderev.domain.gate import GateOutcome
 from coderev.domain.report import ReviewResult
+from coderev.domain.roles import FileRole
 
-MAX_CHARS = 65_536
+MAX_CHARS = 65_536  # GitHub's comment limit, applied to UTF-8 bytes
+MAX_ROWS = 50  # findings listed one per row
+MAX_RULES = 15  # rules in the table counting the findings not listed
+MAX_CYCLES = 10
 _ICON = {
     Severity.CRITICAL: "🟥",
     Severity.HIGH: "🟧",
@@ -57,21 +66,31 @@ def _finding_rows(findings: list[Finding]) -> list[str]:
     ]
 
 
+def _size(text: str) -> int:
+    return len(text.encode("utf-8"))
+
+
 def _architecture(result: ReviewResult) -> str:
     a = result.architecture
     out = ["### Architecture", ""]
     if not a.cycles and not a.violations:
         out.append("No import cycles and no contract violations.")
-    for c in a.cycles:
-        out.append(f"- cycle: `{' → '.join(c.path)}`")
+    cycles = sorted(a.cycles, key=lambda c: (-len(c.modules), c.path))
+    for c in cycles[:MAX_CYCLES]:
+        size = f" ({len(c.modules)} modules)" if len(c.modules) > len(c.path) - 1 else ""
+        out.append(f"- cycle: `{' → '.join(c.path)}`{size}")
+    if len(cycles) > MAX_CYCLES:
+        out.append(f"- … {len(cycles) - MAX_CYCLES} smaller cycles: see report.html.")
     for v in a.violations:
         out.append(
             f"- **{_cell(v.contract, 80)}** ({v.contract_type}): `{' → '.join(v.chain)}` "
             f"at `{v.path}:{v.line}`"
         )
-    worst = sorted(a.package_metrics, key=lambda p: (-p.distance, p.package))[:5]
+    worst = _farthest_from_main_sequence(result)
     if worst:
         out += [
+            "",
+            "Coupled packages farthest from the main sequence:",
             "",
             "| package | Ca | Ce | instability | abstractness | distance |",
             "|---|---:|---:|---:|---:|---:|",
@@ -82,6 +101,20 @@ def _architecture(result: ReviewResult) -> str:
             for p in worst
         ]
     return "\n".join(out) + "\n"
+
+
+def _farthest_from_main_sequence(result: ReviewResult) -> list[PackageMetrics]:
+    """Five packages with coupling (a package nothing imports and that imports nothing sits
+    at distance 1 by definition, which says nothing), test packages left out."""
+    from coderev.reports.coupling_table import packages_of_tests
+
+    tests = packages_of_tests(result.architecture, {f.path: f.role for f in result.files})
+    coupled = [
+        p
+        for p in result.architecture.package_metrics
+        if (p.afferent or p.efferent) and p.package not in tests
+    ]
+    return sorted(coupled, key=lambda p: (-p.distance, -(p.afferent + p.efferent), p.package))[:5]
 
 
 def _drift(result: ReviewResult) -> str:
@@ -106,34 +139,97 @@ def _drift(result: ReviewResult) -> str:
     return "\n".join(out) + "\n"
 
 
+def _not_listed(rest: list[Finding], others: list[Finding]) -> str:
+    """The findings left out of the table, counted per rule, and those outside source code."""
+    out = []
+    if rest:
+        by_rule = Counter((f.rule_id, f.severity) for f in rest)
+        out += [
+            "",
+            f"{len(rest)} more in source code, by rule:",
+            "",
+            "| rule | severity | findings |",
+            "|---|---|---:|",
+        ]
+        ranked = sorted(by_rule.items(), key=lambda kv: (-kv[0][1].rank, -kv[1], kv[0][0]))
+        out += [f"| `{r}` | {s.value} | {n} |" for (r, s), n in ranked[:MAX_RULES]]
+        if len(ranked) > MAX_RULES:
+            rules_left = sum(n for _, n in ranked[MAX_RULES:])
+            out.append(f"| {len(ranked) - MAX_RULES} more rules | | {rules_left} |")
+    if others:
+        by_role = Counter(f.role for f in others)
+        counts = ", ".join(f"{by_role[r]} in {r.value} files" for r in FileRole if by_role[r])
+        out += ["", f"Outside source code: {counts}."]
+    return "\n".join(out) + "\n" if out else ""
+
+
+def _cut_note(rows: int) -> str:
+    return f"\n… {rows} more findings not shown (comment size limit); see report.html.\n"
+
+
+def _findings(ordered: list[Finding], budget: int) -> str:
+    source = [f for f in ordered if f.role is FileRole.SOURCE]
+    others = [f for f in ordered if f.role is not FileRole.SOURCE]
+    if not ordered:
+        return "### Findings\n\nNone.\n"
+    head = (
+        f"### Findings\n\nThe {min(len(source), MAX_ROWS)} most severe in source code"
+        f"{' (new first)' if any(f.status is FindingStatus.EXISTING for f in source) else ''}"
+        f"; report.html lists every finding by role, filterable.\n\n"
+        if source
+        else "### Findings\n\nNone in source code.\n"
+    )
+    table_head = "| severity | status | rule | where | message |\n|---|---|---|---|---|\n"
+    rows: list[str] = []
+    used = _size(head) + _size(table_head) + _size(_cut_note(MAX_ROWS))
+    for row in _finding_rows(source[:MAX_ROWS]):
+        if used + _size(row) + 1 > budget:
+            break
+        rows.append(row)
+        used += _size(row) + 1
+    cut = len(source[:MAX_ROWS]) - len(rows)
+    note = _cut_note(cut) if cut else ""
+    rest = _not_listed(source[len(rows) :], others)
+    if used + _size(note) + _size(rest) > budget:
+        rest = ""  # the counts are a convenience: the size limit wins
+    table = table_head + "\n".join(rows) + "\n" if rows else ""
+    return head + table + note + rest
+
+
 def to_markdown(
     result: ReviewResult, gate: GateOutcome | None = None, max_chars: int = MAX_CHARS
 ) -> str:
+    """The comment; at most `max_chars` UTF-8 bytes."""
     head = _headline(result, gate)
     summary = "### Summary\n\n" + result.review.summary.strip() + "\n"
     tail = _architecture(result) + "\n" + _drift(result)
+    footer = (
+        "\n<sub>Everything else — every finding, the dependency graph, coupling of every package,"
+        " per-file metrics — is in report.html; the data in report.json and report.sarif.</sub>\n"
+    )
+    fixed = [head, summary, tail]
+    if _size("\n".join(fixed) + footer) > max_chars // 2:
+        # a summary or architecture section this long would crowd out the findings: cut it
+        fixed = [_clip(part, max_chars // 6) for part in fixed]
     ordered = sorted(
         result.findings,
         key=lambda f: (f.status is not FindingStatus.NEW, -f.severity.rank, f.path, f.line),
     )
-    table_head = (
-        "### Findings\n\n| severity | status | rule | where | message |\n|---|---|---|---|---|\n"
-    )
-    footer = "\n<sub>Full details: report.json, report.sarif, report.html.</sub>\n"
-    fixed = "\n".join([head, summary, tail]) + footer + table_head
-    budget = max_chars - len(fixed) - 200  # room for the truncation note
-    rows: list[str] = []
-    used = 0
-    for row in _finding_rows(ordered):
-        if used + len(row) + 1 > budget:
+    budget = max_chars - _size("\n".join(["", *fixed]) + footer)  # with the findings' "\n"
+    findings = _findings(ordered, budget)
+    return "\n".join([fixed[0], fixed[1], findings, fixed[2]]) + footer
+
+
+def _clip(text: str, limit: int) -> str:
+    """`text` cut at a line boundary to at most `limit` UTF-8 bytes, saying so."""
+    if _size(text) <= limit:
+        return text
+    note = "… (cut to fit a comment; see report.html)\n"
+    kept: list[str] = []
+    used = _size(note)
+    for line in text.splitlines(keepends=True):
+        if used + _size(line) > limit:
             break
-        rows.append(row)
-        used += len(row) + 1
-    note = ""
-    if len(rows) < len(ordered):
-        note = (
-            f"\n… {len(ordered) - len(rows)} more findings not shown (comment size limit); "
-            "see report.json.\n"
-        )
-    table = table_head + "\n".join(rows) + "\n" + note if ordered else "### Findings\n\nNone.\n"
-    return "\n".join([head, summary, table, tail]) + footer
+        kept.append(line)
+        used += _size(line)
+    return "".join(kept) + note
