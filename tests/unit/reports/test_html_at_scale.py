@@ -50,6 +50,9 @@ def big_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     # an import cycle across two packages
     _write(root, "big/p03/loop.py", "import big.p04.loop\n")
     _write(root, "big/p04/loop.py", "import big.p03.loop\n")
+    # a cycle closed only by an import inside a function: importing never fails on it
+    _write(root, "big/p05/lazy.py", "def f():\n    import big.p06.lazy\n")
+    _write(root, "big/p06/lazy.py", "import big.p05.lazy\n")
     _write(root, "big/island/__init__.py")
     _write(root, "big/island/alone.py", "X = 1\n")
     _write(root, "big/a_package_with_a_name_long_enough_to_need_a_wide_box/__init__.py",
@@ -398,4 +401,23 @@ def test_cycles_are_red_in_the_graph(big_result: ReviewResult) -> None:
     for p in root.iter(f"{SVG}path"):
         if "edge" in p.get("class", ""):
             red = "cyclic" in p.get("class", "")
-            assert (p.get("stroke") == "#d22") is red
+            assert (p.get("stroke") in ("#d22", "#8b0000")) is red  # red, or the cut's dark red
+
+
+def test_only_import_time_cycles_are_red_and_their_cut_is_dashed(big_result: ReviewResult) -> None:
+    arch = big_result.architecture
+    assert [c.kind.value for c in arch.other_cycles] == ["deferred"]
+    graph = package_graph(arch, max_nodes=80)
+    assert not {"big.p05", "big.p06"} & graph.cyclic_nodes
+    (cycle,) = arch.cycles
+    (cut,) = cycle.cut
+    pair = (cut.source.rpartition(".")[0], cut.target.rpartition(".")[0])
+    assert graph.cut_edges == {pair}
+    root = ET.fromstring(render_svg(graph))
+    dashed = [p for p in root.iter(f"{SVG}path") if p.get("stroke-dasharray")]
+    assert [(p.get("data-from"), p.get("data-to")) for p in dashed] == [pair]
+    assert "cut" in dashed[0].get("class", "")
+    html = _html(big_result)
+    assert "to break it, remove this import:" in html
+    assert f"<code>{cut.source} → {cut.target}</code>" in html
+    assert "Other cycles (1)" in html

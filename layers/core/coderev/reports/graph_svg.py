@@ -2,7 +2,8 @@
 
 Boxes are placed by graph_layout, importers above what they import; packages that import each
 other sit in a dashed frame. Packages on an import cycle and the imports inside one are red;
-everything else is muted, so cycles stand out. Inside a frame of more than INNER_EDGES_MAX
+everything else is muted, so cycles stand out; the imports a cycle's cut removes are thick and
+dashed. Inside a frame of more than INNER_EDGES_MAX
 packages the imports are hidden (at that density they only draw a hairball) until the page's
 script shows those of the package pointed at; every edge and box has a <title> (hover text).
 """
@@ -24,12 +25,13 @@ from coderev.reports.graph_layout import (
 from coderev.reports.package_graph import PackageGraph
 
 INNER_EDGES_MAX = 6
-RED, GREY, BLUE = "#d22", "#8a94a6", "#7a9cc6"
+RED, CUT, GREY, BLUE = "#d22", "#8b0000", "#8a94a6", "#7a9cc6"
 _MARKERS = "".join(
-    f'<marker id="{name}" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" '
-    f'markerHeight="7" orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" '
-    f'fill="{colour}"/></marker>'
-    for name, colour in (("arrow", GREY), ("arrow-red", RED))
+    # user-space units: the same arrowhead on a thin edge and on a thick one
+    f'<marker id="{name}" viewBox="0 0 10 10" refX="10" refY="5" markerUnits="userSpaceOnUse" '
+    f'markerWidth="9" markerHeight="9" orient="auto-start-reverse">'
+    f'<path d="M 0 0 L 10 5 L 0 10 z" fill="{colour}"/></marker>'
+    for name, colour in (("arrow", GREY), ("arrow-red", RED), ("arrow-cut", CUT))
 )
 
 
@@ -47,23 +49,32 @@ def _curve(a: Box, b: Box) -> str:
 
 def _edge(graph: PackageGraph, placed: Layout, source: str, target: str) -> str:
     red = (source, target) in graph.cyclic_edges
+    cut = (source, target) in graph.cut_edges
     frame = placed.cluster_of.get(source)
     inner = (
-        frame is not None
+        not cut
+        and frame is not None
         and frame == placed.cluster_of.get(target)
         and len(placed.clusters[frame].members) > INNER_EDGES_MAX
     )
     n = graph.imports.get((source, target), 0)
-    classes = "edge" + (" cyclic" if red else "") + (" inner" if inner else "")
-    hidden = ' visibility="hidden"' if inner else ""
+    classes = "edge" + (" cyclic" if red else "") + (" cut" if cut else "")
+    style = (
+        f'stroke="{CUT if cut else RED if red else GREY}" '
+        f'stroke-opacity="{1 if cut else 0.75 if red else 0.4}" '
+        f'stroke-width="{2.5 if cut else 1.5 if red else 1}"'
+        + (' stroke-dasharray="6 3"' if cut else "")
+        + (' visibility="hidden"' if inner else "")
+    )
+    marker = "arrow-cut" if cut else "arrow-red" if red else "arrow"
+    what = f"{escape(source)} imports {escape(target)} ({n} import{'s' if n != 1 else ''})"
+    if cut:
+        what += ": the cut proposes removing an import here to break the cycle"
     return (
-        f'<path class="{classes}" data-from="{escape(source)}" data-to="{escape(target)}" '
-        f'd="{_curve(placed.boxes[source], placed.boxes[target])}" fill="none" '
-        f'stroke="{RED if red else GREY}" stroke-opacity="{0.75 if red else 0.4}" '
-        f'stroke-width="{1.5 if red else 1}" marker-end="url(#{"arrow-red" if red else "arrow"})"'
-        f"{hidden}>"
-        f"<title>{escape(source)} imports {escape(target)} "
-        f"({n} import{'s' if n != 1 else ''})</title></path>"
+        f'<path class="{classes + (" inner" if inner else "")}" data-from="{escape(source)}" '
+        f'data-to="{escape(target)}" d="{_curve(placed.boxes[source], placed.boxes[target])}" '
+        f'fill="none" {style} marker-end="url(#{marker})">'
+        f"<title>{what}</title></path>"
     )
 
 
@@ -101,8 +112,8 @@ def render_svg(graph: PackageGraph) -> str:
             f'font-size="{FONT_SIZE}" font-family="monospace" fill="#445">'
             f"{escape(cluster.label)}</text></g>"
         )
-    # grey edges first, red ones over them, boxes over both
-    ordered = sorted(graph.edges, key=lambda e: e in graph.cyclic_edges)
+    # grey edges first, red ones over them, cut ones over those, boxes over all
+    ordered = sorted(graph.edges, key=lambda e: (e in graph.cut_edges, e in graph.cyclic_edges))
     parts.extend(_edge(graph, placed, a, b) for a, b in ordered)
     parts.extend(_box(graph, node, placed.boxes[node]) for node in graph.nodes)
     if graph.omitted:

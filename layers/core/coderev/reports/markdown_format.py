@@ -22,6 +22,7 @@ MAX_CHARS = 65_536  # GitHub's comment limit, applied to UTF-8 bytes
 MAX_ROWS = 50  # findings listed one per row
 MAX_RULES = 15  # rules in the table counting the findings not listed
 MAX_CYCLES = 10
+MAX_CUT = 5  # imports of one cycle's cut listed
 _ICON = {
     Severity.CRITICAL: "🟥",
     Severity.HIGH: "🟧",
@@ -75,12 +76,23 @@ def _architecture(result: ReviewResult) -> str:
     out = ["### Architecture", ""]
     if not a.cycles and not a.violations:
         out.append("No import cycles and no contract violations.")
-    cycles = sorted(a.cycles, key=lambda c: (-len(c.modules), c.path))
+    cycles = sorted(a.cycles, key=lambda c: (-c.size, c.path))
     for c in cycles[:MAX_CYCLES]:
-        size = f" ({len(c.modules)} modules)" if len(c.modules) > len(c.path) - 1 else ""
-        out.append(f"- cycle: `{' → '.join(c.path)}`{size}")
+        out.append(f"- import cycle of {c.size} modules: `{' → '.join(c.path)}`")
+        cut = "; ".join(
+            f"`{e.source} → {e.target}` at `{e.path}:{','.join(map(str, e.lines))}`"
+            for e in c.cut[:MAX_CUT]
+        )
+        if cut:
+            more = f" and {len(c.cut) - MAX_CUT} more (report.html)" if len(c.cut) > MAX_CUT else ""
+            out.append(f"  - to break it, remove {cut}{more}")
     if len(cycles) > MAX_CYCLES:
         out.append(f"- … {len(cycles) - MAX_CYCLES} smaller cycles: see report.html.")
+    if a.other_cycles:
+        out.append(
+            f"- {len(a.other_cycles)} other cycle(s) closed only by deferred or type-checking "
+            "imports (not findings): see report.html."
+        )
     for v in a.violations:
         out.append(
             f"- **{_cell(v.contract, 80)}** ({v.contract_type}): `{' → '.join(v.chain)}` "
