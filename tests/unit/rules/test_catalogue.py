@@ -88,9 +88,9 @@ def _words(text: str) -> set[str]:
     return set(re.findall(r"[a-z]+", text.lower()))
 
 
-def test_only_code_execution_from_data_is_critical() -> None:
+def test_only_running_a_runtime_string_as_code_is_critical() -> None:
     critical = {e.id for e in default_catalogue() if e.severity is Severity.CRITICAL}
-    assert critical == {"S102", "S301", "S302", "S307", "S506"}
+    assert critical == {"S102", "S307"}
 
 
 def test_rules_meaningless_in_tests_say_so() -> None:
