@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -78,6 +78,14 @@ def review(
             "that is removed when it ends.",
         ),
     ] = False,
+    allow_unsupported_contracts: Annotated[
+        bool,
+        typer.Option(
+            "--allow-unsupported-contracts",
+            help="Let the architecture gate pass although a configured contract could not be "
+            "checked (a custom contract class); it is listed either way.",
+        ),
+    ] = False,
 ) -> None:
     """Review PATH and write report.json, report.sarif, report.md and report.html to --out."""
     console = Console(stderr=True)
@@ -85,6 +93,8 @@ def review(
         if via not in ("direct", "platform"):
             raise InputError(f"--via {via!r}: choose platform or direct")
         ask = _ask(path, baseline, fail_on, config, formats, exclude or [], jobs)
+        if allow_unsupported_contracts:
+            ask = replace(ask, request=replace(ask.request, allow_unsupported_contracts=True))
         if via == "platform":
             code = _review_on_platform(ask, out, reviewer, quiet, console, template, keep)
         else:
@@ -142,7 +152,7 @@ def _review(ask: _Ask, out: Path, reviewer: str, quiet: bool, console: Console) 
     from coderev import bootstrap
     from coderev.analysis.archive import read_source
     from coderev.config import get_settings
-    from coderev.console import TerminalProgress, print_summary
+    from coderev.console import TerminalProgress, print_summary, print_unchecked_contracts
     from coderev.pipeline.options import BaselineInput, ReviewOptions
     from coderev.pipeline.run import run_review
     from coderev.reports import write_reports
@@ -167,10 +177,14 @@ def _review(ask: _Ask, out: Path, reviewer: str, quiet: bool, console: Console) 
         result = run_review(tree, options, progress, graph_store=store)
     # no gate asked for: the report says so with `gate: null`, as the platform's report does
     spec = parse_gate(request.fail_on)
-    gate = evaluate_gate(spec, result.findings) if spec.enabled else None
+    allowed = request.allow_unsupported_contracts
+    unchecked = () if allowed else result.architecture.contracts_unsupported
+    gate = evaluate_gate(spec, result.findings, unchecked) if spec.enabled else None
     written = write_reports(result, out, formats=ask.formats, gate=gate)
     if not quiet:
         print_summary(console, to_json_dict(result, gate), written)
+    elif result.architecture.contracts_unsupported:
+        print_unchecked_contracts(console, to_json_dict(result, gate))
     return 0 if gate is None or gate.passed else 1
 
 
@@ -182,7 +196,7 @@ def _review_on_platform(ask: _Ask, out: Path, reviewer: str, quiet: bool, consol
     import os
     import tarfile
 
-    from coderev.console import print_summary
+    from coderev.console import print_summary, print_unchecked_contracts
     from coderev.review.registry import DEFAULT_REVIEWER
     from coderev.runtime.serve import review_on_platform
 
@@ -227,6 +241,8 @@ def _review_on_platform(ask: _Ask, out: Path, reviewer: str, quiet: bool, consol
             console.print(f"analysis {outcome.analysis_id} (kept: coderev executions show "
                           f"{outcome.analysis_id})", highlight=False)  # fmt: skip
         print_summary(console, report, written)
+    else:
+        print_unchecked_contracts(console, report)
     gate = report["summary"]["gate"]
     return 0 if gate is None or gate["passed"] else 1
 

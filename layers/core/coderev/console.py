@@ -11,6 +11,7 @@ from types import TracebackType
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -69,6 +70,17 @@ class TerminalProgress:
             self._progress.advance(self._task, units)
 
 
+def print_unchecked_contracts(console: Console, report: Mapping[str, Any]) -> None:
+    """One line per configured contract that was not checked (printed even with --quiet:
+    a contract must never disappear without a word)."""
+    for u in report["architecture"].get("contracts_unsupported", ()):
+        console.print(
+            f"  [bold yellow]not checked[/]: contract {escape(repr(u['name']))} (type "
+            f"{escape(u['type'])}, {escape(u['source'])}): {escape(u['reason'])}",
+            highlight=False,
+        )
+
+
 def print_summary(console: Console, report: Mapping[str, Any], written: Mapping[str, Path]) -> None:
     """The end-of-run summary, read from a report.json document: the same lines whichever
     engine (direct or the platform) produced the report."""
@@ -94,6 +106,7 @@ def print_summary(console: Console, report: Mapping[str, Any], written: Mapping[
         f"architecture: {len(arch['cycles'])} cycle(s), {len(arch['violations'])} contract "
         f"violation(s) in {len(arch['contracts_checked'])} contract(s)"
     )
+    print_unchecked_contracts(console, report)
     for comment in report["review"]["comments"][:3]:
         where = f"{comment['path']}:{comment['line']}" if comment["path"] else "repository"
         style = _STYLE[Severity(comment["severity"])]

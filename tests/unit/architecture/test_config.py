@@ -7,7 +7,9 @@ from pathlib import Path
 import pytest
 
 from coderev.architecture.config import load_config_file, load_project_config
+from coderev.domain.architecture import UnsupportedContract
 from coderev.domain.config import (
+    AcyclicSiblingsContract,
     ForbiddenContract,
     IndependenceContract,
     LayersContract,
@@ -132,7 +134,7 @@ def test_importlinter_ini(name: str) -> None:
     )
     config = load_project_config({name: data})
     assert config.root_packages == ("shop",)
-    layers, indep, forbid = config.contracts
+    layers, indep, forbid, acyclic = config.contracts
     assert layers == LayersContract(
         "Layered",
         (("api",), ("services", "jobs"), ("(domain)",)),
@@ -147,10 +149,71 @@ def test_importlinter_ini(name: str) -> None:
     assert forbid == ForbiddenContract(
         "Domain is pure", ("shop.domain",), ("django", "shop.adapters"), allow_indirect_imports=True
     )
-    assert config.unsupported_contracts == (
-        f"{name} [importlinter:contract:acyclic]: 'Acyclic' (type acyclic_siblings)",
-    )
+    assert acyclic == AcyclicSiblingsContract("Acyclic", ("shop",))
+    assert config.unsupported_contracts == ()
     assert config.sources == (f"{name} [importlinter]",)
+
+
+def test_every_import_linter_type_is_read_and_custom_classes_are_listed_unsupported() -> None:
+    ini = b"""
+[importlinter]
+root_package = shop
+contract_types =
+    no_print: shop_lint.contracts.NoPrintContract
+    layers: shop_lint.contracts.StricterLayers
+
+[importlinter:contract:protected]
+name = Protected
+type = protected
+protected_modules = shop.db.*
+allowed_importers = shop.repositories
+as_packages = False
+broken_contract_guidance = Go through the repositories.
+
+[importlinter:contract:private]
+name = Private
+type = private_modules
+unmatched_ignore_imports_alerting = warn
+
+[importlinter:contract:acyclic]
+name = Acyclic
+type = acyclic_siblings
+ancestors = shop
+depth = 2
+skip_descendants = shop.vendored
+
+[importlinter:contract:forbidden]
+name = Not as packages
+type = forbidden
+source_modules = shop.a
+forbidden_modules = shop.b
+as_packages = false
+
+[importlinter:contract:custom]
+name = No print
+type = no_print
+
+[importlinter:contract:overridden]
+name = Stricter layers
+type = layers
+layers = shop.a
+"""
+    config = load_project_config({".importlinter": ini})
+    assert [type(c).__name__ for c in config.contracts] == [
+        "ProtectedContract", "PrivateModulesContract", "AcyclicSiblingsContract",
+        "ForbiddenContract",
+    ]  # fmt: skip
+    assert config.contracts[2] == AcyclicSiblingsContract(
+        "Acyclic", ("shop",), depth=2, skip_descendants=("shop.vendored",)
+    )
+    assert config.contracts[3].as_packages is False  # type: ignore[union-attr]
+    unsupported = {(u.name, u.type): u.reason for u in config.unsupported_contracts}
+    assert unsupported == {
+        ("No print", "no_print"): "coderev does not run the project's own contract class "
+        "(shop_lint.contracts.NoPrintContract)",
+        ("Stricter layers", "layers"): "coderev does not run the project's own contract class "
+        "(shop_lint.contracts.StricterLayers)",
+    }
 
 
 def test_importlinter_in_pyproject_merges_with_coderev() -> None:
@@ -182,8 +245,12 @@ type = "mypackage.contracts.CustomContract"
     assert [c.name for c in config.contracts] == ["Layers", "No adapters", "Plugins independent"]
     assert config.contracts[0].layers[0] == ("shop.api",)  # type: ignore[union-attr]
     assert config.unsupported_contracts == (
-        "pyproject.toml [tool.importlinter] contracts[2]: 'Custom' "
-        "(type mypackage.contracts.CustomContract)",
+        UnsupportedContract(
+            "Custom",
+            "mypackage.contracts.CustomContract",
+            "pyproject.toml [tool.importlinter] contracts[2]",
+            "not an import-linter 2.x contract type, nor one this file registers",
+        ),
     )
     assert config.sources == ("pyproject.toml [tool.coderev]", "pyproject.toml [tool.importlinter]")
 
@@ -273,7 +340,7 @@ def test_load_config_file(tmp_path: Path) -> None:
     (tmp_path / "custom.toml").write_bytes(b'root_packages = ["x"]\n')
     assert load_config_file(str(tmp_path / "custom.toml")).root_packages == ("x",)
     (tmp_path / "lint.ini").write_bytes(IMPORTLINTER_INI)
-    assert len(load_config_file(tmp_path / "lint.ini").contracts) == 3
+    assert len(load_config_file(tmp_path / "lint.ini").contracts) == 4
     with pytest.raises(ConfigError, match="cannot read"):
         load_config_file(tmp_path / "missing.toml")
     (tmp_path / "empty" / "pyproject.toml").parent.mkdir()

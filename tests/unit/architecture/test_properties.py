@@ -8,7 +8,7 @@ import networkx as nx
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from coderev.architecture.contracts import illegal_chains
+from coderev.architecture.contracts import disjoint_chains, illegal_chains
 from coderev.architecture.cycles import find_cycles, internal_digraph
 from coderev.architecture.graph import ImportIndex
 from coderev.domain.architecture import ImportEdge, ModuleNode
@@ -72,3 +72,48 @@ def test_chains_are_the_shortest_legal_paths_for_every_reachable_pair(
     for chain in chains:
         assert all(graph.has_edge(a, b) for a, b in pairwise(chain))
         assert not set(chain[1:-1]) & (sources | targets)
+
+
+def _grimp(pairs: set[tuple[str, str]]) -> object:
+    import grimp
+
+    graph = grimp.ImportGraph()
+    for name in ["p", *NAMES]:
+        graph.add_module(name)
+    for s, t in pairs:
+        graph.add_import(importer=s, imported=t)
+    return graph
+
+
+@settings(max_examples=150, deadline=None)
+@given(graphs, st.sampled_from(NAMES), st.sampled_from(NAMES))
+def test_forbidden_chains_are_grimps_edge_disjoint_shortest_chains(
+    pairs: set[tuple[str, str]], source: str, target: str
+) -> None:
+    """What does not depend on how ties are broken: grimp finds chains exactly when coderev
+    does, the first is as short as grimp's shortest, coderev's are edge-disjoint real chains,
+    and none is left once their imports are removed."""
+    if source == target:
+        return
+    index = _index(pairs)
+    chains = disjoint_chains(index, [source], [target])
+    theirs: set[tuple[str, ...]] = _grimp(pairs).find_shortest_chains(  # type: ignore[attr-defined]
+        source, target, as_packages=False
+    )
+    assert bool(chains) == bool(theirs)
+    if not chains:
+        return
+    assert min(map(len, chains)) == min(map(len, theirs))
+    assert len(chains) == len(theirs)
+    used = [edge for chain in chains for edge in pairwise(chain)]
+    assert len(used) == len(set(used)) and set(used) <= pairs
+    assert all(c[0] == source and c[-1] == target for c in chains)
+    assert disjoint_chains(_index(pairs - set(used)), [source], [target]) == []
+
+
+def test_forbidden_chains_match_grimp_where_no_tie_decides() -> None:
+    # a -> b -> t, then without those imports a -> c -> d -> t; a -> e -> b -> t needs b -> t
+    pairs = {("p.m0", "p.m1"), ("p.m1", "p.m8"), ("p.m0", "p.m2"), ("p.m2", "p.m3"),
+             ("p.m3", "p.m8"), ("p.m0", "p.m4"), ("p.m4", "p.m1")}  # fmt: skip
+    theirs = _grimp(pairs).find_shortest_chains("p.m0", "p.m8", as_packages=False)  # type: ignore[attr-defined]
+    assert set(disjoint_chains(_index(pairs), ["p.m0"], ["p.m8"])) == theirs

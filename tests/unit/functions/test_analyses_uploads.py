@@ -172,6 +172,17 @@ def test_the_request_travels_as_the_uploads_metadata(embedded, invoke, kit) -> N
     assert "uploaded-at" in info.metadata
 
 
+def test_allowing_unsupported_contracts_travels_with_the_upload(embedded, invoke, kit) -> None:
+    event = _with_query(kit.sample("analyses_upload.json"), fail_on="architecture",
+                        allow_unsupported_contracts="true")  # fmt: skip
+    accepted = _body(invoke("analyses", event))
+    info = bootstrap.object_store().head(accepted["upload_key"])
+    assert info is not None
+    request = ReviewRequest.from_metadata(info.metadata)
+    assert (request.fail_on, request.allow_unsupported_contracts) == ("architecture", True)
+    assert ReviewRequest.parse(request.as_json()) == request
+
+
 def test_no_request_means_no_request_metadata(embedded, invoke, kit) -> None:
     accepted = _body(invoke("analyses", kit.sample("analyses_upload.json")))
     info = bootstrap.object_store().head(accepted["upload_key"])
@@ -222,7 +233,8 @@ def test_the_openapi_document_describes_presigned_uploads(embedded, invoke, kit)
     presign = document["paths"]["/analyses/uploads"]["post"]
     assert {"201", "422"} <= set(presign["responses"])
     assert {p["name"] for p in presign["parameters"]} == {
-        "project_id", "filename", "baseline", "fail_on", "exclude"}  # fmt: skip
+        "project_id", "filename", "baseline", "fail_on", "exclude",
+        "allow_unsupported_contracts"}  # fmt: skip
     exclude = next(p for p in presign["parameters"] if p["name"] == "exclude")
     assert exclude["schema"]["anyOf"][0]["type"] == "array"
     upload = document["paths"]["/analyses"]["post"]

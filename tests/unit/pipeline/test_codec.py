@@ -21,13 +21,17 @@ from coderev.domain.architecture import (
     ModuleNode,
     PackageDrift,
     PackageMetrics,
+    UnsupportedContract,
 )
 from coderev.domain.code import ClassInfo, FileAnalysis, RawImport
 from coderev.domain.config import (
+    AcyclicSiblingsContract,
     ForbiddenContract,
     IndependenceContract,
     LayersContract,
+    PrivateModulesContract,
     ProjectConfig,
+    ProtectedContract,
     Thresholds,
 )
 from coderev.domain.findings import Category, Finding, FindingStatus, Severity
@@ -137,6 +141,9 @@ architectures = st.builds(
         max_size=2,
     ).map(tuple),
     contracts_checked=names,
+    contracts_unsupported=st.lists(
+        st.builds(UnsupportedContract, text, text, text, text), max_size=2
+    ).map(tuple),
 )
 pairs = st.lists(st.tuples(text, text), max_size=2).map(tuple)
 contracts = st.one_of(
@@ -151,8 +158,11 @@ contracts = st.one_of(
         layer_independence=st.lists(st.booleans(), max_size=3).map(tuple),
         exhaustive_ignores=names,
     ),
-    st.builds(ForbiddenContract, text, names, names, pairs, st.booleans()),
+    st.builds(ForbiddenContract, text, names, names, pairs, st.booleans(), st.booleans()),
     st.builds(IndependenceContract, text, names, pairs),
+    st.builds(ProtectedContract, text, names, names, pairs, st.booleans()),
+    st.builds(PrivateModulesContract, text, names, pairs),
+    st.builds(AcyclicSiblingsContract, text, names, ints, names, pairs),
 )
 configs = st.builds(
     ProjectConfig,
@@ -162,7 +172,9 @@ configs = st.builds(
     exclude=names,
     ruff_select=names,
     sources=names,
-    unsupported_contracts=names,
+    unsupported_contracts=st.lists(
+        st.builds(UnsupportedContract, text, text, text, text), max_size=2
+    ).map(tuple),
 )
 comments = st.builds(
     ReviewComment,

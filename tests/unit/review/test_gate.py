@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from coderev.domain.architecture import UnsupportedContract
 from coderev.domain.errors import ConfigError
 from coderev.domain.findings import Category, FindingStatus, Severity
 from coderev.review.gate import evaluate_gate, parse_gate
@@ -70,6 +71,20 @@ def test_architecture_forms(build) -> None:
         "1 new architecture finding (CR-ARCH-002 x1)",
     )
     assert evaluate_gate(parse_gate("architecture"), arch[2:]).passed
+
+
+def test_an_unchecked_contract_fails_architecture_conditions_only(findings) -> None:
+    custom = UnsupportedContract("No print", "no_print", ".importlinter [x]", "custom class")
+    for spec in ("architecture", "new-architecture"):
+        outcome = evaluate_gate(parse_gate(spec), findings, [custom])
+        assert not outcome.passed
+        assert outcome.reasons == (
+            f"{spec}: 1 contract not checked: 'No print' (type no_print); "
+            "--allow-unsupported-contracts accepts this",
+        )
+    # other conditions do not look at contracts; without unchecked ones, architecture passes
+    assert evaluate_gate(parse_gate("critical"), findings, [custom]).passed
+    assert evaluate_gate(parse_gate("architecture"), findings).passed
 
 
 def test_combination_fails_on_each_matching_condition(findings, build) -> None:

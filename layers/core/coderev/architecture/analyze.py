@@ -65,6 +65,7 @@ def analyze_architecture(
         violations=tuple(check_contracts(config.contracts, index)),
         package_metrics=package_metrics(modules, edges, classes),
         contracts_checked=tuple(c.name for c in config.contracts),
+        contracts_unsupported=config.unsupported_contracts,
     )
 
 

@@ -11,12 +11,13 @@ Looked for at the repository root:
   `[tool.importlinter]` in `pyproject.toml` (root_package(s) and a `contracts` list).
 
 Everything found is merged: root packages (coderev's first, then import-linter's), and all the
-contracts (a contract whose name was already seen is kept once). Contracts of a type coderev does
-not check (acyclic_siblings, protected, custom classes) are recorded in `unsupported_contracts`,
-never silently dropped. import-linter's graph options (include_external_packages,
-exclude_type_checking_imports) are accepted and have no effect: coderev always keeps external
-and TYPE_CHECKING imports. A file that cannot be read, or a key of the wrong type, raises
-ConfigError naming the file and the key.
+contracts (a contract whose name was already seen is kept once). Every built-in import-linter
+2.x contract type is checked (see config_contracts); a contract of a custom type (one the
+file registers through `contract_types`, even under a built-in name, or any other type name) is
+recorded in `unsupported_contracts`, never silently dropped. import-linter's graph options
+(include_external_packages, exclude_type_checking_imports) are accepted and have no effect:
+coderev always keeps external and TYPE_CHECKING imports. A file that cannot be read, or a key
+of the wrong type, raises ConfigError naming the file and the key.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from coderev.architecture.config_contracts import SUPPORTED_TYPES, contract_type, parse_contract
+from coderev.domain.architecture import UnsupportedContract
 from coderev.domain.config import Contract, ProjectConfig, Thresholds
 from coderev.domain.errors import ConfigError
 
@@ -40,6 +42,7 @@ _IMPORTLINTER_KEYS = {
     "include_external_packages",
     "exclude_type_checking_imports",
     "cache_dir",
+    "contract_types",
 }
 
 
@@ -47,16 +50,24 @@ _IMPORTLINTER_KEYS = {
 class _Merged:
     root_packages: list[str] = field(default_factory=list)
     contracts: list[Contract] = field(default_factory=list)
-    unsupported: list[str] = field(default_factory=list)
+    unsupported: list[UnsupportedContract] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
 
     def add_roots(self, roots: tuple[str, ...]) -> None:
         self.root_packages.extend(r for r in roots if r not in self.root_packages)
 
-    def add_contract(self, raw: Mapping[str, Any], where: str) -> None:
+    def add_contract(
+        self, raw: Mapping[str, Any], where: str, custom: Mapping[str, str] | None = None
+    ) -> None:
+        """`custom`: the contract types the same file registers (type name -> class)."""
         kind = contract_type(raw, where)
-        if kind not in SUPPORTED_TYPES:
-            self.unsupported.append(f"{where}: {raw.get('name', '?')!r} (type {kind})")
+        if (custom and kind in custom) or kind not in SUPPORTED_TYPES:
+            name = str(raw.get("name", "?"))
+            if custom and kind in custom:
+                why = f"coderev does not run the project's own contract class ({custom[kind]})"
+            else:
+                why = "not an import-linter 2.x contract type, nor one this file registers"
+            self.unsupported.append(UnsupportedContract(name, kind, where, why))
             return
         contract = parse_contract(raw, where)
         if all(c.name != contract.name for c in self.contracts):
@@ -191,11 +202,12 @@ def _importlinter_ini(data: bytes, name: str, merged: _Merged) -> None:
     merged.sources.append(where)
     main = _ini_values(parser["importlinter"])
     merged.add_roots(_roots(main, where))
+    custom = _custom_types(main.get("contract_types"), where)
     prefix = "importlinter:contract:"
     for section in parser.sections():
         if section.startswith(prefix):
             raw = {"id": section[len(prefix) :], **_ini_values(parser[section])}
-            merged.add_contract(raw, f"{name} [{section}]")
+            merged.add_contract(raw, f"{name} [{section}]", custom)
 
 
 def _ini_values(section: configparser.SectionProxy) -> dict[str, str | list[str]]:
@@ -217,11 +229,29 @@ def _importlinter_toml(table: Any, merged: _Merged) -> None:
         raise ConfigError(f"{where}: unknown key {unknown[0]!r}")
     merged.sources.append(where)
     merged.add_roots(_roots(table, where))
+    custom = _custom_types(table.get("contract_types"), where)
     contracts = table.get("contracts", [])
     if not isinstance(contracts, list) or not all(isinstance(c, dict) for c in contracts):
         raise ConfigError(f"{where}: contracts must be a list of tables")
     for i, raw in enumerate(contracts):
-        merged.add_contract(raw, f"{where} contracts[{i}]")
+        merged.add_contract(raw, f"{where} contracts[{i}]", custom)
+
+
+def _custom_types(value: object, where: str) -> dict[str, str]:
+    """import-linter's `contract_types`: "name: package.module.Class" lines."""
+    if value is None:
+        return {}
+    lines = value.splitlines() if isinstance(value, str) else value
+    if not isinstance(lines, list) or not all(isinstance(v, str) for v in lines):
+        raise ConfigError(f"{where}: contract_types must be a list of 'name: module.Class'")
+    out: dict[str, str] = {}
+    for line in (v.strip() for v in lines):
+        name, colon, cls = line.partition(":")
+        if line and (not colon or not name.strip() or not cls.strip()):
+            raise ConfigError(f"{where}: contract_types entry {line!r} is not 'name: module.Class'")
+        if line:
+            out[name.strip()] = cls.strip()
+    return out
 
 
 def _roots(table: Mapping[str, Any], where: str) -> tuple[str, ...]:

@@ -1,10 +1,22 @@
 """One contract's settings (from TOML or import-linter INI) turned into a domain Contract.
 
-Keys are import-linter's: `name`, `type` ("layers" | "forbidden" | "independence"), `layers`,
-`containers`, `exhaustive`, `exhaustive_ignores`, `source_modules`, `forbidden_modules`,
-`allow_indirect_imports`, `as_packages`, `modules`, `ignore_imports`,
-`unmatched_ignore_imports_alerting`, plus `id` for INI sections. A list may also be given as one
-string (INI single-line values); booleans may be INI strings ("True", "false").
+Every built-in contract type of import-linter 2.x is read, with its keys:
+
+- layers: `layers`, `containers`, `exhaustive`, `exhaustive_ignores`;
+- forbidden: `source_modules`, `forbidden_modules`, `allow_indirect_imports`, `as_packages`;
+- independence: `modules`;
+- protected: `protected_modules`, `allowed_importers`, `as_packages`;
+- private_modules: `packages_with_private_modules`;
+- acyclic_siblings: `ancestors`, `depth`, `skip_descendants`;
+
+and, for all, `name`, `type`, `ignore_imports`, `unmatched_ignore_imports_alerting` and
+`broken_contract_guidance` (accepted; coderev's own advice is shown instead), plus `id` for INI
+sections. A list may also be given as one string (INI single-line values); booleans may be INI
+strings ("True", "false").
+
+A contract of another type (a custom contract class registered through import-linter's
+`contract_types`, or a type import-linter itself would not know) cannot be checked without
+running the project's code: it becomes an UnsupportedContract, which every report lists.
 
 Layers use import-linter 2.x syntax: "a | b" independent siblings, "a : b" siblings that may
 import each other, "(a)" an optional layer (kept as written; the checker reads the parentheses).
@@ -15,18 +27,44 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from coderev.domain.config import Contract, ForbiddenContract, IndependenceContract, LayersContract
+from coderev.domain.config import (
+    AcyclicSiblingsContract,
+    Contract,
+    ForbiddenContract,
+    IndependenceContract,
+    LayersContract,
+    PrivateModulesContract,
+    ProtectedContract,
+)
 from coderev.domain.errors import ConfigError
 
-SUPPORTED_TYPES = ("layers", "forbidden", "independence")
+SUPPORTED_TYPES = (
+    "layers",
+    "forbidden",
+    "independence",
+    "protected",
+    "private_modules",
+    "acyclic_siblings",
+)
 
-_COMMON = {"id", "name", "type", "ignore_imports", "unmatched_ignore_imports_alerting"}
+_COMMON = {
+    "id",
+    "name",
+    "type",
+    "ignore_imports",
+    "unmatched_ignore_imports_alerting",
+    "broken_contract_guidance",
+}
 _KEYS = {
     "layers": _COMMON | {"layers", "containers", "exhaustive", "exhaustive_ignores"},
     "forbidden": _COMMON
     | {"source_modules", "forbidden_modules", "allow_indirect_imports", "as_packages"},
     "independence": _COMMON | {"modules"},
+    "protected": _COMMON | {"protected_modules", "allowed_importers", "as_packages"},
+    "private_modules": _COMMON | {"packages_with_private_modules"},
+    "acyclic_siblings": _COMMON | {"ancestors", "depth", "skip_descendants"},
 }
+_ALERTING = ("none", "warn", "error")
 
 
 class _Reader:
@@ -72,6 +110,14 @@ class _Reader:
             return value.strip().lower() == "true"
         raise self.fail(key, "must be true or false")
 
+    def integer(self, key: str, default: int) -> int:
+        value = self.raw.get(key, default)
+        if isinstance(value, str) and value.strip().isdigit():
+            value = int(value.strip())
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise self.fail(key, "must be a whole number >= 0")
+        return value
+
     def ignore_imports(self) -> tuple[tuple[str, str], ...]:
         pairs = []
         for line in self.strings("ignore_imports"):
@@ -95,21 +141,52 @@ def parse_contract(raw: Mapping[str, Any], where: str) -> Contract:
     unknown = sorted(set(raw) - _KEYS[kind])
     if unknown:
         raise r.fail(unknown[0], f"is not a setting of {kind} contracts")
+    alerting = r.string("unmatched_ignore_imports_alerting", required=False).lower()
+    if alerting and alerting not in _ALERTING:
+        raise r.fail("unmatched_ignore_imports_alerting", f"must be one of {', '.join(_ALERTING)}")
     name = r.string("name")
     ignore = r.ignore_imports()
     if kind == "forbidden":
-        if not r.boolean("as_packages", True):
-            raise r.fail("as_packages", "= false is not supported by coderev")
         return ForbiddenContract(
             name=name,
             source_modules=r.strings("source_modules", required=True),
             forbidden_modules=r.strings("forbidden_modules", required=True),
             ignore_imports=ignore,
             allow_indirect_imports=r.boolean("allow_indirect_imports", False),
+            as_packages=r.boolean("as_packages", True),
         )
     if kind == "independence":
         return IndependenceContract(
             name=name, modules=r.strings("modules", required=True), ignore_imports=ignore
+        )
+    if kind == "protected":
+        return ProtectedContract(
+            name=name,
+            protected_modules=r.strings("protected_modules", required=True),
+            allowed_importers=r.strings("allowed_importers", required=True),
+            ignore_imports=ignore,
+            as_packages=r.boolean("as_packages", True),
+        )
+    if kind == "private_modules":
+        packages = r.strings("packages_with_private_modules")
+        private = [p for p in packages if any(_is_private(part) for part in p.split("."))]
+        if private:
+            raise r.fail(
+                "packages_with_private_modules",
+                f"names private packages ({', '.join(private)}): list an ancestor instead",
+            )
+        return PrivateModulesContract(name=name, packages=packages, ignore_imports=ignore)
+    if kind == "acyclic_siblings":
+        ancestors = r.strings("ancestors", required=True)
+        skipped = r.strings("skip_descendants")
+        if overlap := sorted(set(ancestors) & set(skipped)):
+            raise r.fail("skip_descendants", f"repeats the ancestor {overlap[0]!r}")
+        return AcyclicSiblingsContract(
+            name=name,
+            ancestors=ancestors,
+            depth=r.integer("depth", 10),
+            skip_descendants=skipped,
+            ignore_imports=ignore,
         )
     layers, independence = _layers(r)
     return LayersContract(
@@ -122,6 +199,10 @@ def parse_contract(raw: Mapping[str, Any], where: str) -> Contract:
         exhaustive_ignores=r.strings("exhaustive_ignores"),
         layer_independence=independence,
     )
+
+
+def _is_private(part: str) -> bool:
+    return part.startswith("_") and not (part.startswith("__") and part.endswith("__"))
 
 
 def _layers(r: _Reader) -> tuple[tuple[tuple[str, ...], ...], tuple[bool, ...]]:

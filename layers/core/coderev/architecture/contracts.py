@@ -1,13 +1,16 @@
-"""Layers, forbidden and independence contracts, with import-linter's semantics.
+"""Contract checks with import-linter 2.x's semantics: layers, forbidden and independence here;
+protected and private_modules in contracts_direct, acyclic_siblings in contracts_acyclic.
 
-A contract names modules; each stands for itself and its descendants. Indirect imports count:
-a chain `x -> m -> y` violates a contract forbidding `x` to reach `y` as a direct import would.
-Each violation is one (importer, imported) pair with one shortest chain. Which modules a chain
-may pass through follows import-linter 2.x (checked against it in the tests):
-- layers and independence (grimp's layers algorithm): never through a module of any layer or
-  listed module, so `c -> b -> a` across three layers is `c -> b` and `b -> a`, not also `c -> a`;
-- forbidden (grimp's find_shortest_chains per source/forbidden pair): never through the pair's
-  own modules, but possibly through another source module's.
+A contract names modules (or wildcard expressions, see contract_modules); each stands for itself
+and its descendants. Indirect imports count: a chain `x -> m -> y` violates a contract
+forbidding `x` to reach `y` as a direct import would. Which chains are reported follows
+import-linter 2.x (checked against it in the tests):
+- layers and independence (grimp's layers algorithm): one shortest chain per (importer,
+  imported) pair, never through a module of any layer or listed module, so `c -> b -> a`
+  across three layers is `c -> b` and `b -> a`, not also `c -> a`;
+- forbidden (grimp's find_shortest_chains per source/forbidden module): the shortest chain,
+  then the next shortest once its imports are removed, and so on (disjoint_chains); never
+  through the pair's own modules, but possibly through another source module's.
 Searches are BFS from what a contract needs only: first backwards from the forbidden targets to
 find the modules that can reach them, then forwards from each source module through those.
 
@@ -21,7 +24,7 @@ find the modules that can reach them, then forwards from each source module thro
   `allow_indirect_imports` checks direct imports only.
 - independence: no listed module reaches another.
 - ignore_imports: "importer -> imported" with import-linter's wildcards: `*` is one name
-  component, `**` any number of components (including none). The edges are removed first.
+  component, `**` one or more. The edges are removed first.
 
 A contract naming an internal module that does not exist raises ConfigError, as import-linter
 fails on it; so does a missing container. Deliberate difference: an ignore_imports line matching
@@ -30,14 +33,33 @@ no import is not an error (import-linter's default alerting is "error"); coderev
 
 from __future__ import annotations
 
-import re
 from collections import deque
 from collections.abc import Iterable, Sequence
+from itertools import pairwise
 
+from coderev.architecture.contract_modules import ignored_pairs, matching, members, violation
+from coderev.architecture.contracts_acyclic import check_acyclic_siblings
+from coderev.architecture.contracts_direct import check_private_modules, check_protected
 from coderev.architecture.graph import ImportIndex
 from coderev.domain.architecture import ContractViolation
-from coderev.domain.config import Contract, ForbiddenContract, IndependenceContract, LayersContract
+from coderev.domain.config import (
+    AcyclicSiblingsContract,
+    Contract,
+    ForbiddenContract,
+    IndependenceContract,
+    LayersContract,
+    PrivateModulesContract,
+    ProtectedContract,
+)
 from coderev.domain.errors import ConfigError
+
+__all__ = [
+    "check_contract",
+    "check_contracts",
+    "disjoint_chains",
+    "ignored_pairs",
+    "illegal_chains",
+]
 
 
 def check_contracts(contracts: Sequence[Contract], index: ImportIndex) -> list[ContractViolation]:
@@ -54,35 +76,13 @@ def check_contract(contract: Contract, index: ImportIndex) -> list[ContractViola
         return _check_layers(contract, graph)
     if isinstance(contract, ForbiddenContract):
         return _check_forbidden(contract, graph)
+    if isinstance(contract, ProtectedContract):
+        return check_protected(contract, graph)
+    if isinstance(contract, PrivateModulesContract):
+        return check_private_modules(contract, graph)
+    if isinstance(contract, AcyclicSiblingsContract):
+        return check_acyclic_siblings(contract, graph)
     return _check_independence(contract, graph)
-
-
-# --- ignore_imports --------------------------------------------------------------------------
-
-
-def _pattern(expression: str) -> re.Pattern[str]:
-    """`*` is one name component, `**` one or more (import-linter's wildcards)."""
-    pieces = {"*": r"[^.]+", "**": r"[^.]+(?:\.[^.]+)*"}
-    return re.compile(
-        r"\.".join(pieces.get(p, re.escape(p)) for p in expression.strip().split("."))
-    )
-
-
-def ignored_pairs(
-    ignore_imports: Iterable[tuple[str, str]], index: ImportIndex
-) -> set[tuple[str, str]]:
-    """The (importer, imported) edges of the graph that the ignore_imports lines match."""
-    out: set[tuple[str, str]] = set()
-    for importer, imported in ignore_imports:
-        if "*" not in importer and "*" not in imported:
-            if imported in index.successors.get(importer, ()):
-                out.add((importer, imported))
-            continue
-        left, right = _pattern(importer), _pattern(imported)
-        out.update(
-            (s, t) for s, t in index.edge_pairs() if left.fullmatch(s) and right.fullmatch(t)
-        )
-    return out
 
 
 # --- the search ------------------------------------------------------------------------------
@@ -126,6 +126,50 @@ def illegal_chains(
     return sorted(chains)
 
 
+def disjoint_chains(
+    index: ImportIndex, sources: Iterable[str], targets: Iterable[str]
+) -> list[tuple[str, ...]]:
+    """Import chains from the sources to the targets as grimp 3's find_shortest_chains finds
+    them (import-linter's forbidden contracts): the shortest chain from any source to any
+    target, then, with that chain's imports removed, the next shortest, until none is left.
+    Intermediate links are never sources or targets. Sorted by chain."""
+    source_set, target_set = set(sources), set(targets)
+    hot = _reaching(index, target_set, source_set | target_set)
+    removed: set[tuple[str, str]] = set()
+    chains: list[tuple[str, ...]] = []
+    while (chain := _shortest(index, sorted(source_set), target_set, hot, removed)) is not None:
+        chains.append(chain)
+        removed.update(pairwise(chain))
+    return sorted(chains)
+
+
+def _shortest(
+    index: ImportIndex,
+    sources: list[str],
+    targets: set[str],
+    hot: set[str],
+    removed: set[tuple[str, str]],
+) -> tuple[str, ...] | None:
+    """One shortest chain from any source to any target through `hot` modules, without the
+    `removed` imports (breadth first from all sources at once)."""
+    parent: dict[str, str] = {s: s for s in sources}
+    queue = deque(sources)
+    while queue:
+        node = queue.popleft()
+        for nxt in index.successors.get(node, ()):
+            if (node, nxt) in removed:
+                continue
+            if nxt in targets:
+                chain = [nxt, node]
+                while parent[chain[-1]] != chain[-1]:
+                    chain.append(parent[chain[-1]])
+                return tuple(reversed(chain))
+            if nxt not in parent and nxt in hot:
+                parent[nxt] = node
+                queue.append(nxt)
+    return None
+
+
 def _reaching(index: ImportIndex, targets: set[str], blocked: set[str]) -> set[str]:
     """Unblocked modules from which some target can be reached through unblocked modules."""
     predecessors = index.predecessors()
@@ -140,47 +184,22 @@ def _reaching(index: ImportIndex, targets: set[str], blocked: set[str]) -> set[s
     return hot
 
 
-def _members(
-    index: ImportIndex, name: str, contract: str, *, external_ok: bool = False
-) -> list[str]:
-    found = index.members(name)
-    if found:
-        return found
-    top = name.partition(".")[0]
-    internal_tops = {m.partition(".")[0] for m in index.modules}
-    if external_ok and top not in internal_tops:
-        return [top]
-    raise ConfigError(f"contract {contract!r} names module {name!r}, which does not exist")
-
-
-def _violation(
-    contract: Contract, kind: str, chain: tuple[str, ...], index: ImportIndex, why: str
-) -> ContractViolation:
-    importer, imported = chain[0], chain[-1]
-    node = index.modules.get(importer)
-    how = "imports" if len(chain) == 2 else f"imports (via {' -> '.join(chain[1:-1])})"
-    return ContractViolation(
-        contract=contract.name,
-        contract_type=kind,
-        importer=importer,
-        imported=imported,
-        chain=chain,
-        path=node.path if node else "",
-        line=index.first_line.get((chain[0], chain[1]), 0),
-        message=f"{importer} {how} {imported}: {why}",
-    )
-
-
 # --- the three contract types ----------------------------------------------------------------
 
 
 def _check_forbidden(contract: ForbiddenContract, index: ImportIndex) -> list[ContractViolation]:
     """Each (source module, forbidden module) pair is searched on its own, as import-linter does,
     so a chain may run through another source module: `a -> b -> requests` with sources a and b
-    is reported for a as well as `b -> requests` for b."""
-    sources = {n: _members(index, n, contract.name) for n in contract.source_modules}
+    is reported for a as well as `b -> requests` for b. Within a pair, chains are found as grimp
+    finds them (disjoint_chains): not one per pair of their members."""
+    packages = contract.as_packages
+    sources = {
+        m: members(index, m, contract.name, as_packages=packages)
+        for m in _concrete(index, contract.source_modules, contract.name)
+    }
     targets = {
-        n: _members(index, n, contract.name, external_ok=True) for n in contract.forbidden_modules
+        m: members(index, m, contract.name, external_ok=True, as_packages=packages)
+        for m in _concrete(index, contract.forbidden_modules, contract.name)
     }
     out: list[ContractViolation] = []
     seen: set[tuple[str, ...]] = set()
@@ -189,15 +208,27 @@ def _check_forbidden(contract: ForbiddenContract, index: ImportIndex) -> list[Co
             if _overlap(source_name, target_name):
                 continue
             why = f"{target_name} is forbidden to {source_name}"
-            for chain in illegal_chains(
-                index,
-                sources[source_name],
-                targets[target_name],
-                direct_only=contract.allow_indirect_imports,
-            ):
+            if contract.allow_indirect_imports:
+                found = illegal_chains(
+                    index, sources[source_name], targets[target_name], direct_only=True
+                )
+            else:
+                found = disjoint_chains(index, sources[source_name], targets[target_name])
+            for chain in found:
                 if chain not in seen:
                     seen.add(chain)
-                    out.append(_violation(contract, "forbidden", chain, index, why))
+                    out.append(violation(contract, "forbidden", chain, index, why))
+    return out
+
+
+def _concrete(index: ImportIndex, names: Iterable[str], contract: str) -> list[str]:
+    """The names with each wildcard expression replaced by the modules it matches: as in
+    import-linter, each matched module is a source (or target) of its own."""
+    out: list[str] = []
+    for name in names:
+        for module in matching(index, name, contract) if "*" in name else [name]:
+            if module not in out:
+                out.append(module)
     return out
 
 
@@ -208,16 +239,17 @@ def _overlap(a: str, b: str) -> bool:
 def _check_independence(
     contract: IndependenceContract, index: ImportIndex
 ) -> list[ContractViolation]:
-    groups = {n: _members(index, n, contract.name) for n in contract.modules}
+    names = _concrete(index, contract.modules, contract.name)
+    groups = {n: members(index, n, contract.name) for n in names}
     everything = [m for ms in groups.values() for m in ms]
     out = []
-    for a in contract.modules:
-        for b in contract.modules:
+    for a in names:
+        for b in names:
             if a == b:
                 continue
             for c in illegal_chains(index, groups[a], groups[b], everything):
                 out.append(
-                    _violation(
+                    violation(
                         contract, "independence", c, index, f"{a} and {b} must be independent"
                     )
                 )
@@ -241,7 +273,7 @@ def _check_layers(contract: LayersContract, index: ImportIndex) -> list[Contract
                     for up_name, up_members in upper:
                         why = f"layer {lo_name} is below {up_name}"
                         out.extend(
-                            _violation(contract, "layers", c, index, why)
+                            violation(contract, "layers", c, index, why)
                             for c in illegal_chains(index, lo_members, up_members, everything)
                         )
         for i, layer in enumerate(layers):
@@ -252,7 +284,7 @@ def _check_layers(contract: LayersContract, index: ImportIndex) -> list[Contract
                     if a_name != b_name:
                         why = f"siblings {a_name} and {b_name} must be independent"
                         out.extend(
-                            _violation(contract, "layers", c, index, why)
+                            violation(contract, "layers", c, index, why)
                             for c in illegal_chains(index, a_members, b_members, everything)
                         )
     return out
@@ -302,12 +334,12 @@ def _resolve_layers(
             optional = raw.startswith("(") and raw.endswith(")")
             name = raw[1:-1].strip() if optional else raw
             full = f"{container}.{name}" if container else name
-            members = index.members(full)
-            if not members and not optional:
+            found = index.members(full)
+            if not found and not optional:
                 raise ConfigError(
                     f"contract {contract.name!r} names layer {full!r}, which does not exist "
                     f"(write it as '({name})' to make it optional)"
                 )
-            siblings.append((full, members))
+            siblings.append((full, found))
         resolved.append(siblings)
     return resolved

@@ -75,13 +75,24 @@ class Cycle:
 @dataclass(frozen=True, slots=True)
 class ContractViolation:
     contract: str  # the contract's name
-    contract_type: str  # "layers" | "forbidden" | "independence"
+    contract_type: str  # an import-linter type: "layers", "forbidden", "protected", ...
     importer: str  # module that imports what it must not (first link of the chain)
     imported: str  # module it must not reach (last link)
     chain: tuple[str, ...]  # importer -> ... -> imported (length 2 when direct)
     path: str  # file of the first link's importer
     line: int  # line of the first link's import
     message: str
+
+
+@dataclass(frozen=True, slots=True)
+class UnsupportedContract:
+    """A contract found in the configuration that coderev does not check (never dropped
+    silently: every report lists it, and the `architecture` gate fails on it unless allowed)."""
+
+    name: str
+    type: str  # as configured, e.g. "my_project.contracts.NoPrintContract" or a custom type name
+    source: str  # where it is declared, e.g. ".importlinter [importlinter:contract:x]"
+    reason: str  # why it is not checked
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +121,7 @@ class ArchitectureResult:
     contracts_checked: tuple[str, ...] = field(default=())
     # Cycles closed only through deferred or type-checking imports: information, not findings.
     other_cycles: tuple[Cycle, ...] = field(default=())
+    contracts_unsupported: tuple[UnsupportedContract, ...] = field(default=())
 
 
 @dataclass(frozen=True, slots=True)

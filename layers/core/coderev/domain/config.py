@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from coderev.domain.architecture import UnsupportedContract
+
 
 @dataclass(frozen=True, slots=True)
 class Thresholds:
@@ -45,6 +47,7 @@ class ForbiddenContract:
     forbidden_modules: tuple[str, ...]  # internal modules or external top-level packages
     ignore_imports: tuple[tuple[str, str], ...] = ()
     allow_indirect_imports: bool = False
+    as_packages: bool = True  # False: each listed module stands for itself, not its descendants
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +57,48 @@ class IndependenceContract:
     ignore_imports: tuple[tuple[str, str], ...] = ()
 
 
-Contract = LayersContract | ForbiddenContract | IndependenceContract
+@dataclass(frozen=True, slots=True)
+class ProtectedContract:
+    """`protected_modules` may be imported directly only by `allowed_importers` (and by each
+    other when as_packages)."""
+
+    name: str
+    protected_modules: tuple[str, ...]
+    allowed_importers: tuple[str, ...]
+    ignore_imports: tuple[tuple[str, str], ...] = ()
+    as_packages: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class PrivateModulesContract:
+    """A private module (`_name`, not a dunder) is imported only from inside its parent package;
+    empty `packages`: every root package's private modules."""
+
+    name: str
+    packages: tuple[str, ...] = ()
+    ignore_imports: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class AcyclicSiblingsContract:
+    """No import cycle between the children of each ancestor (each child with its descendants
+    taken as one), recursively `depth` levels down, except below `skip_descendants`."""
+
+    name: str
+    ancestors: tuple[str, ...]
+    depth: int = 10
+    skip_descendants: tuple[str, ...] = ()
+    ignore_imports: tuple[tuple[str, str], ...] = ()
+
+
+Contract = (
+    LayersContract
+    | ForbiddenContract
+    | IndependenceContract
+    | ProtectedContract
+    | PrivateModulesContract
+    | AcyclicSiblingsContract
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +111,5 @@ class ProjectConfig:
     sources: tuple[
         str, ...
     ] = ()  # where this config came from, e.g. ("pyproject.toml [tool.coderev]",)
-    # Contracts found but not checked (e.g. import-linter's acyclic_siblings, protected, custom
-    # classes), as "<file>: <name> (type <type>)".
-    unsupported_contracts: tuple[str, ...] = ()
+    # Contracts found but not checked (a custom contract class, a type coderev does not know).
+    unsupported_contracts: tuple[UnsupportedContract, ...] = ()

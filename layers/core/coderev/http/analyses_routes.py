@@ -22,11 +22,13 @@ __all__ = ["router"]
 router = Router()  # type: ignore[no-untyped-call]
 
 
-def _request(baseline: str | None, fail_on: str | None, exclude: list[str] | None) -> ReviewRequest:
+def _request(
+    baseline: str | None, fail_on: str | None, exclude: list[str] | None, allow: bool
+) -> ReviewRequest:
     from coderev.service.uploads import review_request
 
     return review_request(bootstrap.analysis_repository(), baseline=baseline, fail_on=fail_on,
-                          exclude=exclude or ())  # fmt: skip
+                          exclude=exclude or (), allow_unsupported_contracts=allow)  # fmt: skip
 
 
 def _filename(given: str | None) -> str | None:
@@ -43,13 +45,14 @@ def upload(
     baseline: Annotated[str | None, params.BASELINE] = None,
     fail_on: Annotated[str | None, params.FAIL_ON] = None,
     exclude: Annotated[list[str] | None, params.EXCLUDE] = None,
+    allow_unsupported_contracts: Annotated[bool, params.ALLOW_UNSUPPORTED_CONTRACTS] = False,
 ) -> Response[models.AnalysisAccepted]:
     from coderev.config import get_settings
     from coderev.service.uploads import accept_upload
 
     body, event = router.current_event.body or "", router.current_event
     data = base64.b64decode(body) if event.is_base64_encoded else body.encode("utf-8")
-    request = _request(baseline, fail_on, exclude)
+    request = _request(baseline, fail_on, exclude, allow_unsupported_contracts)
     record = accept_upload(
         bootstrap.object_store(), bootstrap.analysis_repository(), get_settings().s3_bucket,
         data, project_id,
@@ -72,11 +75,12 @@ def presign(
     baseline: Annotated[str | None, params.BASELINE] = None,
     fail_on: Annotated[str | None, params.FAIL_ON] = None,
     exclude: Annotated[list[str] | None, params.EXCLUDE] = None,
+    allow_unsupported_contracts: Annotated[bool, params.ALLOW_UNSUPPORTED_CONTRACTS] = False,
 ) -> Response[models.UploadTicket]:
     from coderev.config import get_settings
     from coderev.service.uploads import presign_upload
 
-    request = _request(baseline, fail_on, exclude)
+    request = _request(baseline, fail_on, exclude, allow_unsupported_contracts)
     reserved = presign_upload(
         bootstrap.object_store(), bootstrap.analysis_repository(), get_settings().s3_bucket,
         expires_in=get_settings().upload_url_seconds, project_id=project_id,

@@ -11,7 +11,15 @@ from collections.abc import Mapping
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
-__all__ = ["BASELINE", "EXCLUDE", "FAIL_ON", "FILENAME", "absolute_url", "upload_filename"]
+__all__ = [
+    "ALLOW_UNSUPPORTED_CONTRACTS",
+    "BASELINE",
+    "EXCLUDE",
+    "FAIL_ON",
+    "FILENAME",
+    "absolute_url",
+    "upload_filename",
+]
 
 FILENAME = Query(
     description="the archive's file name (the report's source); the upload key becomes "
@@ -21,6 +29,10 @@ FILENAME = Query(
 BASELINE = Query(description="the id of an earlier analysis whose report.json is the baseline")
 FAIL_ON = Query(description="quality gate, as coderev review --fail-on (e.g. high, new-high)")
 EXCLUDE = Query(description="a glob of paths to skip (repeatable)")
+ALLOW_UNSUPPORTED_CONTRACTS = Query(
+    description="true: the architecture gate passes although a configured contract could not "
+    "be checked (as coderev review --allow-unsupported-contracts); it is listed either way"
+)
 
 
 def upload_filename(given: str | None, headers: Mapping[str, str]) -> str | None:

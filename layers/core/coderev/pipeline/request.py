@@ -15,6 +15,8 @@ so a request is refused when larger, with the advice to put the configuration in
 - `exclude`: globs of paths to skip, added to the configuration's own.
 - `config`: a whole ProjectConfig (in the codec's JSON form) replacing what the archive's
   files say, as `--config` does for the direct engine.
+- `allow_unsupported_contracts`: true lets the `architecture` gate pass although a configured
+  contract could not be checked (`--allow-unsupported-contracts`); it is listed either way.
 
 `ReviewRequest.parse` checks every member, so a malformed request fails ingest with a clear
 `RequestError` and the analysis ends FAILED with that cause instead of starting.
@@ -34,7 +36,7 @@ __all__ = ["MAX_METADATA_BYTES", "METADATA_KEY", "RequestError", "ReviewRequest"
 
 METADATA_KEY = "coderev-request"
 MAX_METADATA_BYTES = 2048  # S3: user-defined metadata, keys and values together
-_MEMBERS = {"baseline_key", "fail_on", "exclude", "config"}
+_MEMBERS = {"baseline_key", "fail_on", "exclude", "config", "allow_unsupported_contracts"}
 
 
 class RequestError(InputError):
@@ -47,6 +49,7 @@ class ReviewRequest:
     fail_on: str = "none"
     exclude: tuple[str, ...] = ()
     config: ProjectConfig | None = None
+    allow_unsupported_contracts: bool = False
 
     @property
     def empty(self) -> bool:
@@ -69,6 +72,8 @@ class ReviewRequest:
             document["exclude"] = list(self.exclude)
         if self.config is not None:
             document["config"] = encode(self.config, ProjectConfig)
+        if self.allow_unsupported_contracts:
+            document["allow_unsupported_contracts"] = True
         return document
 
     def to_metadata(self) -> dict[str, str]:
@@ -117,7 +122,10 @@ class ReviewRequest:
         exclude = document.get("exclude", [])
         if not isinstance(exclude, list) or not all(isinstance(g, str) and g for g in exclude):
             raise RequestError("exclude must be a list of non-empty glob strings")
-        return cls(baseline, fail_on, tuple(exclude), _config(document.get("config")))
+        allow = document.get("allow_unsupported_contracts", False)
+        if not isinstance(allow, bool):
+            raise RequestError("allow_unsupported_contracts must be true or false")
+        return cls(baseline, fail_on, tuple(exclude), _config(document.get("config")), allow)
 
 
 def _check_gate(spec: str) -> None:

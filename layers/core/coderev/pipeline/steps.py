@@ -133,6 +133,7 @@ def index(
         config_seconds=round(config_seconds, 4),
         baseline_key=request.baseline_key,
         fail_on=request.fail_on,
+        allow_unsupported_contracts=request.allow_unsupported_contracts,
     )
     write_document(store, keys.index, document)
     return {
@@ -273,7 +274,10 @@ def review(
         figures={"shards": float(indexed.shards)},
     )
     spec = parse_gate(indexed.fail_on)
-    gate = evaluate_gate(spec, result.findings) if spec.enabled else None
+    unchecked = arch.architecture.contracts_unsupported
+    if indexed.allow_unsupported_contracts:
+        unchecked = ()
+    gate = evaluate_gate(spec, result.findings, unchecked) if spec.enabled else None
     write_document(store, keys.result, ResultDocument(analysis_id, result, gate))
     return {
         "analysis_id": analysis_id,

@@ -138,6 +138,7 @@ class IndexDocument:
     # from the upload's ReviewRequest (defaults: documents written before requests read)
     baseline_key: str | None = None
     fail_on: str = "none"
+    allow_unsupported_contracts: bool = False
 
     @property
     def python_paths(self) -> tuple[str, ...]:

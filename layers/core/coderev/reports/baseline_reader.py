@@ -18,6 +18,7 @@ from coderev.domain.architecture import (
     ImportKind,
     ModuleNode,
     PackageMetrics,
+    UnsupportedContract,
 )
 from coderev.domain.errors import BaselineError
 
@@ -87,6 +88,10 @@ def architecture_from_dict(a: dict[str, Any]) -> ArchitectureResult:
         violations=tuple(violation_from_dict(v) for v in a["violations"]),
         package_metrics=tuple(PackageMetrics(**p) for p in a["package_metrics"]),
         contracts_checked=tuple(a["contracts_checked"]),
+        contracts_unsupported=tuple(
+            UnsupportedContract(u["name"], u["type"], u["source"], u["reason"])
+            for u in a.get("contracts_unsupported", ())  # absent in reports before it existed
+        ),
     )
 
 

@@ -181,6 +181,10 @@ def architecture_dict(a: ArchitectureResult) -> dict[str, Any]:
     return {
         "root_packages": list(a.root_packages),
         "contracts_checked": list(a.contracts_checked),
+        "contracts_unsupported": [
+            {"name": u.name, "type": u.type, "source": u.source, "reason": u.reason}
+            for u in a.contracts_unsupported
+        ],
         "modules": [
             {"name": m.name, "path": m.path, "is_package": m.is_package} for m in a.modules
         ],

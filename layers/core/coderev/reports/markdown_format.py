@@ -76,6 +76,11 @@ def _architecture(result: ReviewResult) -> str:
     out = ["### Architecture", ""]
     if not a.cycles and not a.violations:
         out.append("No import cycles and no contract violations.")
+    for u in a.contracts_unsupported:
+        out.append(
+            f"- **not checked**: contract **{_cell(u.name, 80)}** (type `{_cell(u.type, 80)}`, "
+            f"{_cell(u.source, 80)}): {_cell(u.reason)}"
+        )
     cycles = sorted(a.cycles, key=lambda c: (-c.size, c.path))
     for c in cycles[:MAX_CYCLES]:
         out.append(f"- import cycle of {c.size} modules: `{' → '.join(c.path)}`")

@@ -46,11 +46,15 @@ def to_sarif(result: ReviewResult) -> dict[str, Any]:
     for f in result.findings:
         first.setdefault(f.rule_id, f)
     book = default_catalogue()
+    run: dict[str, Any] = {}
+    if result.architecture.contracts_unsupported:
+        run["invocations"] = [_unchecked_contracts(result)]
     return {
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",
         "runs": [
             {
+                **run,
                 "tool": {
                     "driver": {
                         "name": "coderev",
@@ -68,6 +72,29 @@ def to_sarif(result: ReviewResult) -> dict[str, Any]:
             }
         ],
     }
+
+
+def _unchecked_contracts(result: ReviewResult) -> dict[str, Any]:
+    """A contract coderev did not check is a configuration problem of the run, not a result:
+    SARIF's toolConfigurationNotifications, one per contract, at its configuration file."""
+    notifications = []
+    for u in result.architecture.contracts_unsupported:
+        config_file = u.source.split(" ", 1)[0]
+        notifications.append(
+            {
+                "descriptor": {"id": "unsupported-contract"},
+                "level": "warning",
+                "message": {
+                    "text": f"contract {u.name!r} (type {u.type}, {u.source}) was not checked: "
+                    f"{u.reason}"
+                },
+                "locations": [
+                    {"physicalLocation": {"artifactLocation": {"uri": config_file}}}
+                ],
+                "properties": {"contract": u.name, "type": u.type, "source": u.source},
+            }
+        )
+    return {"executionSuccessful": True, "toolConfigurationNotifications": notifications}
 
 
 def _rule(f: Finding, book: Catalogue) -> dict[str, Any]:

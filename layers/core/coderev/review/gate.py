@@ -5,6 +5,11 @@ least one finding. Each condition is a severity (`critical`, `high`, `medium`, `
 `info`/`any`: a finding at or above it) or `architecture` (an architecture finding: contract
 violation or import cycle), optionally prefixed `new-` to count only findings not in the
 baseline. `none` or an empty spec never fails. Exit codes are the CLI's business.
+
+An `architecture` condition (new or not) also fails when a configured contract was not checked
+(an unsupported type, see coderev.architecture.config): what it forbids is unknown, so the
+architecture cannot be said to pass. The caller passes no such contracts when the user allowed
+them (`--allow-unsupported-contracts`).
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from coderev.domain.architecture import UnsupportedContract
 from coderev.domain.errors import ConfigError
 from coderev.domain.findings import Category, Finding, FindingStatus, Severity
 from coderev.domain.gate import GateOutcome
@@ -101,20 +107,32 @@ def _parse_term(term: str, spec: str) -> GateCondition:
     return GateCondition(label=term, new_only=new_only, min_severity=severity)
 
 
-def evaluate_gate(spec: GateSpec, findings: Sequence[Finding]) -> GateOutcome:
+def evaluate_gate(
+    spec: GateSpec,
+    findings: Sequence[Finding],
+    unchecked_contracts: Sequence[UnsupportedContract] = (),
+) -> GateOutcome:
     """Passed unless some condition matches a finding; one reason per matched condition.
 
     A reason counts the matches and names the rules, most frequent first, e.g.
-    "3 findings at or above high (S608 x2, CR-MET-001 x1)".
+    "3 findings at or above high (S608 x2, CR-MET-001 x1)". `unchecked_contracts` fail every
+    architecture condition, with a reason naming them.
     """
     reasons = []
     for condition in spec.conditions:
         hits = Counter(f.rule_id for f in findings if condition.matches(f))
-        if not hits:
-            continue
-        total = sum(hits.values())
-        rules = ", ".join(
-            f"{rule} x{n}" for rule, n in sorted(hits.items(), key=lambda item: (-item[1], item[0]))
-        )
-        reasons.append(f"{condition.describe(total)} ({rules})")
+        if hits:
+            total = sum(hits.values())
+            rules = ", ".join(
+                f"{rule} x{n}"
+                for rule, n in sorted(hits.items(), key=lambda item: (-item[1], item[0]))
+            )
+            reasons.append(f"{condition.describe(total)} ({rules})")
+        if condition.category is Category.ARCHITECTURE and unchecked_contracts:
+            names = ", ".join(f"{u.name!r} (type {u.type})" for u in unchecked_contracts)
+            n = len(unchecked_contracts)
+            reasons.append(
+                f"{condition.label}: {n} contract{'s' if n != 1 else ''} not checked: {names}; "
+                "--allow-unsupported-contracts accepts this"
+            )
     return GateOutcome(spec=spec.text, passed=not reasons, reasons=tuple(reasons))

@@ -143,6 +143,7 @@ def review_request(
     baseline: str | None = None,
     fail_on: str | None = None,
     exclude: Sequence[str] = (),
+    allow_unsupported_contracts: bool = False,
 ) -> ReviewRequest:
     """The analysis request an HTTP client asked for; `baseline` is an analysis id.
 
@@ -151,9 +152,11 @@ def review_request(
     """
     from coderev.pipeline.request import ReviewRequest
 
-    if baseline is None and fail_on is None and not exclude:
+    if baseline is None and fail_on is None and not exclude and not allow_unsupported_contracts:
         return ReviewRequest()  # nothing asked: no parse (the gate check imports coderev.review)
     document: dict[str, object] = {"exclude": list(exclude)}
+    if allow_unsupported_contracts:
+        document["allow_unsupported_contracts"] = True
     if fail_on is not None:
         document["fail_on"] = fail_on
     if baseline is not None:
