@@ -78,6 +78,7 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_review.py
+	$(BIN)/python benchmarks/bench_html.py
 	$(BIN)/python benchmarks/precision/bench_precision.py
 
 clean:

@@ -17,6 +17,7 @@ from coderev.domain.report import ReviewResult
 from coderev.reports import load_baseline, render_reports, to_json_dict, write_reports
 from coderev.reports.baseline_reader import report_schema
 from coderev.reports.html_format import to_html
+from coderev.reports.html_page import PageLimits
 from coderev.reports.markdown_format import to_markdown
 from coderev.reports.package_graph import package_graph
 from coderev.reports.sarif_format import to_sarif
@@ -122,5 +123,5 @@ def test_graph_reds_both_directions_and_says_when_capped(built_result: ReviewRes
     assert ("app.domain", "app.core") not in graph.cyclic_edges
     capped = package_graph(built_result.architecture, max_nodes=2)
     assert capped.nodes == ("app.api", "app.core") and capped.omitted == 2
-    html = to_html(built_result, to_json_dict(built_result), max_nodes=2)
+    html = to_html(built_result, to_json_dict(built_result), PageLimits(graph_nodes=2))
     assert "+2 packages not shown" in html

@@ -174,9 +174,10 @@ def test_findings_table_wraps_long_paths_messages_and_code(sample_result: Review
     # fixed layout: columns take the table's width, not their content's
     assert "table-layout:fixed" in rules["table.findings"]
     assert "width:100%" in rules["table"]
-    # any cell's text, and code inside it, may break anywhere when it has no better place
-    assert "overflow-wrap:anywhere" in rules["td"]
-    assert "white-space:pre-wrap" in rules["code"] and "overflow-wrap:anywhere" in rules["code"]
+    # a cell's text, and code inside it, may break anywhere when it has no better place
+    assert "overflow-wrap:anywhere" in rules["table.findings td"]
+    assert "overflow-wrap:anywhere" in rules["table.findings code"]
+    assert "white-space:pre-wrap" in rules["code"]
     # on a phone each finding is a block, not a row of six columns
     phone = "@media (max-width:700px)"
     assert "display:block" in rules[f"{phone} table.findings td"]
@@ -231,7 +232,7 @@ def test_page_size_does_not_grow_with_the_number_of_findings(sample_result: Revi
 def test_file_table_lists_only_files_with_findings(big_result: ReviewResult) -> None:
     finding = replace(_findings(1, FileRole.SOURCE)[0], path="big/p07/m.py")
     html = _html(replace(big_result, findings=(finding,)))
-    files = html[html.index('<section id="files">') :]
+    files = html[html.index('<section id="files"') :]
     assert "big/<wbr>p07/<wbr>m.py" in files
     assert "big/<wbr>p08/<wbr>m.py" not in files
     assert f"{len(big_result.files) - 1} of {len(big_result.files)} files have no findings" in files

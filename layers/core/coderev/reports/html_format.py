@@ -15,12 +15,15 @@ from coderev.domain.findings import Category, Severity
 from coderev.domain.report import ReviewResult
 from coderev.reports.coupling_table import package_groups
 from coderev.reports.graph_svg import render_svg
-from coderev.reports.html_page import files_shown, findings_sections
+from coderev.reports.html_page import PageLimits, files_shown, findings_sections
 from coderev.reports.markdown_html import markdown_to_html
-from coderev.reports.package_graph import MAX_NODES, package_graph
+from coderev.reports.package_graph import package_graph
 
 if TYPE_CHECKING:
     from markupsafe import Markup
+
+# Findings rows per table: each table is laid out only when near the screen (see report.css.j2)
+CHUNK_ROWS = 50
 
 
 def break_after(text: str, separator: str) -> Markup:
@@ -31,9 +34,8 @@ def break_after(text: str, separator: str) -> Markup:
     return Markup(separator + "<wbr>").join(escape(text).split(separator))  # noqa: S704
 
 
-def to_html(result: ReviewResult, report: dict[str, Any], max_nodes: int = MAX_NODES) -> str:
-    """The page for `result`; `report` is its to_json_dict. Draws at most `max_nodes` packages
-    besides those on import cycles."""
+def to_html(result: ReviewResult, report: dict[str, Any], limits: PageLimits | None = None) -> str:
+    """The page for `result`; `report` is its to_json_dict. `limits`: how much it embeds."""
     from jinja2 import Environment, PackageLoader, select_autoescape
     from markupsafe import Markup
 
@@ -44,9 +46,10 @@ def to_html(result: ReviewResult, report: dict[str, Any], max_nodes: int = MAX_N
         lstrip_blocks=True,
     )
     env.filters["break_after"] = break_after
-    graph = package_graph(result.architecture, max_nodes)
+    limits = limits or PageLimits()
+    graph = package_graph(result.architecture, limits.graph_nodes)
     roles = {f.path: f.role for f in result.files}
-    sections = findings_sections(report["findings"])
+    sections = findings_sections(report["findings"], limits.full_rows, limits.compact_rows)
     template = env.get_template("report.html.j2")
     return template.render(
         **report,
@@ -55,9 +58,10 @@ def to_html(result: ReviewResult, report: dict[str, Any], max_nodes: int = MAX_N
         summary_html=markdown_to_html(report["review"]["summary"]),
         sections=sections,
         findings_left_out=sum(s.left_out for s in sections),
-        files_shown=files_shown(report["files"], report["findings"]),
+        files_shown=files_shown(report["files"], report["findings"], limits.file_rows),
         package_groups=package_groups(result.architecture, roles),
         has_baseline=result.findings_drift is not None,
+        CHUNK_ROWS=CHUNK_ROWS,
         graph=graph,
         graph_svg=Markup(render_svg(graph)),  # noqa: S704 - built from escaped parts in graph_svg
     )

@@ -17,11 +17,28 @@ from typing import Any
 
 from coderev.domain.findings import Severity
 from coderev.domain.roles import FileRole
+from coderev.reports.package_graph import MAX_NODES
 
 FULL_ROWS = 100
 COMPACT_ROWS = 600
 FILE_ROWS = 200
 COMPACT_MESSAGE = 140  # characters of a message in the compact table
+
+
+@dataclass(frozen=True, slots=True)
+class PageLimits:
+    """How much the page embeds; `everything()` is the page without limits (for comparison)."""
+
+    full_rows: int = FULL_ROWS  # findings per role shown in full
+    compact_rows: int = COMPACT_ROWS  # findings per role shown shortened after those
+    file_rows: int = FILE_ROWS  # files with findings listed
+    graph_nodes: int = MAX_NODES  # packages drawn besides those on import cycles
+
+    @classmethod
+    def everything(cls) -> PageLimits:
+        unlimited = 1 << 62
+        return cls(unlimited, 0, unlimited, unlimited)
+
 
 _TITLES = {
     FileRole.SOURCE: "Source code",
