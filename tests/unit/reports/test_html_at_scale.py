@@ -422,3 +422,28 @@ def test_only_import_time_cycles_are_red_and_their_cut_is_dashed(big_result: Rev
     assert "to break it, remove this import:" in html
     assert f"<code>{cut.source} → {cut.target}</code>" in html
     assert "Other cycles (1)" in html
+
+
+def test_review_comments_are_shown_with_their_markdown_rendered_and_escaped(
+    sample_result: ReviewResult,
+) -> None:
+    from coderev.domain.review import ReviewComment
+
+    comment = ReviewComment(
+        path="src/shop/api/views.py",
+        line=16,
+        severity=Severity.HIGH,
+        category=Category.SECURITY,
+        title="`eval` on request data <script>alert(1)</script>",
+        why="Whoever controls the string runs **any** code.",
+        suggestion="Use `ast.literal_eval`.",
+        fingerprints=(),
+    )
+    review = replace(sample_result.review, comments=(comment,))
+    html = _html(replace(sample_result, review=review))
+    section = html[html.index('<section id="comments">') : html.index('<section id="findings">')]
+    assert "Review comments (1)" in section
+    assert "<code>eval</code> on request data &lt;script&gt;" in section
+    assert "<strong>any</strong>" in section and "<code>ast.literal_eval</code>" in section
+    assert "src/<wbr>shop/<wbr>api/<wbr>views.py:16" in section
+    assert "<script>alert" not in html

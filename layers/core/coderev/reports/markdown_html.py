@@ -28,3 +28,10 @@ def markdown_to_html(text: str) -> Markup:
     from markupsafe import Markup
 
     return Markup(_parser().render(text))  # noqa: S704 - markdown-it escapes; html is off
+
+
+def markdown_inline_to_html(text: str) -> Markup:
+    """One line of Markdown (a comment's title, why or suggestion) as safe inline HTML."""
+    from markupsafe import Markup
+
+    return Markup(_parser().renderInline(text))  # noqa: S704 - markdown-it escapes; html is off
