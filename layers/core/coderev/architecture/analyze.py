@@ -46,11 +46,12 @@ def analyze_architecture(
     roots = config.root_packages or tuple(sorted({n.partition(".")[0] for n in modules}))
     edges: list[ImportEdge] = []
     classes: dict[str, tuple[ClassInfo, ...]] = {}
+    root_set = frozenset(roots)
     for f in python:
         module = by_path.get(f.path)
         if module is None:
             continue
-        edges.extend(resolve_imports(module, f.imports, known, roots))
+        edges.extend(resolve_imports(module, f.imports, known, root_set))
         classes[module.name] = f.classes
     edges.sort(key=lambda e: (e.source, e.target, e.line))
 
@@ -173,10 +174,20 @@ def cut_hint(cycle: Cycle) -> str:
         else ""
     )
     what = "this import" if len(cut) == 1 else f"these {len(cut)} imports"
+    if all(c.source.startswith(c.target + ".") for c in cut):
+        # A submodule importing from its own package's __init__, which imports it back.
+        how = (
+            "Import each name from the module that defines it rather than from the package "
+            "(its __init__ imports this module, so the package is not ready yet)."
+        )
+    else:
+        how = (
+            "Move what each importer needs into a module below both, import it inside the "
+            "function that uses it, or pass it in."
+        )
     return (
         f"Removing {what} leaves the {cycle.size} modules without an import-time cycle: "
-        f"{shown}{more}. Move what each importer needs into a module below both, import it "
-        f"inside the function that uses it, or pass it in."
+        f"{shown}{more}. {how}"
     )
 
 

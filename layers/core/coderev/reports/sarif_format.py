@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from coderev.domain.architecture import Cycle
 from coderev.domain.findings import Category, Finding, FindingStatus, Severity
 from coderev.domain.report import ReviewResult
 from coderev.domain.roles import FileRole
@@ -171,11 +172,22 @@ def _chain_of(f: Finding, result: ReviewResult) -> tuple[str, ...]:
     for v in arch.violations:
         if v.path == f.path and v.line == f.line:
             return v.chain
+    cycle = _cycle_of(f, result)
+    if cycle is not None:
+        return cycle.path
     files = {m.name: m.path for m in arch.modules}
-    for c in arch.cycles:
+    for c in arch.cycles:  # a finding that does not name its modules: a cycle through its file
         if any(files.get(m) == f.path for m in c.modules):
             return c.path
     return ()
+
+
+def _cycle_of(f: Finding, result: ReviewResult) -> Cycle | None:
+    """The import-time cycle a CR-ARCH-002 finding reports (its modules are in `extra`)."""
+    members = f.extra.get("modules")
+    if f.category is not Category.ARCHITECTURE or not members:
+        return None
+    return next((c for c in result.architecture.cycles if " ".join(c.modules) == members), None)
 
 
 def _with_chain(sarif_result: dict[str, Any], f: Finding, result: ReviewResult) -> dict[str, Any]:
@@ -191,6 +203,23 @@ def _with_chain(sarif_result: dict[str, Any], f: Finding, result: ReviewResult) 
         for i, module in enumerate(chain)
         if (path := files.get(module))
     ]
+    cycle = _cycle_of(f, result)
+    if cycle is not None:
+        # The imports to remove, each at its line, so code scanning links straight to them.
+        related += [
+            {
+                "id": len(chain) + i,
+                "physicalLocation": {
+                    "artifactLocation": {"uri": e.path, "uriBaseId": "%SRCROOT%"},
+                    "region": {"startLine": max(line, 1)},
+                },
+                "message": {"text": f"cut import {e.source} -> {e.target}"},
+            }
+            for i, (e, line) in enumerate((e, n) for e in cycle.cut for n in e.lines)
+            if e.path
+        ]
+        sarif_result["properties"]["cycle_size"] = cycle.size
+        sarif_result["properties"]["cut"] = [f"{e.source} -> {e.target}" for e in cycle.cut]
     if related:
         sarif_result["relatedLocations"] = related
         sarif_result["properties"]["chain"] = list(chain)
