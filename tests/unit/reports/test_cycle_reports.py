@@ -35,24 +35,23 @@ def test_json_cycles_carry_size_kind_and_cut(with_cycle_finding: ReviewResult) -
     assert kinds[("app.core.b", "app.domain.model")] == "deferred"
 
 
-def test_markdown_shows_the_cut_and_the_information_cycles(
+def test_markdown_shows_the_cut_and_counts_the_information_cycles(
     with_cycle_finding: ReviewResult,
 ) -> None:
     md = render_reports(with_cycle_finding, ("md",))["md"]
-    assert "- import-time cycle of 3 modules: `app.core.a → app.core.b → app.core.a`" in md
-    assert "  - removing these 2 imports breaks it:" in md
-    assert "    - `app.core.a → app.api.views` at `app/core/a.py:4`" in md
-    assert "    - `app.core.b → app.core.a` at `app/core/b.py:3`" in md
-    assert "- deferred cycle of 4 modules: `app.core.b → app.domain.model → " in md
+    assert "- import cycle of 3 modules: `app.core.a → app.core.b → app.core.a`" in md
+    assert "`app.core.a → app.api.views` at `app/core/a.py:4`" in md
+    assert "`app.core.b → app.core.a` at `app/core/b.py:3`" in md
+    assert "1 other cycle(s) closed only by deferred or type-checking imports" in md
 
 
 def test_html_shows_the_cut_and_the_information_cycles(with_cycle_finding: ReviewResult) -> None:
     html = render_reports(with_cycle_finding, ("html",))["html"]
-    assert "import-time cycle of <b>3</b> modules" in html
-    assert "removing these 2 imports breaks it:" in html
-    assert "<code>app.core.a → app.api.views</code> at <code>app/core/a.py:4</code>" in html
-    assert "deferred cycle of <b>4</b> modules" in html
-    assert "Cycles through deferred or type-checking imports" in html
+    assert "<b>3 modules</b>: <code>app.core.a → app.core.b → app.core.a</code>" in html
+    assert "to break it, remove these 2 imports:" in html
+    assert "<code>app.core.a → app.api.views</code>" in html
+    assert "<code>app/<wbr>core/<wbr>a.py:4</code>" in html
+    assert "<li><b>4 modules</b>, deferred: " in html
 
 
 def test_sarif_message_and_locations_name_every_cut_import(
