@@ -34,7 +34,7 @@ import ast
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from coderev.analysis.import_kinds import import_kind, type_checking_branches, type_checking_names
+from coderev.analysis.import_kinds import guarded_branches, import_kind, type_checking_names
 from coderev.analysis.python_scopes import (
     CLASS,
     FUNCTION,
@@ -47,6 +47,7 @@ from coderev.analysis.python_scopes import (
     is_abstract_method,
     raises_not_implemented,
 )
+from coderev.domain.architecture import ImportKind
 from coderev.domain.code import RawImport
 
 _CHECK_EVERY = 2048
@@ -97,8 +98,10 @@ _CODES: dict[type, int] = {
     ast.Import: _IMPORT, ast.ImportFrom: _IMPORTFROM,
 }  # fmt: skip
 
-# (nodes, scope, halstead context, counts-for-complexity, under TYPE_CHECKING, block depth)
-_Frame = tuple[list[Any], Scope, str | None, bool, bool, int]
+# (nodes, scope, halstead context, counts-for-complexity, import guard, block depth); the guard
+# is IMPORT_TIME outside any guard, DEFERRED under `if __name__ == "__main__":`, TYPE_CHECKING
+# under `if TYPE_CHECKING:` (see coderev.analysis.import_kinds)
+_Frame = tuple[list[Any], Scope, str | None, bool, ImportKind, int]
 
 
 def collect(
@@ -118,11 +121,11 @@ def collect(
     n_ops = n_operands = 0
     codes = _CODES
     fields = _FIELDS
-    frames: list[_Frame] = [(tree.body, module, None, True, False, 0)]
+    frames: list[_Frame] = [(tree.body, module, None, True, ImportKind.IMPORT_TIME, 0)]
     tc_names = type_checking_names(tree)
     budget = _CHECK_EVERY
     while frames:
-        nodes, scope, hctx, cc, tc, depth = frames.pop()
+        nodes, scope, hctx, cc, guard, depth = frames.pop()
         if depth > scope.depth:
             scope.depth = depth
         work = list(nodes)
@@ -196,8 +199,8 @@ def collect(
                     scope.points += 1
                 test = node.test
                 work.append(test)
-                body_tc, else_tc = (True, True) if tc else type_checking_branches(test, tc_names)
-                frames.append((node.body, scope, hctx, cc, body_tc, depth + 1))
+                body_guard, else_guard = guarded_branches(test, tc_names, guard)
+                frames.append((node.body, scope, hctx, cc, body_guard, depth + 1))
                 orelse = node.orelse
                 if orelse:
                     first = orelse[0]
@@ -207,12 +210,12 @@ def collect(
                         and first.col_offset == node.col_offset
                     ):
                         # `elif`: no deeper than its `if`
-                        if else_tc:
-                            frames.append((orelse, scope, hctx, cc, True, depth))
+                        if else_guard is not guard:
+                            frames.append((orelse, scope, hctx, cc, else_guard, depth))
                         else:
                             work.append(first)
                     else:
-                        frames.append((orelse, scope, hctx, cc, else_tc, depth + 1))
+                        frames.append((orelse, scope, hctx, cc, else_guard, depth + 1))
                 continue
             if code == _LOOP:
                 if cc:
@@ -223,7 +226,7 @@ def collect(
                         if f != "body" and f != "orelse":
                             work.extend(v)
                         elif v:
-                            frames.append((v, scope, hctx, cc, tc, depth + 1))
+                            frames.append((v, scope, hctx, cc, guard, depth + 1))
                     elif v is not None:
                         work.append(v)
                 continue
@@ -233,11 +236,11 @@ def collect(
                 for f in ("body", "handlers", "orelse", "finalbody"):
                     v = getattr(node, f)
                     if v:
-                        frames.append((v, scope, hctx, cc, tc, depth + 1))
+                        frames.append((v, scope, hctx, cc, guard, depth + 1))
                 continue
             if code == _WITH:
                 work.extend(node.items)
-                frames.append((node.body, scope, hctx, cc, tc, depth + 1))
+                frames.append((node.body, scope, hctx, cc, guard, depth + 1))
                 continue
             if code == _MATCH:
                 cases = node.cases
@@ -245,7 +248,7 @@ def collect(
                     catch_all = any(getattr(c.pattern, "pattern", False) is None for c in cases)
                     scope.points += max(0, len(cases) - catch_all)
                 work.append(node.subject)
-                frames.append((cases, scope, hctx, cc, tc, depth + 1))
+                frames.append((cases, scope, hctx, cc, guard, depth + 1))
                 continue
             if code == _ASSERT:
                 if cc:
@@ -253,7 +256,7 @@ def collect(
                 inner = [node.test]
                 if node.msg is not None:
                     inner.append(node.msg)
-                frames.append((inner, scope, hctx, False, tc, depth))
+                frames.append((inner, scope, hctx, False, guard, depth))
                 continue
             if code == _DEF:
                 name = node.name
@@ -264,7 +267,7 @@ def collect(
                     is_abstract_method(node) or raises_not_implemented(node)
                 ):
                     scope.abstract = True
-                frames.append((node.body, fn, name, True, tc, 0))
+                frames.append((node.body, fn, name, True, guard, 0))
                 continue
             if code == _CLASSDEF:
                 name = node.name
@@ -275,10 +278,10 @@ def collect(
                 classes.append((cls, node, bases))
                 header = [*node.bases, *node.keywords, *node.decorator_list, *node.type_params]
                 if header:
-                    frames.append((header, scope, hctx, False, tc, depth))
-                frames.append((node.body, cls, hctx, True, tc, 0))
+                    frames.append((header, scope, hctx, False, guard, depth))
+                frames.append((node.body, cls, hctx, True, guard, 0))
                 continue
-            kind = import_kind(tc, _in_function(scope))
+            kind = import_kind(guard, _in_function(scope))
             if code == _IMPORT:
                 for alias in node.names:
                     imports.append(RawImport(alias.name, (), 0, node.lineno, False, kind))
