@@ -447,3 +447,22 @@ def test_review_comments_are_shown_with_their_markdown_rendered_and_escaped(
     assert "<strong>any</strong>" in section and "<code>ast.literal_eval</code>" in section
     assert "src/<wbr>shop/<wbr>api/<wbr>views.py:16" in section
     assert "<script>alert" not in html
+
+
+def test_a_pathological_review_still_makes_a_small_page(sample_result: ReviewResult) -> None:
+    from coderev.domain.architecture import PackageMetrics
+    from coderev.domain.source import SkippedEntry, SkipReason
+    from coderev.reports.html_page import LIST_ROWS, TEXT_CHARS
+
+    huge = replace(_findings(1, FileRole.SOURCE)[0], message="m" * 1_000_000, fix_hint="h" * 10**6)
+    packages = tuple(
+        PackageMetrics(f"pkg{i:05d}", i % 7, i % 5, 0.5, 0.0, 0.5, 3, 0, 0) for i in range(3000)
+    )
+    arch = replace(sample_result.architecture, package_metrics=packages)
+    skipped = tuple(SkippedEntry(f"dist/file{i}.min.js", SkipReason.MINIFIED) for i in range(5000))
+    many = replace(sample_result, findings=(huge,), architecture=arch, skipped=skipped)
+    html = _html(many)
+    assert len(html) < 600_000
+    assert "m" * TEXT_CHARS not in html and "m" * (TEXT_CHARS - 1) + "…" in html
+    assert f"{5000 - LIST_ROWS} more entries are not in this page" in html
+    assert "more packages are not in this page; report.json lists them all." in html

@@ -63,6 +63,7 @@ def to_html(result: ReviewResult, report: dict[str, Any], limits: PageLimits | N
         package_groups=package_groups(result.architecture, roles),
         has_baseline=result.findings_drift is not None,
         CHUNK_ROWS=CHUNK_ROWS,
+        limits=limits,
         graph=graph,
         graph_svg=Markup(render_svg(graph)),  # noqa: S704 - built from escaped parts in graph_svg
     )

@@ -5,7 +5,9 @@ runs to megabytes and seconds of layout. So, per role (source code first, then t
 examples, ...), the page shows the first FULL_ROWS findings in full (message and fix hint),
 the next ones up to COMPACT_ROWS as a compact table (no hint, message cut short), and says
 how many it left out; the file table lists the files with findings, most first, up to
-FILE_ROWS. The page says what it left out and that report.json has everything.
+FILE_ROWS; cycles, packages per coupling group and skipped entries are listed up to LIST_ROWS,
+and a message or fix hint up to TEXT_CHARS characters. The page says what it left out and
+that report.json has everything.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ FULL_ROWS = 100
 COMPACT_ROWS = 600
 FILE_ROWS = 200
 COMPACT_MESSAGE = 140  # characters of a message in the compact table
+LIST_ROWS = 500  # a project with thousands of packages, cycles or skipped files stays readable
+TEXT_CHARS = 2_000  # a message holding a whole minified line does not make the page megabytes
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,11 +37,14 @@ class PageLimits:
     compact_rows: int = COMPACT_ROWS  # findings per role shown shortened after those
     file_rows: int = FILE_ROWS  # files with findings listed
     graph_nodes: int = MAX_NODES  # packages drawn besides those on import cycles
+    list_rows: int = LIST_ROWS  # cycles, packages per coupling group, skipped entries
+    text_chars: int = TEXT_CHARS  # of one finding's message or fix hint
+
 
     @classmethod
     def everything(cls) -> PageLimits:
         unlimited = 1 << 62
-        return cls(unlimited, 0, unlimited, unlimited)
+        return cls(unlimited, 0, unlimited, unlimited, unlimited, unlimited)
 
 
 _TITLES = {
