@@ -24,7 +24,7 @@ from coderev.domain.code import FileAnalysis
 AnalyseDir = Callable[[Path, str], list[FileAnalysis]]
 
 
-def _tree(pkg: str, extended: bool) -> dict[str, str]:
+def _tree(pkg: str, extended: bool, typed: bool = False) -> dict[str, str]:
     files = {
         "__init__.py": "",
         "helpers.py": "import {p}.services.orders\n",
@@ -59,6 +59,10 @@ def _tree(pkg: str, extended: bool) -> dict[str, str]:
             "lib/_impl/core.py": "import {p}.lib.y\nimport {p}.services._cache\n",
             "services/_cache.py": "",
         }
+    if typed:  # an import made only for the type checker
+        files["domain/typed.py"] = (
+            "from typing import TYPE_CHECKING\n\nif TYPE_CHECKING:\n    import {p}.api.views\n"
+        )
     return {f"{pkg}/{path}": source.format(p=pkg) for path, source in files.items()}
 
 
@@ -193,6 +197,34 @@ type = independence
 modules =
     {p}.domain.*
 """,
+    "wildcard_containers": """
+[importlinter:contract:containers]
+name = Every package layered alike
+type = layers
+containers =
+    {p}.*
+layers =
+    (events)
+    (y)
+    (rules)
+    (x)
+""",
+    "type_checking_kept": """
+[importlinter:contract:layers]
+name = Layers with type-checking imports
+type = layers
+layers =
+    {p}.api
+    {p}.domain
+""",
+    "type_checking_excluded": """
+[importlinter:contract:layers]
+name = Layers without type-checking imports
+type = layers
+layers =
+    {p}.api
+    {p}.domain
+""",
     "private_modules": """
 [importlinter:contract:private]
 name = Private
@@ -265,13 +297,15 @@ def test_same_violations_as_import_linter(
     case: str, tmp_path: Path, analyse_dir: AnalyseDir, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     pkg = f"ilt_{case}"
-    extended = case not in _ORIGINAL_TREE | {"exhaustive"}
-    for path, source in _tree(pkg, extended).items():
+    typed = case.startswith("type_checking")
+    extended = case not in _ORIGINAL_TREE | {"exhaustive"} and not typed
+    for path, source in _tree(pkg, extended, typed).items():
         (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / path).write_text(source)
-    ini = f"[importlinter]\nroot_package = {pkg}\ninclude_external_packages = True\n" + CONTRACTS[
-        case
-    ].format(p=pkg)
+    main = "include_external_packages = True\n"
+    if case == "type_checking_excluded":
+        main += "exclude_type_checking_imports = True\n"
+    ini = f"[importlinter]\nroot_package = {pkg}\n{main}" + CONTRACTS[case].format(p=pkg)
     (tmp_path / ".importlinter").write_text(ini)
     monkeypatch.syspath_prepend(str(tmp_path))
     monkeypatch.chdir(tmp_path)
@@ -288,3 +322,6 @@ def test_same_violations_as_import_linter(
 
     assert ours == theirs
     assert any(theirs.values())  # each case breaks its contract somewhere
+    typed = (f"{pkg}.domain.typed", f"{pkg}.api.views")
+    if case.startswith("type_checking"):  # the import under TYPE_CHECKING counts unless excluded
+        assert (typed in theirs[next(iter(theirs))]) is (case == "type_checking_kept")

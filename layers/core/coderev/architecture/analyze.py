@@ -8,7 +8,7 @@ type-checking imports are no findings: they stay in ArchitectureResult.other_cyc
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from coderev.architecture.contracts import check_contracts
 from coderev.architecture.coupling import package_metrics
@@ -22,6 +22,7 @@ from coderev.domain.architecture import (
     CutEdge,
     Cycle,
     ImportEdge,
+    ModuleNode,
 )
 from coderev.domain.code import ClassInfo, FileAnalysis
 from coderev.domain.config import ProjectConfig
@@ -63,11 +64,29 @@ def analyze_architecture(
         imports=tuple(edges),
         cycles=cycles,
         other_cycles=other_cycles,
-        violations=tuple(check_contracts(config.contracts, index)),
+        violations=tuple(_violations(config, modules, edges, index)),
         package_metrics=package_metrics(modules, edges, classes),
         contracts_checked=tuple(c.name for c in config.contracts),
         contracts_unsupported=config.unsupported_contracts,
     )
+
+
+def _violations(
+    config: ProjectConfig,
+    modules: Mapping[str, ModuleNode],
+    edges: Sequence[ImportEdge],
+    index: ImportIndex,
+) -> list[ContractViolation]:
+    """Every contract's violations, in the configuration's order; a contract from an
+    import-linter file with exclude_type_checking_imports is checked without those imports."""
+    without = set(config.contracts_without_type_checking)
+    if not without:
+        return check_contracts(config.contracts, index)
+    runtime = ImportIndex.build(modules, [e for e in edges if not e.type_checking])
+    out: list[ContractViolation] = []
+    for contract in config.contracts:
+        out.extend(check_contracts([contract], runtime if contract.name in without else index))
+    return out
 
 
 # --- findings --------------------------------------------------------------------------------

@@ -14,10 +14,12 @@ Everything found is merged: root packages (coderev's first, then import-linter's
 contracts (a contract whose name was already seen is kept once). Every built-in import-linter
 2.x contract type is checked (see config_contracts); a contract of a custom type (one the
 file registers through `contract_types`, even under a built-in name, or any other type name) is
-recorded in `unsupported_contracts`, never silently dropped. import-linter's graph options
-(include_external_packages, exclude_type_checking_imports) are accepted and have no effect:
-coderev always keeps external and TYPE_CHECKING imports. A file that cannot be read, or a key
-of the wrong type, raises ConfigError naming the file and the key.
+recorded in `unsupported_contracts`, never silently dropped. Of import-linter's graph options,
+`exclude_type_checking_imports = true` is honoured for the contracts of that file (they are
+checked without imports made only under `if TYPE_CHECKING:`); `include_external_packages` is
+accepted and has no effect (coderev always keeps external imports, so a forbidden external
+package is checked even where import-linter would ask for the option). A file that cannot be
+read, or a key of the wrong type, raises ConfigError naming the file and the key.
 """
 
 from __future__ import annotations
@@ -52,14 +54,20 @@ class _Merged:
     contracts: list[Contract] = field(default_factory=list)
     unsupported: list[UnsupportedContract] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
+    without_type_checking: list[str] = field(default_factory=list)
 
     def add_roots(self, roots: tuple[str, ...]) -> None:
         self.root_packages.extend(r for r in roots if r not in self.root_packages)
 
     def add_contract(
-        self, raw: Mapping[str, Any], where: str, custom: Mapping[str, str] | None = None
+        self,
+        raw: Mapping[str, Any],
+        where: str,
+        custom: Mapping[str, str] | None = None,
+        without_type_checking: bool = False,
     ) -> None:
-        """`custom`: the contract types the same file registers (type name -> class)."""
+        """`custom`: the contract types the same file registers (type name -> class);
+        `without_type_checking`: the file sets exclude_type_checking_imports."""
         kind = contract_type(raw, where)
         if (custom and kind in custom) or kind not in SUPPORTED_TYPES:
             name = str(raw.get("name", "?"))
@@ -72,6 +80,8 @@ class _Merged:
         contract = parse_contract(raw, where)
         if all(c.name != contract.name for c in self.contracts):
             self.contracts.append(contract)
+            if without_type_checking:
+                self.without_type_checking.append(contract.name)
 
 
 def load_project_config(config_files: Mapping[str, bytes]) -> ProjectConfig:
@@ -100,6 +110,7 @@ def load_project_config(config_files: Mapping[str, bytes]) -> ProjectConfig:
         root_packages=tuple(merged.root_packages),
         contracts=tuple(merged.contracts),
         unsupported_contracts=tuple(merged.unsupported),
+        contracts_without_type_checking=tuple(merged.without_type_checking),
         sources=tuple(merged.sources),
     )
 
@@ -203,11 +214,12 @@ def _importlinter_ini(data: bytes, name: str, merged: _Merged) -> None:
     main = _ini_values(parser["importlinter"])
     merged.add_roots(_roots(main, where))
     custom = _custom_types(main.get("contract_types"), where)
+    no_tc = _flag(main, "exclude_type_checking_imports", where)
     prefix = "importlinter:contract:"
     for section in parser.sections():
         if section.startswith(prefix):
             raw = {"id": section[len(prefix) :], **_ini_values(parser[section])}
-            merged.add_contract(raw, f"{name} [{section}]", custom)
+            merged.add_contract(raw, f"{name} [{section}]", custom, no_tc)
 
 
 def _ini_values(section: configparser.SectionProxy) -> dict[str, str | list[str]]:
@@ -230,11 +242,21 @@ def _importlinter_toml(table: Any, merged: _Merged) -> None:
     merged.sources.append(where)
     merged.add_roots(_roots(table, where))
     custom = _custom_types(table.get("contract_types"), where)
+    no_tc = _flag(table, "exclude_type_checking_imports", where)
     contracts = table.get("contracts", [])
     if not isinstance(contracts, list) or not all(isinstance(c, dict) for c in contracts):
         raise ConfigError(f"{where}: contracts must be a list of tables")
     for i, raw in enumerate(contracts):
-        merged.add_contract(raw, f"{where} contracts[{i}]", custom)
+        merged.add_contract(raw, f"{where} contracts[{i}]", custom, no_tc)
+
+
+def _flag(table: Mapping[str, Any], key: str, where: str) -> bool:
+    value = table.get(key, False)
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    if not isinstance(value, bool):
+        raise ConfigError(f"{where}: {key} must be true or false")
+    return value
 
 
 def _custom_types(value: object, where: str) -> dict[str, str]:

@@ -4,15 +4,14 @@ protected and private_modules in contracts_direct, acyclic_siblings in contracts
 A contract names modules (or wildcard expressions, see contract_modules); each stands for itself
 and its descendants. Indirect imports count: a chain `x -> m -> y` violates a contract
 forbidding `x` to reach `y` as a direct import would. Which chains are reported follows
-import-linter 2.x (checked against it in the tests):
-- layers and independence (grimp's layers algorithm): one shortest chain per (importer,
-  imported) pair, never through a module of any layer or listed module, so `c -> b -> a`
+import-linter 2.x and grimp 3 (see contract_chains; checked against import-linter in the tests):
+- layers: grimp's layers search, never through a module of another layer, so `c -> b -> a`
   across three layers is `c -> b` and `b -> a`, not also `c -> a`;
+- independence: a depends on b when a chain exists not passing through another listed module;
+  its chains are then find_shortest_chains', like forbidden's;
 - forbidden (grimp's find_shortest_chains per source/forbidden module): the shortest chain,
-  then the next shortest once its imports are removed, and so on (disjoint_chains); never
-  through the pair's own modules, but possibly through another source module's.
-Searches are BFS from what a contract needs only: first backwards from the forbidden targets to
-find the modules that can reach them, then forwards from each source module through those.
+  then the next shortest once its imports are removed, and so on; never through the pair's
+  own modules, but possibly through another source module's.
 
 - layers: top to bottom; a lower layer must not reach a higher one. `containers` repeat the
   layers inside each container. `exhaustive` (with containers): every child of a container must
@@ -33,10 +32,9 @@ no import is not an error (import-linter's default alerting is "error"); coderev
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Iterable, Sequence
-from itertools import pairwise
 
+from coderev.architecture.contract_chains import disjoint_chains, illegal_chains, layer_chains
 from coderev.architecture.contract_modules import ignored_pairs, matching, members, violation
 from coderev.architecture.contracts_acyclic import check_acyclic_siblings
 from coderev.architecture.contracts_direct import check_private_modules, check_protected
@@ -59,6 +57,7 @@ __all__ = [
     "disjoint_chains",
     "ignored_pairs",
     "illegal_chains",
+    "layer_chains",
 ]
 
 
@@ -83,105 +82,6 @@ def check_contract(contract: Contract, index: ImportIndex) -> list[ContractViola
     if isinstance(contract, AcyclicSiblingsContract):
         return check_acyclic_siblings(contract, graph)
     return _check_independence(contract, graph)
-
-
-# --- the search ------------------------------------------------------------------------------
-
-
-def illegal_chains(
-    index: ImportIndex,
-    sources: Iterable[str],
-    targets: Iterable[str],
-    barrier: Iterable[str] = (),
-    direct_only: bool = False,
-) -> list[tuple[str, ...]]:
-    """One shortest chain per (source, target) pair that a source reaches.
-
-    Intermediate links are never sources, targets or barrier modules. Sorted by chain.
-    """
-    source_set, target_set = set(sources), set(targets)
-    if direct_only:
-        return sorted(
-            (s, t) for s in source_set for t in index.successors.get(s, ()) if t in target_set
-        )
-    blocked = source_set | target_set | set(barrier)
-    hot = _reaching(index, target_set, blocked)
-    chains: list[tuple[str, ...]] = []
-    for source in sorted(source_set):
-        parent: dict[str, str] = {source: source}
-        queue = deque([source])
-        while queue:
-            node = queue.popleft()
-            for nxt in index.successors.get(node, ()):
-                if nxt in parent or (nxt not in hot and nxt not in target_set):
-                    continue
-                parent[nxt] = node
-                if nxt in target_set:
-                    chain = [nxt]
-                    while chain[-1] != source:
-                        chain.append(parent[chain[-1]])
-                    chains.append(tuple(reversed(chain)))
-                else:
-                    queue.append(nxt)
-    return sorted(chains)
-
-
-def disjoint_chains(
-    index: ImportIndex, sources: Iterable[str], targets: Iterable[str]
-) -> list[tuple[str, ...]]:
-    """Import chains from the sources to the targets as grimp 3's find_shortest_chains finds
-    them (import-linter's forbidden contracts): the shortest chain from any source to any
-    target, then, with that chain's imports removed, the next shortest, until none is left.
-    Intermediate links are never sources or targets. Sorted by chain."""
-    source_set, target_set = set(sources), set(targets)
-    hot = _reaching(index, target_set, source_set | target_set)
-    removed: set[tuple[str, str]] = set()
-    chains: list[tuple[str, ...]] = []
-    while (chain := _shortest(index, sorted(source_set), target_set, hot, removed)) is not None:
-        chains.append(chain)
-        removed.update(pairwise(chain))
-    return sorted(chains)
-
-
-def _shortest(
-    index: ImportIndex,
-    sources: list[str],
-    targets: set[str],
-    hot: set[str],
-    removed: set[tuple[str, str]],
-) -> tuple[str, ...] | None:
-    """One shortest chain from any source to any target through `hot` modules, without the
-    `removed` imports (breadth first from all sources at once)."""
-    parent: dict[str, str] = {s: s for s in sources}
-    queue = deque(sources)
-    while queue:
-        node = queue.popleft()
-        for nxt in index.successors.get(node, ()):
-            if (node, nxt) in removed:
-                continue
-            if nxt in targets:
-                chain = [nxt, node]
-                while parent[chain[-1]] != chain[-1]:
-                    chain.append(parent[chain[-1]])
-                return tuple(reversed(chain))
-            if nxt not in parent and nxt in hot:
-                parent[nxt] = node
-                queue.append(nxt)
-    return None
-
-
-def _reaching(index: ImportIndex, targets: set[str], blocked: set[str]) -> set[str]:
-    """Unblocked modules from which some target can be reached through unblocked modules."""
-    predecessors = index.predecessors()
-    hot: set[str] = set()
-    queue = deque(targets)
-    while queue:
-        node = queue.popleft()
-        for p in predecessors.get(node, ()):
-            if p not in hot and p not in blocked:
-                hot.add(p)
-                queue.append(p)
-    return hot
 
 
 # --- the three contract types ----------------------------------------------------------------
@@ -247,7 +147,11 @@ def _check_independence(
         for b in names:
             if a == b:
                 continue
-            for c in illegal_chains(index, groups[a], groups[b], everything):
+            # grimp's layers search decides whether a depends on b (not through another listed
+            # module); the chains reported are find_shortest_chains', which may pass through one
+            if not illegal_chains(index, groups[a], groups[b], everything):
+                continue
+            for c in disjoint_chains(index, groups[a], groups[b]):
                 out.append(
                     violation(
                         contract, "independence", c, index, f"{a} and {b} must be independent"
@@ -258,11 +162,8 @@ def _check_independence(
 
 def _check_layers(contract: LayersContract, index: ImportIndex) -> list[ContractViolation]:
     out: list[ContractViolation] = []
-    for container in contract.containers or ("",):
-        if container and not index.members(container):
-            raise ConfigError(
-                f"contract {contract.name!r} names container {container!r}, which does not exist"
-            )
+    containers = [c for e in contract.containers for c in _containers(index, e, contract.name)]
+    for container in containers or [""]:
         layers = _resolve_layers(contract, container, index)
         if contract.exhaustive and container:
             out.extend(_unlisted(contract, container, layers, index))
@@ -274,7 +175,7 @@ def _check_layers(contract: LayersContract, index: ImportIndex) -> list[Contract
                         why = f"layer {lo_name} is below {up_name}"
                         out.extend(
                             violation(contract, "layers", c, index, why)
-                            for c in illegal_chains(index, lo_members, up_members, everything)
+                            for c in layer_chains(index, lo_members, up_members, everything)
                         )
         for i, layer in enumerate(layers):
             if not _independent(contract, i):
@@ -285,9 +186,20 @@ def _check_layers(contract: LayersContract, index: ImportIndex) -> list[Contract
                         why = f"siblings {a_name} and {b_name} must be independent"
                         out.extend(
                             violation(contract, "layers", c, index, why)
-                            for c in illegal_chains(index, a_members, b_members, everything)
+                            for c in layer_chains(index, a_members, b_members, everything)
                         )
     return out
+
+
+def _containers(index: ImportIndex, expression: str, contract: str) -> list[str]:
+    """The containers an expression names (a wildcard may name several, as in import-linter)."""
+    if "*" in expression:
+        return matching(index, expression, contract)
+    if not index.members(expression):
+        raise ConfigError(
+            f"contract {contract!r} names container {expression!r}, which does not exist"
+        )
+    return [expression]
 
 
 def _unlisted(

@@ -113,3 +113,6 @@ class ProjectConfig:
     ] = ()  # where this config came from, e.g. ("pyproject.toml [tool.coderev]",)
     # Contracts found but not checked (a custom contract class, a type coderev does not know).
     unsupported_contracts: tuple[UnsupportedContract, ...] = ()
+    # Contracts whose import-linter configuration sets exclude_type_checking_imports: they are
+    # checked without the imports made only under `if TYPE_CHECKING:`.
+    contracts_without_type_checking: tuple[str, ...] = ()
