@@ -146,6 +146,22 @@ def test_a_finding_message_with_a_script_stays_inert(sample_result: ReviewResult
     assert "**x**" in html  # a message is text, not Markdown
 
 
+def test_a_finding_shows_its_backtick_spans_as_code_and_nothing_else(
+    sample_result: ReviewResult,
+) -> None:
+    finding = replace(
+        _findings(1, FileRole.SOURCE)[0],
+        message="`subprocess` call with `shell=True` in Command.__init__(*args, **kwargs)",
+        fix_hint="Pass `[cmd, arg]` <b>not</b> a string",
+    )
+    html = _html(replace(sample_result, findings=(finding,)))
+    assert (
+        "<code>subprocess</code> call with <code>shell=True</code> in "
+        "Command.__init__(*args, **kwargs)" in html
+    )
+    assert "Pass <code>[cmd, arg]</code> &lt;b&gt;not&lt;/b&gt; a string" in html
+
+
 # -- the findings table wraps -------------------------------------------------------------------
 
 

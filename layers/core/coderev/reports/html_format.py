@@ -16,7 +16,11 @@ from coderev.domain.report import ReviewResult
 from coderev.reports.coupling_table import package_groups
 from coderev.reports.graph_svg import render_svg
 from coderev.reports.html_page import PageLimits, files_shown, findings_sections
-from coderev.reports.markdown_html import markdown_inline_to_html, markdown_to_html
+from coderev.reports.markdown_html import (
+    code_spans_to_html,
+    markdown_inline_to_html,
+    markdown_to_html,
+)
 from coderev.reports.package_graph import package_graph
 
 if TYPE_CHECKING:
@@ -47,6 +51,7 @@ def to_html(result: ReviewResult, report: dict[str, Any], limits: PageLimits | N
     )
     env.filters["break_after"] = break_after
     env.filters["markdown_inline"] = markdown_inline_to_html
+    env.filters["code_spans"] = code_spans_to_html
     limits = limits or PageLimits()
     graph = package_graph(result.architecture, limits.graph_nodes)
     roles = {f.path: f.role for f in result.files}

@@ -35,3 +35,19 @@ def markdown_inline_to_html(text: str) -> Markup:
     from markupsafe import Markup
 
     return Markup(_parser().renderInline(text))  # noqa: S704 - markdown-it escapes; html is off
+
+
+@cache
+def _code_spans_parser() -> MarkdownIt:
+    from markdown_it import MarkdownIt
+
+    # only `code` spans: a finding's message is plain text written with backticks, where
+    # emphasis rules would eat the underscores of `__init__` or the stars of `*args`
+    return MarkdownIt("zero").enable("backticks")
+
+
+def code_spans_to_html(text: str) -> Markup:
+    """Plain text with its `backtick` spans as <code>, everything else escaped as is."""
+    from markupsafe import Markup
+
+    return Markup(_code_spans_parser().renderInline(text))  # noqa: S704 - markdown-it escapes
