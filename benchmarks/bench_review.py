@@ -99,7 +99,7 @@ def time_platform(archive: Path) -> float:
     import os
 
     from coderev import bootstrap
-    from coderev.runtime.serve import review_on_platform
+    from coderev.runtime.platform.serve import review_on_platform
 
     with tempfile.TemporaryDirectory() as data, open(os.devnull, "w") as sink:
         os.environ["CODEREV_DATA_DIR"] = data

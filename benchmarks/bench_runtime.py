@@ -31,7 +31,7 @@ from pathlib import Path
 
 from coderev.runtime.gateway import Gateway
 from coderev.runtime.invoker import LocalInvoker
-from coderev.runtime.lambda_context import LambdaContext
+from coderev.runtime.invoker.lambda_context import LambdaContext
 from coderev.runtime.template import load_handler, load_template
 
 ROOT = Path(__file__).resolve().parents[1]

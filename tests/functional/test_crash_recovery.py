@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from tests.functional.conftest import Server, sample_archive, start_server
 
-from coderev.runtime.execution_store import SqliteExecutionStore
+from coderev.runtime.platform.execution_store import SqliteExecutionStore
 from coderev.runtime.states import ExecutionStatus
 
 

@@ -83,6 +83,11 @@ def test_sam_build_builds_the_functions_and_the_layer(tmp_path: Path) -> None:
     assert (layer / "coderev" / "bootstrap.py").is_file()
     assert (layer / "aws_lambda_powertools").is_dir()
     assert (layer / "pydantic").is_dir() and (layer / "sqlalchemy").is_dir()
+    # Lambda never runs the local platform or the CLI: the layer leaves them out
+    assert not (layer / "coderev" / "runtime").exists()
+    assert not (layer / "coderev" / "cli.py").exists()
+    # where `pip install --target` puts ruff and ruff's find_ruff_bin looks (Ruff step)
+    assert (layer / "bin" / "ruff").is_file()
     built = _template(build / "template.yaml")
     functions = {k: v for k, v in built["Resources"].items()
                  if v["Type"] == "AWS::Serverless::Function"}  # fmt: skip

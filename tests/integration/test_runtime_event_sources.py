@@ -21,11 +21,11 @@ from coderev.adapters.kafka import KafkaConsumerSource, KafkaEventBus
 from coderev.adapters.s3 import S3ObjectStore
 from coderev.domain.events import cloud_event
 from coderev.runtime.event_sources import EventSourceBackends, EventSources
+from coderev.runtime.event_sources.kafka_destinations import SqsFailureDestinations
+from coderev.runtime.event_sources.kafka_source import KafkaRetryPolicy
+from coderev.runtime.event_sources.s3_notifications import NotifyingObjectStore
 from coderev.runtime.invoker import LocalInvoker
-from coderev.runtime.kafka_destinations import SqsFailureDestinations
-from coderev.runtime.kafka_source import KafkaRetryPolicy
-from coderev.runtime.notifications import NotifyingObjectStore
-from coderev.runtime.platform import HOST_VARIABLES
+from coderev.runtime.platform.assembly import HOST_VARIABLES
 from coderev.runtime.template import KafkaEvent, load_template
 
 pytestmark = [

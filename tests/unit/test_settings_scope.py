@@ -19,7 +19,7 @@ from tests.unit.conftest import write_app
 
 from coderev.config import Settings, get_settings, settings_for, settings_scope
 from coderev.runtime.invoker import LocalInvoker
-from coderev.runtime.platform import HOST_VARIABLES
+from coderev.runtime.platform.assembly import HOST_VARIABLES
 from coderev.runtime.template import load_template
 
 READER = """

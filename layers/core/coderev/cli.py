@@ -198,7 +198,7 @@ def _review_on_platform(ask: _Ask, out: Path, reviewer: str, quiet: bool, consol
 
     from coderev.console import print_summary, print_unchecked_contracts
     from coderev.review.registry import DEFAULT_REVIEWER
-    from coderev.runtime.serve import review_on_platform
+    from coderev.runtime.platform.serve import review_on_platform
 
     if reviewer != DEFAULT_REVIEWER:
         raise InputError(
@@ -220,7 +220,7 @@ def _review_on_platform(ask: _Ask, out: Path, reviewer: str, quiet: bool, consol
         if not quiet:
             console.print(f"  {state}", highlight=False)
 
-    from coderev.runtime.ephemeral import ephemeral_platform
+    from coderev.runtime.platform.ephemeral import ephemeral_platform
 
     # The handlers log JSON lines to stdout, as on Lambda; here they go to a file.
     platform = contextlib.nullcontext() if keep else ephemeral_platform()
@@ -282,8 +282,8 @@ def serve(
 ) -> None:
     """Run the template's functions, triggers and state machines locally until Ctrl-C."""
     from coderev.runtime.errors import RuntimePlatformError
-    from coderev.runtime.serve import default_template
-    from coderev.runtime.serve import serve as run_platform
+    from coderev.runtime.platform.serve import default_template
+    from coderev.runtime.platform.serve import serve as run_platform
 
     console = Console(stderr=True)
     overrides: dict[str, str] = {}
@@ -320,7 +320,7 @@ def executions_list(
 ) -> None:
     """List the executions the local platform ran, newest first."""
     from coderev.config import get_settings
-    from coderev.runtime.serve import execution_store
+    from coderev.runtime.platform.serve import execution_store
     from coderev.runtime.states import ExecutionStatus
 
     try:
@@ -346,7 +346,7 @@ def executions_show(
     import json
 
     from coderev.config import get_settings
-    from coderev.runtime.serve import execution_store
+    from coderev.runtime.platform.serve import execution_store
     from coderev.runtime.states import ExecutionNotFoundError
 
     store = execution_store(get_settings())

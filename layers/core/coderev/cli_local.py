@@ -37,13 +37,13 @@ def invoke(
 ) -> None:  # fmt: skip
     """Invoke one function of the template once, locally, like `sam local invoke`."""
     from coderev.runtime.errors import RuntimePlatformError
-    from coderev.runtime.invoke_local import (
+    from coderev.runtime.platform.invoke_local import (
         invoke_function,
         read_env_vars,
         read_event,
         report_lines,
     )
-    from coderev.runtime.serve import default_template, read_template
+    from coderev.runtime.platform.serve import default_template, read_template
 
     try:
         loaded = read_template(template or default_template(), _overrides(param))
@@ -72,7 +72,7 @@ def gc(
     """Reclaim the data dir's space: what retention no longer needs (CODEREV_RETENTION_DAYS,
     CODEREV_UPLOAD_HOURS), work files of ended analyses, old executions; then VACUUM."""
     from coderev.config import get_settings
-    from coderev.runtime.reclaim import reclaim
+    from coderev.runtime.platform.reclaim import reclaim
 
     data_dir = get_settings().data_dir
     done = reclaim(dry_run=dry_run)
@@ -118,7 +118,7 @@ def generate_s3(
     region: Annotated[str, typer.Option(help="The bucket's region.")] = "us-east-1",
 ) -> None:  # fmt: skip
     """An S3 event notification: ObjectCreated:Put or ObjectRemoved:Delete."""
-    from coderev.runtime.sample_events import s3_notification
+    from coderev.runtime.platform.sample_events import s3_notification
 
     _choice(kind, ("put", "delete"))
     _print(s3_notification(bucket, key, removed=kind == "delete", size=size, region=region))
@@ -138,7 +138,7 @@ def generate_apigateway(
     query: Annotated[list[str] | None, typer.Option(help="A query parameter K=V.")] = None,
 ) -> None:  # fmt: skip
     """An API Gateway REST proxy event."""
-    from coderev.runtime.sample_events import api_proxy
+    from coderev.runtime.platform.sample_events import api_proxy
 
     _choice(kind, ("aws-proxy",))
     headers = [_pair(h, ":", "--header") for h in header or []]
@@ -158,7 +158,7 @@ def generate_kafka(
     offset: Annotated[int, typer.Option(help="The first record's offset.")] = 0,
 ) -> None:  # fmt: skip
     """A batch of Kafka records as Lambda's self-managed Kafka or MSK trigger delivers it."""
-    from coderev.runtime.sample_events import kafka_batch
+    from coderev.runtime.platform.sample_events import kafka_batch
 
     _choice(kind, ("self-managed", "msk"))
     values = value or [json.dumps({
@@ -178,7 +178,7 @@ def generate_schedule(
         "coderev-HousekeepingFunctionHourly"),
 ) -> None:  # fmt: skip
     """The event an EventBridge rate()/cron() rule sends."""
-    from coderev.runtime.sample_events import schedule
+    from coderev.runtime.platform.sample_events import schedule
 
     _choice(kind, ("scheduled-event", "scheduler"))
     _print(schedule(rule, scheduler=kind == "scheduler"))

@@ -6,7 +6,7 @@ anything further is `CODEREV_*`. Unset means the embedded default, so `coderev r
 
 `get_settings()` gives the Settings of the environment it is called in: those a
 `settings_scope` bound to this thread (the local platform binds each invocation's, see
-`coderev.runtime.invoker_environment`), else those of `os.environ` as it is now. Either way
+`coderev.runtime.invoker.environment`), else those of `os.environ` as it is now. Either way
 they are built once per distinct set of values of the variables Settings reads (a Lambda
 sandbox, whose environment never changes, builds them once), so two functions of one
 process, declared with different variables, never see each other's settings.

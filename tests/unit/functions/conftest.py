@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 
 from coderev import bootstrap
-from coderev.runtime.lambda_context import LambdaContext
+from coderev.runtime.invoker.lambda_context import LambdaContext
 
 ROOT = Path(__file__).resolve().parents[3]
 EVENTS = ROOT / "events"

@@ -30,9 +30,9 @@ from coderev.adapters.embedded.presigned import (
     load_or_create_secret,
     metadata_from_headers,
 )
+from coderev.runtime.event_sources.s3_notifications import NotifyingObjectStore
 from coderev.runtime.gateway import Gateway
 from coderev.runtime.invoker import LocalInvoker
-from coderev.runtime.notifications import NotifyingObjectStore
 
 TEMPLATE = Path(__file__).parents[2] / "fixtures" / "templates" / "invoker.yaml"
 REQUEST = {"coderev-request": '{"fail_on":"high"}'}

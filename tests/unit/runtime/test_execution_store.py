@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from coderev.runtime.execution_store import SqliteExecutionStore
+from coderev.runtime.platform.execution_store import SqliteExecutionStore
 from coderev.runtime.states import (
     ExecutionAlreadyExistsError,
     ExecutionNotFoundError,

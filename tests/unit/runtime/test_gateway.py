@@ -16,7 +16,7 @@ from aws_lambda_powertools.utilities.parser.models import APIGatewayProxyEventMo
 
 from coderev.runtime.errors import GatewayConfigurationError
 from coderev.runtime.gateway import Allow, AuthorizerRequest, Deny, Gateway
-from coderev.runtime.gateway_routes import Route, RouteMatch, RouteTable
+from coderev.runtime.gateway.routes import Route, RouteMatch, RouteTable
 from coderev.runtime.invoker import LocalInvoker
 from coderev.runtime.template import ApiEvent
 

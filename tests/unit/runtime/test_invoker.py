@@ -18,9 +18,9 @@ from coderev.runtime.errors import (
     InvokerClosedError,
 )
 from coderev.runtime.invoker import LocalInvoker
-from coderev.runtime.invoker_environment import EnvironmentGate
-from coderev.runtime.invoker_threads import HandlerThreads
-from coderev.runtime.lambda_context import LambdaContext
+from coderev.runtime.invoker.environment import EnvironmentGate
+from coderev.runtime.invoker.lambda_context import LambdaContext
+from coderev.runtime.invoker.threads import HandlerThreads
 from coderev.runtime.template import load_template
 
 TEMPLATE = Path(__file__).parents[2] / "fixtures" / "templates" / "invoker.yaml"

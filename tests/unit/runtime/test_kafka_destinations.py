@@ -22,21 +22,21 @@ from coderev.runtime.event_sources import (
     EventSources,
     InMemoryDeadLetterTopics,
 )
-from coderev.runtime.invoker import LocalInvoker
-from coderev.runtime.kafka_destinations import (
+from coderev.runtime.event_sources.kafka_destinations import (
     DeadLetterPublishError,
     InMemoryFailureDestinations,
     SqsFailureDestinations,
     kafka_failure_record,
 )
-from coderev.runtime.kafka_source import (
+from coderev.runtime.event_sources.kafka_source import (
     EmbeddedKafkaWorker,
     EmbeddedOffsets,
     KafkaBatchRunner,
     KafkaRetryPolicy,
 )
+from coderev.runtime.invoker import LocalInvoker
 from coderev.runtime.template import KafkaEvent, load_template
-from coderev.runtime.template_events import OnFailureDestination
+from coderev.runtime.template.events import OnFailureDestination
 
 DESTINATIONS = TEMPLATES / "kafka_destinations.yaml"
 BATCHED, FAILING = "coderev.batched.events", "coderev.failing.events"

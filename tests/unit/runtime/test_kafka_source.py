@@ -23,15 +23,15 @@ from coderev.runtime.event_sources import (
     EventSources,
     InMemoryDeadLetterTopics,
 )
-from coderev.runtime.invoker import LocalInvoker
-from coderev.runtime.kafka_source import (
+from coderev.runtime.event_sources.kafka_source import (
     DeadLetterPublishError,
     EmbeddedOffsets,
     KafkaBatchRunner,
     KafkaConsumerWorker,
     KafkaRetryPolicy,
 )
-from coderev.runtime.notifications import NotifyingObjectStore
+from coderev.runtime.event_sources.s3_notifications import NotifyingObjectStore
+from coderev.runtime.invoker import LocalInvoker
 from coderev.runtime.template import KafkaEvent, load_template
 
 AUDIT, POISON = "coderev.audit.recorded", "coderev.poison.events"

@@ -15,14 +15,14 @@ from tests.unit.runtime.conftest import TEMPLATES, received
 from coderev.adapters.embedded.object_store import LocalObjectStore
 from coderev.ports import ObjectInfo
 from coderev.runtime.event_sources import EventSourceBackends, EventSourceConfigError, EventSources
-from coderev.runtime.invoker import LocalInvoker
-from coderev.runtime.notifications import (
+from coderev.runtime.event_sources.s3_notifications import (
     EmbeddedNotificationWorker,
     NotificationDispatcher,
     NotifyingObjectStore,
     s3_event_record,
     s3_object_key,
 )
+from coderev.runtime.invoker import LocalInvoker
 from coderev.runtime.template import load_template
 
 

@@ -15,15 +15,15 @@ import pytest
 from tests.unit.conftest import write_app
 
 from coderev.adapters.embedded.object_store import LocalObjectStore
-from coderev.runtime.execution_store import SqliteExecutionStore
-from coderev.runtime.notifications import NotifyingObjectStore
-from coderev.runtime.platform import (
+from coderev.runtime.event_sources.s3_notifications import NotifyingObjectStore
+from coderev.runtime.platform.assembly import (
     LAMBDA_INVOKE,
     LambdaTaskInvoker,
     Platform,
     PlatformBackends,
     UnknownStateMachineError,
 )
+from coderev.runtime.platform.execution_store import SqliteExecutionStore
 from coderev.runtime.states import ExecutionStatus, TaskContext, TaskFailedError
 from coderev.runtime.template import Template, load_template
 
@@ -274,7 +274,7 @@ def test_describe_lists_triggers_and_state_machines(platform: Platform) -> None:
 
 
 def test_serve_refuses_a_missing_or_unrunnable_template(tmp_path: Path) -> None:
-    from coderev.runtime.serve import ServeError, read_template
+    from coderev.runtime.platform.serve import ServeError, read_template
 
     with pytest.raises(ServeError, match="no template at"):
         read_template(tmp_path / "absent.yaml")
@@ -287,6 +287,6 @@ def test_serve_refuses_a_missing_or_unrunnable_template(tmp_path: Path) -> None:
 
 
 def test_the_notified_bucket_is_the_one_the_s3_events_name(template: Template) -> None:
-    from coderev.runtime.serve import bucket_name
+    from coderev.runtime.platform.serve import bucket_name
 
     assert bucket_name(template, "fallback") == template.buckets["Uploads"].name

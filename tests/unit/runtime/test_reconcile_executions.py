@@ -20,14 +20,14 @@ import pytest
 from tests.concurrency import at_once
 from tests.unit.conftest import write_app
 
-from coderev.runtime.execution_store import (
+from coderev.runtime.platform.assembly import Platform, PlatformBackends
+from coderev.runtime.platform.execution_store import (
     ORPHAN_ERROR,
     ProcessProbe,
     RuntimeOwner,
     SqliteExecutionStore,
     probe_process,
 )
-from coderev.runtime.platform import Platform, PlatformBackends
 from coderev.runtime.states import Execution, ExecutionStatus, InMemoryExecutionStore
 from coderev.runtime.template import load_template
 
@@ -218,7 +218,7 @@ def test_a_killed_process_executions_are_closed_by_the_next_reader(tmp_path: Pat
     script = textwrap.dedent(f"""
         import sys, time
         from datetime import UTC, datetime
-        from coderev.runtime.execution_store import SqliteExecutionStore
+        from coderev.runtime.platform.execution_store import SqliteExecutionStore
         from coderev.runtime.states import Execution
         store = SqliteExecutionStore({str(tmp_path / "executions.db")!r})
         store.add(Execution("arn:aws:states:us-east-1:1:execution:M:k", "arn:m", "k", {{}},

@@ -12,14 +12,14 @@ import pytest
 from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
 
 from coderev.runtime.errors import ScheduleExpressionError, TemplateError
-from coderev.runtime.invoker import LocalInvoker
-from coderev.runtime.schedules import (
+from coderev.runtime.event_sources.schedules import (
     AtExpression,
     CronExpression,
     RateExpression,
     Scheduler,
     parse_schedule,
 )
+from coderev.runtime.invoker import LocalInvoker
 from coderev.runtime.template import load_template
 
 TEMPLATES = Path(__file__).parents[2] / "fixtures" / "templates"

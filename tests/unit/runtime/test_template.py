@@ -17,7 +17,7 @@ from coderev.runtime.template import (
     load_handler,
     load_template,
 )
-from coderev.runtime.template_intrinsics import StackIdentity, load_template_text
+from coderev.runtime.template.intrinsics import StackIdentity, load_template_text
 
 FIXTURES = Path(__file__).parents[2] / "fixtures"
 PLATFORM = FIXTURES / "templates" / "platform.yaml"

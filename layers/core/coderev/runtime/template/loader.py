@@ -25,8 +25,7 @@ from coderev.runtime.errors import (
     ScheduleExpressionError,
     TemplateError,
 )
-from coderev.runtime.schedule_expressions import parse_schedule
-from coderev.runtime.template_events import (
+from coderev.runtime.template.events import (
     ApiEvent,
     AuthorizerSpec,
     DeadLetterTarget,
@@ -38,14 +37,15 @@ from coderev.runtime.template_events import (
     parse_authorizers,
     parse_events,
 )
-from coderev.runtime.template_intrinsics import (
+from coderev.runtime.template.intrinsics import (
     IntrinsicResolver,
     StackIdentity,
     load_template_text,
     logical_reference,
     parameter_values,
 )
-from coderev.runtime.template_state_machines import StateMachineSpec, parse_state_machine
+from coderev.runtime.template.schedule_expressions import parse_schedule
+from coderev.runtime.template.state_machines import StateMachineSpec, parse_state_machine
 
 __all__ = [
     "ApiEvent",

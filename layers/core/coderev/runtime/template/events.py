@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from coderev.runtime.errors import TemplateError
-from coderev.runtime.template_intrinsics import IntrinsicResolver, logical_reference
+from coderev.runtime.template.intrinsics import IntrinsicResolver, logical_reference
 
 __all__ = [
     "KAFKA_DEFAULT_BATCHING_WINDOW",

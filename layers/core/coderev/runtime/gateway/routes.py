@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from urllib.parse import unquote
 
 from coderev.runtime.errors import GatewayConfigurationError
-from coderev.runtime.template_events import ApiEvent
+from coderev.runtime.template.events import ApiEvent
 
 __all__ = ["Route", "RouteMatch", "RouteTable"]
 

@@ -12,7 +12,7 @@ the running executions, up to a timeout, and abort what is left.
 
 Recovery: a platform that crashed left its executions RUNNING in a persistent execution
 store. `start()` first closes those whose owner is gone (`close_orphans`, see
-`coderev.runtime.execution_store`), then reconciles the analysis records once, as the
+`coderev.runtime.platform.execution_store`), then reconciles the analysis records once, as the
 housekeeping schedule does (`coderev.service.housekeeping.reconcile`): an analysis whose
 execution ended without finishing it is recorded FAILED with the execution's cause.
 
@@ -46,9 +46,9 @@ from coderev.runtime.errors import (
     RuntimePlatformError,
 )
 from coderev.runtime.event_sources import EventSourceBackends, EventSources
+from coderev.runtime.event_sources.schedules import Scheduler
 from coderev.runtime.gateway import AuthorizerHook, Gateway
 from coderev.runtime.invoker import InvocationResult, LocalInvoker
-from coderev.runtime.schedules import Scheduler
 from coderev.runtime.states import (
     Execution,
     ExecutionAlreadyExistsError,
@@ -63,13 +63,13 @@ from coderev.runtime.states import (
     TaskFailedError,
 )
 from coderev.runtime.template import StateMachineSpec, Template
-from coderev.runtime.template_events import ApiEvent
+from coderev.runtime.template.events import ApiEvent
 
 if TYPE_CHECKING:
     from coderev.adapters.embedded.event_bus import InMemoryEventBus
     from coderev.adapters.s3 import S3ObjectStore
     from coderev.ports import ObjectStore
-    from coderev.runtime.notifications import NotifyingObjectStore
+    from coderev.runtime.event_sources.s3_notifications import NotifyingObjectStore
 
 __all__ = [
     "HOST_VARIABLES",

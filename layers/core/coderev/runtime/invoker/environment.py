@@ -27,7 +27,7 @@ from collections.abc import Collection, Iterator, Mapping
 from contextlib import contextmanager
 
 from coderev.runtime.template import FunctionSpec
-from coderev.runtime.template_intrinsics import StackIdentity
+from coderev.runtime.template.intrinsics import StackIdentity
 
 __all__ = ["EnvironmentGate", "lambda_environment", "settings_bound"]
 

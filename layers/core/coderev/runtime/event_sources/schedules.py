@@ -3,28 +3,31 @@
 Each enabled Schedule or ScheduleV2 event fires through the invoker's asynchronous path
 (as EventBridge does: retries and dead letters apply) with the scheduled-event shape or
 the schedule's configured Input. Like EventBridge it does not backfill: a schedule that
-missed several fire times fires once. Expressions are parsed by `schedule_expressions`.
+missed several fire times fires once. Expressions are parsed by
+`coderev.runtime.template.schedule_expressions` (the template checks them when it is read).
+`scheduled_event` is the event shape, shared with `coderev generate-event schedule`.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from coderev.runtime.event_shapes import scheduled_event
 from coderev.runtime.invoker import AsyncInvocation, LocalInvoker
-from coderev.runtime.schedule_expressions import (
+from coderev.runtime.template.events import ScheduleEvent
+from coderev.runtime.template.intrinsics import StackIdentity
+from coderev.runtime.template.schedule_expressions import (
     AtExpression,
     CronExpression,
     Expression,
     RateExpression,
     parse_schedule,
 )
-from coderev.runtime.template_events import ScheduleEvent
 
 __all__ = [
     "AtExpression",
@@ -33,9 +36,34 @@ __all__ = [
     "RateExpression",
     "Scheduler",
     "parse_schedule",
+    "scheduled_event",
 ]
 
 logger = logging.getLogger(__name__)
+
+
+def scheduled_event(
+    identity: StackIdentity, rule_name: str, when: datetime, *, scheduler: bool = False
+) -> dict[str, Any]:
+    """The EventBridge "Scheduled Event" a rule (or, `scheduler`, a Scheduler schedule) sends."""
+    if scheduler:
+        resource = (f"arn:{identity.partition}:scheduler:{identity.region}:"
+                    f"{identity.account_id}:schedule/default/{rule_name}")  # fmt: skip
+    else:
+        resource = (f"arn:{identity.partition}:events:{identity.region}:"
+                    f"{identity.account_id}:rule/{rule_name}")  # fmt: skip
+    return {
+        "version": "0",
+        "id": str(uuid.uuid4()),
+        "detail-type": "Scheduled Event",
+        "source": "aws.events",
+        "account": identity.account_id,
+        "time": when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "region": identity.region,
+        "resources": [resource],
+        "detail": {},
+    }
+
 
 @dataclass(frozen=True)
 class Firing:

@@ -10,8 +10,9 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from coderev.runtime.event_shapes import ProxyRequest, scheduled_event
-from coderev.runtime.template_intrinsics import StackIdentity
+from coderev.runtime.event_sources.schedules import scheduled_event
+from coderev.runtime.gateway.proxy_event import ProxyRequest
+from coderev.runtime.template.intrinsics import StackIdentity
 
 __all__ = ["api_proxy", "kafka_batch", "s3_notification", "schedule"]
 
@@ -20,7 +21,7 @@ def s3_notification(bucket: str, key: str, *, removed: bool = False, size: int =
                     region: str = "us-east-1") -> dict[str, Any]:  # fmt: skip
     """An S3 event notification (`Records` with one ObjectCreated:Put or ObjectRemoved:Delete)."""
     from coderev.ports import ObjectInfo
-    from coderev.runtime.notifications import s3_event_record
+    from coderev.runtime.event_sources.s3_notifications import s3_event_record
 
     etag = hashlib.md5(key.encode(), usedforsecurity=False).hexdigest()
     info = ObjectInfo(key=key, size=size, etag=etag)

@@ -21,9 +21,9 @@ from fnmatch import fnmatch
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from coderev.runtime.gateway_authorizer import Allow, AuthorizerHook, AuthorizerRequest, Deny
-from coderev.runtime.gateway_routes import RouteTable
-from coderev.runtime.gateway_uploads import UploadEndpoint
+from coderev.runtime.gateway.authorizer import Allow, AuthorizerHook, AuthorizerRequest, Deny
+from coderev.runtime.gateway.routes import RouteTable
+from coderev.runtime.gateway.uploads import UploadEndpoint
 from coderev.runtime.invoker import LocalInvoker
 
 __all__ = ["API_GATEWAY_PAYLOAD_LIMIT", "DEFAULT_BINARY_MEDIA_TYPES", "DEFAULT_UPLOAD_LIMIT",

@@ -25,7 +25,7 @@ from typing import Any, TextIO
 
 from coderev.runtime.errors import FunctionNotFoundError, RuntimePlatformError
 from coderev.runtime.invoker import InvocationResult, LocalInvoker
-from coderev.runtime.platform import HOST_VARIABLES
+from coderev.runtime.platform.assembly import HOST_VARIABLES
 from coderev.runtime.template import FunctionSpec, Template
 
 __all__ = ["InvokeInputError", "LocalInvocation", "invoke_function", "read_env_vars",

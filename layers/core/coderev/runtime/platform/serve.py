@@ -31,8 +31,8 @@ from types import FrameType
 from typing import TYPE_CHECKING
 
 from coderev.runtime.errors import RuntimePlatformError, TemplateError
-from coderev.runtime.execution_store import SqliteExecutionStore
-from coderev.runtime.platform import Platform, PlatformBackends
+from coderev.runtime.platform.assembly import Platform, PlatformBackends
+from coderev.runtime.platform.execution_store import SqliteExecutionStore
 from coderev.runtime.template import S3Event, Template, load_template
 
 if TYPE_CHECKING:
@@ -42,7 +42,7 @@ if TYPE_CHECKING:
     from coderev.config import Settings
     from coderev.pipeline.request import ReviewRequest
     from coderev.ports import ObjectStore
-    from coderev.runtime.notifications import NotifyingObjectStore
+    from coderev.runtime.event_sources.s3_notifications import NotifyingObjectStore
 
 __all__ = [
     "EXECUTIONS_FILE",
@@ -75,7 +75,9 @@ def default_template() -> Path:
     here = Path("template.yaml")
     if here.is_file():
         return here
-    checkout = Path(__file__).resolve().parents[4] / "template.yaml"
+    import coderev
+
+    checkout = Path(coderev.__file__).resolve().parents[3] / "template.yaml"
     return checkout if checkout.is_file() else here
 
 
@@ -126,7 +128,7 @@ def build_platform(
 
 
 def _notifying(store: ObjectStore, template: Template, settings: Settings) -> NotifyingObjectStore:
-    from coderev.runtime.notifications import NotifyingObjectStore
+    from coderev.runtime.event_sources.s3_notifications import NotifyingObjectStore
 
     bucket = bucket_name(template, settings.s3_bucket)
     return NotifyingObjectStore(store, bucket=bucket, region=template.identity.region)

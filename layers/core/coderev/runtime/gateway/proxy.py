@@ -15,11 +15,11 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from coderev.runtime.errors import FunctionThrottledError, InvalidEventError
-from coderev.runtime.event_shapes import ProxyRequest
-from coderev.runtime.gateway_authorizer import Deny
-from coderev.runtime.gateway_routes import RouteMatch
-from coderev.runtime.gateway_server import ProxyServer, ProxySettings
-from coderev.runtime.gateway_uploads import UploadEndpoint, UploadTooLargeError
+from coderev.runtime.gateway.authorizer import Deny
+from coderev.runtime.gateway.proxy_event import ProxyRequest
+from coderev.runtime.gateway.routes import RouteMatch
+from coderev.runtime.gateway.server import ProxyServer, ProxySettings
+from coderev.runtime.gateway.uploads import UploadEndpoint, UploadTooLargeError
 
 __all__ = ["ProxyRequestHandler"]
 

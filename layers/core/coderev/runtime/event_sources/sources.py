@@ -43,12 +43,12 @@ from typing import TYPE_CHECKING, Any, Protocol
 from coderev.adapters.embedded.event_bus import EventRecord, InMemoryEventBus
 from coderev.adapters.kafka import KafkaConsumerSource
 from coderev.runtime.errors import RuntimePlatformError
-from coderev.runtime.kafka_destinations import (
+from coderev.runtime.event_sources.kafka_destinations import (
     FailureDestinations,
     InMemoryFailureDestinations,
     SqsFailureDestinations,
 )
-from coderev.runtime.kafka_source import (
+from coderev.runtime.event_sources.kafka_source import (
     DeadLetterPublishError,
     EmbeddedKafkaWorker,
     EmbeddedOffsets,
@@ -58,13 +58,13 @@ from coderev.runtime.kafka_source import (
     KafkaDeadLetterSink,
     KafkaRetryPolicy,
 )
-from coderev.runtime.notifications import (
+from coderev.runtime.event_sources.s3_notifications import (
     EmbeddedNotificationWorker,
     NotificationDispatcher,
     NotifyingObjectStore,
     S3NotificationWorker,
 )
-from coderev.runtime.template_events import KafkaEvent, S3Event
+from coderev.runtime.template.events import KafkaEvent, S3Event
 
 if TYPE_CHECKING:
     from coderev.adapters.s3 import S3ObjectStore

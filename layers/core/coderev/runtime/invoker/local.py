@@ -43,14 +43,14 @@ from coderev.runtime.errors import (
     InvalidEventError,
     InvokerClosedError,
 )
-from coderev.runtime.invoker_dead_letters import DeadLetter, DeadLetterQueue
-from coderev.runtime.invoker_environment import (
+from coderev.runtime.invoker.dead_letters import DeadLetter, DeadLetterQueue
+from coderev.runtime.invoker.environment import (
     EnvironmentGate,
     lambda_environment,
     settings_bound,
 )
-from coderev.runtime.invoker_threads import HandlerThreads
-from coderev.runtime.lambda_context import LambdaContext, log_stream_for
+from coderev.runtime.invoker.lambda_context import LambdaContext, log_stream_for
+from coderev.runtime.invoker.threads import HandlerThreads
 from coderev.runtime.template import FunctionSpec, Handler, Template, load_handler, load_template
 
 __all__ = [

@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from coderev.runtime.errors import TemplateError
-from coderev.runtime.template_events import EventSpec, parse_events
-from coderev.runtime.template_intrinsics import IntrinsicResolver
+from coderev.runtime.template.events import EventSpec, parse_events
+from coderev.runtime.template.intrinsics import IntrinsicResolver
 
 __all__ = ["StateMachineSpec", "parse_state_machine"]
 

@@ -52,7 +52,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from coderev.adapters.embedded.event_bus import EventRecord, lambda_kafka_event
 from coderev.adapters.kafka import KafkaBatch
 from coderev.runtime.errors import InvalidEventError, RuntimePlatformError
-from coderev.runtime.kafka_destinations import (
+from coderev.runtime.event_sources.kafka_destinations import (
     DeadLetterPublishError,
     FailureDestinations,
     kafka_failure_record,

@@ -36,7 +36,7 @@ from urllib.parse import quote_plus, unquote_plus
 
 from coderev.ports import ObjectInfo, ObjectStore, PresignedUpload
 from coderev.runtime.errors import RuntimePlatformError
-from coderev.runtime.template_events import S3Event
+from coderev.runtime.template.events import S3Event
 
 if TYPE_CHECKING:
     from coderev.adapters.embedded.presigned import UploadSigner

@@ -1,19 +1,14 @@
-"""Event shapes Lambda's sources send, built in one place for the local platform (which fills
-them from a live request or a schedule's tick) and for `coderev generate-event`: the API
-Gateway REST proxy event (payload format 1.0) and EventBridge's "Scheduled Event"."""
+"""The event API Gateway's REST proxy integration sends (payload format 1.0), built in one
+place for the gateway (which fills it from a live request) and for `coderev generate-event`."""
 
 from __future__ import annotations
 
 import base64
-import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
-from coderev.runtime.template_intrinsics import StackIdentity
-
-__all__ = ["ProxyRequest", "scheduled_event"]
+__all__ = ["ProxyRequest"]
 
 _EMPTY_IDENTITY = (
     "accessKey", "accountId", "apiKey", "apiKeyId", "caller", "clientCert",
@@ -93,26 +88,3 @@ class ProxyRequest:
             "body": body,
             "isBase64Encoded": self.binary,
         }
-
-
-def scheduled_event(
-    identity: StackIdentity, rule_name: str, when: datetime, *, scheduler: bool = False
-) -> dict[str, Any]:
-    """The EventBridge "Scheduled Event" a rule (or, `scheduler`, a Scheduler schedule) sends."""
-    if scheduler:
-        resource = (f"arn:{identity.partition}:scheduler:{identity.region}:"
-                    f"{identity.account_id}:schedule/default/{rule_name}")  # fmt: skip
-    else:
-        resource = (f"arn:{identity.partition}:events:{identity.region}:"
-                    f"{identity.account_id}:rule/{rule_name}")  # fmt: skip
-    return {
-        "version": "0",
-        "id": str(uuid.uuid4()),
-        "detail-type": "Scheduled Event",
-        "source": "aws.events",
-        "account": identity.account_id,
-        "time": when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "region": identity.region,
-        "resources": [resource],
-        "detail": {},
-    }

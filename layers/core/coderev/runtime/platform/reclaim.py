@@ -61,8 +61,8 @@ def reclaim(*, dry_run: bool = False, now: datetime | None = None) -> Reclaimed:
     """Run (or plan) the collection on the configured platform's data dir and backends."""
     from coderev import bootstrap
     from coderev.config import get_settings
-    from coderev.runtime.ephemeral import remove_abandoned_runs
-    from coderev.runtime.serve import execution_store
+    from coderev.runtime.platform.ephemeral import remove_abandoned_runs
+    from coderev.runtime.platform.serve import execution_store
     from coderev.service.housekeeping import plan_sweep
     from coderev.service.retention import apply_retention
 

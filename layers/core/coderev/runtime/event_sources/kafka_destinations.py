@@ -39,8 +39,8 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 from coderev.runtime.errors import RuntimePlatformError
-from coderev.runtime.queues import InProcessQueue
-from coderev.runtime.template_events import OnFailureDestination
+from coderev.runtime.invoker.queues import InProcessQueue
+from coderev.runtime.template.events import OnFailureDestination
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient

@@ -10,7 +10,7 @@ from the authorizer hook. Without a hook given, the template's Lambda authorizer
 (`LambdaAuthorizer`); a route naming an authorizer that has no hook fails closed (401).
 Besides the template's routes it serves `/health` and, as S3 serves the URLs it presigns,
 the embedded object store's presigned uploads: `PUT /_objects/<key>` (see
-`coderev.runtime.gateway_uploads`).
+`coderev.runtime.gateway.uploads`).
 
 Why the standard library's ThreadingHTTPServer: a local proxy needs no framework, adds
 no dependency to the runtime, and a thread per connection serves concurrent requests
@@ -26,20 +26,20 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING
 
-from coderev.runtime.gateway_authorizer import Allow, AuthorizerHook, AuthorizerRequest, Deny
-from coderev.runtime.gateway_lambda_authorizer import LambdaAuthorizer, template_authorizers
-from coderev.runtime.gateway_proxy import ProxyRequestHandler
-from coderev.runtime.gateway_routes import Route, RouteTable
-from coderev.runtime.gateway_server import (
+from coderev.runtime.gateway.authorizer import Allow, AuthorizerHook, AuthorizerRequest, Deny
+from coderev.runtime.gateway.lambda_authorizer import LambdaAuthorizer, template_authorizers
+from coderev.runtime.gateway.proxy import ProxyRequestHandler
+from coderev.runtime.gateway.routes import Route, RouteTable
+from coderev.runtime.gateway.server import (
     API_GATEWAY_PAYLOAD_LIMIT,
     DEFAULT_BINARY_MEDIA_TYPES,
     DEFAULT_UPLOAD_LIMIT,
     ProxyServer,
     ProxySettings,
 )
-from coderev.runtime.gateway_uploads import UploadEndpoint
+from coderev.runtime.gateway.uploads import UploadEndpoint
 from coderev.runtime.invoker import LocalInvoker
-from coderev.runtime.template_events import ApiEvent
+from coderev.runtime.template.events import ApiEvent
 
 if TYPE_CHECKING:
     from coderev.ports import ObjectStore

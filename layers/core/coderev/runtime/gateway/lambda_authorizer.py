@@ -22,9 +22,9 @@ from fnmatch import fnmatchcase
 from typing import Any
 
 from coderev.runtime.errors import AuthorizerFailedError
-from coderev.runtime.gateway_authorizer import Allow, AuthorizerHook, AuthorizerRequest, Deny
+from coderev.runtime.gateway.authorizer import Allow, AuthorizerHook, AuthorizerRequest, Deny
 from coderev.runtime.invoker import LocalInvoker
-from coderev.runtime.template_events import AuthorizerSpec
+from coderev.runtime.template.events import AuthorizerSpec
 
 __all__ = ["LambdaAuthorizer", "template_authorizers"]
 

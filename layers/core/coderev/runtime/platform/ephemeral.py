@@ -20,7 +20,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from coderev.runtime.platform import HOST_VARIABLES
+from coderev.runtime.platform.assembly import HOST_VARIABLES
 
 __all__ = ["PREFIX", "ephemeral_platform", "remove_abandoned_runs"]
 

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from coderev.runtime.queues import InProcessQueue
-from coderev.runtime.template_events import DeadLetterTarget
+from coderev.runtime.invoker.queues import InProcessQueue
+from coderev.runtime.template.events import DeadLetterTarget
 
 __all__ = ["DeadLetter", "DeadLetterQueue"]
 

@@ -1,0 +1,28 @@
+"""The local HTTP gateway: API Gateway's REST proxy integration in front of the invoker.
+
+Owns HTTP: the route table built from the template's Api events (`routes`), the proxy event
+(`proxy_event`) and the mapping of the handler's response back to HTTP (`proxy`), the server
+and its graceful shutdown (`server`), authorizers (`authorizer`, `lambda_authorizer`) and the
+embedded object store's presigned uploads (`uploads`). `api.Gateway` puts them together.
+No event source imports it.
+"""
+
+from coderev.runtime.gateway.api import (
+    Allow,
+    AuthorizerHook,
+    AuthorizerRequest,
+    Deny,
+    Gateway,
+    LambdaAuthorizer,
+    template_authorizers,
+)
+
+__all__ = [
+    "Allow",
+    "AuthorizerHook",
+    "AuthorizerRequest",
+    "Deny",
+    "Gateway",
+    "LambdaAuthorizer",
+    "template_authorizers",
+]
