@@ -9,8 +9,10 @@ from pathlib import Path
 from typing import Any
 
 
-def _by_rule(report: dict, rule: str) -> list[dict]:
-    return [f for f in report["findings"] if f["rule_id"] == rule]
+def _by_rule(report: dict, rule: str, role: str = "source") -> list[dict]:
+    """The findings of `rule` in files of `role` (the planted product problems are in source
+    files; tests/test_cart.py plants a test's)."""
+    return [f for f in report["findings"] if f["rule_id"] == rule and f["role"] == role]
 
 
 def test_writes_every_report_and_a_summary(cli: Any, sample: Path, sample_run: Any) -> None:
@@ -128,3 +130,22 @@ def test_no_review_comment_repeats_itself(cli: Any, sample: Path, sample_run: An
     for c in comments:
         assert repeated_sentences([c["title"], c["why"], c["suggestion"]]) == [], c["title"]
         assert c["why"] and c["suggestion"], c["title"]
+
+
+def test_the_sample_test_file_is_reported_apart(cli: Any, sample: Path, sample_run: Any) -> None:
+    report = sample_run.report()
+    roles = {f["path"]: f["role"] for f in report["files"]}
+    assert roles.pop("tests/test_cart.py") == "test"
+    assert set(roles.values()) == {"source"}
+    b017 = _by_rule(report, "B017", role="test")
+    assert [h["path"] for h in b017] == ["tests/test_cart.py"]
+    assert b017[0]["severity"] in ("low", "info")  # reduced: a test's, not the product's
+    # a fixture's "password" and a test's request without a timeout mean nothing in a test
+    assert not _by_rule(report, "S105", role="test") and not _by_rule(report, "S113", role="test")
+    assert {f["rule_id"] for f in report["findings"] if f["role"] == "test"} == {"B017"}
+    md = (sample_run.out / "report.md").read_text()
+    section = md[md.index("### Tests, examples and other non-source code") :]
+    assert "`B017`" in section and "tests/test_cart.py" in section
+    assert "tests/test_cart.py" not in md[: md.index("### Tests, examples")]
+    assert "(18 Python; 17 source, 1 test)" in sample_run.stderr
+    assert "tests/test_cart.py" not in sample_run.stderr  # never among the top lines

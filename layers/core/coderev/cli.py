@@ -179,7 +179,9 @@ def _review(ask: _Ask, out: Path, reviewer: str, quiet: bool, console: Console) 
     spec = parse_gate(request.fail_on)
     allowed = request.allow_unsupported_contracts
     unchecked = () if allowed else result.architecture.contracts_unsupported
-    gate = evaluate_gate(spec, result.findings, unchecked) if spec.enabled else None
+    gate = None
+    if spec.enabled:
+        gate = evaluate_gate(spec, result.findings, unchecked, roles=result.gate_roles)
     written = write_reports(result, out, formats=ask.formats, gate=gate)
     if not quiet:
         print_summary(console, to_json_dict(result, gate), written)

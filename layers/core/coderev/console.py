@@ -88,7 +88,7 @@ def print_summary(console: Console, report: Mapping[str, Any], written: Mapping[
     arch = report["architecture"]
     console.print(
         f"[bold]coderev[/] reviewed [bold]{report['source']}[/]: {summary['files']} files "
-        f"({summary['python_files']} Python), {len(arch['modules'])} modules, "
+        f"({summary['python_files']} Python{_roles(summary)}), {len(arch['modules'])} modules, "
         f"{len(arch['imports'])} imports, {summary['skipped']} skipped"
     )
     table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
@@ -107,7 +107,10 @@ def print_summary(console: Console, report: Mapping[str, Any], written: Mapping[
         f"violation(s) in {len(arch['contracts_checked'])} contract(s)"
     )
     print_unchecked_contracts(console, report)
-    for comment in report["review"]["comments"][:3]:
+    comments = report["review"]["comments"]
+    # tests never crowd the product out of the top lines (see coderev.review.ranking)
+    source = [c for c in comments if c.get("role", "source") == "source"]
+    for comment in (source or comments)[:3]:
         where = f"{comment['path']}:{comment['line']}" if comment["path"] else "repository"
         style = _STYLE[Severity(comment["severity"])]
         console.print(f"  [{style}]{comment['severity']}[/] {where} {comment['title']}")
@@ -116,6 +119,15 @@ def print_summary(console: Console, report: Mapping[str, Any], written: Mapping[
     gate = summary.get("gate")
     if gate is not None:
         verdict = "[green]passed[/]" if gate["passed"] else "[bold red]FAILED[/]"
-        console.print(f"gate [bold]{gate['spec']}[/]: {verdict}")
+        counted = ", ".join(gate.get("roles", ["source"]))
+        console.print(f"gate [bold]{gate['spec']}[/] ({counted} files): {verdict}")
         for reason in gate["reasons"]:
             console.print(f"  {reason}")
+
+
+def _roles(summary: Mapping[str, Any]) -> str:
+    """The files per role ("; 978 source, 1950 test, 8 docs"), when not all are source."""
+    counts = {role: c["files"] for role, c in summary.get("by_role", {}).items() if c["files"]}
+    if set(counts) <= {"source"}:
+        return ""
+    return "; " + ", ".join(f"{n} {role}" for role, n in counts.items())

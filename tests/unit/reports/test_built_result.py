@@ -76,7 +76,7 @@ def test_sarif_marks_baseline_states_and_links_chains(
 
 def test_markdown_shows_gate_new_first_and_drift(built_result: ReviewResult) -> None:
     md = to_markdown(built_result, GATE)
-    assert "Quality gate `new-high`: ❌ **failed**" in md
+    assert "Quality gate `new-high` (source files): ❌ **failed**" in md
     assert "- 3 new findings at or above high" in md
     rows = [line for line in md.splitlines() if line.startswith("| ") and "`" in line]
     statuses = [row.split(" | ")[1] for row in rows if row.split(" | ")[1] in {"new", "existing"}]

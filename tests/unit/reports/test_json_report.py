@@ -29,6 +29,7 @@ def test_report_validates_and_carries_the_required_sections(sample_result: Revie
         "spec": "high",
         "passed": False,
         "reasons": ["8 findings at or above high"],
+        "roles": ["source"],
     }
     assert report["summary"]["findings"] == len(report["findings"]) > 0
     imports = report["architecture"]["imports"]

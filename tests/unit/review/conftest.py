@@ -9,6 +9,7 @@ import pytest
 from coderev.domain.architecture import ArchitectureResult, ModuleNode
 from coderev.domain.findings import Category, Finding, FindingStatus, Severity, fingerprint
 from coderev.domain.metrics import FileMetrics, FunctionMetrics, SourceFileInfo
+from coderev.domain.roles import FileRole
 from coderev.review.reviewer import ReviewInput
 
 
@@ -26,13 +27,14 @@ class Build:
         fix_hint: str = "",
         status: FindingStatus = FindingStatus.NEW,
         locator: str | None = None,
+        role: FileRole = FileRole.SOURCE,
         **extra: str,
     ) -> Finding:
         return Finding(
             rule_id=rule_id, severity=severity, category=category, path=path, line=line,
             message=message or f"{rule_id} at line {line}", fix_hint=fix_hint,
             fingerprint=fingerprint(rule_id, path, locator or f"{rule_id}:{line}"),
-            status=status, extra=dict(extra),
+            status=status, role=role, extra=dict(extra),
         )
 
     @staticmethod
@@ -48,13 +50,16 @@ class Build:
 
     @staticmethod
     def file_info(
-        path: str, complexity: int = 1, functions: tuple[FunctionMetrics, ...] = ()
+        path: str, complexity: int = 1, functions: tuple[FunctionMetrics, ...] = (),
+        role: FileRole = FileRole.SOURCE,
     ) -> SourceFileInfo:
         metrics = FileMetrics(
             loc=100, sloc=80, lloc=70, comments=5, multi=0, blank=15,
             maintainability_index=60.0, complexity=complexity, functions=functions,
         )
-        return SourceFileInfo(path=path, language="python", size=1000, metrics=metrics)
+        return SourceFileInfo(
+            path=path, language="python", size=1000, metrics=metrics, role=role
+        )
 
     @staticmethod
     def architecture(**kwargs: Any) -> ArchitectureResult:

@@ -4,8 +4,10 @@ Looked for at the repository root:
 
 - coderev: `.coderev.toml` (its top level, or a `[tool.coderev]` table in it), else
   `[tool.coderev]` in `pyproject.toml`. Keys: root_packages, exclude, ruff_select, thresholds
-  (max_complexity, max_function_length, max_parameters, max_nesting, min_maintainability) and
-  contracts (a list of tables with import-linter's keys, see config_contracts).
+  (max_complexity, max_function_length, max_parameters, max_nesting, min_maintainability),
+  contracts (a list of tables with import-linter's keys, see config_contracts), roles (a table
+  of role = [globs], see coderev.analysis.roles) and gate_roles (the roles whose findings the
+  quality gate counts; default ["source"]).
 - import-linter: `.importlinter` and `setup.cfg` (`[importlinter]` with root_package /
   root_packages, and `[importlinter:contract:<id>]` sections, values one per line), and
   `[tool.importlinter]` in `pyproject.toml` (root_package(s) and a `contracts` list).
@@ -35,8 +37,17 @@ from coderev.architecture.config_contracts import SUPPORTED_TYPES, contract_type
 from coderev.domain.architecture import UnsupportedContract
 from coderev.domain.config import Contract, ProjectConfig, Thresholds
 from coderev.domain.errors import ConfigError
+from coderev.domain.roles import FileRole, RoleGlobs
 
-_CODEREV_KEYS = {"root_packages", "exclude", "ruff_select", "thresholds", "contracts"}
+_CODEREV_KEYS = {
+    "root_packages",
+    "exclude",
+    "ruff_select",
+    "thresholds",
+    "contracts",
+    "roles",
+    "gate_roles",
+}
 _IMPORTLINTER_KEYS = {
     "root_package",
     "root_packages",
@@ -169,6 +180,8 @@ def _coderev(table: Any, where: str, merged: _Merged) -> ProjectConfig:
         exclude=_string_list(table, "exclude", where),
         ruff_select=_string_list(table, "ruff_select", where),
         thresholds=_thresholds(table.get("thresholds", {}), f"{where} thresholds"),
+        roles=_roles(table.get("roles", {}), f"{where} roles"),
+        gate_roles=_gate_roles(table, where),
     )
 
 
@@ -196,6 +209,30 @@ def _thresholds(table: Any, where: str) -> Thresholds:
             raise ConfigError(f"{where}: {key} must be {kind} >= 0, not {value!r}")
         values[key] = float(value) if wanted is float else value
     return replace(defaults, **values)
+
+
+def _role(name: str, where: str) -> FileRole:
+    try:
+        return FileRole(name)
+    except ValueError:
+        known = ", ".join(r.value for r in FileRole)
+        raise ConfigError(f"{where}: unknown role {name!r} (known: {known})") from None
+
+
+def _roles(table: Any, where: str) -> tuple[RoleGlobs, ...]:
+    """`[tool.coderev.roles]`: a list of globs per role name, kept in the order written."""
+    if not isinstance(table, dict):
+        raise ConfigError(f"{where}: must be a table of role = [globs]")
+    return tuple(RoleGlobs(_role(name, where), _string_list(table, name, where)) for name in table)
+
+
+def _gate_roles(table: Mapping[str, Any], where: str) -> tuple[FileRole, ...]:
+    if "gate_roles" not in table:
+        return (FileRole.SOURCE,)
+    names = _string_list(table, "gate_roles", where)
+    if not names:
+        raise ConfigError(f"{where}: gate_roles must name at least one role")
+    return tuple(dict.fromkeys(_role(n, f"{where} gate_roles") for n in names))
 
 
 # --- import-linter ---------------------------------------------------------------------------

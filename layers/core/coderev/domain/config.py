@@ -1,4 +1,4 @@
-"""What an analysed repository asks of coderev: thresholds, contracts, root packages.
+"""What an analysed repository asks of coderev: thresholds, contracts, root packages, roles.
 
 Read from `[tool.coderev]` in its pyproject.toml or from `.coderev.toml`, and from an
 existing import-linter configuration (see coderev.architecture.config).
@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from coderev.domain.architecture import UnsupportedContract
+from coderev.domain.roles import FileRole, RoleGlobs
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,3 +117,8 @@ class ProjectConfig:
     # Contracts whose import-linter configuration sets exclude_type_checking_imports: they are
     # checked without the imports made only under `if TYPE_CHECKING:`.
     contracts_without_type_checking: tuple[str, ...] = ()
+    # [tool.coderev.roles]: globs per role, in the order written (the first role matching a
+    # path wins); they override every role coderev would infer (see coderev.analysis.roles).
+    roles: tuple[RoleGlobs, ...] = ()
+    # The roles whose findings the quality gate counts ([tool.coderev] gate_roles).
+    gate_roles: tuple[FileRole, ...] = (FileRole.SOURCE,)

@@ -8,6 +8,7 @@ from coderev.domain.architecture import ArchitectureDrift, ArchitectureResult
 from coderev.domain.findings import Finding
 from coderev.domain.metrics import SourceFileInfo
 from coderev.domain.review import Review
+from coderev.domain.roles import FileRole
 from coderev.domain.source import SkippedEntry
 
 
@@ -22,7 +23,7 @@ class FindingsDrift:
 class ReviewResult:
     source: str  # what was reviewed (directory or archive name)
     files: tuple[SourceFileInfo, ...]
-    findings: tuple[Finding, ...]  # sorted: severity desc, then path, line
+    findings: tuple[Finding, ...]  # sorted: source first, then severity desc, path, line
     skipped: tuple[SkippedEntry, ...]
     architecture: ArchitectureResult
     review: Review
@@ -31,3 +32,5 @@ class ReviewResult:
     tool_versions: dict[str, str] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)  # seconds per stage
     figures: dict[str, float] = field(default_factory=dict)  # e.g. workers, worker_peak_rss_mb
+    # the roles whose findings the quality gate counts (the project's gate_roles)
+    gate_roles: tuple[FileRole, ...] = (FileRole.SOURCE,)

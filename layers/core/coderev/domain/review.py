@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from coderev.domain.findings import Category, Severity
+from coderev.domain.roles import FileRole
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,6 +18,7 @@ class ReviewComment:
     why: str  # why it matters
     suggestion: str  # a concrete next step
     fingerprints: tuple[str, ...]  # the findings this comment is about
+    role: FileRole = FileRole.SOURCE  # the role of the file at `path`
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,6 +7,7 @@ mean nothing there (a fixture's "password", a test's missing timeout).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 
 
@@ -17,3 +18,12 @@ class FileRole(StrEnum):
     DOCS = "docs"
     BUILD = "build"
     GENERATED = "generated"
+
+
+@dataclass(frozen=True, slots=True)
+class RoleGlobs:
+    """A project's own say on roles (`[tool.coderev.roles]`): files matching `globs` have
+    `role`, whatever their path or contents would suggest."""
+
+    role: FileRole
+    globs: tuple[str, ...]

@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 
 from coderev import __version__
+from coderev.analysis.roles import RoleClassifier, findings_with_roles
 from coderev.analysis.ruff_findings import ruff_version, run_ruff, write_private_copy
 from coderev.analysis.skipping import exclude_from_tree
 from coderev.architecture.analyze import analyze_architecture, cycle_findings, violation_findings
@@ -27,6 +28,7 @@ from coderev.domain.findings import Finding
 from coderev.domain.metrics import SourceFileInfo
 from coderev.domain.report import FindingsDrift, ReviewResult
 from coderev.domain.review import Review
+from coderev.domain.roles import RoleGlobs
 from coderev.domain.source import SourceTree
 from coderev.pipeline.options import BaselineInput, ReviewOptions
 from coderev.pipeline.parallel import analyze_files
@@ -120,10 +122,9 @@ def run_review(
 
     progress.stage("Review")
     with _timed(timings, "review"):
-        listed = (SourceFileInfo(f.path, f.language, len(f.data), None) for f in tree.files)
         reviewed = review_stage(
             tree.name,
-            file_infos(listed, analyses),
+            file_infos(listed_files(tree, config), analyses, config.roles),
             combine_findings(analyses, ruff, arch_findings),
             architecture,
             options.baseline,
@@ -141,6 +142,7 @@ def run_review(
         tool_versions=tool_versions(options.extra_tool_versions),
         timings=timings,
         figures=figures,
+        gate_roles=config.gate_roles,
     )
 
 
@@ -172,12 +174,12 @@ def review_stage(
     """The combined findings (see combine_findings) under the severity policy, baseline-marked
     and sorted, then reviewed.
 
-    This is the one place the severity policy (coderev.rules.policy) is applied: the direct
-    engine and the platform's Review step both come through here, with each finding's role
-    already set. Findings of rules meaningless in their file's role are left out.
-    `files` are the tree's files with the analyses' metrics (see file_infos).
+    Each finding takes its file's role first (`files` are the tree's files with the analyses'
+    metrics and their roles, see file_infos); then the severity policy (coderev.rules.policy)
+    is applied, here and only here: the direct engine and the platform's Review step both come
+    through here. Findings of rules meaningless in their file's role are left out.
     """
-    findings = apply_policy(combined)
+    findings = apply_policy(findings_with_roles(combined, files))
     findings_drift = arch_drift = None
     if baseline is not None:
         findings, findings_drift = mark_findings(findings, baseline.fingerprints)
@@ -206,13 +208,27 @@ def _timed_call[T](timings: dict[str, float], name: str, fn: Callable[..., T], *
         return fn(*args)
 
 
+def listed_files(tree: SourceTree, config: ProjectConfig) -> tuple[SourceFileInfo, ...]:
+    """Every file of the tree as the report lists it, before analysis: no metrics yet, the role
+    its path, its first lines and the configuration give (see coderev.analysis.roles)."""
+    roles = RoleClassifier((f.path for f in tree.files), config.roles)
+    return tuple(
+        SourceFileInfo(f.path, f.language, len(f.data), None, roles.classify_file(f))
+        for f in tree.files
+    )
+
+
 def file_infos(
-    files: Iterable[SourceFileInfo], analyses: Sequence[FileAnalysis]
+    files: Iterable[SourceFileInfo],
+    analyses: Sequence[FileAnalysis],
+    configured_roles: Sequence[RoleGlobs] = (),
 ) -> tuple[SourceFileInfo, ...]:
-    """The files as the report lists them, in path order, with the metrics their analysis found."""
+    """The files as the report lists them, in path order, with the metrics their analysis found
+    and, for a source file whose parse found tests, the test role (unless configured)."""
     by_path = {a.path: a for a in analyses}
     infos = []
     for f in files:
         a = by_path.get(f.path)
         infos.append(replace(f, metrics=a.metrics if a else None))
-    return tuple(sorted(infos, key=lambda i: i.path))
+    marked = RoleClassifier((), configured_roles).with_markers(infos, analyses)
+    return tuple(sorted(marked, key=lambda i: i.path))

@@ -33,7 +33,6 @@ from coderev.domain.code import FileAnalysis
 from coderev.domain.config import ProjectConfig
 from coderev.domain.errors import InputError
 from coderev.domain.findings import Finding
-from coderev.domain.metrics import SourceFileInfo
 from coderev.domain.report import ReviewResult
 from coderev.pipeline.parallel import analyze_files
 from coderev.pipeline.progress import SilentProgress
@@ -42,6 +41,7 @@ from coderev.pipeline.run import (
     architecture_stage,
     combine_findings,
     file_infos,
+    listed_files,
     review_stage,
     tool_versions,
 )
@@ -126,7 +126,7 @@ def index(
         archive_key=record.object_key,
         archive_etag=record.etag,
         config=config,
-        files=tuple(SourceFileInfo(f.path, f.language, len(f.data), None) for f in tree.files),
+        files=listed_files(tree, config),
         skipped=tree.skipped,
         shards=len(planned),
         budget_seconds=budget_seconds,
@@ -247,7 +247,7 @@ def review(
     baseline = read_baseline(store, baseline_key) if baseline_key else None
     reviewed = review_stage(
         indexed.source,
-        file_infos(indexed.files, analyses),
+        file_infos(indexed.files, analyses, indexed.config.roles),
         combine_findings(analyses, ruff, arch.findings),
         arch.architecture,
         baseline,
@@ -272,12 +272,15 @@ def review(
         tool_versions=tool_versions(),
         timings=timings,
         figures={"shards": float(indexed.shards)},
+        gate_roles=indexed.config.gate_roles,
     )
     spec = parse_gate(indexed.fail_on)
     unchecked = arch.architecture.contracts_unsupported
     if indexed.allow_unsupported_contracts:
         unchecked = ()
-    gate = evaluate_gate(spec, result.findings, unchecked) if spec.enabled else None
+    gate = None
+    if spec.enabled:
+        gate = evaluate_gate(spec, result.findings, unchecked, roles=result.gate_roles)
     write_document(store, keys.result, ResultDocument(analysis_id, result, gate))
     return {
         "analysis_id": analysis_id,

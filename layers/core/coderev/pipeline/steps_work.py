@@ -130,7 +130,8 @@ class IndexDocument:
     archive_key: str
     archive_etag: str
     config: ProjectConfig
-    files: tuple[SourceFileInfo, ...]  # every kept file, in tree order, without metrics
+    files: tuple[SourceFileInfo, ...]  # every kept file, in tree order, without metrics, with
+    # the role its path, header and the configuration give (markers are applied at Review)
     skipped: tuple[SkippedEntry, ...]
     shards: int
     budget_seconds: float

@@ -20,6 +20,7 @@ from coderev.domain.findings import Category, Finding, FindingStatus, Severity
 from coderev.domain.gate import GateOutcome
 from coderev.domain.metrics import FileMetrics
 from coderev.domain.report import ReviewResult
+from coderev.domain.roles import FileRole
 
 SCHEMA_VERSION = "1.1"
 
@@ -68,6 +69,7 @@ def to_json_dict(
                     "why": c.why,
                     "suggestion": c.suggestion,
                     "fingerprints": list(c.fingerprints),
+                    "role": c.role.value,
                 }
                 for c in result.review.comments
             ],
@@ -80,6 +82,8 @@ def to_json_dict(
 def _summary(result: ReviewResult, gate: GateOutcome | None) -> dict[str, Any]:
     by_sev = Counter(f.severity.value for f in result.findings)
     by_cat = Counter(f.category.value for f in result.findings)
+    files_by_role = Counter(f.role for f in result.files)
+    findings_by_role = Counter(f.role for f in result.findings)
     return {
         "files": len(result.files),
         "python_files": sum(1 for f in result.files if f.language == "python"),
@@ -87,6 +91,9 @@ def _summary(result: ReviewResult, gate: GateOutcome | None) -> dict[str, Any]:
         "findings": len(result.findings),
         "by_severity": {s.value: by_sev.get(s.value, 0) for s in Severity},
         "by_category": {c.value: by_cat.get(c.value, 0) for c in Category},
+        "by_role": {
+            r.value: {"files": files_by_role[r], "findings": findings_by_role[r]} for r in FileRole
+        },
         "new": sum(1 for f in result.findings if f.status is FindingStatus.NEW),
         "existing": sum(1 for f in result.findings if f.status is FindingStatus.EXISTING),
         "modules": len(result.architecture.modules),
@@ -99,6 +106,7 @@ def _summary(result: ReviewResult, gate: GateOutcome | None) -> dict[str, Any]:
             "spec": gate.spec,
             "passed": gate.passed,
             "reasons": list(gate.reasons),
+            "roles": [r.value for r in gate.roles],
         },
     }
 

@@ -1,7 +1,9 @@
 """report.md: a review ready to paste as a pull-request comment.
 
 A comment is read, not searched: it lists the MAX_ROWS most severe findings in source code
-(new ones first), counts the rest per rule and per file role, names the largest MAX_CYCLES
+(new ones first), counts the rest per rule, then, in a section of their own, the findings in
+tests, examples and other non-source files (per role, the MAX_OTHER_ROWS most severe listed),
+names the largest MAX_CYCLES
 cycles and the coupled packages farthest from the main sequence, and points to report.html for
 everything else. GitHub refuses comments over 65,536 characters; the bound is kept in UTF-8
 bytes (never fewer than characters or UTF-16 units), and when the sections still do not fit,
@@ -20,6 +22,8 @@ from coderev.domain.roles import FileRole
 
 MAX_CHARS = 65_536  # GitHub's comment limit, applied to UTF-8 bytes
 MAX_ROWS = 50  # findings listed one per row
+MAX_OTHER_ROWS = 10  # findings outside source code listed one per row, after the product's
+NON_SOURCE_TITLE = "Tests, examples and other non-source code"
 MAX_RULES = 15  # rules in the table counting the findings not listed
 MAX_CYCLES = 10
 MAX_CUT = 5  # imports of one cycle's cut listed
@@ -54,7 +58,8 @@ def _headline(result: ReviewResult, gate: GateOutcome | None) -> str:
         )
     if gate is not None:
         verdict = "✅ passed" if gate.passed else "❌ **failed**"
-        lines.append(f"Quality gate `{gate.spec}`: {verdict}")
+        counted = ", ".join(r.value for r in gate.roles)
+        lines.append(f"Quality gate `{gate.spec}` ({counted} files): {verdict}")
         lines.extend(f"- {r}" for r in gate.reasons)
     return "\n".join(lines) + "\n"
 
@@ -156,8 +161,8 @@ def _drift(result: ReviewResult) -> str:
     return "\n".join(out) + "\n"
 
 
-def _not_listed(rest: list[Finding], others: list[Finding]) -> str:
-    """The findings left out of the table, counted per rule, and those outside source code."""
+def _not_listed(rest: list[Finding]) -> str:
+    """The findings in source code left out of the table, counted per rule."""
     out = []
     if rest:
         by_rule = Counter((f.rule_id, f.severity) for f in rest)
@@ -173,11 +178,36 @@ def _not_listed(rest: list[Finding], others: list[Finding]) -> str:
         if len(ranked) > MAX_RULES:
             rules_left = sum(n for _, n in ranked[MAX_RULES:])
             out.append(f"| {len(ranked) - MAX_RULES} more rules | | {rules_left} |")
-    if others:
-        by_role = Counter(f.role for f in others)
-        counts = ", ".join(f"{by_role[r]} in {r.value} files" for r in FileRole if by_role[r])
-        out += ["", f"Outside source code: {counts}."]
     return "\n".join(out) + "\n" if out else ""
+
+
+def _non_source(others: list[Finding], budget: int) -> str:
+    """The section of the findings outside source code: counted per role, the most severe
+    listed (as many of MAX_OTHER_ROWS as `budget` bytes allow)."""
+    if not others:
+        return ""
+    by_role = Counter(f.role for f in others)
+    counts = ", ".join(f"{by_role[r]} in {r.value} files" for r in FileRole if by_role[r])
+    head = f"\n### {NON_SOURCE_TITLE}\n\n{counts}, ranked after the product's"
+    shown = min(len(others), MAX_OTHER_ROWS)
+    head += f"; the {shown} most severe:\n\n" if shown < len(others) else ":\n\n"
+    table_head = "| role | severity | status | rule | where | message |\n|---|---|---|---|---|---|\n"
+    used = _size(head) + _size(table_head)
+    if used > budget:
+        return ""
+    rows: list[str] = []
+    for f in others[:MAX_OTHER_ROWS]:
+        row = (
+            f"| {f.role.value} | {_ICON[f.severity]} {f.severity.value} | {f.status.value} | "
+            f"`{f.rule_id}` | `{_cell(f.path, 80)}:{f.line}` | {_cell(f.message)} |"
+        )
+        if used + _size(row) + 1 > budget:
+            break
+        rows.append(row)
+        used += _size(row) + 1
+    if not rows:  # no room for a row: the counts alone
+        return f"\n### {NON_SOURCE_TITLE}\n\n{counts}.\n"
+    return head + table_head + "\n".join(rows) + "\n"
 
 
 def _cut_note(rows: int) -> str:
@@ -206,11 +236,12 @@ def _findings(ordered: list[Finding], budget: int) -> str:
         used += _size(row) + 1
     cut = len(source[:MAX_ROWS]) - len(rows)
     note = _cut_note(cut) if cut else ""
-    rest = _not_listed(source[len(rows) :], others)
+    rest = _not_listed(source[len(rows) :])
     if used + _size(note) + _size(rest) > budget:
         rest = ""  # the counts are a convenience: the size limit wins
     table = table_head + "\n".join(rows) + "\n" if rows else ""
-    return head + table + note + rest
+    used += _size(note) + _size(rest)
+    return head + table + note + rest + _non_source(others, budget - used)
 
 
 def to_markdown(

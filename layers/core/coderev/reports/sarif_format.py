@@ -157,6 +157,7 @@ def _result(f: Finding, rule_index: int, baseline_used: bool) -> dict[str, Any]:
             "severity": f.severity.value,
             "category": f.category.value,
             "source": f.source,
+            "role": f.role.value,  # the file's role: code scanning can filter tests out
         },
     }
     if baseline_used:

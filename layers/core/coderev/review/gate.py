@@ -10,18 +10,22 @@ An `architecture` condition (new or not) also fails when a configured contract w
 (an unsupported type, see coderev.architecture.config): what it forbids is unknown, so the
 architecture cannot be said to pass. The caller passes no such contracts when the user allowed
 them (`--allow-unsupported-contracts`).
+
+Only findings in files of the gate's roles count: source files unless the project's
+`[tool.coderev] gate_roles` says otherwise, so a test fixture's "password" fails no build.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from coderev.domain.architecture import UnsupportedContract
 from coderev.domain.errors import ConfigError
 from coderev.domain.findings import Category, Finding, FindingStatus, Severity
 from coderev.domain.gate import GateOutcome
+from coderev.domain.roles import FileRole
 
 NO_GATE = "none"
 _ALIASES = {"any": Severity.INFO}
@@ -111,16 +115,19 @@ def evaluate_gate(
     spec: GateSpec,
     findings: Sequence[Finding],
     unchecked_contracts: Sequence[UnsupportedContract] = (),
+    roles: Iterable[FileRole] = (FileRole.SOURCE,),
 ) -> GateOutcome:
-    """Passed unless some condition matches a finding; one reason per matched condition.
+    """Passed unless some condition matches a finding in a file of one of `roles`; one reason
+    per matched condition.
 
     A reason counts the matches and names the rules, most frequent first, e.g.
     "3 findings at or above high (S608 x2, CR-MET-001 x1)". `unchecked_contracts` fail every
     architecture condition, with a reason naming them.
     """
+    counted = tuple(dict.fromkeys(roles))
     reasons = []
     for condition in spec.conditions:
-        hits = Counter(f.rule_id for f in findings if condition.matches(f))
+        hits = Counter(f.rule_id for f in findings if f.role in counted and condition.matches(f))
         if hits:
             total = sum(hits.values())
             rules = ", ".join(
@@ -135,4 +142,4 @@ def evaluate_gate(
                 f"{condition.label}: {n} contract{'s' if n != 1 else ''} not checked: {names}; "
                 "--allow-unsupported-contracts accepts this"
             )
-    return GateOutcome(spec=spec.text, passed=not reasons, reasons=tuple(reasons))
+    return GateOutcome(spec=spec.text, passed=not reasons, reasons=tuple(reasons), roles=counted)

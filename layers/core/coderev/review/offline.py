@@ -83,6 +83,7 @@ class OfflineReviewer:
         return ReviewComment(
             path=group.path, line=group.line, severity=group.severity, category=group.category,
             title=title, why=why, suggestion=suggestion, fingerprints=group.fingerprints,
+            role=group.lead.role,
         )
 
     def _rule_texts(self, group: FindingGroup) -> tuple[str, str, str]:

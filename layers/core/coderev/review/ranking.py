@@ -1,8 +1,11 @@
 """Ranking and caps: which findings and comments a reader sees first, and how many at most.
 
-Comments are ordered by severity, then category weight (security > bug-risk > architecture >
-maintainability > style), then new before existing, then hot spots (files with more findings,
-then higher total complexity), then path and line so the order is stable.
+Product code comes first: every finding and comment about a source file is ranked before
+those about tests, examples, docs, build scripts or generated code, whatever their severity
+(a test's "high" says less about the product than a source file's "medium"). Within each of
+the two, comments are ordered by severity, then category weight (security > bug-risk >
+architecture > maintainability > style), then new before existing, then hot spots (files with
+more findings, then higher total complexity), then path and line so the order is stable.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from dataclasses import dataclass
 from coderev.domain.findings import Category, Finding, FindingStatus
 from coderev.domain.metrics import SourceFileInfo
 from coderev.domain.review import ReviewComment
+from coderev.domain.roles import FileRole
 
 CATEGORY_WEIGHT: dict[Category, int] = {
     Category.SECURITY: 4,
@@ -26,13 +30,19 @@ DEFAULT_MAX_PER_FILE = 5
 DEFAULT_MAX_TOTAL = 25
 
 
+def product_first(role: FileRole) -> int:
+    """The first sort key of findings and comments: 0 for source, 1 for every other role."""
+    return 0 if role is FileRole.SOURCE else 1
+
+
 def sort_findings(findings: Iterable[Finding]) -> list[Finding]:
-    """Findings as reports list them: severity desc, category weight desc, then path, line."""
+    """Findings as reports list them: source first, then severity desc, category weight desc,
+    path, line."""
     return sorted(
         findings,
         key=lambda f: (
-            -f.severity.rank, -CATEGORY_WEIGHT[f.category], f.path, f.line, f.rule_id,
-            f.fingerprint,
+            product_first(f.role), -f.severity.rank, -CATEGORY_WEIGHT[f.category], f.path,
+            f.line, f.rule_id, f.fingerprint,
         ),
     )
 
@@ -55,6 +65,13 @@ def hot_spots(findings: Iterable[Finding], files: Iterable[SourceFileInfo]) -> d
     }
 
 
+def top_risks(ranked: Sequence[ReviewComment], limit: int) -> list[ReviewComment]:
+    """The first `limit` of `ranked` a reader is told about first: about source files only,
+    unless no comment is; tests never crowd out the product."""
+    source = [c for c in ranked if c.role is FileRole.SOURCE]
+    return list((source or ranked)[:limit])
+
+
 def rank_comments(
     comments: Iterable[ReviewComment],
     findings: Sequence[Finding],
@@ -68,13 +85,14 @@ def rank_comments(
     status = {f.fingerprint: f.status for f in findings}
     heat = hot_spots(findings, files)
 
-    def key(c: ReviewComment) -> tuple[int, int, int, int, int, str, int, str]:
+    def key(c: ReviewComment) -> tuple[int, int, int, int, int, int, str, int, str]:
         is_new = not c.fingerprints or any(
             status.get(fp, FindingStatus.NEW) is FindingStatus.NEW for fp in c.fingerprints
         )
         h = heat.get(c.path, Heat())
         return (
-            -c.severity.rank, -CATEGORY_WEIGHT[c.category], 0 if is_new else 1,
+            product_first(c.role), -c.severity.rank, -CATEGORY_WEIGHT[c.category],
+            0 if is_new else 1,
             -h.findings, -h.complexity, c.path, c.line, c.title,
         )
 

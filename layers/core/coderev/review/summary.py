@@ -8,6 +8,8 @@ from collections.abc import Sequence
 from coderev.domain.architecture import ArchitectureDrift, ArchitectureResult
 from coderev.domain.findings import FindingStatus, Severity
 from coderev.domain.review import ReviewComment
+from coderev.domain.roles import FileRole
+from coderev.review.ranking import top_risks
 from coderev.review.reviewer import ReviewInput
 
 TOP_RISKS = 5
@@ -46,16 +48,35 @@ def _overview(subject: ReviewInput) -> str:
         fixed = len(subject.findings_drift.fixed) if subject.findings_drift else None
         line += f" Against the baseline: {new} new, {len(findings) - new} existing"
         line += f", {fixed} fixed." if fixed is not None else "."
-    return line
+    return line + _by_role(subject)
+
+
+def _by_role(subject: ReviewInput) -> str:
+    """How the files and findings split between product code and the rest, when they do."""
+    files = Counter(f.role for f in subject.files)
+    if not set(files) - {FileRole.SOURCE}:
+        return ""
+    findings = Counter(f.role for f in subject.findings)
+    others = ", ".join(
+        f"{files[r]} {r.value}" for r in FileRole if r is not FileRole.SOURCE and files[r]
+    )
+    other_findings = sum(n for r, n in findings.items() if r is not FileRole.SOURCE)
+    return (
+        f" Product code: {_plural(files[FileRole.SOURCE], 'file')}, "
+        f"{_plural(findings[FileRole.SOURCE], 'finding')}; tests, examples and other "
+        f"non-source code ({others}): {_plural(other_findings, 'finding')}, ranked after "
+        "the product's."
+    )
 
 
 def _top_risks(ranked: Sequence[ReviewComment]) -> str:
     if not ranked:
         return "No findings."
     rows = []
-    for i, c in enumerate(ranked[:TOP_RISKS], start=1):
+    for i, c in enumerate(top_risks(ranked, TOP_RISKS), start=1):
         where = f" — `{c.path}:{c.line}`" if c.path else ""
-        rows.append(f"{i}. **{c.severity.value}** {c.category.value}: {c.title}{where}")
+        role = "" if c.role is FileRole.SOURCE else f" ({c.role.value})"
+        rows.append(f"{i}. **{c.severity.value}** {c.category.value}{role}: {c.title}{where}")
     return "\n".join(rows)
 
 
