@@ -4,6 +4,7 @@ the project's [tool.coderev.roles] overriding them all."""
 from __future__ import annotations
 
 import textwrap
+from dataclasses import replace
 
 import pytest
 
@@ -263,9 +264,8 @@ def finding(path: str) -> Finding:
 
 def test_findings_take_their_files_role() -> None:
     files = [info("src/a.py"), info("tests/test_a.py", TEST)]
-    found = findings_with_roles(
-        [finding("src/a.py"), finding("tests/test_a.py"), finding("")], files
-    )
+    stale = replace(finding("src/a.py"), role=TEST)
+    found = findings_with_roles([stale, finding("tests/test_a.py"), finding("")], files)
     assert [f.role for f in found] == [SOURCE, TEST, SOURCE]
     assert [f.fingerprint for f in found] == [
         fingerprint("S105", p, "x") for p in ("src/a.py", "tests/test_a.py", "")

@@ -214,9 +214,10 @@ def findings_with_roles(
     findings: Iterable[Finding], files: Iterable[SourceFileInfo]
 ) -> list[Finding]:
     """Each finding with the role of the file it is in (an architecture finding's path is its
-    importer's file); a finding about no listed file (the repository) is about source."""
+    importer's file); a finding about no listed file (the repository: path "") keeps its own,
+    source unless its finder said otherwise."""
     roles: Mapping[str, FileRole] = {f.path: f.role for f in files}
     return [
-        f if f.role is (role := roles.get(f.path, FileRole.SOURCE)) else replace(f, role=role)
+        f if f.role is (role := roles.get(f.path, f.role)) else replace(f, role=role)
         for f in findings
     ]
