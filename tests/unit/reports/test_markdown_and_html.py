@@ -37,8 +37,19 @@ def test_markdown_names_the_planted_problems(sample_result: ReviewResult) -> Non
     assert "not shown" not in md
 
 
+def _source(result: ReviewResult) -> list[Finding]:
+    """The findings in source files (the sample's tests/test_cart.py has one of its own)."""
+    return [f for f in result.findings if f.role is FileRole.SOURCE]
+
+
 def _table_rows(md: str) -> int:
-    return sum(1 for line in md.splitlines() if line.startswith("| ") and " | new | `" in line)
+    """Rows of the source findings' table (the non-source section's rows start with a role)."""
+    roles = tuple(f"| {r.value} | " for r in FileRole)
+    return sum(
+        1
+        for line in md.splitlines()
+        if line.startswith("| ") and " | new | `" in line and not line.startswith(roles)
+    )
 
 
 def test_markdown_with_5000_findings_lists_the_worst_and_counts_the_rest(
@@ -49,8 +60,8 @@ def test_markdown_with_5000_findings_lists_the_worst_and_counts_the_rest(
     assert _table_rows(md) == MAX_ROWS
     match = re.search(r"(\d+) more in source code, by rule:", md)
     assert match is not None
-    assert MAX_ROWS + int(match.group(1)) == 5000 + len(sample_result.findings)
-    listed = MAX_ROWS - len(sample_result.findings)  # the sample's findings are all more severe
+    assert MAX_ROWS + int(match.group(1)) == 5000 + len(_source(sample_result))
+    listed = MAX_ROWS - len(_source(sample_result))  # the sample's are all more severe
     assert f"| `F401` | low | {5000 - listed} |" in md  # the rest counted, not listed
     assert "### Architecture" in md  # later sections survive
     assert "report.html" in md
@@ -77,7 +88,7 @@ def test_markdown_clips_an_overlong_summary_and_keeps_the_findings(
     md = to_markdown(long)
     assert len(md.encode("utf-8")) <= MAX_CHARS
     assert "cut to fit a comment; see report.html" in md
-    assert _table_rows(md) == len([f for f in sample_result.findings if f.status.value == "new"])
+    assert _table_rows(md) == len(_source(sample_result))
 
 
 def test_markdown_counts_findings_outside_source_code_apart(sample_result: ReviewResult) -> None:
@@ -86,8 +97,11 @@ def test_markdown_counts_findings_outside_source_code_apart(sample_result: Revie
         for f in _many(sample_result, 30).findings[-30:]
     )
     md = to_markdown(replace(sample_result, findings=sample_result.findings + tests))
-    assert "Outside source code: 30 in test files." in md
-    assert "tests/src/pkg" not in md  # not listed among the source findings
+    in_tests = 30 + len(sample_result.findings) - len(_source(sample_result))
+    section = md.index(f"### Tests, examples and other non-source code\n\n{in_tests} in test files")
+    assert "tests/src/pkg" not in md[:section]  # not listed among the source findings
+    listed = [line for line in md[section:].splitlines() if line.startswith("| test | ")]
+    assert len(listed) == 10 and "the 10 most severe" in md[section:]
 
 
 def test_html_is_self_contained_with_graph_and_filters(sample_result: ReviewResult) -> None:

@@ -191,7 +191,9 @@ def _non_source(others: list[Finding], budget: int) -> str:
     head = f"\n### {NON_SOURCE_TITLE}\n\n{counts}, ranked after the product's"
     shown = min(len(others), MAX_OTHER_ROWS)
     head += f"; the {shown} most severe:\n\n" if shown < len(others) else ":\n\n"
-    table_head = "| role | severity | status | rule | where | message |\n|---|---|---|---|---|---|\n"
+    table_head = (
+        "| role | severity | status | rule | where | message |\n|---|---|---|---|---|---|\n"
+    )
     used = _size(head) + _size(table_head)
     if used > budget:
         return ""
