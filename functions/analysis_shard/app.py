@@ -18,7 +18,8 @@ def _run(task: ShardTask) -> dict[str, Any]:
     from coderev.pipeline.steps import analyze_shard
 
     jobs = get_settings().jobs  # CODEREV_JOBS; 0: one worker per CPU the sandbox has
-    return analyze_shard(bootstrap.object_store(), task.analysis_id, task.shard, jobs=jobs)
+    return analyze_shard(bootstrap.object_store(), task.analysis_id, task.shard, jobs=jobs,
+                         files=task.files)  # fmt: skip
 
 
 lambda_handler = step_handler(ShardTask.from_event, _run, "ShardAnalyzed")

@@ -30,10 +30,11 @@ from __future__ import annotations
 
 import builtins
 import contextlib
+import functools
 import hashlib
 import json
 import os
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal, cast
@@ -135,6 +136,18 @@ class S3ObjectStore:
         self.bucket = self.settings.bucket
         self._client = client
         self._sqs_client = sqs_client
+
+    def reopener(self) -> Callable[[], S3ObjectStore] | None:
+        """A picklable way to open this store again in another process (None with an injected
+        client, which another process cannot share)."""
+        if self._client is not None:
+            return None
+        settings = self.settings
+        return functools.partial(
+            S3ObjectStore, settings.bucket, endpoint_url=settings.endpoint_url,
+            access_key=settings.access_key, secret_key=settings.secret_key,
+            region=settings.region,
+        )  # fmt: skip
 
     @property
     def client(self) -> S3Client:

@@ -12,7 +12,7 @@ import atexit
 import multiprocessing
 import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 
@@ -70,21 +70,34 @@ def analyze_files(
     pool = None
     if workers > 1 and len(python) >= IN_PROCESS_BELOW:
         pool = _shared(workers) if shared_pool else _new_pool(workers)
-    if pool is None:
-        results: list[FileAnalysis] = []
+    results: list[FileAnalysis] | None = None
+    if pool is not None:
+        shards = plan_shards(python, workers * SHARDS_PER_WORKER)
+        try:
+            results = _run_pool(pool, shards, thresholds, budget_seconds, progress, figures)
+        except _PoolUnavailableError:
+            results = None  # no worker could start here: analyse in this process
+        finally:
+            if not shared_pool:
+                pool.shutdown()
+    if results is None:
+        results = []
         for f in python:
             results.extend(analyze_shard([f], thresholds, budget_seconds))
             progress.advance(1)
         workers = 1
-    else:
-        shards = plan_shards(python, workers * SHARDS_PER_WORKER)
-        try:
-            results = _run_pool(pool, shards, thresholds, budget_seconds, progress, figures)
-        finally:
-            if not shared_pool:
-                pool.shutdown()
     figures["workers"] = float(workers)
     return sorted(results, key=lambda a: a.path)
+
+
+class _PoolUnavailableError(Exception):
+    """The pool's first worker could not start (e.g. the forkserver's socket path under a long
+    TMPDIR exceeds AF_UNIX's limit): this process analyses in-process from now on."""
+
+
+def _no_more_pools() -> None:
+    global _no_pools
+    _no_pools = True
 
 
 _pools: dict[int, ProcessPoolExecutor] = {}
@@ -117,6 +130,24 @@ def _shared(workers: int) -> ProcessPoolExecutor | None:
             if pool is not None:
                 _pools[workers] = pool
         return pool
+
+
+def submit_to_shared_pool[**P, T](
+    jobs: int, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs
+) -> Future[T] | None:
+    """`fn(*args)` on this process's shared pool of `jobs` workers (0: one per CPU); None when
+    there is no pool (one job, or a sandbox without process support): run it here then."""
+    workers = worker_count(jobs)
+    pool = _shared(workers) if workers > 1 else None
+    if pool is None:
+        return None
+    try:
+        return pool.submit(fn, *args, **kwargs)
+    except BrokenProcessPool:  # broken by another call: the next call gets a new pool
+        return None
+    except OSError:  # no worker can start here (see _PoolUnavailableError): run in-process
+        _no_more_pools()
+        return None
 
 
 @atexit.register
@@ -170,6 +201,11 @@ def _run_pool(
         except BrokenProcessPool:  # a shared pool another call broke: isolate what is left
             unfinished.append(shard)
             continue
+        except OSError as exc:
+            if futures:
+                raise
+            _no_more_pools()
+            raise _PoolUnavailableError(str(exc)) from exc
         futures[future] = shard
     for future in as_completed(futures):
         shard = futures[future]

@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from coderev.analyses.errors import AnalysisNotFoundError
@@ -34,7 +35,7 @@ from coderev.domain.config import ProjectConfig
 from coderev.domain.errors import InputError
 from coderev.domain.findings import Finding
 from coderev.domain.report import ReviewResult
-from coderev.pipeline.parallel import analyze_files
+from coderev.pipeline.parallel import IN_PROCESS_BELOW, analyze_files, submit_to_shared_pool
 from coderev.pipeline.progress import SilentProgress
 from coderev.pipeline.request import ReviewRequest
 from coderev.pipeline.run import (
@@ -142,18 +143,47 @@ def index(
         "files": len(tree.files),
         "python_files": len(python),
         "skipped": len(tree.skipped),
-        "shards": [{"analysis_id": analysis_id, "shard": s.index} for s in planned],
+        "shards": [
+            {"analysis_id": analysis_id, "shard": s.index, "files": len(s.files)} for s in planned
+        ],
     }
 
 
 def analyze_shard(
-    store: ObjectStore, analysis_id: str, shard: int, *, jobs: int = 1
+    store: ObjectStore, analysis_id: str, shard: int, *, jobs: int = 1, files: int | None = None
 ) -> dict[str, Any]:
     """Analyse one shard's files into `shard-<i>.json` (ruff runs once, in the Ruff step).
 
-    `jobs` worker processes (0: one per CPU) from this process's shared pool, so concurrent
-    iterations of the Map in one process share the cores; 1 analyses in this process.
+    With `jobs` other than 1 (0: one per CPU) and a store another process can open
+    (`store.reopener()`), the whole step — read the shard, analyse it, write its result —
+    runs in a worker of this process's shared pool, as its own Lambda sandbox would: the
+    Map's iterations, running here on threads, then share the cores instead of the GIL, and
+    none of the shard's data crosses the process boundary. Otherwise the shard's files are
+    analysed on the pool (or here) and the result written from this process. `files` (the
+    Map item's count, when Index gave it): a shard too small to be worth a worker runs here.
     """
+    reopener = getattr(store, "reopener", None)
+    worth_a_worker = files is None or files >= IN_PROCESS_BELOW
+    reopen = reopener() if jobs != 1 and worth_a_worker and callable(reopener) else None
+    if reopen is not None:
+        future = submit_to_shared_pool(jobs, _analyze_shard_in_worker, reopen, analysis_id, shard)
+        if future is not None:
+            try:
+                return future.result()
+            except BrokenProcessPool:  # a worker died (a file that kills it): isolate files
+                pass
+    return _analyze_shard_here(store, analysis_id, shard, jobs)
+
+
+def _analyze_shard_in_worker(
+    reopen: Callable[[], ObjectStore], analysis_id: str, shard: int
+) -> dict[str, Any]:
+    return _analyze_shard_here(reopen(), analysis_id, shard, jobs=1)
+
+
+def _analyze_shard_here(
+    store: ObjectStore, analysis_id: str, shard: int, jobs: int
+) -> dict[str, Any]:
     keys = WorkKeys(analysis_id)
     indexed = read_document(store, keys.index, IndexDocument, analysis_id)
     bundle = _shard_input(store, keys, shard)

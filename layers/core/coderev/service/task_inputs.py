@@ -50,6 +50,10 @@ class AnalysisTask:
             shard = values["shard"]
             if not isinstance(shard, int) or isinstance(shard, bool) or shard < 0:
                 raise InvalidTaskInputError(f"shard {shard!r} must be an integer >= 0")
+        if values.get("files") is not None:
+            count = values["files"]
+            if not isinstance(count, int) or isinstance(count, bool) or count < 0:
+                raise InvalidTaskInputError(f"files {count!r} must be an integer >= 0")
         return cls(**values)
 
 
@@ -58,6 +62,7 @@ class ShardTask(AnalysisTask):
     """One iteration of the AnalyzeShards Map: an item of Index's `shards`."""
 
     shard: int = 0
+    files: int | None = None  # how many files the shard holds (Index says; absent: unknown)
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,13 +28,14 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
 import hashlib
 import json
 import os
 import re
 import threading
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -124,6 +125,11 @@ class LocalObjectStore:
         self.root = Path(root)
         self._thread_lock = threading.Lock()
         self._signer = signer
+
+    def reopener(self) -> Callable[[], LocalObjectStore]:
+        """A picklable way to open this store again in another process (a worker that runs
+        a step on its own, as a Lambda sandbox would)."""
+        return functools.partial(LocalObjectStore, self.root)
 
     @property
     def upload_signer(self) -> UploadSigner:

@@ -148,6 +148,11 @@ class NotifyingObjectStore:
     def get(self, key: str) -> bytes:
         return self.store.get(key)
 
+    def reopener(self) -> Callable[[], ObjectStore] | None:
+        """The wrapped store's: another process writes work files, which notify no one."""
+        reopen = getattr(self.store, "reopener", None)
+        return reopen() if callable(reopen) else None
+
     def head(self, key: str) -> ObjectInfo | None:
         return self.store.head(key)
 

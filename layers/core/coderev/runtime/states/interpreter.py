@@ -106,10 +106,13 @@ class Interpreter:
         return run.execution
 
     def stop(self, execution_arn: str, error: str = "", cause: str = "") -> None:
-        """Abort a running execution before its next state (StopExecution)."""
+        """Abort a running execution (StopExecution): it is ABORTED at once, as in AWS; states
+        still running on their threads finish unobserved (their results and events are
+        dropped) and no further state starts."""
         run = self._runs[execution_arn]
         run.abort_reason = (error, cause)
         run.abort.set()
+        self._close(run, ExecutionStatus.ABORTED, error, cause)
 
     def _execute(self, run: ExecutionRun) -> None:
         execution = run.execution
@@ -117,21 +120,33 @@ class Interpreter:
         try:
             output = run.run(run.machine, execution.input)
         except StateFailure as failure:
-            self._finish(execution, ExecutionStatus.FAILED, failure.error, failure.cause)
-            run.record("ExecutionFailed", error=failure.error, cause=failure.cause)
+            self._close(run, ExecutionStatus.FAILED, failure.error, failure.cause)
         except ExecutionStopped as stopped:
             status = ExecutionStatus(stopped.status)
-            self._finish(execution, status, stopped.error or None, stopped.cause or None)
-            kind = (
-                "ExecutionTimedOut" if status == ExecutionStatus.TIMED_OUT else "ExecutionAborted"
-            )
-            run.record(kind, error=stopped.error, cause=stopped.cause)
+            self._close(run, status, stopped.error, stopped.cause)
         else:
-            execution.output = output
-            self._finish(execution, ExecutionStatus.SUCCEEDED, None, None)
-            run.record("ExecutionSucceeded", output=output)
+            self._close(run, ExecutionStatus.SUCCEEDED, None, None, output=output)
         finally:
             self._runs.pop(execution.execution_arn, None)
+
+    def _close(self, run: ExecutionRun, status: ExecutionStatus, error: str | None,
+               cause: str | None, output: Any = None) -> None:  # fmt: skip
+        """End the execution once: the first of the run's end and a StopExecution wins."""
+        with run.closing:
+            if run.closed:
+                return
+            execution = run.execution
+            if status is ExecutionStatus.SUCCEEDED:
+                execution.output = output
+            self._finish(execution, status, error or None, cause or None)
+            if status is ExecutionStatus.SUCCEEDED:
+                run.record("ExecutionSucceeded", output=output)
+            elif status is ExecutionStatus.FAILED:
+                run.record("ExecutionFailed", error=error, cause=cause)
+            else:
+                kind = "ExecutionTimedOut" if status is ExecutionStatus.TIMED_OUT \
+                    else "ExecutionAborted"  # fmt: skip
+                run.record(kind, error=error or "", cause=cause or "")
 
     def _finish(
         self, execution: Execution, status: ExecutionStatus, error: str | None, cause: str | None

@@ -26,6 +26,11 @@ from coderev.runtime.states.tasks import Clock, Sleeper, TaskContext, TaskInvoke
 Spec = Mapping[str, Any]
 
 
+_CLOSING_EVENTS = frozenset(
+    {"ExecutionSucceeded", "ExecutionFailed", "ExecutionAborted", "ExecutionTimedOut"}
+)
+
+
 @dataclass
 class Settings:
     invoker: TaskInvoker
@@ -49,6 +54,8 @@ class ExecutionRun:
         self.machine_name = machine_name
         self.abort = threading.Event()
         self.abort_reason: tuple[str, str] = ("", "")
+        self.closing = threading.RLock()  # held while the execution ends (see Interpreter._close)
+        self.closed = False
         self._static_context = {
             "Execution": {
                 "Id": execution.execution_arn,
@@ -61,7 +68,14 @@ class ExecutionRun:
         }
 
     def record(self, type_: str, **details: Any) -> int:
-        return self.execution.record(type_, self.settings.clock.now(), details)
+        """Append an event; once the execution closed (succeeded, failed, aborted, timed out)
+        nothing more is recorded, as in AWS: a Map iteration or Parallel branch still
+        finishing on its thread after an abort leaves no event after ExecutionAborted."""
+        with self.closing:
+            if self.closed:
+                return len(self.execution.history)
+            self.closed = type_ in _CLOSING_EVENTS
+            return self.execution.record(type_, self.settings.clock.now(), details)
 
     def context(
         self,
