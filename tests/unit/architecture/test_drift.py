@@ -74,3 +74,25 @@ def test_new_and_removed_packages(analyse: Analyse) -> None:
     )
     removed = next(p for p in gone.packages if p.package == "p.extra")
     assert (removed.instability_after, removed.distance_after) == (None, None)
+
+
+def test_a_cycle_that_shrank_is_not_new_and_one_that_grew_is(analyse: Analyse) -> None:
+    base = {
+        "q/__init__.py": "",
+        "q/a.py": "import q.b\n",
+        "q/b.py": "import q.c\n",
+        "q/c.py": "import q.a\n",
+    }
+    shrunk = dict(base, **{"q/b.py": "import q.a\n"})  # a <-> b only
+    grown = dict(base, **{"q/c.py": "import q.a\nimport q.d\n", "q/d.py": "import q.a\n"})
+    before = analyze_architecture(analyse(base), ProjectConfig())
+    assert (
+        architecture_drift(
+            before, analyze_architecture(analyse(shrunk), ProjectConfig())
+        ).new_cycles
+        == ()
+    )
+    new = architecture_drift(
+        before, analyze_architecture(analyse(grown), ProjectConfig())
+    ).new_cycles
+    assert [c.modules for c in new] == [("q.a", "q.b", "q.c", "q.d")]
