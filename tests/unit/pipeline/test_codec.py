@@ -18,6 +18,7 @@ from coderev.domain.architecture import (
     ContractViolation,
     Cycle,
     ImportEdge,
+    ImportKind,
     ModuleNode,
     PackageDrift,
     PackageMetrics,
@@ -97,7 +98,7 @@ raw_imports = st.builds(
     level=ints,
     line=ints,
     is_from=st.booleans(),
-    type_checking=st.booleans(),
+    kind=st.sampled_from(ImportKind),
 )
 class_infos = st.builds(
     ClassInfo, name=text, qualname=text, line=ints, bases=names, is_abstract=st.booleans()
@@ -132,7 +133,8 @@ architectures = st.builds(
     root_packages=names,
     modules=st.lists(st.builds(ModuleNode, text, text, st.booleans()), max_size=3).map(tuple),
     imports=st.lists(
-        st.builds(ImportEdge, text, text, ints, st.booleans(), st.booleans()), max_size=3
+        st.builds(ImportEdge, text, text, ints, st.sampled_from(ImportKind), st.booleans()),
+        max_size=3,
     ).map(tuple),
     cycles=st.lists(cycles, max_size=2).map(tuple),
     violations=st.lists(violations, max_size=2).map(tuple),
