@@ -368,7 +368,8 @@ def _targets_section(scores: Sequence[ProjectScore]) -> list[str]:
     emitted = sum(s.emitted for s in scores)
     top_findings = sum(len(s.unlabelled_top_findings) for s in scores)
     top_comments = sum(len(s.unlabelled_comments) for s in scores)
-    worst = min((s.comments.share("useful") or 0.0 for s in scores), default=0.0)
+    shares = [share for s in scores if (share := s.comments.share("useful")) is not None]
+    worst = min(shares, default=None)  # over the projects with labelled top comments
     fp_share = findings.share("false-positive") or 0.0
     fp_cycles = sum(len(s.false_positive_cycles) for s in scores)
     return [
@@ -377,7 +378,7 @@ def _targets_section(scores: Sequence[ProjectScore]) -> list[str]:
         f"top-{TOP_COMMENTS} comments are not",
         "targets",
         f"  top-{TOP_COMMENTS} comments useful >= {TARGET_TOP_USEFUL:.0%} in every project: "
-        f"worst {_pct(worst).strip()}  {_met(worst >= TARGET_TOP_USEFUL)}",
+        f"worst {_pct(worst).strip()}  {_met(worst is not None and worst >= TARGET_TOP_USEFUL)}",
         f"  false positives <= {TARGET_FALSE_POSITIVES:.0%} overall: {_pct(fp_share).strip()}"
         f"  {_met(fp_share <= TARGET_FALSE_POSITIVES)}",
         f"  false-positive cycles = {TARGET_FALSE_POSITIVE_CYCLES}: {fp_cycles}"

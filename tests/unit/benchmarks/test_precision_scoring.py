@@ -139,6 +139,9 @@ def test_render_prints_figures_beside_their_targets(scoring: ModuleType, corpus:
     assert "false positives <= 5% overall: 100%  NOT met" in text
     assert "false-positive cycles = 0: 1  NOT met" in text
 
+    unlabelled = scoring.score_project("p", report([], [comment(["new"])]), corpus)
+    assert "in every project: worst n/a  NOT met" in scoring.render([unlabelled])
+
 
 @pytest.mark.parametrize(
     ("findings", "comments", "message"),
