@@ -21,6 +21,7 @@ name = Core is protected
 type = protected
 protected_modules = tiny.core
 allowed_importers = tiny.api
+broken_contract_guidance = Go through tiny.api.
 
 [importlinter:contract:custom]
 name = No print calls
@@ -98,7 +99,20 @@ def test_a_broken_protected_contract_fails_the_gate_like_any_other(
         "--allow-unsupported-contracts", out=out,
     )  # fmt: skip
     assert run.code == 1
-    violations = run.report()["architecture"]["violations"]
+    report = run.report()
+    violations = report["architecture"]["violations"]
     assert [(v["contract_type"], v["importer"], v["imported"]) for v in violations] == [
         ("protected", "tiny.jobs", "tiny.core")
     ]
+    assert violations[0]["guidance"] == "Go through tiny.api."
+    [finding] = [f for f in report["findings"] if f["rule_id"] == "CR-ARCH-001"]
+    assert finding["fix_hint"].endswith("The contract says: Go through tiny.api.")
+
+    # the report, new contract types and all, is a valid baseline for the next review
+    again = cli(
+        "review", repo, "--out", tmp_path / "again", "--via", "direct",
+        "--baseline", out / "report.json", "--fail-on", "new-architecture",
+        "--allow-unsupported-contracts", out=tmp_path / "again",
+    )  # fmt: skip
+    assert again.code == 0, again.stderr
+    assert {f["status"] for f in again.report()["findings"]} == {"existing"}

@@ -207,6 +207,7 @@ layers = shop.a
         "Acyclic", ("shop",), depth=2, skip_descendants=("shop.vendored",)
     )
     assert config.contracts[3].as_packages is False  # type: ignore[union-attr]
+    assert config.contracts[0].guidance == "Go through the repositories."
     unsupported = {(u.name, u.type): u.reason for u in config.unsupported_contracts}
     assert unsupported == {
         ("No print", "no_print"): "coderev does not run the project's own contract class "

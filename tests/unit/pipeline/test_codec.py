@@ -127,6 +127,7 @@ violations = st.builds(
     path=text,
     line=ints,
     message=text,
+    guidance=text,
 )
 architectures = st.builds(
     ArchitectureResult,

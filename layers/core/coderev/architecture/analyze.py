@@ -109,7 +109,7 @@ def violation_findings(result: ArchitectureResult) -> list[Finding]:
                 path=path,
                 line=first.line,
                 message=f"{first.message} [contract {contracts}]",
-                fix_hint=_violation_hint(first),
+                fix_hint=_with_guidance(_violation_hint(first), group),
                 fingerprint=fingerprint(CONTRACT_RULE, path, f"{importer}->{imported}"),
                 extra={"contracts": contracts, "chain": " -> ".join(first.chain)},
             )
@@ -117,7 +117,20 @@ def violation_findings(result: ArchitectureResult) -> list[Finding]:
     return findings
 
 
+def _with_guidance(hint: str, group: Sequence[ContractViolation]) -> str:
+    """The hint, then each contract's own broken_contract_guidance (import-linter shows it
+    after a broken contract's violations)."""
+    own = [g for g in dict.fromkeys(v.guidance for v in group) if g]
+    return " ".join([hint, *(f"The contract says: {g}" for g in own)])
+
+
 def _violation_hint(v: ContractViolation) -> str:
+    if v.contract_type == "acyclic_siblings":
+        return (
+            f"Break the cycle {' -> '.join(v.chain)} between sibling packages: remove one of its "
+            f"imports (the first, from {v.importer} into {v.imported}, is at {v.path} line "
+            f"{v.line}), or move what both need into a package below them."
+        )
     if len(v.chain) == 1:
         return (
             f"Add {v.importer} to a layer of the contract, or to its exhaustive_ignores if it "

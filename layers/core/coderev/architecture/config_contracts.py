@@ -10,7 +10,7 @@ Every built-in contract type of import-linter 2.x is read, with its keys:
 - acyclic_siblings: `ancestors`, `depth`, `skip_descendants`;
 
 and, for all, `name`, `type`, `ignore_imports`, `unmatched_ignore_imports_alerting` and
-`broken_contract_guidance` (accepted; coderev's own advice is shown instead), plus `id` for INI
+`broken_contract_guidance` (the project's advice, shown with each violation's), plus `id` for INI
 sections. A list may also be given as one string (INI single-line values); booleans may be INI
 strings ("True", "false").
 
@@ -146,6 +146,7 @@ def parse_contract(raw: Mapping[str, Any], where: str) -> Contract:
         raise r.fail("unmatched_ignore_imports_alerting", f"must be one of {', '.join(_ALERTING)}")
     name = r.string("name")
     ignore = r.ignore_imports()
+    guidance = " ".join(r.strings("broken_contract_guidance"))
     if kind == "forbidden":
         return ForbiddenContract(
             name=name,
@@ -154,10 +155,14 @@ def parse_contract(raw: Mapping[str, Any], where: str) -> Contract:
             ignore_imports=ignore,
             allow_indirect_imports=r.boolean("allow_indirect_imports", False),
             as_packages=r.boolean("as_packages", True),
+            guidance=guidance,
         )
     if kind == "independence":
         return IndependenceContract(
-            name=name, modules=r.strings("modules", required=True), ignore_imports=ignore
+            name=name,
+            modules=r.strings("modules", required=True),
+            ignore_imports=ignore,
+            guidance=guidance,
         )
     if kind == "protected":
         return ProtectedContract(
@@ -166,6 +171,7 @@ def parse_contract(raw: Mapping[str, Any], where: str) -> Contract:
             allowed_importers=r.strings("allowed_importers", required=True),
             ignore_imports=ignore,
             as_packages=r.boolean("as_packages", True),
+            guidance=guidance,
         )
     if kind == "private_modules":
         packages = r.strings("packages_with_private_modules")
@@ -175,7 +181,9 @@ def parse_contract(raw: Mapping[str, Any], where: str) -> Contract:
                 "packages_with_private_modules",
                 f"names private packages ({', '.join(private)}): list an ancestor instead",
             )
-        return PrivateModulesContract(name=name, packages=packages, ignore_imports=ignore)
+        return PrivateModulesContract(
+            name=name, packages=packages, ignore_imports=ignore, guidance=guidance
+        )
     if kind == "acyclic_siblings":
         ancestors = r.strings("ancestors", required=True)
         skipped = r.strings("skip_descendants")
@@ -187,6 +195,7 @@ def parse_contract(raw: Mapping[str, Any], where: str) -> Contract:
             depth=r.integer("depth", 10),
             skip_descendants=skipped,
             ignore_imports=ignore,
+            guidance=guidance,
         )
     layers, independence = _layers(r)
     return LayersContract(
@@ -198,6 +207,7 @@ def parse_contract(raw: Mapping[str, Any], where: str) -> Contract:
         exhaustive=r.boolean("exhaustive", False),
         exhaustive_ignores=r.strings("exhaustive_ignores"),
         layer_independence=independence,
+        guidance=guidance,
     )
 
 

@@ -33,6 +33,7 @@ no import is not an error (import-linter's default alerting is "error"); coderev
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 
 from coderev.architecture.contract_chains import disjoint_chains, illegal_chains, layer_chains
 from coderev.architecture.contract_modules import ignored_pairs, matching, members, violation
@@ -70,7 +71,13 @@ def check_contracts(contracts: Sequence[Contract], index: ImportIndex) -> list[C
 
 
 def check_contract(contract: Contract, index: ImportIndex) -> list[ContractViolation]:
-    graph = index.without(ignored_pairs(contract.ignore_imports, index))
+    found = _check(contract, index.without(ignored_pairs(contract.ignore_imports, index)))
+    if contract.guidance:
+        return [replace(v, guidance=contract.guidance) for v in found]
+    return found
+
+
+def _check(contract: Contract, graph: ImportIndex) -> list[ContractViolation]:
     if isinstance(contract, LayersContract):
         return _check_layers(contract, graph)
     if isinstance(contract, ForbiddenContract):

@@ -82,6 +82,7 @@ class ContractViolation:
     path: str  # file of the first link's importer
     line: int  # line of the first link's import
     message: str
+    guidance: str = ""  # the contract's broken_contract_guidance, if it has one
 
 
 @dataclass(frozen=True, slots=True)

@@ -39,6 +39,7 @@ class LayersContract:
     # layer uses independent_siblings.
     layer_independence: tuple[bool, ...] = ()
     exhaustive_ignores: tuple[str, ...] = ()  # container children an exhaustive contract skips
+    guidance: str = ""  # broken_contract_guidance: the project's own advice
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +50,7 @@ class ForbiddenContract:
     ignore_imports: tuple[tuple[str, str], ...] = ()
     allow_indirect_imports: bool = False
     as_packages: bool = True  # False: each listed module stands for itself, not its descendants
+    guidance: str = ""  # broken_contract_guidance: the project's own advice
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +58,7 @@ class IndependenceContract:
     name: str
     modules: tuple[str, ...]
     ignore_imports: tuple[tuple[str, str], ...] = ()
+    guidance: str = ""  # broken_contract_guidance: the project's own advice
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +71,7 @@ class ProtectedContract:
     allowed_importers: tuple[str, ...]
     ignore_imports: tuple[tuple[str, str], ...] = ()
     as_packages: bool = True
+    guidance: str = ""  # broken_contract_guidance: the project's own advice
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +82,7 @@ class PrivateModulesContract:
     name: str
     packages: tuple[str, ...] = ()
     ignore_imports: tuple[tuple[str, str], ...] = ()
+    guidance: str = ""  # broken_contract_guidance: the project's own advice
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +95,7 @@ class AcyclicSiblingsContract:
     depth: int = 10
     skip_descendants: tuple[str, ...] = ()
     ignore_imports: tuple[tuple[str, str], ...] = ()
+    guidance: str = ""  # broken_contract_guidance: the project's own advice
 
 
 Contract = (

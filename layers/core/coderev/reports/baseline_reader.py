@@ -120,4 +120,5 @@ def violation_from_dict(v: dict[str, Any]) -> ContractViolation:
         path=v["path"],
         line=v["line"],
         message=v["message"],
+        guidance=v.get("guidance", ""),
     )

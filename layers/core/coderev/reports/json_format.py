@@ -173,7 +173,7 @@ def cycle_dict(c: Cycle) -> dict[str, Any]:
 
 
 def violation_dict(v: ContractViolation) -> dict[str, Any]:
-    return {
+    out: dict[str, Any] = {
         "contract": v.contract,
         "contract_type": v.contract_type,
         "importer": v.importer,
@@ -183,6 +183,9 @@ def violation_dict(v: ContractViolation) -> dict[str, Any]:
         "line": v.line,
         "message": v.message,
     }
+    if v.guidance:
+        out["guidance"] = v.guidance
+    return out
 
 
 def architecture_dict(a: ArchitectureResult) -> dict[str, Any]:
