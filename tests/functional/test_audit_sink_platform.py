@@ -16,6 +16,7 @@ from tests.functional.conftest import SAMPLE, Server, coderev, sample_archive, s
 from coderev.analyses.sql_repository import database_url
 from coderev.audit.model import AuditEntry
 from coderev.audit.sql_repository import SqlAuditRepository
+from coderev.migrations import open_repository
 
 
 @pytest.fixture(scope="module")
@@ -27,7 +28,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
 def audited(server: Server, event_id: str, timeout: float = 30) -> list[AuditEntry]:
     """The audit trail's entries with `event_id`, once there is one (or the timeout)."""
-    repository = SqlAuditRepository.from_url(database_url(None, server.data_dir))
+    repository = open_repository(SqlAuditRepository, database_url(None, server.data_dir))
     deadline = time.monotonic() + timeout
     while True:
         found = [entry for entry in repository.list(limit=1000) if entry.event_id == event_id]
@@ -67,7 +68,7 @@ def test_a_review_via_the_platform_is_audited_before_the_platform_stops(tmp_path
     run = coderev("review", SAMPLE, "--via", "platform", "--out", out, "-q", out=out)
     assert run.code == 0, run.stderr
     data_dir = tmp_path / "data" / "coderev"  # the functional runs' XDG_DATA_HOME/coderev
-    repository = SqlAuditRepository.from_url(database_url(None, data_dir))
+    repository = open_repository(SqlAuditRepository, database_url(None, data_dir))
     [entry] = repository.list(type="coderev.analysis.completed")
     assert entry.event["data"]["status"] == "SUCCEEDED"
     assert entry.analysis_id and entry.event_id == f"{entry.analysis_id}:completed"

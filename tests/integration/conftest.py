@@ -30,6 +30,7 @@ import sqlalchemy as sa
 from tests.conftest import load_services
 
 from coderev.analyses.database import create_database_engine, database_url
+from coderev.migrations import create_tables
 from coderev.sql import SqlRepository
 
 HOW_TO_START = (
@@ -177,6 +178,6 @@ def migrated[R: SqlRepository](
     """A `kind` repository on the engine and schema of `sql_backend`, its tables made."""
     engine, schema = backend
     repository = kind(engine, schema=schema, clock=clock)
-    repository.create_tables()
-    repository.create_tables()  # twice: migrating is idempotent
+    create_tables(repository)
+    create_tables(repository)  # twice: migrating is idempotent
     return repository

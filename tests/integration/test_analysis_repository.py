@@ -23,6 +23,7 @@ from coderev.analyses import (
     NewAnalysis,
 )
 from coderev.analyses.sql_repository import SqlAnalysisRepository
+from coderev.migrations import create_tables
 
 pytestmark = pytest.mark.integration
 
@@ -213,7 +214,7 @@ def test_times_must_be_aware(repository: SqlAnalysisRepository) -> None:
 def test_records_outlive_the_repository(sql_backend: SqlBackend) -> None:
     engine, schema = sql_backend
     first = SqlAnalysisRepository(engine, schema=schema)
-    first.create_tables()
+    create_tables(first)
     record, _ = first.create_if_absent(upload(version_id="v9"))
     second = SqlAnalysisRepository(engine, schema=schema)
     assert second.get(record.id) == record

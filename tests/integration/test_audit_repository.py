@@ -20,6 +20,7 @@ from coderev.analyses.sql_repository import SqlAnalysisRepository
 from coderev.audit import AuditEntry, AuditRepository
 from coderev.audit.sql_repository import SqlAuditRepository
 from coderev.domain.events import cloud_event
+from coderev.migrations import create_tables
 
 pytestmark = pytest.mark.integration
 
@@ -111,7 +112,7 @@ def test_list_newest_first_with_filters(repository: SqlAuditRepository) -> None:
 def test_entries_recorded_at_one_instant_keep_their_order(sql_backend: SqlBackend) -> None:
     engine, schema = sql_backend
     repository = SqlAuditRepository(engine, schema=schema, clock=lambda: WHEN)
-    repository.create_tables()
+    create_tables(repository)
     for number in range(4):
         repository.record(entry(number))
     assert [e.event_id for e in repository.list()] == [f"a-{n}:completed" for n in (3, 2, 1, 0)]
@@ -130,7 +131,7 @@ def test_minimal_events_are_kept(repository: SqlAuditRepository) -> None:
 def test_entries_outlive_the_repository(sql_backend: SqlBackend) -> None:
     engine, schema = sql_backend
     first = SqlAuditRepository(engine, schema=schema)
-    first.create_tables()
+    create_tables(first)
     first.record(entry())
     second = SqlAuditRepository(engine, schema=schema)
     assert [e.event_id for e in second.list()] == ["a-1:completed"]
@@ -141,8 +142,8 @@ def test_analyses_and_audits_share_the_database(sql_backend: SqlBackend) -> None
     engine, schema = sql_backend
     audits = SqlAuditRepository(engine, schema=schema)
     analyses = SqlAnalysisRepository(engine, schema=schema)
-    audits.create_tables()
-    analyses.create_tables()  # already migrated: nothing to do
+    create_tables(audits)
+    create_tables(analyses)  # already migrated: nothing to do
     record, _ = analyses.create_if_absent(NewAnalysis("b", "uploads/a.zip", "e"))
     assert audits.record(entry(analysis=record.id))
     assert analyses.get(record.id) == record

@@ -95,9 +95,11 @@ def event_bus() -> EventBus:
 def analysis_repository() -> AnalysisRepository:
     """Analysis records: DATABASE_URL (PostgreSQL), else SQLite under data_dir."""
     from coderev.analyses.sql_repository import SqlAnalysisRepository, database_url
+    from coderev.migrations import open_repository
 
     settings = _settings()
-    return SqlAnalysisRepository.from_url(database_url(settings.database_url, settings.data_dir))
+    url = database_url(settings.database_url, settings.data_dir)
+    return open_repository(SqlAnalysisRepository, url)
 
 
 @cache
@@ -105,9 +107,11 @@ def audit_repository() -> AuditRepository:
     """The audit trail: the analysis records' database (DATABASE_URL, else SQLite)."""
     from coderev.analyses.sql_repository import database_url
     from coderev.audit.sql_repository import SqlAuditRepository
+    from coderev.migrations import open_repository
 
     settings = _settings()
-    return SqlAuditRepository.from_url(database_url(settings.database_url, settings.data_dir))
+    url = database_url(settings.database_url, settings.data_dir)
+    return open_repository(SqlAuditRepository, url)
 
 
 @cache

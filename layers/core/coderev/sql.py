@@ -1,27 +1,27 @@
 """What coderev's SQL repositories share (analyses, audit): an Engine on SQLite or PostgreSQL
-with the repository's logical schema mapped to the database's, the tables the migrations make,
-`INSERT ... ON CONFLICT` for the dialect, and times stored in UTC.
+with the repository's logical schema mapped to the database's, `INSERT ... ON CONFLICT` for the
+dialect, and times stored in UTC.
 
 SQLite has no schemas: the logical schema is mapped away with `schema_translate_map`, and the
 same map lets a test put the tables in a schema of its own on PostgreSQL.
 
-Imports `coderev.analyses.database` and `coderev.migrations`, which import neither this module
-nor a repository. This module imports SQLAlchemy; `coderev.analyses` and `coderev.audit` do
-not import this module.
+A low-level base: it knows nothing of the migrations that make the tables. They depend on it:
+`coderev.migrations.open_repository` builds a repository and migrates its database first
+(what bootstrap does), `coderev.migrations.create_tables` migrates an existing one's. Imports
+`coderev.analyses.database` only; `coderev.analyses` and `coderev.audit` do not import it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from coderev.analyses.database import SUPPORTED, create_database_engine
+from coderev.analyses.database import SUPPORTED
 from coderev.domain.errors import CoderevError
-from coderev.migrations import upgrade
 
 __all__ = ["SqlRepository", "read_time"]
 
@@ -56,20 +56,16 @@ class SqlRepository:
         self._base_engine = engine
         self._clock = clock or (lambda: datetime.now(UTC))
 
-    @classmethod
-    def from_url(cls, url: str, *, create_tables: bool = True) -> Self:
-        repository = cls(create_database_engine(url))
-        if create_tables:
-            repository.create_tables()
-        return repository
+    @property
+    def engine(self) -> Engine:
+        """The Engine the repository was built on, without its schema map."""
+        return self._base_engine
 
-    def create_tables(self) -> None:
-        """Bring the database's tables up to date (the Alembic migrations, idempotent).
-
-        A `schema` other than the logical one holds every table of the database (a test's own).
-        """
-        sandbox = None if self.schema in (None, self.LOGICAL_SCHEMA) else self.schema
-        upgrade(self._base_engine, schema=sandbox)
+    @property
+    def own_schema(self) -> str | None:
+        """A schema other than the logical one (a test's own), which then holds every table of
+        the database; None when the tables are where the logical schemas put them."""
+        return None if self.schema in (None, self.LOGICAL_SCHEMA) else self.schema
 
     def close(self) -> None:
         self._base_engine.dispose()

@@ -14,13 +14,14 @@ import pytest
 from coderev.analyses import AnalysisStatus, NewAnalysis
 from coderev.analyses.model import reservation_key
 from coderev.analyses.sql_repository import SqlAnalysisRepository
+from coderev.migrations import open_repository
 
 BUCKET, KEY = "coderev", "uploads/0f0e/shop.zip"
 
 
 @pytest.fixture
 def records(tmp_path: Path) -> SqlAnalysisRepository:
-    return SqlAnalysisRepository.from_url(f"sqlite:///{tmp_path / 'analyses.db'}")
+    return open_repository(SqlAnalysisRepository, f"sqlite:///{tmp_path / 'analyses.db'}")
 
 
 def test_a_reservation_is_queued_and_awaits_its_upload(records: SqlAnalysisRepository) -> None:

@@ -19,6 +19,7 @@ from coderev.analyses.sql_repository import (
     create_database_engine,
     database_url,
 )
+from coderev.migrations import open_repository
 
 
 def test_unset_means_sqlite_in_the_data_dir(tmp_path: Path) -> None:
@@ -53,7 +54,7 @@ def test_other_backends_are_refused(url: str) -> None:
 
 def test_the_sqlite_file_and_its_folder_are_created(tmp_path: Path) -> None:
     data_dir = tmp_path / "deep" / "data"
-    repository = SqlAnalysisRepository.from_url(database_url(None, data_dir))
+    repository = open_repository(SqlAnalysisRepository, database_url(None, data_dir))
     record, _ = repository.create_if_absent(NewAnalysis("b", "uploads/a.zip", "e"))
     repository.close()
     with sqlite3.connect(data_dir / "coderev.db") as db:
@@ -64,12 +65,12 @@ def test_the_sqlite_file_and_its_folder_are_created(tmp_path: Path) -> None:
     assert sorted(tables) == ["alembic_version", "analyses", "events"]
     assert status == ("QUEUED",)
     assert journal == "wal"
-    reopened = SqlAnalysisRepository.from_url(database_url(None, data_dir))
+    reopened = open_repository(SqlAnalysisRepository, database_url(None, data_dir))
     assert reopened.get(record.id) == record
 
 
 def test_the_database_enforces_the_statuses(tmp_path: Path) -> None:
-    repository = SqlAnalysisRepository.from_url(database_url(None, tmp_path))
+    repository = open_repository(SqlAnalysisRepository, database_url(None, tmp_path))
     record, _ = repository.create_if_absent(NewAnalysis("b", "uploads/a.zip", "e"))
     with sqlite3.connect(tmp_path / "coderev.db") as db, pytest.raises(sqlite3.IntegrityError):
         db.execute("update analyses set status = 'DONE' where id = ?", (record.id,))

@@ -17,6 +17,7 @@ from coderev.analyses.sql_repository import database_url
 from coderev.audit import AuditEntry, AuditRepository
 from coderev.audit.sql_repository import SqlAuditRepository
 from coderev.domain.events import cloud_event
+from coderev.migrations import open_repository
 
 
 def entry(number: int = 1) -> AuditEntry:
@@ -31,7 +32,7 @@ def entry(number: int = 1) -> AuditEntry:
 
 
 def test_the_table_is_events_in_the_embedded_database(tmp_path: Path) -> None:
-    repository = SqlAuditRepository.from_url(database_url(None, tmp_path))
+    repository = open_repository(SqlAuditRepository, database_url(None, tmp_path))
     assert repository.record(entry())
     assert not repository.record(entry())
     repository.close()
@@ -46,7 +47,7 @@ def test_the_table_is_events_in_the_embedded_database(tmp_path: Path) -> None:
 
 
 def test_rows_are_numbered_in_order(tmp_path: Path) -> None:
-    repository = SqlAuditRepository.from_url(database_url(None, tmp_path))
+    repository = open_repository(SqlAuditRepository, database_url(None, tmp_path))
     for number in range(3):
         repository.record(entry(number))
     repository.close()

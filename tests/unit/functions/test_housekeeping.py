@@ -11,6 +11,7 @@ from coderev.analyses.sql_repository import (
     create_database_engine,
     database_url,
 )
+from coderev.migrations import create_tables
 from coderev.service.housekeeping import UPLOADED_AT
 
 BUCKET = "coderev-123456789012-us-east-1"
@@ -22,7 +23,7 @@ def test_the_sweep_deletes_stale_uploads_and_expired_records(embedded, invoke, k
     # records written 40 days ago: one finished, one still running
     engine = create_database_engine(database_url(None, embedded))
     old_records = SqlAnalysisRepository(engine, clock=lambda: long_ago)
-    old_records.create_tables()
+    create_tables(old_records)
     done = store.put("uploads/done.zip", b"PK\x03\x04done")
     finished, _ = old_records.create_if_absent(NewAnalysis(BUCKET, "uploads/done.zip", done.etag))
     old_records.update_status(finished.id, AnalysisStatus.FAILED, error="X", cause="y")
@@ -56,7 +57,7 @@ def test_an_upload_with_several_analyses_goes_once_all_finished(embedded, invoke
         reserved_then = SqlAnalysisRepository(
             engine, clock=lambda: datetime.now(UTC) - timedelta(days=41)
         )
-        reserved_then.create_tables()
+        create_tables(reserved_then)
         reserved = reserved_then.reserve(NewAnalysis(BUCKET, key, ""))
         reserved_then.update_status(reserved.id, AnalysisStatus.FAILED, error="UploadNotReceived")
         uploaded_then = SqlAnalysisRepository(
@@ -87,7 +88,7 @@ def test_work_files_and_graphs_of_ended_or_vanished_analyses_go(embedded, invoke
     store = bootstrap.object_store()
     engine = create_database_engine(database_url(None, embedded))
     old = SqlAnalysisRepository(engine, clock=lambda: datetime.now(UTC) - timedelta(days=40))
-    old.create_tables()
+    create_tables(old)
     ids = {}
     for name, status in (("failed", AnalysisStatus.RUNNING), ("running", AnalysisStatus.RUNNING),
                          ("expired", AnalysisStatus.SUCCEEDED)):  # fmt: skip

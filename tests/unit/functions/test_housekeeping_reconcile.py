@@ -21,6 +21,7 @@ from coderev.analyses.sql_repository import (
     create_database_engine,
     database_url,
 )
+from coderev.migrations import create_tables
 from coderev.ports import ExecutionDescription
 from coderev.service.housekeeping import reconcile
 
@@ -65,7 +66,7 @@ def records(tmp_path: Path, clock: Clock) -> Iterator[SqlAnalysisRepository]:
     repository = SqlAnalysisRepository(
         create_database_engine(database_url(None, tmp_path)), clock=clock
     )
-    repository.create_tables()
+    create_tables(repository)
     yield repository
     repository.close()
 
@@ -325,7 +326,7 @@ def test_the_scheduled_handler_fails_expired_reservations_and_a_late_upload_runs
     then = datetime.now(UTC) - timedelta(minutes=15 + 90 + 1)  # a 900 s URL, 90 minutes' grace
     old = SqlAnalysisRepository(create_database_engine(database_url(None, embedded)),
                                 clock=lambda: then)  # fmt: skip
-    old.create_tables()
+    create_tables(old)
     expired = old.reserve(NewAnalysis(bucket, "uploads/r/shop.zip", ""))
     waiting = old.reserve(NewAnalysis(bucket, "uploads/w/shop.zip", ""))
     old.close()

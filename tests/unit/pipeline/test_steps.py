@@ -26,6 +26,7 @@ from coderev.analysis.archive import read_archive_bytes
 from coderev.domain.config import ProjectConfig
 from coderev.domain.errors import BaselineError, CorruptArchiveError
 from coderev.domain.events import read_cloud_event
+from coderev.migrations import open_repository
 from coderev.pipeline import steps
 from coderev.pipeline.options import BaselineInput, ReviewOptions
 from coderev.pipeline.request import ReviewRequest
@@ -113,7 +114,7 @@ class Platform:
 
 @pytest.fixture
 def platform(tmp_path: Path) -> Iterator[Platform]:
-    records = SqlAnalysisRepository.from_url(database_url(None, tmp_path / "data"))
+    records = open_repository(SqlAnalysisRepository, database_url(None, tmp_path / "data"))
     yield Platform(LocalObjectStore(tmp_path / "bucket"), records, InMemoryEventBus())
     records.close()
 

@@ -3,10 +3,10 @@
 The table lives in the `projects` schema on PostgreSQL (DESIGN.md's schemas). SQLite has no
 schemas, so the schema is mapped away with `schema_translate_map`; the same map lets a test
 put the table in a schema of its own. The table is made by the Alembic migrations in
-`coderev.migrations` (`create_tables` runs them); `analyses` (in `coderev.analyses.tables`,
-re-exported here with the database helpers of `coderev.analyses.database`) is what they
-must produce. What the repositories share (the Engine, the schema map, `create_tables`,
-the times) is `coderev.sql.SqlRepository`.
+`coderev.migrations` (`open_repository` builds a repository with them run, `create_tables`
+runs them for one); `analyses` (in `coderev.analyses.tables`, re-exported here with the
+database helpers of `coderev.analyses.database`) is what they must produce. What the
+repositories share (the Engine, the schema map, the times) is `coderev.sql.SqlRepository`.
 
 Times are stored in UTC. SQLite keeps them as naive text, so they are made aware again when
 read; PostgreSQL keeps `timestamptz` and returns them in the session's zone, read as UTC.

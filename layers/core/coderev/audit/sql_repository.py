@@ -3,9 +3,10 @@
 The same database as the analysis records (`DATABASE_URL`, else SQLite under the data dir).
 SQLite has no schemas: `audits` is mapped away with `schema_translate_map`, and the same map
 lets a test put the table in a schema of its own. The table is made by the Alembic migrations
-in `coderev.migrations` (`create_tables` runs them); `events` (in `coderev.audit.tables`,
-re-exported here) is what they must produce. What the repositories share (the Engine, the
-schema map, `create_tables`, the times) is `coderev.sql.SqlRepository`.
+in `coderev.migrations` (`open_repository` builds a repository with them run, `create_tables`
+runs them for one); `events` (in `coderev.audit.tables`, re-exported here) is what they must
+produce. What the repositories share (the Engine, the schema map, the times) is
+`coderev.sql.SqlRepository`.
 
 An event is kept once per CloudEvents `source` + `id` (a unique constraint):
 `INSERT ... ON CONFLICT DO NOTHING` makes a redelivered event, or two consumers recording it

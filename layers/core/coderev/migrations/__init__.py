@@ -1,7 +1,9 @@
 """The schema of coderev's database: Alembic migrations, run by the code that uses the tables.
 
-`upgrade(engine_or_url)` brings a database to the newest revision (`HEAD`); the repositories
-call it when they are built (`create_tables`), `coderev db upgrade` runs it by hand, and
+`upgrade(engine_or_url)` brings a database to the newest revision (`HEAD`);
+`open_repository(SqlAnalysisRepository, url)` builds a repository with its database migrated
+first (what bootstrap does: tables made on first use), `create_tables(repository)` migrates
+an existing repository's database, `coderev db upgrade` runs it by hand, and
 `coderev db current` shows where a database is. It is idempotent and safe when several
 processes call it at once: on PostgreSQL it holds a transaction-level advisory lock while it
 migrates, on SQLite an immediate (write) transaction.
@@ -18,7 +20,8 @@ A database made before the migrations (by `create_all`: the analyses table, no
 The revision bookkeeping (`HEAD`, the schema map, `read_revision`) is in
 `coderev.migrations.versioning`, re-exported here; `coderev.migrations.runner` imports it, the
 tables (`coderev.analyses.tables`, `coderev.audit.tables`) and `coderev.analyses.database`,
-never this package nor a repository (they import this package).
+never this package nor a repository. The migrations depend on the tables and on
+`coderev.sql`'s repositories, never the reverse (a contract in pyproject.toml).
 
 Alembic is imported only when a migration has to run: a database already at `HEAD` costs two
 small queries and no Alembic import (a Lambda cold start builds the repositories).
@@ -42,13 +45,17 @@ from coderev.migrations.versioning import (
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
+    from coderev.sql import SqlRepository
+
 __all__ = [
     "HEAD",
     "LOGICAL_SCHEMAS",
     "VERSION_SCHEMA",
     "VERSION_TABLE",
     "MigrationError",
+    "create_tables",
     "current",
+    "open_repository",
     "read_revision",
     "schema_map",
     "upgrade",
@@ -68,6 +75,23 @@ def upgrade(target: Engine | str, *, schema: str | None = None) -> str:
     finally:
         if owned:
             engine.dispose()
+
+
+def create_tables(repository: SqlRepository) -> str:
+    """Bring a repository's database up to date (idempotent); the revision it is at.
+
+    A repository on a schema of its own (a test's) has every table, and the version table, there.
+    """
+    return upgrade(repository.engine, schema=repository.own_schema)
+
+
+def open_repository[R: SqlRepository](kind: type[R], url: str) -> R:
+    """A `kind` repository on the database at `url`, its tables made (migrated) first."""
+    from coderev.analyses.database import create_database_engine
+
+    repository = kind(create_database_engine(url))
+    create_tables(repository)
+    return repository
 
 
 def current(target: Engine | str, *, schema: str | None = None) -> str | None:

@@ -8,9 +8,9 @@ env.py hands over to `run_in_context` for `coderev.migrations` and for the `alem
 command line alike.
 
 It imports the tables (`coderev.analyses.tables`, `coderev.audit.tables`) and the database
-helpers (`coderev.analyses.database`), never the repositories nor `coderev.migrations` itself
-(its bookkeeping is in `coderev.migrations.versioning`): the repositories import
-`coderev.migrations`, which imports this module, so either would be an import cycle.
+helpers (`coderev.analyses.database`), never the repositories (migrating needs only the
+tables) nor `coderev.migrations` itself (its bookkeeping is in `coderev.migrations.versioning`):
+`coderev.migrations` imports this module, so that would be an import cycle.
 """
 
 from __future__ import annotations
