@@ -482,3 +482,18 @@ def test_a_pathological_review_still_makes_a_small_page(sample_result: ReviewRes
     assert "m" * TEXT_CHARS not in html and "m" * (TEXT_CHARS - 1) + "…" in html
     assert f"{5000 - LIST_ROWS} more entries are not in this page" in html
     assert "more packages are not in this page; report.json lists them all." in html
+
+
+def test_test_packages_are_drawn_only_when_room_is_left(big_result: ReviewResult) -> None:
+    from coderev.reports.coupling_table import packages_of_tests
+
+    arch = big_result.architecture
+    tests = packages_of_tests(arch, {f.path: f.role for f in big_result.files})
+    assert tests == {"tests_api", "tests_core"}
+    coupling = {p.package: p.afferent + p.efferent for p in arch.package_metrics}
+    assert coupling["tests_api"] > coupling["big.island"]  # more coupled than some product code
+    others = set(package_graph(arch, 10_000).nodes) - tests
+    graph = package_graph(arch, len(others), tests)
+    assert not tests & set(graph.nodes)
+    assert "big.island" in graph.nodes
+    assert tests <= set(package_graph(arch, len(others) + 2, tests).nodes)

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from coderev.domain.findings import Category, Severity
 from coderev.domain.report import ReviewResult
-from coderev.reports.coupling_table import package_groups
+from coderev.reports.coupling_table import package_groups, packages_of_tests
 from coderev.reports.graph_svg import render_svg
 from coderev.reports.html_page import PageLimits, files_shown, findings_sections
 from coderev.reports.markdown_html import (
@@ -53,8 +53,9 @@ def to_html(result: ReviewResult, report: dict[str, Any], limits: PageLimits | N
     env.filters["markdown_inline"] = markdown_inline_to_html
     env.filters["code_spans"] = code_spans_to_html
     limits = limits or PageLimits()
-    graph = package_graph(result.architecture, limits.graph_nodes)
     roles = {f.path: f.role for f in result.files}
+    tests = packages_of_tests(result.architecture, roles)
+    graph = package_graph(result.architecture, limits.graph_nodes, tests)
     sections = findings_sections(report["findings"], limits.full_rows, limits.compact_rows)
     template = env.get_template("report.html.j2")
     return template.render(

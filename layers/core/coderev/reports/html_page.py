@@ -40,7 +40,6 @@ class PageLimits:
     list_rows: int = LIST_ROWS  # cycles, packages per coupling group, skipped entries
     text_chars: int = TEXT_CHARS  # of one finding's message or fix hint
 
-
     @classmethod
     def everything(cls) -> PageLimits:
         unlimited = 1 << 62

@@ -3,15 +3,17 @@
 At the scale of a large project (Django: 630 packages) a graph of every package is a hairball,
 so the graph keeps the packages a reader most needs: every package on an import-time cycle
 (cycles closed only by deferred or type-checking imports break nothing and are not drawn), then
-the most coupled ones (afferent + efferent coupling, the figures of the coupling table) up to
-`max_nodes`. A module whose own package is not drawn is drawn as its nearest drawn ancestor
-package (so `django.db` stands for `django.db.backends` too when that one is left out); a
-module with no drawn ancestor is left out, and the count of packages left out is shown.
+the most coupled ones (afferent + efferent coupling, the figures of the coupling table; test
+packages only when room is left) up to `max_nodes`. A module whose own package is not drawn is
+drawn as its nearest drawn ancestor package (so `django.db` stands for `django.db.backends` too
+when that one is left out); a module with no drawn ancestor is left out, and the count of
+packages left out is shown.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from coderev.domain.architecture import ArchitectureResult, ImportKind
@@ -50,14 +52,20 @@ def _nearest(module: str, kept: set[str]) -> str | None:
     return None
 
 
-def package_graph(arch: ArchitectureResult, max_nodes: int = MAX_NODES) -> PackageGraph:
+def package_graph(
+    arch: ArchitectureResult,
+    max_nodes: int = MAX_NODES,
+    test_packages: Collection[str] = (),
+) -> PackageGraph:
+    """The graph to draw; `test_packages` are drawn only when room is left after the others."""
     packages = {m.name for m in arch.modules if m.is_package}
     innermost = {m.name: package_of(m.name, packages) for m in arch.modules}
     every = set(innermost.values())
     coupling = {p.package: p.afferent + p.efferent for p in arch.package_metrics}
     cycles = arch.cycles  # import-time cycles only: the others cannot break an import
     on_cycle = {innermost[m] for c in cycles for m in c.modules if m in innermost}
-    ranked = sorted(every - on_cycle, key=lambda p: (-coupling.get(p, 0), p))
+    tests = set(test_packages)
+    ranked = sorted(every - on_cycle, key=lambda p: (p in tests, -coupling.get(p, 0), p))
     kept = on_cycle | set(ranked[: max(0, max_nodes - len(on_cycle))])
     owner = {m: _nearest(m, kept) for m in innermost}
 
