@@ -65,7 +65,7 @@ def test_a_failed_analysis_leaves_its_failure_event_in_the_audit_trail(served: S
 
 def test_a_review_via_the_platform_is_audited_before_the_platform_stops(tmp_path: Path) -> None:
     out = tmp_path / "out"
-    run = coderev("review", SAMPLE, "--via", "platform", "--out", out, "-q", out=out)
+    run = coderev("review", SAMPLE, "--via", "platform", "--keep", "--out", out, "-q", out=out)
     assert run.code == 0, run.stderr
     data_dir = tmp_path / "data" / "coderev"  # the functional runs' XDG_DATA_HOME/coderev
     repository = open_repository(SqlAuditRepository, database_url(None, data_dir))
