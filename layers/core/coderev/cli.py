@@ -42,6 +42,14 @@ def review(
         Path | None,
         typer.Option(help="A pyproject.toml or .coderev.toml to use instead of the repo's."),
     ] = None,
+    lint_config: Annotated[
+        str,
+        typer.Option(
+            help="project: ruff with the reviewed tree's own configuration (pyproject.toml, "
+            "ruff.toml, .ruff.toml; noqa and nosec), coderev's rules added where the project "
+            "has not turned them off; isolated: coderev's rule selection alone."
+        ),
+    ] = "project",
     formats: Annotated[
         str, typer.Option("--format", help="Comma-separated: json,sarif,md,html.")
     ] = ",".join(FORMATS),
@@ -92,7 +100,7 @@ def review(
     try:
         if via not in ("direct", "platform"):
             raise InputError(f"--via {via!r}: choose platform or direct")
-        ask = _ask(path, baseline, fail_on, config, formats, exclude or [], jobs)
+        ask = _ask(path, baseline, fail_on, config, formats, exclude or [], jobs, lint_config)
         if allow_unsupported_contracts:
             ask = replace(ask, request=replace(ask.request, allow_unsupported_contracts=True))
         if via == "platform":
@@ -117,7 +125,7 @@ class _Ask:
 
     path: Path
     formats: tuple[str, ...]
-    request: ReviewRequest  # the gate, exclusions and --config (baseline_key set by the runner)
+    request: ReviewRequest  # gate, exclusions, --config, --lint-config (baseline_key: runner)
     baseline: Baseline | None
     baseline_bytes: bytes | None
     jobs: int
@@ -125,11 +133,11 @@ class _Ask:
 
 def _ask(
     path: Path, baseline: Path | None, fail_on: str, config: Path | None, formats: str,
-    exclude: list[str], jobs: int,
+    exclude: list[str], jobs: int, lint_config: str = "project",
 ) -> _Ask:  # fmt: skip
     from coderev.architecture.config import load_config_file
     from coderev.domain.errors import ConfigError
-    from coderev.pipeline.request import ReviewRequest
+    from coderev.pipeline.request import RequestError, ReviewRequest, lint_mode
     from coderev.reports import load_baseline
     from coderev.review.gate import parse_gate
 
@@ -139,11 +147,15 @@ def _ask(
             f"unknown report format(s) {', '.join(unknown)}; choose from {', '.join(FORMATS)}"
         )
     gate = parse_gate(fail_on)
+    try:
+        lint = lint_mode(lint_config)
+    except RequestError:
+        raise ConfigError(f"--lint-config {lint_config!r}: choose project or isolated") from None
     if not path.exists():
         raise InputError(f"{path}: no such file or directory")
     project = load_config_file(config) if config is not None else None
     base = load_baseline(baseline) if baseline is not None else None
-    request = ReviewRequest(None, gate.text, tuple(exclude), project)
+    request = ReviewRequest(None, gate.text, tuple(exclude), project, lint_config=lint)
     base_bytes = baseline.read_bytes() if baseline is not None else None
     return _Ask(path, chosen, request, base, base_bytes, jobs)
 
@@ -170,6 +182,7 @@ def _review(ask: _Ask, out: Path, reviewer: str, quiet: bool, console: Console) 
         baseline=BaselineInput(base.fingerprints, base.architecture) if base else None,
         config=project,
         source_root=ask.path if ask.path.is_dir() else None,
+        lint_config=request.lint_config,
     )
     store = bootstrap.graph_store(settings, out / "graph.sqlite")
     show = not quiet and console.is_terminal

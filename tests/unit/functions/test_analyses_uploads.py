@@ -14,6 +14,7 @@ import pytest
 from coderev import bootstrap
 from coderev.adapters.embedded.state_machines import InProcessStateMachineStarter
 from coderev.analyses.model import AnalysisStatus
+from coderev.domain.lint import LintConfigMode
 from coderev.pipeline.request import METADATA_KEY, ReviewRequest
 
 BUCKET = "coderev-123456789012-us-east-1"
@@ -183,6 +184,26 @@ def test_allowing_unsupported_contracts_travels_with_the_upload(embedded, invoke
     assert ReviewRequest.parse(request.as_json()) == request
 
 
+def test_the_lint_configuration_choice_travels_too(embedded, invoke, kit) -> None:
+    event = _with_query(kit.sample("analyses_upload.json"), lint_config="isolated")
+    info = bootstrap.object_store().head(_body(invoke("analyses", event))["upload_key"])
+    assert info is not None
+    assert ReviewRequest.from_metadata(info.metadata).lint_config is LintConfigMode.ISOLATED
+
+    event = _with_query(kit.sample("analyses_presign.json"), lint_config="isolated")
+    headers = _body(invoke("analyses", event))["upload"]["headers"]
+    request = ReviewRequest.from_metadata({METADATA_KEY: headers["x-amz-meta-" + METADATA_KEY]})
+    assert request.lint_config is LintConfigMode.ISOLATED
+
+
+@pytest.mark.parametrize("sample", ["analyses_upload.json", "analyses_presign.json"])
+def test_an_unknown_lint_configuration_is_422(embedded, invoke, kit, sample) -> None:
+    response = invoke("analyses", _with_query(kit.sample(sample), lint_config="everything"))
+
+    assert response["statusCode"] == 422
+    assert bootstrap.analysis_repository().list() == []
+
+
 def test_no_request_means_no_request_metadata(embedded, invoke, kit) -> None:
     accepted = _body(invoke("analyses", kit.sample("analyses_upload.json")))
     info = bootstrap.object_store().head(accepted["upload_key"])
@@ -234,7 +255,7 @@ def test_the_openapi_document_describes_presigned_uploads(embedded, invoke, kit)
     assert {"201", "422"} <= set(presign["responses"])
     assert {p["name"] for p in presign["parameters"]} == {
         "project_id", "filename", "baseline", "fail_on", "exclude",
-        "allow_unsupported_contracts"}  # fmt: skip
+        "allow_unsupported_contracts", "lint_config"}  # fmt: skip
     exclude = next(p for p in presign["parameters"] if p["name"] == "exclude")
     assert exclude["schema"]["anyOf"][0]["type"] == "array"
     upload = document["paths"]["/analyses"]["post"]

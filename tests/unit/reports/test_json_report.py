@@ -88,3 +88,35 @@ def test_a_tampered_finding_is_rejected(sample_result: ReviewResult, tmp_path: P
     (tmp_path / "report.json").write_text(json.dumps(doc))
     with pytest.raises(BaselineError, match="findings/0/severity"):
         load_baseline(tmp_path / "report.json")
+
+
+def test_the_lint_configuration_is_recorded_and_validates(sample_result: ReviewResult) -> None:
+    from coderev.domain.lint import LintConfigMode, LintConfiguration, RuffConfigUse
+
+    used = LintConfiguration(
+        mode=LintConfigMode.PROJECT,
+        ruff_version="0.17.5",
+        configs=(RuffConfigUse("lib/ruff.toml", 12, ("S113", "S307"), ("ruff.toml",)),),
+        default_files=3,
+        warnings=("docs/pyproject.toml left out: not valid TOML",),
+        nosec_suppressed=2,
+    )
+    report = to_json_dict(replace(sample_result, lint_config=used))
+    Draft202012Validator(report_schema()).validate(report)
+    assert report["lint_config"] == {
+        "mode": "project",
+        "ruff_version": "0.17.5",
+        "configs": [
+            {
+                "path": "lib/ruff.toml",
+                "files": 12,
+                "extends": ["ruff.toml"],
+                "added_rules": ["S113", "S307"],
+            }
+        ],
+        "default_files": 3,
+        "nosec_suppressed": 2,
+        "warnings": ["docs/pyproject.toml left out: not valid TOML"],
+    }
+    assert sample_result.lint_config is not None  # the sample has no ruff configuration
+    assert to_json_dict(sample_result)["lint_config"]["configs"] == []

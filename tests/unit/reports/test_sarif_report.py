@@ -65,3 +65,22 @@ def test_rules_carry_the_catalogues_title_cwe_and_precision(sample_result: Revie
     assert by_id["S307"]["defaultConfiguration"]["level"] == "error"
     for rule_id in ("CR-MET-001", "CR-MET-002"):  # metrics: at most medium
         assert by_id[rule_id]["defaultConfiguration"]["level"] == "warning"
+
+
+def test_the_lint_configuration_and_its_warnings_are_in_the_invocation(
+    sample_result: ReviewResult, official_sarif_schema: dict[str, Any]
+) -> None:
+    from dataclasses import replace
+
+    from coderev.domain.lint import LintConfigMode, LintConfiguration
+
+    warned = LintConfiguration(
+        LintConfigMode.PROJECT, "0.17.5", warnings=("ruff.toml left out: not valid TOML",)
+    )
+    sarif = to_sarif(replace(sample_result, lint_config=warned))
+    Draft7Validator(official_sarif_schema).validate(sarif)
+    (invocation,) = sarif["runs"][0]["invocations"]
+    assert invocation["properties"]["lintConfig"]["mode"] == "project"
+    (note,) = invocation["toolConfigurationNotifications"]
+    assert note["message"] == {"text": "ruff.toml left out: not valid TOML"}
+    assert (note["level"], note["descriptor"]["id"]) == ("warning", "lint-configuration")

@@ -12,10 +12,12 @@ rules, in two passes:
    `target/` and `venv/` are skipped unless they are a Python package, i.e. hold __init__.py),
    applies the user's exclude globs, and reports each skipped folder once.
 
-Files that are not source by name (language "other") are not listed at all, not even as
-skipped: reporting every README and PNG would bury the entries that matter. Reported are the
-categories a reviewer may wonder about: skipped folders, unsafe or special entries, and files
-that look like source but are binary, minified, not UTF-8, too large or excluded.
+TOML files are kept apart (`SourceTree.toml_files`), at any depth, never reviewed: ruff's
+configuration may be any of them. Files that are not source by name (language "other") are
+not listed at all, not even as skipped: reporting every README and PNG would bury the
+entries that matter. Reported are the categories a reviewer may wonder about: skipped
+folders, unsafe or special entries, and files that look like source but are binary,
+minified, not UTF-8, too large or excluded.
 """
 
 from __future__ import annotations
@@ -60,6 +62,8 @@ _UNLESS_PACKAGE: dict[str, SkipReason] = {
     "target": SkipReason.BUILD_OUTPUT,
     "venv": SkipReason.VIRTUALENV,
 }
+# Why a file's bytes were dropped: not worth listing for a TOML file that is no configuration.
+_UNREADABLE = frozenset({SkipReason.TOO_LARGE, SkipReason.BINARY, SkipReason.DECODE_ERROR})
 _MINIFIED_SUFFIXES = (".min.js", ".min.mjs", ".min.css")
 _MINIFIABLE = frozenset({"javascript", "css"})
 _MINIFIED_MIN_BYTES = 2048  # a short one-line file is not "minified", just short
@@ -130,6 +134,8 @@ def plan(parts: tuple[str, ...]) -> tuple[Want, str, SkipReason | None]:
         return Want.NOTHING, OTHER, None
     name = parts[-1]
     if name in CONFIG_NAMES and len(parts) <= 2:  # at the root, maybe under a top folder
+        return Want.ALL, OTHER, None
+    if name.endswith(".toml"):  # maybe ruff's configuration, at any depth
         return Want.ALL, OTHER, None
     language = language_for_name(name)
     if language != OTHER:
@@ -223,6 +229,7 @@ def assemble(
                 packages.add(e.parts[strip:-1])
     files: dict[str, SourceFile] = {}
     configs: dict[str, SourceFile] = {}
+    tomls: dict[str, SourceFile] = {}
     skipped: dict[str, SkippedEntry] = {}
     for e in entries:
         if not e.parts:
@@ -238,25 +245,30 @@ def assemble(
             continue
         path = "/".join(rel)
         is_config = len(rel) == 1 and rel[0] in CONFIG_NAMES
-        for seen in (files, configs, skipped):  # a name given twice: the last one wins
+        for seen in (files, configs, tomls, skipped):  # a name given twice: the last one wins
             seen.pop(path, None)
         if exclusions.matches(path) and not e.is_dir:
             if e.language != OTHER or e.reason is not None or is_config:  # else: not listed
                 detail = f"matches {exclusions.pattern_for(path)!r}"
                 skipped[path] = SkippedEntry(path, SkipReason.EXCLUDED, detail)
         elif e.reason is not None:
-            skipped[path] = SkippedEntry(path, e.reason, e.detail)
+            if is_config or not (rel[-1].endswith(".toml") and e.reason in _UNREADABLE):
+                skipped[path] = SkippedEntry(path, e.reason, e.detail)
         elif e.data is None or e.is_dir:
             continue
-        elif is_config:
-            configs[path] = SourceFile(path, e.data, OTHER)
-        elif e.language != OTHER:
+        elif is_config or e.language == OTHER:
+            if rel[-1].endswith(".toml"):
+                tomls[path] = SourceFile(path, e.data, OTHER)
+            if is_config:
+                configs[path] = SourceFile(path, e.data, OTHER)
+        else:
             files[path] = SourceFile(path, e.data, e.language)
     return SourceTree(
         name=name,
         files=tuple(files[k] for k in sorted(files)),
         skipped=tuple(skipped[k] for k in sorted(skipped)),
         config_files=tuple(configs[k] for k in sorted(configs)),
+        toml_files=tuple(tomls[k] for k in sorted(tomls)),
     )
 
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from coderev.domain.architecture import ArchitectureDrift, ArchitectureResult
 from coderev.domain.findings import Finding
+from coderev.domain.lint import LintConfiguration
 from coderev.domain.metrics import SourceFileInfo
 from coderev.domain.review import Review
 from coderev.domain.roles import FileRole
@@ -34,3 +35,4 @@ class ReviewResult:
     figures: dict[str, float] = field(default_factory=dict)  # e.g. workers, worker_peak_rss_mb
     # the roles whose findings the quality gate counts (the project's gate_roles)
     gate_roles: tuple[FileRole, ...] = (FileRole.SOURCE,)
+    lint_config: LintConfiguration | None = None  # what ruff ran with; None: not recorded

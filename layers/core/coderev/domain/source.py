@@ -48,6 +48,9 @@ class SourceTree:
     config_files: tuple[
         SourceFile, ...
     ] = ()  # pyproject.toml, .coderev.toml, setup.cfg, .importlinter
+    # Every TOML file of the tree, at any depth: where ruff's configuration may live
+    # (pyproject.toml, ruff.toml, .ruff.toml and whatever their `extend` names). Never reviewed.
+    toml_files: tuple[SourceFile, ...] = ()
 
     def python_files(self) -> tuple[SourceFile, ...]:
         return tuple(f for f in self.files if f.language == "python")

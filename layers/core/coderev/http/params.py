@@ -17,6 +17,7 @@ __all__ = [
     "EXCLUDE",
     "FAIL_ON",
     "FILENAME",
+    "LINT_CONFIG",
     "absolute_url",
     "upload_filename",
 ]
@@ -32,6 +33,12 @@ EXCLUDE = Query(description="a glob of paths to skip (repeatable)")
 ALLOW_UNSUPPORTED_CONTRACTS = Query(
     description="true: the architecture gate passes although a configured contract could not "
     "be checked (as coderev review --allow-unsupported-contracts); it is listed either way"
+)
+LINT_CONFIG = Query(
+    description="whose ruff configuration applies, as coderev review --lint-config: project "
+    "(default: the archive's own pyproject.toml/ruff.toml, with coderev's security rules added "
+    "where the project has not turned them off) or isolated (coderev's rule selection alone)",
+    pattern="^(project|isolated)$",
 )
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from coderev.domain.architecture import ArchitectureResult
 from coderev.domain.config import ProjectConfig
+from coderev.domain.lint import LintConfigMode
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,4 +27,5 @@ class ReviewOptions:
     baseline: BaselineInput | None = None
     config: ProjectConfig | None = None  # overrides the repository's own configuration
     source_root: Path | None = None  # set for directory inputs: ruff then reads files in place
+    lint_config: LintConfigMode = LintConfigMode.PROJECT  # whose ruff configuration applies
     extra_tool_versions: dict[str, str] = field(default_factory=dict)

@@ -1,7 +1,7 @@
 """What a client asks of one analysis besides its archive: baseline, gate, exclusions, config.
 
 The same choices `coderev review` takes as flags (`--baseline`, `--fail-on`, `--exclude`,
-`--config`) travel with the uploaded archive as one S3 user-metadata entry,
+`--config`, `--lint-config`) travel with the uploaded archive as one S3 user-metadata entry,
 `x-amz-meta-coderev-request`, holding compact JSON. Metadata is written atomically with the
 object, so the notification that starts the analysis can never see an archive without the
 request it was uploaded with (a separate request object could arrive after its archive's
@@ -17,6 +17,8 @@ so a request is refused when larger, with the advice to put the configuration in
   files say, as `--config` does for the direct engine.
 - `allow_unsupported_contracts`: true lets the `architecture` gate pass although a configured
   contract could not be checked (`--allow-unsupported-contracts`); it is listed either way.
+- `lint_config`: `project` (the default, not written) or `isolated`: whether ruff runs with
+  the archive's own ruff configuration (coderev.domain.lint).
 
 `ReviewRequest.parse` checks every member, so a malformed request fails ingest with a clear
 `RequestError` and the analysis ends FAILED with that cause instead of starting.
@@ -31,12 +33,15 @@ from typing import Any
 
 from coderev.domain.config import ProjectConfig
 from coderev.domain.errors import InputError
+from coderev.domain.lint import LintConfigMode
 
 __all__ = ["MAX_METADATA_BYTES", "METADATA_KEY", "RequestError", "ReviewRequest"]
 
 METADATA_KEY = "coderev-request"
 MAX_METADATA_BYTES = 2048  # S3: user-defined metadata, keys and values together
-_MEMBERS = {"baseline_key", "fail_on", "exclude", "config", "allow_unsupported_contracts"}
+_MEMBERS = {
+    "baseline_key", "fail_on", "exclude", "config", "allow_unsupported_contracts", "lint_config"
+}  # fmt: skip
 
 
 class RequestError(InputError):
@@ -50,6 +55,7 @@ class ReviewRequest:
     exclude: tuple[str, ...] = ()
     config: ProjectConfig | None = None
     allow_unsupported_contracts: bool = False
+    lint_config: LintConfigMode = LintConfigMode.PROJECT
 
     @property
     def empty(self) -> bool:
@@ -74,6 +80,8 @@ class ReviewRequest:
             document["config"] = encode(self.config, ProjectConfig)
         if self.allow_unsupported_contracts:
             document["allow_unsupported_contracts"] = True
+        if self.lint_config is not LintConfigMode.PROJECT:
+            document["lint_config"] = self.lint_config.value
         return document
 
     def to_metadata(self) -> dict[str, str]:
@@ -125,7 +133,19 @@ class ReviewRequest:
         allow = document.get("allow_unsupported_contracts", False)
         if not isinstance(allow, bool):
             raise RequestError("allow_unsupported_contracts must be true or false")
-        return cls(baseline, fail_on, tuple(exclude), _config(document.get("config")), allow)
+        config = _config(document.get("config"))
+        lint = lint_mode(document.get("lint_config"))
+        return cls(baseline, fail_on, tuple(exclude), config, allow, lint)
+
+
+def lint_mode(raw: object) -> LintConfigMode:
+    """`project` or `isolated` (None: the default, `project`); RequestError otherwise."""
+    if raw is None:
+        return LintConfigMode.PROJECT
+    choices = [m.value for m in LintConfigMode]
+    if not isinstance(raw, str) or raw not in choices:
+        raise RequestError(f"lint_config must be {' or '.join(choices)}, not {raw!r}")
+    return LintConfigMode(raw)
 
 
 def _check_gate(spec: str) -> None:

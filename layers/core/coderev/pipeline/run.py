@@ -15,7 +15,8 @@ from dataclasses import dataclass, replace
 
 from coderev import __version__
 from coderev.analysis.roles import RoleClassifier, findings_with_roles
-from coderev.analysis.ruff_findings import ruff_version, run_ruff, write_private_copy
+from coderev.analysis.ruff_process import ruff_version
+from coderev.analysis.ruff_project import RuffRun, lint_python
 from coderev.analysis.skipping import exclude_from_tree
 from coderev.architecture.analyze import analyze_architecture, cycle_findings, violation_findings
 from coderev.architecture.code_graph import build_code_graph
@@ -56,16 +57,16 @@ def project_config(tree: SourceTree, options: ReviewOptions) -> ProjectConfig:
     return load_project_config({f.path: f.data for f in tree.config_files})
 
 
-def ruff_stage(tree: SourceTree, options: ReviewOptions, config: ProjectConfig) -> list[Finding]:
-    """ruff over the Python files: in place for a directory, else from a private temp copy."""
-    python = tree.python_files()
-    if not python:
-        return []
-    sources = {f.path: f.data for f in python}
-    if options.source_root is not None:
-        return run_ruff(options.source_root, sorted(sources), config.ruff_select, sources)
-    with write_private_copy(sources) as root:
-        return run_ruff(root, sorted(sources), config.ruff_select, sources)
+def ruff_stage(tree: SourceTree, options: ReviewOptions, config: ProjectConfig) -> RuffRun:
+    """ruff over the Python files, with the configuration `options.lint_config` names (see
+    coderev.analysis.ruff_project)."""
+    return lint_python(
+        {f.path: f.data for f in tree.python_files()},
+        {f.path: f.data for f in tree.toml_files},
+        options.lint_config,
+        config.ruff_select,
+        options.source_root,
+    )
 
 
 def combine_findings(
@@ -125,7 +126,7 @@ def run_review(
         reviewed = review_stage(
             tree.name,
             file_infos(listed_files(tree, config), analyses, config.roles),
-            combine_findings(analyses, ruff, arch_findings),
+            combine_findings(analyses, ruff.findings, arch_findings),
             architecture,
             options.baseline,
             options.reviewer,
@@ -143,6 +144,7 @@ def run_review(
         timings=timings,
         figures=figures,
         gate_roles=config.gate_roles,
+        lint_config=ruff.configuration,
     )
 
 

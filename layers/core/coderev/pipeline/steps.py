@@ -26,14 +26,12 @@ from coderev.analyses.model import AnalysisRecord, AnalysisStatus
 from coderev.analyses.repository import AnalysisRepository
 from coderev.analysis.archive import read_archive_bytes
 from coderev.analysis.limits import ArchiveLimits
-from coderev.analysis.ruff_findings import run_ruff, write_private_copy
+from coderev.analysis.ruff_project import RuffRun, lint_python
 from coderev.analysis.skipping import exclude_from_tree
 from coderev.architecture.code_graph import build_code_graph
 from coderev.architecture.config import load_project_config
 from coderev.domain.code import FileAnalysis
-from coderev.domain.config import ProjectConfig
 from coderev.domain.errors import InputError
-from coderev.domain.findings import Finding
 from coderev.domain.report import ReviewResult
 from coderev.pipeline.parallel import IN_PROCESS_BELOW, analyze_files, submit_to_shared_pool
 from coderev.pipeline.progress import SilentProgress
@@ -135,6 +133,8 @@ def index(
         baseline_key=request.baseline_key,
         fail_on=request.fail_on,
         allow_unsupported_contracts=request.allow_unsupported_contracts,
+        lint_config=request.lint_config,
+        toml_files=tree.toml_files,
     )
     write_document(store, keys.index, document)
     return {
@@ -226,9 +226,10 @@ def ruff(store: ObjectStore, analysis_id: str) -> dict[str, Any]:
     for shard in range(indexed.shards):
         bundle = _shard_input(store, keys, shard)
         sources.update((f.path, f.data) for f in bundle.files if f.language == "python")
-    findings, seconds = _measured(_ruff_tree, sources, indexed.config)
-    write_document(store, keys.ruff, RuffDocument(analysis_id, tuple(findings), seconds))
-    return {"analysis_id": analysis_id, "files": len(sources), "findings": len(findings)}
+    run, seconds = _measured(_ruff_tree, sources, indexed)
+    document = RuffDocument(analysis_id, run.findings, seconds, run.configuration)
+    write_document(store, keys.ruff, document)
+    return {"analysis_id": analysis_id, "files": len(sources), "findings": len(run.findings)}
 
 
 def architecture(
@@ -271,14 +272,14 @@ def review(
     keys = WorkKeys(analysis_id)
     indexed = read_document(store, keys.index, IndexDocument, analysis_id)
     baseline_key = baseline_key or indexed.baseline_key
-    analyses, ruff, (analysis_seconds, ruff_seconds) = _shard_results(store, keys, indexed)
+    analyses, ruff, analysis_seconds = _shard_results(store, keys, indexed)
     arch = read_document(store, keys.architecture, ArchitectureDocument, analysis_id)
     start = time.perf_counter()
     baseline = read_baseline(store, baseline_key) if baseline_key else None
     reviewed = review_stage(
         indexed.source,
         file_infos(indexed.files, analyses, indexed.config.roles),
-        combine_findings(analyses, ruff, arch.findings),
+        combine_findings(analyses, ruff.findings, arch.findings),
         arch.architecture,
         baseline,
         reviewer,
@@ -286,7 +287,7 @@ def review(
     timings = {
         "config": indexed.config_seconds,
         "files": analysis_seconds,
-        "ruff": ruff_seconds,
+        "ruff": ruff.seconds,
         "architecture": arch.seconds,
         "review": round(time.perf_counter() - start, 4),
     }
@@ -303,6 +304,7 @@ def review(
         timings=timings,
         figures={"shards": float(indexed.shards)},
         gate_roles=indexed.config.gate_roles,
+        lint_config=ruff.configuration,
     )
     spec = parse_gate(indexed.fail_on)
     unchecked = arch.architecture.contracts_unsupported
@@ -355,13 +357,11 @@ def _measured[**P, T](fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> 
     return value, round(time.perf_counter() - start, 4)
 
 
-def _ruff_tree(sources: dict[str, bytes], config: ProjectConfig) -> list[Finding]:
-    """ruff on the tree's Python files, in a private copy (as the direct engine's ruff_stage
-    does for an archive)."""
-    if not sources:
-        return []
-    with write_private_copy(sources) as root:
-        return run_ruff(root, sorted(sources), config.ruff_select, sources)
+def _ruff_tree(sources: dict[str, bytes], indexed: IndexDocument) -> RuffRun:
+    """ruff on the tree's Python files, in a private copy, with the configuration the request
+    asked for (as the direct engine's ruff_stage does for an archive)."""
+    tomls = {f.path: f.data for f in indexed.toml_files}
+    return lint_python(sources, tomls, indexed.lint_config, indexed.config.ruff_select)
 
 
 def _shard_input(store: ObjectStore, keys: WorkKeys, shard: int) -> ShardInput:
@@ -375,9 +375,8 @@ def _shard_input(store: ObjectStore, keys: WorkKeys, shard: int) -> ShardInput:
 
 def _shard_results(
     store: ObjectStore, keys: WorkKeys, indexed: IndexDocument
-) -> tuple[list[FileAnalysis], list[Finding], tuple[float, float]]:
-    """Every shard's analyses (path order), ruff's findings, and the summed analysis seconds
-    and ruff's seconds."""
+) -> tuple[list[FileAnalysis], RuffDocument, float]:
+    """Every shard's analyses (path order), ruff's document, and the summed analysis seconds."""
     analyses: list[FileAnalysis] = []
     seconds = 0.0
     for shard in range(indexed.shards):
@@ -386,4 +385,4 @@ def _shard_results(
         seconds += result.analysis_seconds
     analyses.sort(key=lambda a: a.path)
     ruff = read_document(store, keys.ruff, RuffDocument, keys.analysis_id)
-    return analyses, list(ruff.findings), (round(seconds, 4), ruff.seconds)
+    return analyses, ruff, round(seconds, 4)

@@ -34,6 +34,7 @@ from coderev.domain.config import ProjectConfig
 from coderev.domain.errors import CoderevError, InputError
 from coderev.domain.findings import Finding
 from coderev.domain.gate import GateOutcome
+from coderev.domain.lint import LintConfigMode, LintConfiguration
 from coderev.domain.metrics import SourceFileInfo
 from coderev.domain.report import ReviewResult
 from coderev.domain.source import SkippedEntry, SourceFile
@@ -140,6 +141,8 @@ class IndexDocument:
     baseline_key: str | None = None
     fail_on: str = "none"
     allow_unsupported_contracts: bool = False
+    lint_config: LintConfigMode = LintConfigMode.PROJECT
+    toml_files: tuple[SourceFile, ...] = ()  # where the tree's ruff configuration may be
 
     @property
     def python_paths(self) -> tuple[str, ...]:
@@ -166,6 +169,7 @@ class RuffDocument:
     analysis_id: str
     findings: tuple[Finding, ...]
     seconds: float
+    configuration: LintConfiguration | None = None  # what ruff ran with
 
 
 @dataclass(frozen=True, slots=True)

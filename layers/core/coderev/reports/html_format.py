@@ -16,6 +16,7 @@ from coderev.domain.report import ReviewResult
 from coderev.reports.coupling_table import package_groups, packages_of_tests
 from coderev.reports.graph_svg import render_svg
 from coderev.reports.html_page import PageLimits, files_shown, findings_sections
+from coderev.reports.lint_config_text import lint_config_line
 from coderev.reports.markdown_html import (
     code_spans_to_html,
     markdown_inline_to_html,
@@ -72,4 +73,5 @@ def to_html(result: ReviewResult, report: dict[str, Any], limits: PageLimits | N
         limits=limits,
         graph=graph,
         graph_svg=Markup(render_svg(graph)),  # noqa: S704 - built from escaped parts in graph_svg
+        lint_line=lint_config_line(result.lint_config),
     )

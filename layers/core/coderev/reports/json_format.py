@@ -21,6 +21,7 @@ from coderev.domain.gate import GateOutcome
 from coderev.domain.metrics import FileMetrics
 from coderev.domain.report import ReviewResult
 from coderev.domain.roles import FileRole
+from coderev.reports.lint_config_text import lint_config_dict
 
 SCHEMA_VERSION = "1.1"
 
@@ -38,6 +39,7 @@ def to_json_dict(
         },
         "source": result.source,
         "generated_at": stamp,
+        "lint_config": lint_config_dict(result.lint_config),
         "summary": _summary(result, gate),
         "files": [
             {

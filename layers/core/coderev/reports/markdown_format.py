@@ -19,6 +19,7 @@ from coderev.domain.findings import Finding, FindingStatus, Severity
 from coderev.domain.gate import GateOutcome
 from coderev.domain.report import ReviewResult
 from coderev.domain.roles import FileRole
+from coderev.reports.lint_config_text import lint_config_line
 
 MAX_CHARS = 65_536  # GitHub's comment limit, applied to UTF-8 bytes
 MAX_ROWS = 50  # findings listed one per row
@@ -51,6 +52,8 @@ def _headline(result: ReviewResult, gate: GateOutcome | None) -> str:
         f"{len(result.architecture.cycles)} import cycle(s), "
         f"{len(result.architecture.violations)} contract violation(s).",
     ]
+    if (lint := lint_config_line(result.lint_config)) is not None:
+        lines.append(f"<sub>Lint: {_cell(lint, 1000)}</sub>")
     if result.findings_drift is not None:
         d = result.findings_drift
         lines.append(

@@ -16,6 +16,7 @@ from coderev.domain.architecture import Cycle
 from coderev.domain.findings import Category, Finding, FindingStatus, Severity
 from coderev.domain.report import ReviewResult
 from coderev.domain.roles import FileRole
+from coderev.reports.lint_config_text import lint_config_dict
 from coderev.rules import Catalogue, default_catalogue
 from coderev.rules.policy import severity as policy_severity
 
@@ -47,15 +48,11 @@ def to_sarif(result: ReviewResult) -> dict[str, Any]:
     for f in result.findings:
         first.setdefault(f.rule_id, f)
     book = default_catalogue()
-    run: dict[str, Any] = {}
-    if result.architecture.contracts_unsupported:
-        run["invocations"] = [_unchecked_contracts(result)]
     return {
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",
         "runs": [
             {
-                **run,
                 "tool": {
                     "driver": {
                         "name": "coderev",
@@ -69,6 +66,7 @@ def to_sarif(result: ReviewResult) -> dict[str, Any]:
                     _with_chain(_result(f, index[f.rule_id], baseline_used), f, result)
                     for f in result.findings
                 ],
+                "invocations": [_invocation(result)],
                 "properties": {"source": result.source},
             }
         ],
@@ -96,6 +94,21 @@ def _unchecked_contracts(result: ReviewResult) -> dict[str, Any]:
             }
         )
     return {"executionSuccessful": True, "toolConfigurationNotifications": notifications}
+
+
+def _invocation(result: ReviewResult) -> dict[str, Any]:
+    """The run's invocation: contracts coderev did not check and the lint configuration's
+    warnings as toolConfigurationNotifications; how ruff was configured (report.json's
+    `lint_config`) as its properties."""
+    invocation = _unchecked_contracts(result)
+    config = result.lint_config
+    if config is not None:
+        invocation["properties"] = {"lintConfig": lint_config_dict(config)}
+        invocation["toolConfigurationNotifications"] += [
+            {"descriptor": {"id": "lint-configuration"}, "level": "warning", "message": {"text": w}}
+            for w in config.warnings
+        ]
+    return invocation
 
 
 def _rule(f: Finding, book: Catalogue) -> dict[str, Any]:

@@ -144,6 +144,7 @@ def review_request(
     fail_on: str | None = None,
     exclude: Sequence[str] = (),
     allow_unsupported_contracts: bool = False,
+    lint_config: str | None = None,
 ) -> ReviewRequest:
     """The analysis request an HTTP client asked for; `baseline` is an analysis id.
 
@@ -152,11 +153,14 @@ def review_request(
     """
     from coderev.pipeline.request import ReviewRequest
 
-    if baseline is None and fail_on is None and not exclude and not allow_unsupported_contracts:
+    asked = (baseline, fail_on, lint_config) != (None, None, None)
+    if not asked and not exclude and not allow_unsupported_contracts:
         return ReviewRequest()  # nothing asked: no parse (the gate check imports coderev.review)
     document: dict[str, object] = {"exclude": list(exclude)}
     if allow_unsupported_contracts:
         document["allow_unsupported_contracts"] = True
+    if lint_config is not None:
+        document["lint_config"] = lint_config
     if fail_on is not None:
         document["fail_on"] = fail_on
     if baseline is not None:
