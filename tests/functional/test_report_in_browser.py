@@ -4,8 +4,10 @@ fits its box in the font the browser really uses, and the page's script sorts an
 
 The page is measured by a script appended to a copy of it, loaded in a frame of the width
 under test (a headless window has a minimum width wider than a phone's); the frame posts the
-measurements to its parent page, and `chromium --dump-dom` prints that page's DOM. Skipped
-where Chromium is missing (Debian: `apt-get install chromium`; or set CHROMIUM=/path/to/chrome).
+measurements to its parent page, and `chromium --dump-dom` prints that page's DOM. Skipped,
+with the reason, on a developer's machine without Chromium (Debian: `apt-get install
+chromium`; or set CHROMIUM=/path/to/chrome); under CI (`CI` set: .ci/run installs it) a
+missing Chromium fails instead, so the browser tier is never silently dropped there.
 """
 
 from __future__ import annotations
@@ -35,6 +37,8 @@ CHROMIUM = next(
     ),
     None,
 )
+if CHROMIUM is None and os.environ.get("CI"):
+    raise RuntimeError("CI needs headless Chromium for the browser tier (apt-get install chromium)")
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(CHROMIUM is None, reason="needs headless Chromium"),
