@@ -116,3 +116,25 @@ def test_a_broken_protected_contract_fails_the_gate_like_any_other(
     )  # fmt: skip
     assert again.code == 0, again.stderr
     assert {f["status"] for f in again.report()["findings"]} == {"existing"}
+
+
+def test_a_stale_ignore_line_is_listed_and_fails_the_architecture_gate(
+    cli: Any, repo: Path, tmp_path: Path
+) -> None:
+    config = (repo / ".importlinter").read_text().replace(
+        "allowed_importers = tiny.api\n",
+        "allowed_importers = tiny.api\nignore_imports = tiny.core -> tiny.api\n",
+    )
+    (repo / ".importlinter").write_text(config)
+    out = tmp_path / "stale"
+    run = cli(
+        "review", repo, "--out", out, "--fail-on", "architecture", "--via", "direct",
+        "--allow-unsupported-contracts", "--quiet", out=out,
+    )  # fmt: skip
+    assert run.code == 1
+    assert "ignore_imports line 'tiny.core -> tiny.api' matches no import" in run.stderr
+    report = run.report()
+    [warning] = report["architecture"]["contract_warnings"]
+    assert (warning["contract"], warning["level"]) == ("Core is protected", "error")
+    assert "matches no import" in (out / "report.md").read_text()
+    assert "Contract warnings (1)" in (out / "report.html").read_text()

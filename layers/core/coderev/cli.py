@@ -194,11 +194,14 @@ def _review(ask: _Ask, out: Path, reviewer: str, quiet: bool, console: Console) 
     unchecked = () if allowed else result.architecture.contracts_unsupported
     gate = None
     if spec.enabled:
-        gate = evaluate_gate(spec, result.findings, unchecked, roles=result.gate_roles)
+        gate = evaluate_gate(
+            spec, result.findings, unchecked, roles=result.gate_roles,
+            contract_warnings=result.architecture.contract_warnings,
+        )  # fmt: skip
     written = write_reports(result, out, formats=ask.formats, gate=gate)
     if not quiet:
         print_summary(console, to_json_dict(result, gate), written)
-    elif result.architecture.contracts_unsupported:
+    elif result.architecture.contracts_unsupported or result.architecture.contract_warnings:
         print_unchecked_contracts(console, to_json_dict(result, gate))
     return 0 if gate is None or gate.passed else 1
 

@@ -71,12 +71,18 @@ class TerminalProgress:
 
 
 def print_unchecked_contracts(console: Console, report: Mapping[str, Any]) -> None:
-    """One line per configured contract that was not checked (printed even with --quiet:
-    a contract must never disappear without a word)."""
+    """One line per configured contract that was not checked and per contract warning (printed
+    even with --quiet: a contract must never disappear without a word)."""
     for u in report["architecture"].get("contracts_unsupported", ()):
         console.print(
             f"  [bold yellow]not checked[/]: contract {escape(repr(u['name']))} (type "
             f"{escape(u['type'])}, {escape(u['source'])}): {escape(u['reason'])}",
+            highlight=False,
+        )
+    for w in report["architecture"].get("contract_warnings", ()):
+        console.print(
+            f"  [bold yellow]{escape(w['level'])}[/]: contract {escape(repr(w['contract']))}: "
+            f"{escape(w['message'])}",
             highlight=False,
         )
 

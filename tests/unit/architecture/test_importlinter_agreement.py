@@ -325,3 +325,53 @@ def test_same_violations_as_import_linter(
     typed = (f"{pkg}.domain.typed", f"{pkg}.api.views")
     if case.startswith("type_checking"):  # the import under TYPE_CHECKING counts unless excluded
         assert (typed in theirs[next(iter(theirs))]) is (case == "type_checking_kept")
+
+
+@pytest.mark.parametrize("alerting", ["none", "warn", "error"])
+def test_an_ignore_line_matching_nothing_is_reported_as_import_linter_does(
+    alerting: str, tmp_path: Path, analyse_dir: AnalyseDir, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pkg = f"ilt_unmatched_{alerting}"
+    for path, source in _tree(pkg, extended=False).items():
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_text(source)
+    ini = f"""[importlinter]
+root_package = {pkg}
+[importlinter:contract:independence]
+name = Independence
+type = independence
+modules =
+    {pkg}.domain
+    {pkg}.lib
+ignore_imports =
+    {pkg}.lib.** -> {pkg}.api
+    {pkg}.api -> {pkg}.lib
+unmatched_ignore_imports_alerting = {alerting}
+"""
+    (tmp_path / ".importlinter").write_text(ini)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.chdir(tmp_path)
+    result = analyze_architecture(
+        analyse_dir(tmp_path, pkg), load_project_config({".importlinter": ini.encode()})
+    )
+    ours = [(w.level, w.message) for w in result.contract_warnings]
+
+    if alerting == "error":  # lint-imports stops on it; coderev's architecture gate fails on it
+        with pytest.raises(Exception, match=f"{pkg}.api -> {pkg}.lib"):
+            _importlinter_pairs(tmp_path / ".importlinter")
+        assert ours == [
+            ("error", f"ignore_imports line '{pkg}.api -> {pkg}.lib' matches no import "
+             "(unmatched_ignore_imports_alerting = error)")
+        ]  # fmt: skip
+        return
+    from importlinter.application import use_cases
+    from importlinter.configuration import configure
+
+    configure()
+    use_cases._register_built_in_contract_types()
+    report = use_cases.create_report(
+        use_cases.read_user_options(str(tmp_path / ".importlinter")), cache_dir=None
+    )
+    [(_, check)] = list(report.get_contracts_and_checks())
+    assert len(ours) == len(check.warnings) == (1 if alerting == "warn" else 0)
+    assert all(f"{pkg}.api -> {pkg}.lib" in w for w in check.warnings)

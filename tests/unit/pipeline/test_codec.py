@@ -16,6 +16,7 @@ from coderev.domain.architecture import (
     ArchitectureDrift,
     ArchitectureResult,
     ContractViolation,
+    ContractWarning,
     Cycle,
     ImportEdge,
     ImportKind,
@@ -147,6 +148,9 @@ architectures = st.builds(
     contracts_unsupported=st.lists(
         st.builds(UnsupportedContract, text, text, text, text), max_size=2
     ).map(tuple),
+    contract_warnings=st.lists(st.builds(ContractWarning, text, text, text), max_size=2).map(
+        tuple
+    ),
 )
 pairs = st.lists(st.tuples(text, text), max_size=2).map(tuple)
 contracts = st.one_of(

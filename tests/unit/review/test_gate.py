@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from coderev.domain.architecture import UnsupportedContract
+from coderev.domain.architecture import ContractWarning, UnsupportedContract
 from coderev.domain.errors import ConfigError
 from coderev.domain.findings import Category, FindingStatus, Severity
 from coderev.review.gate import evaluate_gate, parse_gate
@@ -85,6 +85,17 @@ def test_an_unchecked_contract_fails_architecture_conditions_only(findings) -> N
     # other conditions do not look at contracts; without unchecked ones, architecture passes
     assert evaluate_gate(parse_gate("critical"), findings, [custom]).passed
     assert evaluate_gate(parse_gate("architecture"), findings).passed
+
+
+def test_an_unmatched_ignore_at_error_level_fails_architecture_and_a_warning_does_not() -> None:
+    error = ContractWarning("Layers", "error", "ignore_imports line 'a -> b' matches no import")
+    warn = ContractWarning("Other", "warn", "ignore_imports line 'c -> d' matches no import")
+    failed = evaluate_gate(parse_gate("architecture"), [], contract_warnings=[error, warn])
+    assert failed.reasons == (
+        "architecture: contract 'Layers': ignore_imports line 'a -> b' matches no import",
+    )
+    assert evaluate_gate(parse_gate("architecture"), [], contract_warnings=[warn]).passed
+    assert evaluate_gate(parse_gate("high"), [], contract_warnings=[error]).passed
 
 
 def test_combination_fails_on_each_matching_condition(findings, build) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from coderev.architecture.contracts import check_contracts
+from coderev.architecture.contracts import check_contracts, contract_warnings
 from coderev.architecture.coupling import package_metrics
 from coderev.architecture.cycles import find_cycles
 from coderev.architecture.graph import ImportIndex
@@ -19,6 +19,7 @@ from coderev.architecture.resolution import resolve_imports
 from coderev.domain.architecture import (
     ArchitectureResult,
     ContractViolation,
+    ContractWarning,
     CutEdge,
     Cycle,
     ImportEdge,
@@ -58,35 +59,40 @@ def analyze_architecture(
 
     index = ImportIndex.build(modules, edges)
     cycles, other_cycles = find_cycles(modules, edges)
+    violations, warnings = _contracts(config, modules, edges, index)
     return ArchitectureResult(
         root_packages=tuple(roots),
         modules=tuple(modules.values()),
         imports=tuple(edges),
         cycles=cycles,
         other_cycles=other_cycles,
-        violations=tuple(_violations(config, modules, edges, index)),
+        violations=tuple(violations),
         package_metrics=package_metrics(modules, edges, classes),
         contracts_checked=tuple(c.name for c in config.contracts),
         contracts_unsupported=config.unsupported_contracts,
+        contract_warnings=tuple(warnings),
     )
 
 
-def _violations(
+def _contracts(
     config: ProjectConfig,
     modules: Mapping[str, ModuleNode],
     edges: Sequence[ImportEdge],
     index: ImportIndex,
-) -> list[ContractViolation]:
-    """Every contract's violations, in the configuration's order; a contract from an
-    import-linter file with exclude_type_checking_imports is checked without those imports."""
+) -> tuple[list[ContractViolation], list[ContractWarning]]:
+    """Every contract's violations and warnings, in the configuration's order; a contract from
+    an import-linter file with exclude_type_checking_imports is checked without those imports."""
     without = set(config.contracts_without_type_checking)
-    if not without:
-        return check_contracts(config.contracts, index)
-    runtime = ImportIndex.build(modules, [e for e in edges if not e.type_checking])
-    out: list[ContractViolation] = []
+    runtime = (
+        ImportIndex.build(modules, [e for e in edges if not e.type_checking]) if without else index
+    )
+    violations: list[ContractViolation] = []
+    warnings: list[ContractWarning] = []
     for contract in config.contracts:
-        out.extend(check_contracts([contract], runtime if contract.name in without else index))
-    return out
+        graph = runtime if contract.name in without else index
+        violations.extend(check_contracts([contract], graph))
+        warnings.extend(contract_warnings(contract, graph))
+    return violations, warnings
 
 
 # --- findings --------------------------------------------------------------------------------

@@ -141,8 +141,8 @@ def parse_contract(raw: Mapping[str, Any], where: str) -> Contract:
     unknown = sorted(set(raw) - _KEYS[kind])
     if unknown:
         raise r.fail(unknown[0], f"is not a setting of {kind} contracts")
-    alerting = r.string("unmatched_ignore_imports_alerting", required=False).lower()
-    if alerting and alerting not in _ALERTING:
+    alerting = r.string("unmatched_ignore_imports_alerting", required=False).lower() or "error"
+    if alerting not in _ALERTING:
         raise r.fail("unmatched_ignore_imports_alerting", f"must be one of {', '.join(_ALERTING)}")
     name = r.string("name")
     ignore = r.ignore_imports()
@@ -156,6 +156,7 @@ def parse_contract(raw: Mapping[str, Any], where: str) -> Contract:
             allow_indirect_imports=r.boolean("allow_indirect_imports", False),
             as_packages=r.boolean("as_packages", True),
             guidance=guidance,
+            unmatched_alerting=alerting,
         )
     if kind == "independence":
         return IndependenceContract(
@@ -163,6 +164,7 @@ def parse_contract(raw: Mapping[str, Any], where: str) -> Contract:
             modules=r.strings("modules", required=True),
             ignore_imports=ignore,
             guidance=guidance,
+            unmatched_alerting=alerting,
         )
     if kind == "protected":
         return ProtectedContract(
@@ -172,6 +174,7 @@ def parse_contract(raw: Mapping[str, Any], where: str) -> Contract:
             ignore_imports=ignore,
             as_packages=r.boolean("as_packages", True),
             guidance=guidance,
+            unmatched_alerting=alerting,
         )
     if kind == "private_modules":
         packages = r.strings("packages_with_private_modules")
@@ -182,7 +185,11 @@ def parse_contract(raw: Mapping[str, Any], where: str) -> Contract:
                 f"names private packages ({', '.join(private)}): list an ancestor instead",
             )
         return PrivateModulesContract(
-            name=name, packages=packages, ignore_imports=ignore, guidance=guidance
+            name=name,
+            packages=packages,
+            ignore_imports=ignore,
+            guidance=guidance,
+            unmatched_alerting=alerting,
         )
     if kind == "acyclic_siblings":
         ancestors = r.strings("ancestors", required=True)
@@ -196,6 +203,7 @@ def parse_contract(raw: Mapping[str, Any], where: str) -> Contract:
             skip_descendants=skipped,
             ignore_imports=ignore,
             guidance=guidance,
+            unmatched_alerting=alerting,
         )
     layers, independence = _layers(r)
     return LayersContract(
@@ -208,6 +216,7 @@ def parse_contract(raw: Mapping[str, Any], where: str) -> Contract:
         exhaustive_ignores=r.strings("exhaustive_ignores"),
         layer_independence=independence,
         guidance=guidance,
+        unmatched_alerting=alerting,
     )
 
 

@@ -42,6 +42,17 @@ def ignored_pairs(
     return out
 
 
+def unmatched_ignores(
+    ignore_imports: Iterable[tuple[str, str]], index: ImportIndex
+) -> list[str]:
+    """The ignore_imports lines ("importer -> imported") that match no import of the graph."""
+    return [
+        f"{importer} -> {imported}"
+        for importer, imported in ignore_imports
+        if not ignored_pairs([(importer, imported)], index)
+    ]
+
+
 def matching(index: ImportIndex, expression: str, contract: str) -> list[str]:
     """The internal modules a name or wildcard expression matches, themselves only (sorted);
     ConfigError when none does, as import-linter fails on it."""

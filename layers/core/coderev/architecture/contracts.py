@@ -26,8 +26,8 @@ import-linter 2.x and grimp 3 (see contract_chains; checked against import-linte
   component, `**` one or more. The edges are removed first.
 
 A contract naming an internal module that does not exist raises ConfigError, as import-linter
-fails on it; so does a missing container. Deliberate difference: an ignore_imports line matching
-no import is not an error (import-linter's default alerting is "error"); coderev ignores it.
+fails on it; so does a missing container. An ignore_imports line matching no import is a
+ContractWarning at the contract's unmatched_ignore_imports_alerting level (default "error").
 """
 
 from __future__ import annotations
@@ -36,11 +36,17 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
 from coderev.architecture.contract_chains import disjoint_chains, illegal_chains, layer_chains
-from coderev.architecture.contract_modules import ignored_pairs, matching, members, violation
+from coderev.architecture.contract_modules import (
+    ignored_pairs,
+    matching,
+    members,
+    unmatched_ignores,
+    violation,
+)
 from coderev.architecture.contracts_acyclic import check_acyclic_siblings
 from coderev.architecture.contracts_direct import check_private_modules, check_protected
 from coderev.architecture.graph import ImportIndex
-from coderev.domain.architecture import ContractViolation
+from coderev.domain.architecture import ContractViolation, ContractWarning
 from coderev.domain.config import (
     AcyclicSiblingsContract,
     Contract,
@@ -55,6 +61,7 @@ from coderev.domain.errors import ConfigError
 __all__ = [
     "check_contract",
     "check_contracts",
+    "contract_warnings",
     "disjoint_chains",
     "ignored_pairs",
     "illegal_chains",
@@ -75,6 +82,22 @@ def check_contract(contract: Contract, index: ImportIndex) -> list[ContractViola
     if contract.guidance:
         return [replace(v, guidance=contract.guidance) for v in found]
     return found
+
+
+def contract_warnings(contract: Contract, index: ImportIndex) -> list[ContractWarning]:
+    """One warning per ignore_imports line matching no import, unless the contract's
+    unmatched_ignore_imports_alerting is "none"."""
+    if contract.unmatched_alerting == "none":
+        return []
+    return [
+        ContractWarning(
+            contract.name,
+            contract.unmatched_alerting,
+            f"ignore_imports line {line!r} matches no import "
+            f"(unmatched_ignore_imports_alerting = {contract.unmatched_alerting})",
+        )
+        for line in unmatched_ignores(contract.ignore_imports, index)
+    ]
 
 
 def _check(contract: Contract, graph: ImportIndex) -> list[ContractViolation]:

@@ -97,6 +97,17 @@ class UnsupportedContract:
 
 
 @dataclass(frozen=True, slots=True)
+class ContractWarning:
+    """A contract's ignore_imports line that matches no import, reported as its
+    unmatched_ignore_imports_alerting says: "warn" is listed, "error" (import-linter's
+    default) also fails the `architecture` gate, as it fails lint-imports."""
+
+    contract: str
+    level: str  # "warn" | "error"
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
 class PackageMetrics:
     package: str
     afferent: int  # Ca: modules outside the package that import modules inside it
@@ -123,6 +134,7 @@ class ArchitectureResult:
     # Cycles closed only through deferred or type-checking imports: information, not findings.
     other_cycles: tuple[Cycle, ...] = field(default=())
     contracts_unsupported: tuple[UnsupportedContract, ...] = field(default=())
+    contract_warnings: tuple[ContractWarning, ...] = field(default=())
 
 
 @dataclass(frozen=True, slots=True)

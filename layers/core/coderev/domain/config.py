@@ -40,6 +40,7 @@ class LayersContract:
     layer_independence: tuple[bool, ...] = ()
     exhaustive_ignores: tuple[str, ...] = ()  # container children an exhaustive contract skips
     guidance: str = ""  # broken_contract_guidance: the project's own advice
+    unmatched_alerting: str = "error"  # unmatched_ignore_imports_alerting: none, warn, error
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +52,7 @@ class ForbiddenContract:
     allow_indirect_imports: bool = False
     as_packages: bool = True  # False: each listed module stands for itself, not its descendants
     guidance: str = ""  # broken_contract_guidance: the project's own advice
+    unmatched_alerting: str = "error"  # unmatched_ignore_imports_alerting: none, warn, error
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +61,7 @@ class IndependenceContract:
     modules: tuple[str, ...]
     ignore_imports: tuple[tuple[str, str], ...] = ()
     guidance: str = ""  # broken_contract_guidance: the project's own advice
+    unmatched_alerting: str = "error"  # unmatched_ignore_imports_alerting: none, warn, error
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +75,7 @@ class ProtectedContract:
     ignore_imports: tuple[tuple[str, str], ...] = ()
     as_packages: bool = True
     guidance: str = ""  # broken_contract_guidance: the project's own advice
+    unmatched_alerting: str = "error"  # unmatched_ignore_imports_alerting: none, warn, error
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +87,7 @@ class PrivateModulesContract:
     packages: tuple[str, ...] = ()
     ignore_imports: tuple[tuple[str, str], ...] = ()
     guidance: str = ""  # broken_contract_guidance: the project's own advice
+    unmatched_alerting: str = "error"  # unmatched_ignore_imports_alerting: none, warn, error
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +101,7 @@ class AcyclicSiblingsContract:
     skip_descendants: tuple[str, ...] = ()
     ignore_imports: tuple[tuple[str, str], ...] = ()
     guidance: str = ""  # broken_contract_guidance: the project's own advice
+    unmatched_alerting: str = "error"  # unmatched_ignore_imports_alerting: none, warn, error
 
 
 Contract = (

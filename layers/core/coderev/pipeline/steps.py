@@ -312,7 +312,10 @@ def review(
         unchecked = ()
     gate = None
     if spec.enabled:
-        gate = evaluate_gate(spec, result.findings, unchecked, roles=result.gate_roles)
+        gate = evaluate_gate(
+            spec, result.findings, unchecked, roles=result.gate_roles,
+            contract_warnings=arch.architecture.contract_warnings,
+        )  # fmt: skip
     write_document(store, keys.result, ResultDocument(analysis_id, result, gate))
     return {
         "analysis_id": analysis_id,

@@ -12,6 +12,7 @@ from typing import Any
 from coderev.domain.architecture import (
     ArchitectureResult,
     ContractViolation,
+    ContractWarning,
     CutEdge,
     Cycle,
     ImportEdge,
@@ -91,6 +92,10 @@ def architecture_from_dict(a: dict[str, Any]) -> ArchitectureResult:
         contracts_unsupported=tuple(
             UnsupportedContract(u["name"], u["type"], u["source"], u["reason"])
             for u in a.get("contracts_unsupported", ())  # absent in reports before it existed
+        ),
+        contract_warnings=tuple(
+            ContractWarning(w["contract"], w["level"], w["message"])
+            for w in a.get("contract_warnings", ())
         ),
     )
 

@@ -198,6 +198,10 @@ def architecture_dict(a: ArchitectureResult) -> dict[str, Any]:
             {"name": u.name, "type": u.type, "source": u.source, "reason": u.reason}
             for u in a.contracts_unsupported
         ],
+        "contract_warnings": [
+            {"contract": w.contract, "level": w.level, "message": w.message}
+            for w in a.contract_warnings
+        ],
         "modules": [
             {"name": m.name, "path": m.path, "is_package": m.is_package} for m in a.modules
         ],

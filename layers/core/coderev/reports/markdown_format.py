@@ -89,6 +89,8 @@ def _architecture(result: ReviewResult) -> str:
             f"- **not checked**: contract **{_cell(u.name, 80)}** (type `{_cell(u.type, 80)}`, "
             f"{_cell(u.source, 80)}): {_cell(u.reason)}"
         )
+    for w in a.contract_warnings:
+        out.append(f"- **{w.level}**: contract **{_cell(w.contract, 80)}**: {_cell(w.message)}")
     cycles = sorted(a.cycles, key=lambda c: (-c.size, c.path))
     for c in cycles[:MAX_CYCLES]:
         out.append(f"- import cycle of {c.size} modules: `{' → '.join(c.path)}`")

@@ -9,7 +9,9 @@ baseline. `none` or an empty spec never fails. Exit codes are the CLI's business
 An `architecture` condition (new or not) also fails when a configured contract was not checked
 (an unsupported type, see coderev.architecture.config): what it forbids is unknown, so the
 architecture cannot be said to pass. The caller passes no such contracts when the user allowed
-them (`--allow-unsupported-contracts`).
+them (`--allow-unsupported-contracts`). It fails too on a contract's ignore_imports line that
+matches nothing when the contract's unmatched_ignore_imports_alerting is "error" (the default),
+as lint-imports does.
 
 Only findings in files of the gate's roles count: source files unless the project's
 `[tool.coderev] gate_roles` says otherwise, so a test fixture's "password" fails no build.
@@ -21,7 +23,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from coderev.domain.architecture import UnsupportedContract
+from coderev.domain.architecture import ContractWarning, UnsupportedContract
 from coderev.domain.errors import ConfigError
 from coderev.domain.findings import Category, Finding, FindingStatus, Severity
 from coderev.domain.gate import GateOutcome
@@ -116,14 +118,17 @@ def evaluate_gate(
     findings: Sequence[Finding],
     unchecked_contracts: Sequence[UnsupportedContract] = (),
     roles: Iterable[FileRole] = (FileRole.SOURCE,),
+    contract_warnings: Sequence[ContractWarning] = (),
 ) -> GateOutcome:
     """Passed unless some condition matches a finding in a file of one of `roles`; one reason
     per matched condition.
 
     A reason counts the matches and names the rules, most frequent first, e.g.
     "3 findings at or above high (S608 x2, CR-MET-001 x1)". `unchecked_contracts` fail every
-    architecture condition, with a reason naming them.
+    architecture condition, with a reason naming them, and so do `contract_warnings` at the
+    "error" level (an ignore_imports line matching nothing fails lint-imports too).
     """
+    errors = [w for w in contract_warnings if w.level == "error"]
     counted = tuple(dict.fromkeys(roles))
     reasons = []
     for condition in spec.conditions:
@@ -141,5 +146,9 @@ def evaluate_gate(
             reasons.append(
                 f"{condition.label}: {n} contract{'s' if n != 1 else ''} not checked: {names}; "
                 "--allow-unsupported-contracts accepts this"
+            )
+        if condition.category is Category.ARCHITECTURE:
+            reasons.extend(
+                f"{condition.label}: contract {w.contract!r}: {w.message}" for w in errors
             )
     return GateOutcome(spec=spec.text, passed=not reasons, reasons=tuple(reasons), roles=counted)
