@@ -81,3 +81,19 @@ def test_fingerprint_follows_the_function_not_its_line() -> None:
     ]
     other = threshold_findings("a.py", LINES, metrics(fn(complexity=15, qualname="Shop.pay")), t)[0]
     assert here.fingerprint == moved.fingerprint != other.fingerprint
+
+
+def test_maintainability_advice_follows_where_the_low_index_comes_from() -> None:
+    t = Thresholds()
+    complex_file = metrics(fn(complexity=15), fn(qualname="Shop.small", complexity=2), mi=10.0)
+    [hint] = [
+        f.fix_hint for f in threshold_findings("a.py", LINES, complex_file, t)
+        if f.rule_id == "CR-MET-005"
+    ]
+    assert "starting with Shop.checkout (complexity 15)" in hint
+
+    # only simple functions: the size is the cause; no "reduce complexity", no "add comments"
+    big_simple_file = metrics(fn(complexity=3), mi=10.0)
+    [hint] = [f.fix_hint for f in threshold_findings("a.py", LINES, big_simple_file, t)]
+    assert "No function here is past the complexity threshold" in hint
+    assert "complex functions" not in hint and "comment" not in hint.lower()
