@@ -52,6 +52,7 @@ class FindingLabel:
     role: str  # the labeller's view of the file's role, independent of coderev's
     label: str
     reason: str
+    labelled_on: str  # the commit whose output was labelled: a batch of labels
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +69,7 @@ class CommentLabel:
     title: str
     label: str
     reason: str
+    labelled_on: str
 
 
 FINDING_COLUMNS = tuple(f.name for f in fields(FindingLabel))  # findings.csv's header
@@ -78,6 +80,12 @@ COMMENT_COLUMNS = tuple(f.name for f in fields(CommentLabel))  # comments.csv's 
 class Corpus:
     findings: Mapping[tuple[str, str], FindingLabel]  # (project, fingerprint)
     comments: Mapping[tuple[str, str, str], CommentLabel]  # (project, fingerprint, text_sha)
+
+    @property
+    def batches(self) -> tuple[str, ...]:
+        """The labelling batches, oldest first: the files only ever have rows appended."""
+        labels = [*self.comments.values(), *self.findings.values()]
+        return tuple(dict.fromkeys(label.labelled_on for label in labels))
 
     def project_findings(self, project: str) -> list[FindingLabel]:
         return [f for (p, _), f in self.findings.items() if p == project]
@@ -140,6 +148,7 @@ class ProjectScore:
     by_category: Mapping[str, Tally]
     by_role: Mapping[str, Tally]  # coderev's role of the finding
     by_labelled_role: Mapping[str, Tally]  # the labeller's role of the file
+    by_batch: Mapping[str, Tally]  # by the commit the label was made on
     false_positive_cycles: tuple[FindingLabel, ...]  # emitted CR-ARCH-002 labelled false-positive
     gone: Tally  # labels of corpus findings no longer emitted
     gone_useful: tuple[FindingLabel, ...]  # useful findings no longer emitted: a regression
@@ -238,10 +247,12 @@ def score_project(project: str, report: Mapping[str, Any], corpus: Corpus) -> Pr
     by_category: dict[str, list[str]] = {}
     by_role: dict[str, list[str]] = {}
     by_labelled_role: dict[str, list[str]] = {}
+    by_batch: dict[str, list[str]] = {}
     for f, label in matched:
         by_category.setdefault(f.category, []).append(label.label)
         by_role.setdefault(f.role, []).append(label.label)
         by_labelled_role.setdefault(label.role, []).append(label.label)
+        by_batch.setdefault(label.labelled_on, []).append(label.label)
     gone = [lab for lab in corpus.project_findings(project) if lab.fingerprint not in emitted_fps]
 
     comments = top_comments(report)
@@ -262,6 +273,7 @@ def score_project(project: str, report: Mapping[str, Any], corpus: Corpus) -> Pr
         by_category={k: Tally.of(v) for k, v in sorted(by_category.items())},
         by_role={k: Tally.of(v) for k, v in sorted(by_role.items())},
         by_labelled_role={k: Tally.of(v) for k, v in sorted(by_labelled_role.items())},
+        by_batch={k: Tally.of(by_batch[k]) for k in corpus.batches if k in by_batch},
         false_positive_cycles=tuple(
             label
             for f, label in matched
@@ -276,12 +288,12 @@ def score_project(project: str, report: Mapping[str, Any], corpus: Corpus) -> Pr
     )
 
 
-def merge(tallies: Iterable[Mapping[str, Tally]]) -> dict[str, Tally]:
+def merge(tallies: Iterable[Mapping[str, Tally]], ordered: bool = True) -> dict[str, Tally]:
     out: dict[str, Tally] = {}
     for t in tallies:
         for key, tally in t.items():
             out[key] = out.get(key, Tally()) + tally
-    return dict(sorted(out.items()))
+    return dict(sorted(out.items())) if ordered else out
 
 
 def total(scores: Sequence[ProjectScore], attr: str) -> Tally:
@@ -329,8 +341,9 @@ def _findings_section(scores: Sequence[ProjectScore]) -> list[str]:
         ("by category", "by_category"),
         ("by role (coderev's role of the finding)", "by_role"),
         ("by role (the labeller's role of the file)", "by_labelled_role"),
+        ("by labelling batch, oldest first (the commit whose output was labelled)", "by_batch"),
     ):
-        merged = merge(getattr(s, attr) for s in scores)
+        merged = merge((getattr(s, attr) for s in scores), ordered=attr != "by_batch")
         lines += [title, *(_tally_line(k, t) for k, t in merged.items())]
     return lines
 

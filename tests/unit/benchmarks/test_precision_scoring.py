@@ -28,8 +28,8 @@ def scoring() -> ModuleType:
     return module
 
 
-FINDINGS_HEADER = "project,fingerprint,rule_id,category,path,line,role,label,reason\n"
-COMMENTS_HEADER = "project,fingerprint,text_sha,rank,path,line,title,label,reason\n"
+FINDINGS_HEADER = "project,fingerprint,rule_id,category,path,line,role,label,reason,labelled_on\n"
+COMMENTS_HEADER = "project,fingerprint,text_sha,rank,path,line,title,label,reason,labelled_on\n"
 
 
 def finding(fp: str, rule: str, category: str, role: str = "source") -> dict[str, Any]:
@@ -54,16 +54,16 @@ def corpus(scoring: ModuleType, tmp_path: Path) -> Any:
     return scoring.load_corpus(
         write_corpus(
             tmp_path,
-            "p,a1,S105,security,pkg/a1.py,3,test,noise,fixture password\n"
-            "p,a2,B904,bug-risk,pkg/a2.py,3,source,useful,lost cause\n"
-            "p,a3,CR-ARCH-002,architecture,pkg/a3.py,3,source,false-positive,deferred import\n"
-            "p,a4,CR-ARCH-002,architecture,pkg/a4.py,3,source,false-positive,type-checking only\n"
-            "p,a5,E741,style,pkg/a5.py,3,source,useful,gone since\n"
-            "p,a6,S610,security,pkg/a6.py,3,source,false-positive,not Django\n"
-            "q,a2,B904,bug-risk,pkg/a2.py,3,source,noise,other project's label\n",
-            f"p,a1,{sha},1,pkg/a.py,3,t,wrong-advice,rotate a fixture\n"
-            f"p,a2,{sha},2,pkg/a.py,3,t,useful,right\n"
-            f"p,a3,oldwording00,3,pkg/a.py,3,t,noise,earlier text\n",
+            "p,a1,S105,security,pkg/a1.py,3,test,noise,fixture password,b1\n"
+            "p,a2,B904,bug-risk,pkg/a2.py,3,source,useful,lost cause,b1\n"
+            "p,a3,CR-ARCH-002,architecture,pkg/a3.py,3,source,false-positive,deferred import,b1\n"
+            "p,a4,CR-ARCH-002,architecture,pkg/a4.py,3,source,false-positive,type-checking,b1\n"
+            "p,a5,E741,style,pkg/a5.py,3,source,useful,gone since,b1\n"
+            "p,a6,S610,security,pkg/a6.py,3,source,false-positive,not Django,b2\n"
+            "q,a2,B904,bug-risk,pkg/a2.py,3,source,noise,other project's label,b1\n",
+            f"p,a1,{sha},1,pkg/a.py,3,t,wrong-advice,rotate a fixture,b1\n"
+            f"p,a2,{sha},2,pkg/a.py,3,t,useful,right,b1\n"
+            f"p,a3,oldwording00,3,pkg/a.py,3,t,noise,earlier text,b1\n",
         )
     )
 
@@ -90,6 +90,7 @@ def test_emitted_findings_are_matched_by_fingerprint_within_their_project(
     assert score.by_category["security"].counts == {"noise": 1, "false-positive": 1}
     assert score.by_role["test"].counts == {"noise": 1}  # coderev's role
     assert score.by_labelled_role["source"].total == 3  # the labeller's role
+    assert score.by_batch["b2"].counts == {"false-positive": 1}  # labelled on another commit
 
 
 def test_false_positive_cycles_count_only_while_emitted_and_gone_findings_are_reported(
@@ -146,18 +147,18 @@ def test_render_prints_figures_beside_their_targets(scoring: ModuleType, corpus:
 @pytest.mark.parametrize(
     ("findings", "comments", "message"),
     [
-        ("p,a1,S105,security,x.py,1,test,maybe,?\n", "", "label 'maybe'"),
+        ("p,a1,S105,security,x.py,1,test,maybe,?,b1\n", "", "label 'maybe'"),
         (
-            "p,a1,S105,security,x.py,1,test,noise,?\np,a1,S105,security,x.py,1,test,useful,?\n",
+            "p,a1,S105,security,x.py,1,test,noise,?,b1\np,a1,S105,security,x.py,1,test,useful,?,b2\n",
             "",
             "labelled twice",
         ),
         (
             "",
-            "p,a1,abc,1,x.py,1,t,wrong-advice,?\np,a1,abc,1,x.py,1,t,noise,?\n",
+            "p,a1,abc,1,x.py,1,t,wrong-advice,?,b1\np,a1,abc,1,x.py,1,t,noise,?,b2\n",
             "labelled twice for the same text",
         ),
-        ("", "p,a1,abc,1,x.py,1,t,useless,?\n", "label 'useless'"),
+        ("", "p,a1,abc,1,x.py,1,t,useless,?,b1\n", "label 'useless'"),
     ],
 )
 def test_a_malformed_corpus_is_refused(
