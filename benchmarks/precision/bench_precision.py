@@ -9,6 +9,8 @@ comments labelled useful, and how much of the output is not labelled yet. See RE
 
     python benchmarks/precision/bench_precision.py [--project NAME ...] [--reports DIR]
                                                    [--save-reports DIR] [--todo DIR]
+    python benchmarks/precision/bench_precision.py --blind-sample FILE [--sample-size N]
+    python benchmarks/precision/bench_precision.py --agreement FILE
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import warnings
 from pathlib import Path
 from typing import Any
 
+from precision_agreement import BLIND_COLUMNS, agreement, blind_sample, render_agreement
 from precision_scoring import (
     COMMENT_COLUMNS,
     FINDING_COLUMNS,
@@ -137,6 +140,20 @@ def write_todo(directory: Path, scores: list[ProjectScore], reports: dict[str, A
                 )
 
 
+def second_opinion(sample: Path | None, size: int, relabelled: Path | None) -> None:
+    with (HERE / "findings.csv").open(newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    if sample:
+        with sample.open("w", newline="", encoding="utf-8") as fh:
+            out = csv.DictWriter(fh, BLIND_COLUMNS, lineterminator="\n")
+            out.writeheader()
+            out.writerows(blind_sample(rows, size))
+        print(f"{min(size, len(rows))} findings to re-label written to {sample}")
+    if relabelled:
+        with relabelled.open(newline="", encoding="utf-8") as fh:
+            print(render_agreement(agreement(rows, list(csv.DictReader(fh)))))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--project", action="append", help="only this project (repeatable)")
@@ -149,8 +166,20 @@ def main() -> None:
         type=Path,
         help="write what is not labelled yet to DIR/{findings,comments}-todo.csv",
     )
+    parser.add_argument(
+        "--blind-sample",
+        type=Path,
+        help="write labelled findings with their labels blanked, to re-label",
+    )
+    parser.add_argument("--sample-size", type=int, default=60)
+    parser.add_argument(
+        "--agreement", type=Path, help="compare a re-labelled blind sample with the corpus"
+    )
     args = parser.parse_args()
     warnings.simplefilter("ignore", SyntaxWarning)
+    if args.blind_sample or args.agreement:
+        second_opinion(args.blind_sample, args.sample_size, args.agreement)
+        return
 
     projects = load_projects(HERE / "projects.toml")
     if args.project:
