@@ -12,6 +12,13 @@ from coderev.domain.architecture import (
 from coderev.domain.findings import Category, FindingStatus, Severity
 from coderev.domain.report import FindingsDrift
 from coderev.review.offline import OfflineReviewer
+from coderev.review.posting import post_everything
+
+
+def posting_all(**options: int) -> OfflineReviewer:
+    """The offline reviewer posting every group: these tests read every comment's text."""
+    return OfflineReviewer(posting=post_everything, **options)
+
 
 PRICING = "shop/services/pricing.py"
 
@@ -34,7 +41,7 @@ def _pricing(build):
 
 def test_a_functions_metric_findings_become_one_comment_naming_it(build) -> None:
     findings, info = _pricing(build)
-    review = OfflineReviewer().review(build.subject(findings, files=(info,)))
+    review = posting_all().review(build.subject(findings, files=(info,)))
 
     assert len(review.comments) == 1
     c = review.comments[0]
@@ -57,7 +64,7 @@ def test_keyword_only_advice_only_for_optional_parameters_passed_by_position(bui
         finding = build.finding("CR-MET-003", path="pkg/client.py", line=10,
                                 category=Category.MAINTAINABILITY, parameters="8",
                                 metric="parameters", qualname="Client.send")
-        c = OfflineReviewer().review(build.subject([finding], files=(info,))).comments[0]
+        c = posting_all().review(build.subject([finding], files=(info,))).comments[0]
         return c.why + " " + c.suggestion
 
     positional = comment(optional_positional=3)
@@ -74,7 +81,7 @@ def test_metric_finding_is_matched_to_its_function_by_line_or_by_name(build) -> 
                             message="cyclomatic complexity 12", category=Category.MAINTAINABILITY)
     by_name = build.finding("CR-MET-004", path="shop/cart.py", line=1, message="nesting 5",
                             category=Category.MAINTAINABILITY, qualname="Cart.total")
-    review = OfflineReviewer().review(build.subject([by_line, by_name], files=(info,)))
+    review = posting_all().review(build.subject([by_line, by_name], files=(info,)))
     assert len(review.comments) == 1
     assert "`Cart.total`" in review.comments[0].title
 
@@ -84,7 +91,7 @@ def test_unrecognised_metric_still_names_the_function(build) -> None:
     info = build.file_info("pkg/mod.py", functions=(fn,))
     odd = build.finding("CR-MET-009", line=5, message="parse is odd",
                         category=Category.MAINTAINABILITY)
-    comment = OfflineReviewer().review(build.subject([odd], files=(info,))).comments[0]
+    comment = posting_all().review(build.subject([odd], files=(info,))).comments[0]
     assert "`parse`" in comment.title and "`parse`" in comment.suggestion
     assert "{" not in comment.why + comment.suggestion
 
@@ -93,7 +100,7 @@ def test_repeated_rule_in_one_file_is_one_comment_listing_the_lines(build) -> No
     findings = [build.finding("E501", path="pkg/mod.py", line=n, message="Line too long")
                 for n in range(1, 31)]
     findings.append(build.finding("E501", path="pkg/other.py", line=3))
-    review = OfflineReviewer().review(build.subject(findings))
+    review = posting_all().review(build.subject(findings))
 
     by_path = {c.path: c for c in review.comments}
     assert set(by_path) == {"pkg/mod.py", "pkg/other.py"}
@@ -111,7 +118,7 @@ def test_rule_comment_names_the_enclosing_function_and_says_its_advice_once(buil
         message="Possible SQL injection vector through string-based query construction",
         fix_hint="Pass values as query parameters",
     )
-    review = OfflineReviewer().review(build.subject([sql], files=(info,)))
+    review = posting_all().review(build.subject([sql], files=(info,)))
     c = review.comments[0]
     assert c.title.startswith("S608: Possible SQL injection")
     assert "`find_orders_by_customer`" in c.suggestion and "bound parameters" in c.suggestion
@@ -133,7 +140,7 @@ def test_architecture_comments_name_the_import_edge(build) -> None:
                 "-> shop.services.orders",
         fix_hint="Cut the import of shop.services.orders in shop.services.inventory.",
     )
-    review = OfflineReviewer().review(build.subject([cycle, violation]))
+    review = posting_all().review(build.subject([cycle, violation]))
     first, second = review.comments
     assert first.title == (
         "Contract 'layers' (layers) broken: shop.domain.models -> shop.api.schemas"
@@ -156,7 +163,7 @@ def test_comments_are_ranked_security_first_then_new_before_existing(build) -> N
         build.finding("F821", path="e.py", line=1, severity=Severity.HIGH,
                       category=Category.BUG_RISK),
     ]
-    review = OfflineReviewer().review(build.subject(findings, files=(info,)))
+    review = posting_all().review(build.subject(findings, files=(info,)))
     order = [c.path for c in review.comments]
     assert order == ["e.py", "d.py", "c.py", "b.py", PRICING, "a.py"]
 
@@ -164,11 +171,11 @@ def test_comments_are_ranked_security_first_then_new_before_existing(build) -> N
 def test_per_file_and_overall_caps_record_what_was_dropped(build) -> None:
     many_rules = [build.finding(f"E{100 + n}", path="big.py", line=n) for n in range(8)]
     spread = [build.finding("W291", path=f"f{n}.py", line=1) for n in range(4)]
-    review = OfflineReviewer().review(build.subject(many_rules + spread))
+    review = posting_all().review(build.subject(many_rules + spread))
     assert sum(c.path == "big.py" for c in review.comments) == 5
     assert len(review.comments) == 9 and review.truncated == 3
 
-    tight = OfflineReviewer(max_per_file=2, max_total=4).review(build.subject(many_rules + spread))
+    tight = posting_all(max_per_file=2, max_total=4).review(build.subject(many_rules + spread))
     assert len(tight.comments) == 4 and tight.truncated == 8
 
 
@@ -176,7 +183,7 @@ def test_summary_reports_counts_top_risks_and_no_architecture_issues(build) -> N
     findings, info = _pricing(build)
     findings.append(build.finding("S608", path="shop/db.py", line=4, severity=Severity.HIGH,
                                   category=Category.SECURITY, message="SQL injection"))
-    review = OfflineReviewer().review(build.subject(findings, files=(info,)))
+    review = posting_all().review(build.subject(findings, files=(info,)))
     summary = review.summary
     assert "pkg-1.0" in summary and "1 file" in summary and "5 findings" in summary
     assert "1 high, 4 medium" in summary
@@ -201,7 +208,7 @@ def test_summary_names_cycles_violations_and_packages_far_from_the_main_sequence
             PackageMetrics("shop.util", 2, 2, 0.5, 0.1, 0.4, 2, 1, 0),
         ),
     )
-    summary = OfflineReviewer().review(build.subject(architecture=arch)).summary
+    summary = posting_all().review(build.subject(architecture=arch)).summary
     assert "1 import cycle: shop.a -> shop.b -> shop.a" in summary
     assert "1 contract violation: shop.domain -> shop.api (contract 'layers')" in summary
     assert "no architecture issues" not in summary.lower()
@@ -220,13 +227,13 @@ def test_summary_with_a_baseline_counts_new_existing_and_fixed(build) -> None:
                               new_cycles=(), new_violations=(), packages=())
     subject = build.subject(findings, architecture_drift=drift,
                             findings_drift=FindingsDrift(new=1, existing=2, fixed=("x", "y")))
-    summary = OfflineReviewer().review(subject).summary
+    summary = posting_all().review(subject).summary
     assert "1 new, 2 existing, 2 fixed" in summary
     assert "1 new internal import" in summary
 
 
 def test_no_findings_is_an_empty_but_useful_review(build) -> None:
-    review = OfflineReviewer().review(build.subject())
+    review = posting_all().review(build.subject())
     assert review.reviewer == "offline"
     assert review.comments == () and review.truncated == 0
     assert "0 findings" in review.summary and "No findings." in review.summary

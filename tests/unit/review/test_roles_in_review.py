@@ -7,7 +7,14 @@ from coderev.domain.findings import Category, Severity
 from coderev.domain.roles import FileRole
 from coderev.review.gate import evaluate_gate, parse_gate
 from coderev.review.offline import OfflineReviewer
+from coderev.review.posting import post_everything
 from coderev.review.ranking import rank_comments, sort_findings, top_risks
+
+
+def posting_all(**options: int) -> OfflineReviewer:
+    """The offline reviewer posting every group: these tests read every comment's text."""
+    return OfflineReviewer(posting=post_everything, **options)
+
 
 TEST, SOURCE = FileRole.TEST, FileRole.SOURCE
 HIGH, SECURITY = Severity.HIGH, Category.SECURITY
@@ -29,7 +36,7 @@ def test_source_findings_sort_before_graver_test_findings(build) -> None:
 
 def _review(build, findings):  # type: ignore[no-untyped-def]
     files = tuple(build.file_info(x.path, role=x.role) for x in findings)
-    return OfflineReviewer().review(build.subject(findings, files=files))
+    return posting_all().review(build.subject(findings, files=files))
 
 
 def test_comments_carry_their_files_role_and_rank_source_first(build) -> None:

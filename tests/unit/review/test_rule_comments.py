@@ -8,8 +8,15 @@ import pytest
 
 from coderev.domain.findings import Category, Severity
 from coderev.review.offline import OfflineReviewer
+from coderev.review.posting import post_everything
 from coderev.rules import default_catalogue
 from coderev.rules.repetition import repeated_sentences
+
+
+def posting_all(**options: int) -> OfflineReviewer:
+    """The offline reviewer posting every group: these tests read every comment's text."""
+    return OfflineReviewer(posting=post_everything, **options)
+
 
 
 def _comment(build, rule_id: str, path: str = "pkg/mod.py", message: str = "", **extra: str):
@@ -18,7 +25,7 @@ def _comment(build, rule_id: str, path: str = "pkg/mod.py", message: str = "", *
         rule_id, path=path, line=3, severity=entry.severity, category=entry.category,
         message=message or entry.title, fix_hint=entry.suggestion, **extra,
     )
-    [comment] = OfflineReviewer().review(build.subject([finding])).comments
+    [comment] = posting_all().review(build.subject([finding])).comments
     return comment
 
 
@@ -54,14 +61,14 @@ def test_an_unused_import_in_a_package_init_is_not_told_to_break_the_re_export(b
 
 def test_an_unvetted_rule_gets_ruffs_description_and_no_invented_advice(build) -> None:
     finding = build.finding("PLR0913", message="Too many arguments in function definition (7 > 5)")
-    [c] = OfflineReviewer().review(build.subject([finding])).comments
+    [c] = posting_all().review(build.subject([finding])).comments
     assert c.why == default_catalogue().rule("PLR0913").why  # ruff's own "why is this bad"
     assert c.suggestion == (
         "ruff documents the rule and its fix at https://docs.astral.sh/ruff/rules/too-many-arguments/"
     )
     with_fix = build.finding("UP006", message="Use `list` instead of `List`",
                              fix_hint="Replace with `list`")
-    [c] = OfflineReviewer().review(build.subject([with_fix])).comments
+    [c] = posting_all().review(build.subject([with_fix])).comments
     assert c.suggestion == "Replace with `list`."
 
 
@@ -78,7 +85,7 @@ def test_repeated_hints_of_a_group_are_said_once(build) -> None:
         build.finding("CR-PARSE-002", line=n, category=Category.MAINTAINABILITY,
                       severity=Severity.LOW, fix_hint=hint) for n in (1, 2)
     ]
-    [c] = OfflineReviewer().review(build.subject(findings)).comments
+    [c] = posting_all().review(build.subject(findings)).comments
     assert c.suggestion == hint
 
 

@@ -114,7 +114,12 @@ def _function_findings(
                 message=f"{kind} {fn.qualname} has {has} (threshold {limit})",
                 fix_hint=fix_hint(rule.metric, fn),
                 fingerprint=fingerprint(rule.rule_id, path, fn.qualname),
-                extra={"metric": rule.metric, "qualname": fn.qualname, "value": str(value)},
+                extra={
+                    "metric": rule.metric,
+                    "qualname": fn.qualname,
+                    "value": str(value),
+                    "threshold": str(limit),
+                },
             )
         )
     return out

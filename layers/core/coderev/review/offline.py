@@ -2,8 +2,9 @@
 
 Findings are grouped (see grouping), each group becomes one comment with why it matters and a
 concrete suggestion naming the function, module or import edge, then comments are ranked and
-capped (see ranking) and a markdown summary is written. A rule's texts come from the rule
-catalogue (coderev.rules), written for that rule alone: a vetted rule gets its why and
+capped (see ranking) and a markdown summary is written. Only groups that pass the posting
+bar (see posting) become comments; the rest stay in the report's tables. A rule's texts come
+from the rule catalogue (coderev.rules), written for that rule alone: a vetted rule gets its why and
 suggestion; an unvetted ruff rule gets ruff's own description and ruff's fix, if it has one,
 never advice of coderev's invention. No comment says the same sentence twice (see repetition).
 Function-metric comments merge the aspect texts of guidance.toml.
@@ -18,6 +19,7 @@ from coderev.domain.metrics import FunctionMetrics
 from coderev.domain.review import Review, ReviewComment
 from coderev.review.grouping import FindingGroup, GroupKind, group_findings, metric_aspect
 from coderev.review.guidance import GuidanceBook, default_guidance, render
+from coderev.review.posting import PostingPolicy, worth_posting
 from coderev.review.ranking import (
     DEFAULT_MAX_PER_FILE,
     DEFAULT_MAX_TOTAL,
@@ -44,9 +46,11 @@ class OfflineReviewer:
         max_total: int = DEFAULT_MAX_TOTAL,
         guidance: GuidanceBook | None = None,
         catalogue: Catalogue | None = None,
+        posting: PostingPolicy = worth_posting,
     ) -> None:
         self.max_per_file = max_per_file
         self.max_total = max_total
+        self.posting = posting
         self._guidance = guidance
         self._catalogue = catalogue
 
@@ -61,12 +65,15 @@ class OfflineReviewer:
     def review(self, subject: ReviewInput) -> Review:
         modules = _modules_by_path(subject.architecture)
         groups = group_findings(subject.findings, subject.files)
-        comments = [self.comment(g, modules) for g in groups]
+        posting = [self.posting(g, self.catalogue) for g in groups]
+        posted = [g for g, post in zip(groups, posting, strict=True) if post]
+        comments = [self.comment(g, modules) for g in posted]
+        held_back = len(subject.findings) - sum(len(g.findings) for g in posted)
         ranked = rank_comments(comments, subject.findings, subject.files)
         kept, dropped = cap_comments(ranked, self.max_per_file, self.max_total)
         return Review(
             reviewer=self.name,
-            summary=write_summary(subject, ranked),
+            summary=write_summary(subject, ranked, held_back=held_back),
             comments=tuple(kept),
             truncated=dropped,
         )

@@ -17,10 +17,20 @@ FARTHEST_PACKAGES = 3
 _LISTED = 3  # cycles / violations named before "and N more"
 
 
-def write_summary(subject: ReviewInput, ranked: Sequence[ReviewComment]) -> str:
-    """Markdown: counts (and new/existing/fixed with a baseline), top risks, architecture."""
+def write_summary(
+    subject: ReviewInput, ranked: Sequence[ReviewComment], held_back: int = 0
+) -> str:
+    """Markdown: counts (and new/existing/fixed with a baseline), top risks, architecture.
+    `held_back`: findings below the posting bar (see posting), listed in the report only."""
+    overview = _overview(subject)
+    if held_back:
+        overview += (
+            f" {_plural(held_back, 'finding')} below the bar for a review comment (style, "
+            "rules that mostly flag safe code, sizes short of a hotspot, code outside the "
+            "product) are listed in the report only."
+        )
     parts = [
-        _overview(subject),
+        overview,
         "### Top risks\n" + _top_risks(ranked),
         "### Architecture\n" + _architecture(subject.architecture, subject.architecture_drift),
     ]

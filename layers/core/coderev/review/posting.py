@@ -1,0 +1,77 @@
+"""What the offline reviewer posts as review comments, and what it leaves to the report.
+
+Every finding stays in the report (report.json, the tables of report.md and report.html); a
+review comment is what a reviewer would write on the pull request, and each one costs the
+author's attention. A reviewer that posts everything true is uninstalled after one report, so
+a group of findings becomes a comment only when it passes this bar:
+
+- Style is never posted: a formatter's or linter's job, not a reviewer's.
+- Outside product code (tests, examples, docs, build scripts, generated code) only what the
+  severity policy still rates high or critical there.
+- A rule's finding is posted when the rule's catalogue precision is at least medium and the
+  finding's severity (after the policy) at least medium: audit-style rules that mostly flag
+  safe code (subprocess without a shell, `random`, `try/except/pass`) stay in the report.
+- A function's size is posted only for a hotspot, a function a reviewer would ask to split:
+  complexity at least 2.5x its threshold, logical length at least 2x, or nesting at least 1.5x
+  (with the defaults: complexity 25, 120 logical lines, nesting 6). Parameter counts alone are
+  never posted: a long signature is often a public API that cannot change (the finding stays).
+  A posted function comment still names every measure past its threshold.
+- Architecture (a broken contract, an import-time cycle with its cut) is always posted.
+
+The bars are data (`HOTSPOT_FACTORS`, `MIN_PRECISION`, `MIN_SEVERITY`); docs/severity-policy.md
+states them beside the severity policy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from coderev.domain.findings import Category, Finding, Severity
+from coderev.domain.roles import FileRole
+from coderev.review.grouping import FindingGroup, GroupKind, metric_aspect
+from coderev.rules import Catalogue, Precision
+
+__all__ = [
+    "HOTSPOT_FACTORS", "MIN_PRECISION", "MIN_SEVERITY", "PostingPolicy", "post_everything",
+    "worth_posting",
+]  # fmt: skip
+
+HOTSPOT_FACTORS: dict[str, float] = {"complexity": 2.5, "length": 2.0, "nesting": 1.5}
+MIN_PRECISION = Precision.MEDIUM
+MIN_SEVERITY = Severity.MEDIUM
+PostingPolicy = Callable[[FindingGroup, Catalogue], bool]
+_PRECISION_RANK = {Precision.LOW: 0, Precision.MEDIUM: 1, Precision.HIGH: 2, Precision.VERY_HIGH: 3}
+
+
+def worth_posting(group: FindingGroup, catalogue: Catalogue) -> bool:
+    """Whether `group` passes the posting bar (see the module docstring)."""
+    if group.category is Category.STYLE:
+        return False
+    if any(f.role is not FileRole.SOURCE for f in group.findings):
+        return group.severity.at_least(Severity.HIGH)
+    if group.kind is GroupKind.ARCHITECTURE:
+        return True
+    if group.kind is GroupKind.FUNCTION:
+        return any(_is_hotspot(f) for f in group.findings)
+    return _trusted(group.findings, catalogue) and group.severity.at_least(MIN_SEVERITY)
+
+
+def _trusted(findings: Iterable[Finding], catalogue: Catalogue) -> bool:
+    lead = max(findings, key=lambda f: f.severity.rank)
+    precision = catalogue.rule(lead.rule_id).precision
+    return _PRECISION_RANK[precision] >= _PRECISION_RANK[MIN_PRECISION]
+
+
+def _is_hotspot(finding: Finding) -> bool:
+    factor = HOTSPOT_FACTORS.get(metric_aspect(finding) or "")
+    try:
+        value = float(finding.extra["value"])
+        limit = float(finding.extra["threshold"])
+    except (KeyError, ValueError):
+        return False
+    return factor is not None and limit > 0 and value >= factor * limit
+
+
+def post_everything(group: FindingGroup, catalogue: Catalogue) -> bool:
+    """A policy that posts every group (to see every comment's text, as the tests do)."""
+    return True

@@ -1,0 +1,81 @@
+"""The posting bar: what becomes a review comment, and what stays in the report's tables."""
+
+from __future__ import annotations
+
+from coderev.domain.architecture import Cycle
+from coderev.domain.findings import Category, Severity
+from coderev.domain.roles import FileRole
+from coderev.review.offline import OfflineReviewer
+
+MEDIUM, HIGH = Severity.MEDIUM, Severity.HIGH
+MAINTAINABILITY = Category.MAINTAINABILITY
+
+
+def _metric(build, rule_id: str, metric: str, value: int, threshold: int, qualname: str = "run"):
+    return build.finding(
+        rule_id, path="pkg/mod.py", line=10, severity=MEDIUM, category=MAINTAINABILITY,
+        metric=metric, qualname=qualname, value=str(value), threshold=str(threshold),
+    )  # fmt: skip
+
+
+def _posted(build, findings, files=()) -> list[str]:
+    review = OfflineReviewer().review(build.subject(findings, files=files))
+    return [c.title for c in review.comments]
+
+
+def test_a_trusted_rule_is_posted_and_an_audit_rule_that_mostly_flags_safe_code_is_not(build):
+    sql = build.finding("S608", path="pkg/db.py", severity=HIGH, category=Category.SECURITY,
+                        message="SQL built from strings")  # fmt: skip
+    shell = build.finding("S603", path="pkg/run.py", severity=MEDIUM,
+                          category=Category.SECURITY, message="subprocess call")  # fmt: skip
+    password = build.finding("S105", path="pkg/cli.py", severity=MEDIUM,
+                             category=Category.SECURITY, message="password")  # fmt: skip
+    titles = _posted(build, [sql, shell, password])
+    assert titles == ["S608: SQL built from strings"]
+
+
+def test_style_is_never_posted_and_a_low_finding_of_a_trusted_rule_is_not_either(build):
+    style = build.finding("E501", severity=MEDIUM, category=Category.STYLE)
+    low = build.finding("S113", path="pkg/http.py", severity=Severity.LOW,
+                        category=Category.SECURITY)  # fmt: skip
+    assert _posted(build, [style, low]) == []
+
+
+def test_a_function_is_posted_only_when_it_is_a_hotspot(build):
+    fn = build.function("run", 10, 200, complexity=24, parameters=9)
+    info = build.file_info("pkg/mod.py", functions=(fn,))
+    twice = _metric(build, "CR-MET-001", "complexity", 24, 10)  # 2.4x: not yet a hotspot
+    params = _metric(build, "CR-MET-003", "parameters", 9, 6)  # a signature alone: never
+    assert _posted(build, [twice, params], files=(info,)) == []
+    hot = build.function("run", 10, 200, complexity=25, parameters=9)
+    hot_info = build.file_info("pkg/mod.py", functions=(hot,))
+    hotspot = _metric(build, "CR-MET-001", "complexity", 25, 10)
+    [title] = _posted(build, [hotspot, params], files=(hot_info,))
+    assert "`run`" in title and "complexity 25" in title and "9 parameters" in title
+
+
+def test_long_functions_and_deep_nesting_are_hotspots_at_their_own_factors(build):
+    fn = build.function("run", 10, 300)
+    info = build.file_info("pkg/mod.py", functions=(fn,))
+    assert _posted(build, [_metric(build, "CR-MET-002", "length", 119, 60)], (info,)) == []
+    assert len(_posted(build, [_metric(build, "CR-MET-002", "length", 120, 60)], (info,))) == 1
+    assert _posted(build, [_metric(build, "CR-MET-004", "nesting", 5, 4)], (info,)) == []
+    assert len(_posted(build, [_metric(build, "CR-MET-004", "nesting", 6, 4)], (info,))) == 1
+
+
+def test_outside_product_code_only_what_stays_high_is_posted(build):
+    in_tests = build.finding("S608", path="tests/test_db.py", severity=MEDIUM,
+                             category=Category.SECURITY, role=FileRole.TEST)  # fmt: skip
+    grave = build.finding("F821", path="tests/test_x.py", severity=HIGH,
+                          category=Category.BUG_RISK, role=FileRole.TEST)  # fmt: skip
+    assert [t.split(":")[0] for t in _posted(build, [in_tests, grave])] == ["F821"]
+
+
+def test_architecture_is_always_posted_and_the_summary_counts_what_was_held_back(build):
+    cycle = build.finding("CR-ARCH-002", path="pkg/a.py", severity=MEDIUM,
+                          category=Category.ARCHITECTURE, message="import cycle")  # fmt: skip
+    noise = [build.finding("E501", line=n, severity=Severity.LOW) for n in range(1, 4)]
+    arch = build.architecture(cycles=(Cycle(("pkg.a", "pkg.b"), ("pkg.a", "pkg.b", "pkg.a")),))
+    review = OfflineReviewer().review(build.subject([cycle, *noise], architecture=arch))
+    assert len(review.comments) == 1
+    assert "3 findings below the bar for a review comment" in review.summary
