@@ -150,7 +150,7 @@ def test_architecture_comments_name_the_import_edge(build) -> None:
     assert "Cut the import" in second.suggestion
 
 
-def test_comments_are_ranked_security_first_then_new_before_existing(build) -> None:
+def test_comments_are_ranked_by_severity_then_rule_precision_then_category(build) -> None:
     findings, info = _pricing(build)
     findings += [
         build.finding("E501", path="a.py", line=1, severity=Severity.MEDIUM),
@@ -165,18 +165,38 @@ def test_comments_are_ranked_security_first_then_new_before_existing(build) -> N
     ]
     review = posting_all().review(build.subject(findings, files=(info,)))
     order = [c.path for c in review.comments]
-    assert order == ["e.py", "d.py", "c.py", "b.py", PRICING, "a.py"]
+    # high first; among the mediums, the rules most often right first (B006 and E501: high
+    # precision; B008 and the metrics: medium... S105: low), then security > bug-risk > ...
+    precision = {"e.py": "F821", "b.py": "B006", "c.py": "B008", "d.py": "S105", "a.py": "E501"}
+    assert order[0] == "e.py"
+    assert order.index("b.py") < order.index("c.py") < order.index("d.py")
+    assert order.index("b.py") < order.index("a.py")  # same precision: bug-risk before style
+    assert set(order) == {*precision, PRICING}
 
 
 def test_per_file_and_overall_caps_record_what_was_dropped(build) -> None:
     many_rules = [build.finding(f"E{100 + n}", path="big.py", line=n) for n in range(8)]
-    spread = [build.finding("W291", path=f"f{n}.py", line=1) for n in range(4)]
+    spread = [build.finding("W291", path=f"f{n}.py", line=1) for n in range(3)]
     review = posting_all().review(build.subject(many_rules + spread))
     assert sum(c.path == "big.py" for c in review.comments) == 5
-    assert len(review.comments) == 9 and review.truncated == 3
+    assert len(review.comments) == 8 and review.truncated == 3
 
     tight = posting_all(max_per_file=2, max_total=4).review(build.subject(many_rules + spread))
-    assert len(tight.comments) == 4 and tight.truncated == 8
+    assert len(tight.comments) == 4 and tight.truncated == 7
+
+
+def test_a_rule_found_in_many_files_is_one_comment_naming_every_place(build) -> None:
+    spread = [build.finding("S608", path=f"pkg/db{n}.py", line=n + 1, severity=Severity.HIGH,
+                            category=Category.SECURITY) for n in range(5)]  # fmt: skip
+    spread.append(build.finding("S608", path="pkg/db0.py", line=40, severity=Severity.HIGH,
+                                category=Category.SECURITY))  # fmt: skip
+    [comment] = posting_all().review(build.subject(spread)).comments
+    assert comment.title.startswith("S608 in 5 files (6 places)")
+    assert (comment.path, comment.line) == ("pkg/db0.py", 1)  # the file with most places
+    assert "pkg/db0.py (lines 1, 40); pkg/db1.py (line 2)" in comment.suggestion
+    assert len(comment.fingerprints) == 6
+    few = posting_all().review(build.subject(spread[:3])).comments
+    assert len(few) == 3  # three files: three local comments
 
 
 def test_summary_reports_counts_top_risks_and_no_architecture_issues(build) -> None:

@@ -3,6 +3,10 @@
 - The same rule in the same file is one group (30 x E501 in one file: one comment, all lines).
 - A function's metric findings (complexity, length, parameters, nesting) are one group.
 - Each architecture finding (one contract-violating import, one cycle) is its own group.
+- One rule in product code in `PATTERN_FILES` or more files is a project-wide pattern: one
+  decision the project made once (every backend builds SQL from quoted identifiers; every cache
+  pickles its own values), so a reviewer says it once, naming the places, rather than once per
+  file (`merge_patterns`).
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from enum import StrEnum
 
 from coderev.domain.findings import Category, Finding, FindingStatus, Severity
 from coderev.domain.metrics import FunctionMetrics, SourceFileInfo
+from coderev.domain.roles import FileRole
 from coderev.review.ranking import CATEGORY_WEIGHT
 
 METRIC_PREFIX = "CR-MET-"
@@ -29,8 +34,12 @@ _ASPECT_WORDS = (
 )
 
 
+PATTERN_FILES = 4
+
+
 class GroupKind(StrEnum):
     RULE = "rule"  # one rule, one file, one or more places
+    PATTERN = "pattern"  # one rule across many files of product code: a project-wide pattern
     FUNCTION = "function"  # one function's metric findings
     ARCHITECTURE = "architecture"  # one contract violation or one import cycle
 
@@ -57,11 +66,17 @@ class FindingGroup:
 
     @property
     def line(self) -> int:
-        return min(f.line for f in self.findings)
+        """The first flagged line in the group's file (a pattern's anchor file)."""
+        return min(f.line for f in self.findings if f.path == self.path)
 
     @property
     def lines(self) -> tuple[int, ...]:
         return tuple(sorted({f.line for f in self.findings}))
+
+    @property
+    def paths(self) -> tuple[str, ...]:
+        """The files the group's findings are in, in order of first appearance."""
+        return tuple(dict.fromkeys(f.path for f in self.findings))
 
     @property
     def rule_ids(self) -> tuple[str, ...]:
@@ -145,3 +160,31 @@ def _common_function(
 ) -> FunctionMetrics | None:
     found = {enclosing_function(functions, f) for f in findings}
     return found.pop() if len(found) == 1 else None
+
+
+def merge_patterns(
+    groups: Sequence[FindingGroup], min_files: int = PATTERN_FILES
+) -> list[FindingGroup]:
+    """`groups` with each rule found in product code in `min_files` or more files merged into
+    one PATTERN group (anchored at its gravest file, the one with most places of those); the
+    rest unchanged, in order."""
+    by_rule: dict[str, list[FindingGroup]] = {}
+    for g in groups:
+        if g.kind is GroupKind.RULE and all(f.role is FileRole.SOURCE for f in g.findings):
+            by_rule.setdefault(g.lead.rule_id, []).append(g)
+    spread = {rule: members for rule, members in by_rule.items() if len(members) >= min_files}
+    out: list[FindingGroup] = []
+    done: set[str] = set()
+    for g in groups:
+        rule = g.lead.rule_id if g.kind is GroupKind.RULE else None
+        if rule not in spread:
+            out.append(g)
+        elif rule not in done:
+            done.add(rule)
+            members = spread[rule]
+            anchor = min(members, key=lambda m: (-m.severity.rank, -len(m.findings), m.path))
+            findings = tuple(
+                f for m in sorted(members, key=lambda m: m is not anchor) for f in m.findings
+            )
+            out.append(FindingGroup(GroupKind.PATTERN, anchor.path, findings))
+    return out

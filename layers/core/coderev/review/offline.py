@@ -17,9 +17,15 @@ from collections.abc import Mapping, Sequence
 from coderev.domain.architecture import ArchitectureResult
 from coderev.domain.metrics import FunctionMetrics
 from coderev.domain.review import Review, ReviewComment
-from coderev.review.grouping import FindingGroup, GroupKind, group_findings, metric_aspect
+from coderev.review.grouping import (
+    FindingGroup,
+    GroupKind,
+    group_findings,
+    merge_patterns,
+    metric_aspect,
+)
 from coderev.review.guidance import GuidanceBook, default_guidance, render
-from coderev.review.posting import PostingPolicy, worth_posting
+from coderev.review.posting import PostingPolicy, precision_rank, worth_posting
 from coderev.review.ranking import (
     DEFAULT_MAX_PER_FILE,
     DEFAULT_MAX_TOTAL,
@@ -32,6 +38,7 @@ from coderev.rules import Catalogue, Origin, default_catalogue
 from coderev.rules.repetition import without_repeats
 
 _LINES_SHOWN = 12
+_PLACES_SHOWN = 8
 _ASPECT_ORDER = ("complexity", "length", "parameters", "nesting")
 
 
@@ -64,12 +71,12 @@ class OfflineReviewer:
 
     def review(self, subject: ReviewInput) -> Review:
         modules = _modules_by_path(subject.architecture)
-        groups = group_findings(subject.findings, subject.files)
+        groups = merge_patterns(group_findings(subject.findings, subject.files))
         posting = [self.posting(g, self.catalogue) for g in groups]
         posted = [g for g, post in zip(groups, posting, strict=True) if post]
         comments = [self.comment(g, modules) for g in posted]
         held_back = len(subject.findings) - sum(len(g.findings) for g in posted)
-        ranked = rank_comments(comments, subject.findings, subject.files)
+        ranked = rank_comments(comments, subject.findings, subject.files, self._confidence)
         kept, dropped = cap_comments(ranked, self.max_per_file, self.max_total)
         return Review(
             reviewer=self.name,
@@ -78,12 +85,17 @@ class OfflineReviewer:
             truncated=dropped,
         )
 
+    def _confidence(self, rule_id: str) -> int:
+        return precision_rank(self.catalogue.rule(rule_id).precision)
+
     def comment(self, group: FindingGroup, modules: Mapping[str, str]) -> ReviewComment:
         """One review comment about `group`."""
         if group.kind is GroupKind.FUNCTION and group.function is not None:
             title, why, suggestion = self._function_texts(group, group.function)
         elif group.kind is GroupKind.ARCHITECTURE:
             title, why, suggestion = self._architecture_texts(group, modules)
+        elif group.kind is GroupKind.PATTERN:
+            title, why, suggestion = self._pattern_texts(group)
         else:
             title, why, suggestion = self._rule_texts(group)
         title, why, suggestion = without_repeats((title, why, suggestion))
@@ -119,6 +131,27 @@ class OfflineReviewer:
         if fn is not None and suggestion:
             suggestion = f"In `{fn.qualname}`, {_uncapitalised(suggestion)}"
         why = entry.why or entry.title
+        return title, why, suggestion
+
+    def _pattern_texts(self, group: FindingGroup) -> tuple[str, str, str]:
+        """One comment for a rule the project follows in many files: the rule's own texts, and
+        every place (file and lines), so the decision is reviewed once."""
+        lead = group.lead
+        entry = self.catalogue.rule(lead.rule_id)
+        paths = group.paths
+        title = (f"{lead.rule_id} in {len(paths)} files ({len(group.findings)} places): "
+                 f"{entry.title if entry.vetted else lead.message}")  # fmt: skip
+        lines: dict[str, list[int]] = {}
+        for f in group.findings:
+            lines.setdefault(f.path, []).append(f.line)
+        shown = [f"{p} ({_line_list(sorted(set(lines[p])))})" for p in paths[:_PLACES_SHOWN]]
+        more = f" and {len(paths) - _PLACES_SHOWN} more files" if len(paths) > _PLACES_SHOWN else ""
+        why = (f"{entry.why or entry.title} The same construct recurs across the project, so it "
+               "is one decision, best reviewed once for all its places.")  # fmt: skip
+        suggestion = self.catalogue.suggestion(lead.rule_id, None) if entry.vetted else ""
+        suggestion = (suggestion + " " if suggestion else "") + (
+            "Check each place: " + "; ".join(shown) + more + "."
+        )
         return title, why, suggestion
 
     def _architecture_texts(

@@ -33,7 +33,7 @@ from coderev.rules import Catalogue, Precision
 
 __all__ = [
     "HOTSPOT_FACTORS", "MIN_PRECISION", "MIN_SEVERITY", "PostingPolicy", "post_everything",
-    "worth_posting",
+    "precision_rank", "worth_posting",
 ]  # fmt: skip
 
 HOTSPOT_FACTORS: dict[str, float] = {"complexity": 2.5, "length": 2.0, "nesting": 1.5}
@@ -59,7 +59,12 @@ def worth_posting(group: FindingGroup, catalogue: Catalogue) -> bool:
 def _trusted(findings: Iterable[Finding], catalogue: Catalogue) -> bool:
     lead = max(findings, key=lambda f: f.severity.rank)
     precision = catalogue.rule(lead.rule_id).precision
-    return _PRECISION_RANK[precision] >= _PRECISION_RANK[MIN_PRECISION]
+    return precision_rank(precision) >= precision_rank(MIN_PRECISION)
+
+
+def precision_rank(precision: Precision) -> int:
+    """low 0 ... very-high 3: how often a rule of that precision is right, as an order."""
+    return _PRECISION_RANK[precision]
 
 
 def _is_hotspot(finding: Finding) -> bool:

@@ -3,15 +3,17 @@
 Product code comes first: every finding and comment about a source file is ranked before
 those about tests, examples, docs, build scripts or generated code, whatever their severity
 (a test's "high" says less about the product than a source file's "medium"). Within each of
-the two, comments are ordered by severity, then category weight (security > bug-risk >
-architecture > maintainability > style), then new before existing, then hot spots (files with
-more findings, then higher total complexity), then path and line so the order is stable.
+the two, comments are ordered by severity, then by how often their rule is right (its
+catalogue precision: a very-high-precision medium before a medium-precision medium), then
+category weight (security > bug-risk > architecture > maintainability > style), then new
+before existing, then hot spots (files with more findings, then higher total complexity), then
+path and line so the order is stable.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from coderev.domain.findings import Category, Finding, FindingStatus
@@ -76,22 +78,32 @@ def rank_comments(
     comments: Iterable[ReviewComment],
     findings: Sequence[Finding],
     files: Sequence[SourceFileInfo] = (),
+    confidence: Callable[[str], int] | None = None,
 ) -> list[ReviewComment]:
     """Comments in reading order (see the module docstring).
 
     A comment is new when any finding it is about is new; its findings are looked up in
     `findings` by fingerprint (a comment about no known finding counts as new).
+    `confidence(rule_id)` ranks how often a rule is right (higher first); without it, all
+    rules rank alike.
     """
     status = {f.fingerprint: f.status for f in findings}
+    rule_of = {f.fingerprint: f.rule_id for f in findings}
     heat = hot_spots(findings, files)
 
-    def key(c: ReviewComment) -> tuple[int, int, int, int, int, int, str, int, str]:
+    def trust(c: ReviewComment) -> int:
+        if confidence is None:
+            return 0
+        rules = {rule_of[fp] for fp in c.fingerprints if fp in rule_of}
+        return max((confidence(r) for r in rules), default=0)
+
+    def key(c: ReviewComment) -> tuple[int, int, int, int, int, int, int, str, int, str]:
         is_new = not c.fingerprints or any(
             status.get(fp, FindingStatus.NEW) is FindingStatus.NEW for fp in c.fingerprints
         )
         h = heat.get(c.path, Heat())
         return (
-            product_first(c.role), -c.severity.rank, -CATEGORY_WEIGHT[c.category],
+            product_first(c.role), -c.severity.rank, -trust(c), -CATEGORY_WEIGHT[c.category],
             0 if is_new else 1,
             -h.findings, -h.complexity, c.path, c.line, c.title,
         )
