@@ -39,7 +39,9 @@ def test_review_via_platform_on_s3_and_kafka(
         "S3_BUCKET": bucket, "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap_servers,
         "CODEREV_DATA_DIR": str(tmp_path / "data"), "AWS_DEFAULT_REGION": "us-east-1",
     }  # fmt: skip
-    platform = _coderev("review", SAMPLE, "--via", "platform", "--out", tmp_path / "p", env=env)
+    # --keep: the review runs on the configured backends (S3, Kafka), not a private platform
+    platform = _coderev("review", SAMPLE, "--via", "platform", "--keep", "--out", tmp_path / "p",
+                        env=env)  # fmt: skip
     assert platform.returncode == 0, platform.stderr
     direct = _coderev("review", SAMPLE, "--via", "direct", "--out", tmp_path / "d", "-q", env=env)
     assert direct.returncode == 0, direct.stderr
@@ -64,7 +66,7 @@ def test_review_via_platform_on_s3_and_kafka(
     # the request travels as S3 user metadata: baseline (uploaded beside), gate, exclusions
     ask = ("--baseline", tmp_path / "d" / "report.json", "--fail-on", "new-high,high",
            "--exclude", "src/shop/legacy")  # fmt: skip
-    asked = _coderev("review", SAMPLE, "--out", tmp_path / "p2", "-q", *ask, env=env)
+    asked = _coderev("review", SAMPLE, "--keep", "--out", tmp_path / "p2", "-q", *ask, env=env)
     again = _coderev("review", SAMPLE, "--via", "direct", "--out", tmp_path / "d2", "-q", *ask,
                      env=env)  # fmt: skip
     assert (asked.returncode, again.returncode) == (1, 1), asked.stderr  # high: fails
