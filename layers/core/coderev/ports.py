@@ -96,6 +96,27 @@ class ObjectStore(Protocol):
     ) -> PresignedUpload: ...  # a PUT of `key` with `metadata`, valid `expires_in` seconds
 
 
+class ByteSource(Protocol):
+    """Something a body is read from in pieces (a file, a request body stream)."""
+
+    def read(self, size: int = -1, /) -> bytes: ...
+
+
+@runtime_checkable
+class StreamingObjectStore(Protocol):
+    """An ObjectStore that can store a body read piece by piece, never whole in memory
+    (the embedded store: presigned uploads of up to 1 GiB through the local gateway)."""
+
+    def put_stream(
+        self,
+        key: str,
+        source: ByteSource,
+        *,
+        content_type: str = "application/octet-stream",
+        metadata: Mapping[str, str] | None = None,
+    ) -> ObjectInfo: ...
+
+
 # --- EventBus -------------------------------------------------------------------------------
 
 

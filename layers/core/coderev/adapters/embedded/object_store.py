@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from coderev.domain.errors import CoderevError, InputError
-from coderev.ports import ObjectInfo, PresignedUpload
+from coderev.ports import ByteSource, ObjectInfo, PresignedUpload
 
 if TYPE_CHECKING:
     from coderev.adapters.embedded.presigned import UploadSigner
@@ -60,6 +60,7 @@ _META = ".meta.json"
 _BLOB = ".blob"
 _DIR = ".d"
 _READ_RETRIES = 5
+_STREAM_PIECE = 1024 * 1024
 _METADATA_NAME = re.compile(r"[A-Za-z0-9_-]+")
 
 
@@ -159,21 +160,64 @@ class LocalObjectStore:
         body = bytes(data)
         version_id = uuid.uuid4().hex
         sidecar = self._sidecar(key)
-        record = {
-            "key": key,
-            "size": len(body),
-            "etag": md5_etag(body),
-            "version_id": version_id,
-            "content_type": content_type,
-            "metadata": user_metadata,
-        }
         with self._write_lock():
             sidecar.parent.mkdir(parents=True, exist_ok=True)
-            previous = self._read_sidecar(sidecar)
             self._write_atomically(self._blob(sidecar, version_id), body)
-            self._write_atomically(sidecar, json.dumps(record, ensure_ascii=False).encode())
-            if previous is not None:
-                self._blob(sidecar, previous["version_id"]).unlink(missing_ok=True)
+            return self._commit(key, sidecar, version_id, len(body), md5_etag(body),
+                                content_type, user_metadata)  # fmt: skip
+
+    def put_stream(
+        self,
+        key: str,
+        source: ByteSource,
+        *,
+        content_type: str = "application/octet-stream",
+        metadata: Mapping[str, str] | None = None,
+    ) -> ObjectInfo:
+        """`put` of a body read from `source` in pieces: it goes to a temporary file beside
+        the object (under the store's root) while its MD5 is computed, then is committed as
+        `put` commits. Without the lock while the body arrives: a slow upload blocks no one.
+        An error from `source` (the upload too large, the client gone) leaves nothing."""
+        validate_object_key(key)
+        user_metadata = normalize_metadata(metadata)
+        version_id = uuid.uuid4().hex
+        sidecar = self._sidecar(key)
+        temporary = sidecar.with_name(f".{version_id}.upload.tmp")
+        with self._write_lock():  # a delete's pruning of empty folders must not race the mkdir
+            sidecar.parent.mkdir(parents=True, exist_ok=True)
+            target = open(temporary, "xb")  # noqa: SIM115 - closed below, outside the lock
+        digest = hashlib.md5(usedforsecurity=False)
+        size = 0
+        try:
+            with target:
+                while piece := source.read(_STREAM_PIECE):
+                    digest.update(piece)
+                    target.write(piece)
+                    size += len(piece)
+                target.flush()
+                os.fsync(target.fileno())
+            with self._write_lock():
+                os.replace(temporary, self._blob(sidecar, version_id))
+                return self._commit(key, sidecar, version_id, size, digest.hexdigest(),
+                                    content_type, user_metadata)  # fmt: skip
+        finally:
+            temporary.unlink(missing_ok=True)
+
+    def _commit(self, key: str, sidecar: Path, version_id: str, size: int, etag: str,
+                content_type: str, metadata: dict[str, str]) -> ObjectInfo:
+        """Under the write lock, with the blob written: the sidecar makes it the object."""
+        record = {
+            "key": key,
+            "size": size,
+            "etag": etag,
+            "version_id": version_id,
+            "content_type": content_type,
+            "metadata": metadata,
+        }
+        previous = self._read_sidecar(sidecar)
+        self._write_atomically(sidecar, json.dumps(record, ensure_ascii=False).encode())
+        if previous is not None:
+            self._blob(sidecar, previous["version_id"]).unlink(missing_ok=True)
         return _info(record)
 
     def get(self, key: str) -> bytes:

@@ -34,7 +34,13 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote_plus, unquote_plus
 
-from coderev.ports import ObjectInfo, ObjectStore, PresignedUpload
+from coderev.ports import (
+    ByteSource,
+    ObjectInfo,
+    ObjectStore,
+    PresignedUpload,
+    StreamingObjectStore,
+)
 from coderev.runtime.errors import RuntimePlatformError
 from coderev.runtime.template.events import S3Event
 
@@ -142,6 +148,24 @@ class NotifyingObjectStore:
         metadata: Mapping[str, str] | None = None,
     ) -> ObjectInfo:
         info = self.store.put(key, data, content_type=content_type, metadata=metadata)
+        self._emit(info, "ObjectCreated:Put")
+        return info
+
+    def put_stream(
+        self,
+        key: str,
+        source: ByteSource,
+        *,
+        content_type: str = "application/octet-stream",
+        metadata: Mapping[str, str] | None = None,
+    ) -> ObjectInfo:
+        """The wrapped store's streamed put when it has one (else the body read whole)."""
+        if isinstance(self.store, StreamingObjectStore):
+            info = self.store.put_stream(key, source, content_type=content_type,
+                                         metadata=metadata)  # fmt: skip
+        else:
+            info = self.store.put(key, source.read(), content_type=content_type,
+                                  metadata=metadata)  # fmt: skip
         self._emit(info, "ObjectCreated:Put")
         return info
 

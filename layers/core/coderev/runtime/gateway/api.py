@@ -12,10 +12,12 @@ Besides the template's routes it serves `/health` and, as S3 serves the URLs it 
 the embedded object store's presigned uploads: `PUT /_objects/<key>` (see
 `coderev.runtime.gateway.uploads`).
 
-Why the standard library's ThreadingHTTPServer: a local proxy needs no framework, adds
-no dependency to the runtime, and a thread per connection serves concurrent requests
-(handlers run in their own worker threads anyway). Shutdown is graceful: stop
-accepting, close idle keep-alive connections, let in-flight requests finish.
+The HTTP server under it is uvicorn with h11 (`http_server`): a listen backlog of 1024,
+RFC 9112 framing (conflicting Content-Length, or Content-Length with Transfer-Encoding:
+400), request-line and header limits, header and body timeouts (408), presigned uploads
+streamed to the store, handlers in a thread pool; its limits are `ServerLimits`
+(arguments, else `CODEREV_GATEWAY_*` variables). Shutdown is graceful: stop accepting,
+close idle keep-alive connections, let in-flight requests finish.
 """
 
 from __future__ import annotations
@@ -27,15 +29,15 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING
 
 from coderev.runtime.gateway.authorizer import Allow, AuthorizerHook, AuthorizerRequest, Deny
+from coderev.runtime.gateway.http_server import HttpServer
 from coderev.runtime.gateway.lambda_authorizer import LambdaAuthorizer, template_authorizers
-from coderev.runtime.gateway.proxy import ProxyRequestHandler
 from coderev.runtime.gateway.routes import Route, RouteTable
 from coderev.runtime.gateway.server import (
     API_GATEWAY_PAYLOAD_LIMIT,
     DEFAULT_BINARY_MEDIA_TYPES,
     DEFAULT_UPLOAD_LIMIT,
-    ProxyServer,
     ProxySettings,
+    ServerLimits,
 )
 from coderev.runtime.gateway.uploads import UploadEndpoint
 from coderev.runtime.invoker import LocalInvoker
@@ -69,7 +71,9 @@ class Gateway:
         authorizer: AuthorizerHook | Mapping[str, AuthorizerHook] | None = None,
         max_body_bytes: int = API_GATEWAY_PAYLOAD_LIMIT,
         binary_media_types: Iterable[str] = DEFAULT_BINARY_MEDIA_TYPES,
-        keep_alive_seconds: float = 30.0,
+        keep_alive_seconds: float | None = None,
+        backlog: int | None = None,
+        limits: ServerLimits | None = None,
         wall_clock: Callable[[], float] = time.time,
         object_store: ObjectStore | None = None,
         max_upload_bytes: int = DEFAULT_UPLOAD_LIMIT,
@@ -85,13 +89,13 @@ class Gateway:
             authorizer=template_authorizers(invoker) if authorizer is None else authorizer,
             max_body_bytes=max_body_bytes,
             binary_media_types=tuple(binary_media_types),
-            keep_alive_seconds=keep_alive_seconds,
             wall_clock=wall_clock,
             uploads=UploadEndpoint(_store_of(object_store), max_upload_bytes),
         )
-        self._server = ProxyServer((host, port), self.settings, ProxyRequestHandler)
+        self.limits = limits or ServerLimits.resolve(keep_alive_seconds=keep_alive_seconds,
+                                                     backlog=backlog)
+        self._server = HttpServer(host, port, self.settings, self.limits)
         self._thread: threading.Thread | None = None
-        self._serving = threading.Event()
 
     @property
     def address(self) -> tuple[str, int]:
@@ -105,7 +109,7 @@ class Gateway:
     @property
     def in_flight(self) -> int:
         """Requests being served right now."""
-        return self._server.in_flight
+        return self._server.in_flight.count
 
     @property
     def stopping(self) -> bool:
@@ -120,18 +124,13 @@ class Gateway:
 
     def serve_forever(self) -> None:
         """Serve in this thread until `stop()` is called from another."""
-        logger.info("gateway listening on %s with %d routes", self.url, len(self.routes))
-        self._serving.set()
-        self._server.serve_forever(poll_interval=0.1)
+        logger.info("gateway listening on %s with %d routes (backlog %d)", self.url,
+                    len(self.routes), self.limits.backlog)
+        self._server.serve_forever()
 
     def stop(self, timeout: float = 10.0) -> bool:
         """Stop accepting, close idle connections, wait for in-flight requests (True if all)."""
-        self._server.stopping.set()
-        if self._serving.is_set():
-            self._server.shutdown()
-        self._server.server_close()
-        self._server.close_idle()
-        drained = self._server.wait_drained(timeout)
+        drained = self._server.stop(timeout)
         if self._thread is not None:
             self._thread.join(timeout)
         return drained

@@ -2,8 +2,9 @@
 
 What S3 does for a presigned PutObject URL, for the embedded object store: the signature
 (see `coderev.adapters.embedded.presigned`) is checked against the key, the expiry and the
-request's `x-amz-meta-*` headers before a byte of the body is read; then the body is written
-through the store the handlers use, which under `coderev serve` is the notifying store, so the
+request's `x-amz-meta-*` headers before a byte of the body is read; then the body is streamed
+(never held whole: the server hands it over as a `ByteSource`) through the store the handlers
+use, which under `coderev serve` is the notifying store, so the
 S3 `ObjectCreated` notification fires (and ingest runs) exactly as for any other upload.
 
 Answers, each a JSON `{"error": <S3-style code>, "message": ...}` but for 200:
@@ -27,11 +28,12 @@ from coderev.adapters.embedded.presigned import (
     PresignError,
     metadata_from_headers,
 )
+from coderev.ports import StreamingObjectStore
 
 if TYPE_CHECKING:
     from email.message import Message
 
-    from coderev.ports import ObjectStore
+    from coderev.ports import ByteSource, ObjectInfo, ObjectStore
 
 __all__ = ["UPLOAD_PATH_PREFIX", "UploadEndpoint", "UploadReply", "UploadTooLargeError"]
 
@@ -65,9 +67,10 @@ class UploadEndpoint:
 
     def handle(
         self, method: str, path: str, query: str, headers: Message,
-        read_body: Callable[[int], bytes],
+        read_body: Callable[[int], ByteSource],
     ) -> UploadReply:  # fmt: skip
-        """One request; `read_body(limit)` reads the body or raises UploadTooLargeError."""
+        """One request; `read_body(limit)` is the body, whose reads raise UploadTooLargeError
+        past `limit` bytes."""
         if method != "PUT":
             return _error(405, "MethodNotAllowed", f"{method} is not allowed: PUT the object")
         store = self.store()
@@ -88,12 +91,11 @@ class UploadEndpoint:
             return _error(411, "MissingContentLength", "send the archive with a Content-Length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
             return self._too_large(int(declared))
+        content_type = headers.get("Content-Type") or "application/octet-stream"
         try:
-            body = read_body(self.max_bytes)
+            info = _put(store, key, read_body(self.max_bytes), content_type, metadata)
         except UploadTooLargeError:
             return self._too_large(None)
-        content_type = headers.get("Content-Type") or "application/octet-stream"
-        info = store.put(key, body, content_type=content_type, metadata=metadata)
         reply_headers = [("ETag", f'"{info.etag}"')]
         if info.version_id:
             reply_headers.append(("x-amz-version-id", info.version_id))
@@ -103,6 +105,14 @@ class UploadEndpoint:
         shown = f"{size:,} bytes" if size is not None else "the upload"
         return _error(413, "EntityTooLarge",
                       f"{shown} is over the {self.max_bytes:,}-byte upload limit")  # fmt: skip
+
+
+def _put(store: ObjectStore, key: str, body: ByteSource, content_type: str,
+         metadata: Mapping[str, str]) -> ObjectInfo:
+    """Streamed into the store when it can take a stream (the embedded one can)."""
+    if isinstance(store, StreamingObjectStore):
+        return store.put_stream(key, body, content_type=content_type, metadata=metadata)
+    return store.put(key, body.read(), content_type=content_type, metadata=metadata)
 
 
 def _one(params: Mapping[str, list[str]], name: str) -> str | None:
