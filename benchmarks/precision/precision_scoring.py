@@ -148,7 +148,7 @@ class ProjectScore:
     by_category: Mapping[str, Tally]
     by_role: Mapping[str, Tally]  # coderev's role of the finding
     by_labelled_role: Mapping[str, Tally]  # the labeller's role of the file
-    by_batch: Mapping[str, Tally]  # by the commit the label was made on
+    by_batch: Mapping[str, Tally]  # by the commit the label was made on, oldest first
     false_positive_cycles: tuple[FindingLabel, ...]  # emitted CR-ARCH-002 labelled false-positive
     gone: Tally  # labels of corpus findings no longer emitted
     gone_useful: tuple[FindingLabel, ...]  # useful findings no longer emitted: a regression
@@ -273,7 +273,7 @@ def score_project(project: str, report: Mapping[str, Any], corpus: Corpus) -> Pr
         by_category={k: Tally.of(v) for k, v in sorted(by_category.items())},
         by_role={k: Tally.of(v) for k, v in sorted(by_role.items())},
         by_labelled_role={k: Tally.of(v) for k, v in sorted(by_labelled_role.items())},
-        by_batch={k: Tally.of(by_batch[k]) for k in corpus.batches if k in by_batch},
+        by_batch={k: Tally.of(by_batch.get(k, ())) for k in corpus.batches},
         false_positive_cycles=tuple(
             label
             for f, label in matched
