@@ -99,3 +99,18 @@ def test_malformed_parameters_are_422(server: Server) -> None:
         status, answer = server.json("POST", f"/analyses/uploads?{query}")
         assert status == 422, (query, answer)
         assert answer["message"]
+
+
+def test_a_re_upload_to_a_used_url_answers_with_the_analysis_it_created(server: Server) -> None:
+    _, ticket = server.json("POST", "/analyses/uploads?filename=shop.tar.gz")
+    upload, archive = ticket["upload"], sample_archive()
+    headers = {**upload["headers"], "Content-Type": "application/gzip"}
+
+    first = put(upload["url"], archive, headers)
+    again = put(upload["url"], archive, headers)  # the same URL, still valid: a new version
+
+    assert first == (200, first[1]) and first[1]["analysis_id"] == ticket["id"]
+    assert again[0] == 200 and again[1]["analysis_id"] not in (ticket["id"], None)
+    assert again[1]["status_url"] == f"/analyses/{again[1]['analysis_id']}"
+    assert follow(server, ticket["status_url"])["status"] == "SUCCEEDED"
+    assert follow(server, again[1]["status_url"])["status"] == "SUCCEEDED"

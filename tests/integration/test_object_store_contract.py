@@ -327,6 +327,23 @@ def test_a_presigned_upload_notifies_as_any_upload(
         _empty_bucket(store)
 
 
+def test_a_presigned_get_serves_the_object_as_the_content_type_asked(
+    store: ObjectStore,
+) -> None:
+    body = b'{"findings": []}'
+    store.put("reports/1/report.json", body)
+    link = store.presign_get("reports/1/report.json", expires_in=120,
+                             content_type="application/sarif+json")  # fmt: skip
+
+    assert (link.size, link.content_type) == (len(body), "application/sarif+json")
+    assert 115 <= (link.expires_at - datetime.now(UTC)).total_seconds() <= 121
+    with _upload_base(store) as base, urllib.request.urlopen(base + link.url, timeout=30) as got:
+        assert (got.status, got.read()) == (200, body)
+        assert got.headers["Content-Type"] == "application/sarif+json"
+    with pytest.raises(KeyError):
+        store.presign_get("reports/none.json", expires_in=60, content_type="application/json")
+
+
 @pytest.mark.parametrize("expires_in", [0, 7 * 24 * 3600 + 1])
 def test_lifetimes_s3_refuses_are_refused(store: ObjectStore, expires_in: int) -> None:
     with pytest.raises(InvalidExpiryError):

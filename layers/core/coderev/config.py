@@ -88,6 +88,10 @@ class Settings(BaseSettings):
     upload_url_seconds: int = Field(
         default=900, ge=1, le=604800, validation_alias="CODEREV_UPLOAD_URL_SECONDS"
     )
+    # GET /analyses/{id}/report/{fmt}: how long the presigned download URL it answers is valid
+    report_url_seconds: int = Field(
+        default=300, ge=1, le=604800, validation_alias="CODEREV_REPORT_URL_SECONDS"
+    )
     # an analysis still QUEUED/RUNNING with no execution, or whose execution cannot be found,
     # is recorded FAILED once not updated for this long (one whose execution ended: at once)
     reconcile_grace_minutes: float = Field(

@@ -71,6 +71,21 @@ class PresignedUpload:
     method: str = "PUT"
 
 
+@dataclass(frozen=True, slots=True)
+class PresignedDownload:
+    """A URL a client GETs one object from, without credentials, until `expires_at`.
+
+    Absolute for S3; the embedded store's is relative to the local gateway serving it. The
+    object is served with `content_type` (signed into the URL, as S3's
+    `response-content-type`).
+    """
+
+    url: str
+    expires_at: datetime
+    content_type: str
+    size: int
+
+
 class ObjectStore(Protocol):
     """Blobs by key in one bucket (uploads/, reports/)."""
 
@@ -94,6 +109,10 @@ class ObjectStore(Protocol):
     def presign_put(
         self, key: str, *, expires_in: int, metadata: Mapping[str, str] | None = None
     ) -> PresignedUpload: ...  # a PUT of `key` with `metadata`, valid `expires_in` seconds
+
+    def presign_get(
+        self, key: str, *, expires_in: int, content_type: str
+    ) -> PresignedDownload: ...  # a GET of `key` served as `content_type`; KeyError if absent
 
 
 class ByteSource(Protocol):

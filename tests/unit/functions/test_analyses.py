@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 from coderev import bootstrap
@@ -61,7 +62,7 @@ def test_the_report_of_an_unfinished_analysis_is_409(embedded, invoke, kit) -> N
     assert _body(response)["error"] == "ReportNotReadyError"
 
 
-def test_a_report_is_served_with_its_content_type(embedded, invoke, kit) -> None:
+def test_a_report_answers_with_a_presigned_download_url(embedded, invoke, kit) -> None:
     accepted = _body(invoke("analyses", kit.sample("analyses_upload.json")))
     store, records = bootstrap.object_store(), bootstrap.analysis_repository()
     store.put(f"reports/{accepted['id']}/report.md", b"# coderev\n")
@@ -69,12 +70,25 @@ def test_a_report_is_served_with_its_content_type(embedded, invoke, kit) -> None
     records.update_status(accepted["id"], AnalysisStatus.SUCCEEDED,
                           report_keys={"md": f"reports/{accepted['id']}/report.md"})  # fmt: skip
     event = kit.sample("analyses_report.json")
-
     event["path"] = f"/analyses/{accepted['id']}/report/md"
+    event["headers"] = {**event["headers"], "Host": "api.test", "Accept": "*/*"}
+    event["multiValueHeaders"] = {name: [value] for name, value in event["headers"].items()}
+
+    response = invoke("analyses", event)  # by default: a redirect
+    assert response["statusCode"] == 303
+    (location,) = response["multiValueHeaders"]["Location"]
+    assert location.startswith(f"https://api.test/_objects/reports/{accepted['id']}/report.md?")
+    assert "signature=" in location and "expires=" in location
+
+    event["headers"]["Accept"] = "application/json"
+    event["multiValueHeaders"]["Accept"] = ["application/json"]
     response = invoke("analyses", event)
     assert response["statusCode"] == 200
-    assert response["body"] == "# coderev\n"
-    assert response["multiValueHeaders"]["Content-Type"] == ["text/markdown; charset=utf-8"]
+    link = _body(response)
+    assert (link["url"], link["size"]) == (location, len(b"# coderev\n"))
+    assert link["content_type"] == "text/markdown; charset=utf-8"
+    lasts = datetime.fromisoformat(link["expires_at"]) - datetime.now(UTC)
+    assert 0 < lasts.total_seconds() <= 300
 
     event["path"] = f"/analyses/{accepted['id']}/report/html"
     assert invoke("analyses", event)["statusCode"] == 404  # finished, but no html report

@@ -304,8 +304,10 @@ def test_a_chunked_body_over_the_limit_is_413(
 
 def test_other_methods_are_405(gateway: Gateway, store: NotifyingObjectStore) -> None:
     upload = store.presign_put("uploads/8/shop.zip", expires_in=60)
-    status, _, body = put(gateway, upload.url, None, method="GET")
+    status, _, body = put(gateway, upload.url, None, method="DELETE")
     assert (status, body["error"]) == (405, "MethodNotAllowed")
+    status, _, body = put(gateway, upload.url, None, method="GET")  # the method is signed
+    assert (status, body["error"]) == (403, "SignatureDoesNotMatch")
 
 
 def test_a_store_that_presigns_elsewhere_serves_no_uploads(invoker: LocalInvoker) -> None:

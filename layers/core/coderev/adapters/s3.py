@@ -13,6 +13,8 @@ returns None, `list` yields key/size/etag in UTF-8 byte order, backend failures 
 Presigned uploads: `presign_put` returns a SigV4 PutObject URL whose user metadata is signed
 as `x-amz-meta-*` headers (the client must send them; S3 refuses the upload otherwise). A
 presigned URL acts with the credentials that signed it: the function needs s3:PutObject.
+`presign_get` returns a SigV4 GetObject URL served with the given `response-content-type`
+(s3:GetObject): how a report larger than Lambda's 6 MB response reaches a client.
 
 Notifications: `configure_notifications` points the bucket's ObjectCreated events at an SQS
 queue (created if needed, with the policy that lets S3 send to it). `receive_notifications`
@@ -46,7 +48,7 @@ from coderev.adapters.embedded.object_store import (
     validate_object_key,
 )
 from coderev.adapters.embedded.presigned import check_expires_in, metadata_headers
-from coderev.ports import ObjectInfo, PresignedUpload
+from coderev.ports import ObjectInfo, PresignedDownload, PresignedUpload
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -261,6 +263,25 @@ class S3ObjectStore:
             url=url,
             expires_at=signed_at + timedelta(seconds=expires_in),
             headers=metadata_headers(user_metadata),
+        )
+
+    def presign_get(self, key: str, *, expires_in: int, content_type: str) -> PresignedDownload:
+        """A SigV4 presigned GetObject URL served as `content_type`; KeyError when absent."""
+        info = self.head(key)
+        if info is None:
+            raise KeyError(key)
+        check_expires_in(expires_in)
+        params = {"Bucket": self.bucket, "Key": key, "ResponseContentType": content_type}
+        signed_at = datetime.now(UTC)
+        with _backend_errors(f"presign {key!r}"):
+            url = self.client.generate_presigned_url(
+                "get_object", Params=params, ExpiresIn=expires_in, HttpMethod="GET"
+            )
+        return PresignedDownload(
+            url=url,
+            expires_at=signed_at + timedelta(seconds=expires_in),
+            content_type=content_type,
+            size=info.size,
         )
 
     # --- bucket and notifications -------------------------------------------------------------

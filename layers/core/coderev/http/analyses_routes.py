@@ -105,9 +105,25 @@ def status(analysis_id: str) -> models.AnalysisView:
     return models.AnalysisView.of(get_analysis(bootstrap.analysis_repository(), analysis_id))
 
 
-@router.get("/analyses/<analysis_id>/report/<fmt>", responses=models.ERROR_RESPONSES)
-def report(analysis_id: str, fmt: models.ReportFormat) -> Response[str]:
-    from coderev.service.uploads import read_report
+@router.get(
+    "/analyses/<analysis_id>/report/<fmt>", responses=models.REPORT_RESPONSES,
+    summary="Download a report: a 303 redirect to a short-lived presigned URL, or the URL as "
+    "JSON when the client sends Accept: application/json",
+    description="Reports are never in the response itself: a Lambda response holds at most "
+    "6 MB and a Django-size report.json is 15 MB. `GET` follows the 303 to the object store "
+    "(S3, or the local gateway's `/_objects/`), which serves the report with its content type "
+    "(gzip-encoded when the client accepts it, on the local gateway). With "
+    "`Accept: application/json` the answer is 200 `{url, expires_at, content_type, size}`.",
+)  # fmt: skip
+def report(analysis_id: str, fmt: models.ReportFormat) -> Response[models.ReportLink]:
+    from coderev.config import get_settings
+    from coderev.service.uploads import report_download
 
-    found = read_report(bootstrap.object_store(), bootstrap.analysis_repository(), analysis_id, fmt)
-    return Response(200, found.content_type, found.body.decode("utf-8"))
+    seconds = get_settings().report_url_seconds
+    found = report_download(bootstrap.object_store(), bootstrap.analysis_repository(),
+                            analysis_id, fmt, expires_in=seconds)  # fmt: skip
+    headers = router.current_event.headers
+    link = models.ReportLink.of(found, params.absolute_url(found.url, headers))
+    if params.wants_json(headers):
+        return Response(200, "application/json", link)
+    return Response(303, "application/json", link, headers={"Location": link.url})

@@ -16,16 +16,18 @@ if TYPE_CHECKING:
     from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 
     from coderev.analyses.model import AnalysisRecord
-    from coderev.ports import PresignedUpload
+    from coderev.ports import PresignedDownload, PresignedUpload
 
 __all__ = [
     "ERROR_RESPONSES",
     "PRESIGN_RESPONSES",
+    "REPORT_RESPONSES",
     "UPLOAD_RESPONSES",
     "AnalysisAccepted",
     "AnalysisView",
     "ErrorView",
     "ReportFormat",
+    "ReportLink",
     "UploadInstructions",
     "UploadTicket",
 ]
@@ -134,6 +136,22 @@ class UploadTicket(BaseModel):
         )
 
 
+class ReportLink(BaseModel):
+    """Where to download a report: GET `url` (no credentials) before `expires_at`."""
+
+    model_config = _DEFERRED
+
+    url: str
+    expires_at: datetime
+    content_type: str
+    size: int  # bytes, as stored (before any Content-Encoding)
+
+    @classmethod
+    def of(cls, download: PresignedDownload, url: str) -> ReportLink:
+        return cls(url=url, expires_at=download.expires_at,
+                   content_type=download.content_type, size=download.size)  # fmt: skip
+
+
 def _error(description: str) -> OpenAPIResponse:
     return {"description": description, "content": {"application/json": {"model": ErrorView}}}
 
@@ -171,4 +189,18 @@ PRESIGN_RESPONSES: dict[int, OpenAPIResponse] = {
     },
     **ERROR_RESPONSES,
     **_REQUEST_ERRORS,
+}
+
+REPORT_RESPONSES: dict[int, OpenAPIResponse] = {
+    200: {
+        "description": "with Accept: application/json, where to download the report",
+        "content": {"application/json": {"model": ReportLink}},
+    },
+    303: {
+        "description": "see Location: the presigned download URL of the report (the body "
+        "is the same link as JSON)",
+        "headers": {"Location": {"description": "the download URL", "schema": {"type": "string"}}},
+        "content": {"application/json": {"model": ReportLink}},
+    },
+    **ERROR_RESPONSES,
 }

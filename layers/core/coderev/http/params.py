@@ -20,6 +20,7 @@ __all__ = [
     "LINT_CONFIG",
     "absolute_url",
     "upload_filename",
+    "wants_json",
 ]
 
 FILENAME = Query(
@@ -65,3 +66,17 @@ def absolute_url(url: str, headers: Mapping[str, str]) -> str:
     if not host:
         return url
     return f"{headers.get('x-forwarded-proto') or 'http'}://{host}{url}"
+
+
+def wants_json(headers: Mapping[str, str]) -> bool:
+    """Whether the Accept header asks for JSON (the report link) rather than the report:
+    `application/json` named with a quality above 0; `*/*` and browsers' lists do not."""
+    for item in (headers.get("accept") or "").lower().split(","):
+        media, _, parameters = item.strip().partition(";")
+        if media.strip() == "application/json":
+            quality = parameters.strip().removeprefix("q=").strip() or "1"
+            try:
+                return float(quality) > 0
+            except ValueError:
+                return True
+    return False

@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING
 from coderev.analyses.errors import AnalysisNotFoundError
 from coderev.analyses.model import AnalysisRecord, AnalysisStatus, NewAnalysis
 from coderev.analyses.repository import AnalysisRepository
-from coderev.ports import ObjectStore, PresignedUpload
+from coderev.ports import ObjectInfo, ObjectStore, PresignedDownload, PresignedUpload
 from coderev.service.errors import (
     BaselineUnavailableError,
     EmptyUploadError,
@@ -60,6 +60,8 @@ __all__ = [
     "get_analysis",
     "presign_upload",
     "read_report",
+    "record_uploaded",
+    "report_download",
     "review_request",
     "safe_filename",
     "upload_key",
@@ -225,6 +227,15 @@ def presign_upload(
     return PresignedAnalysis(record, upload)
 
 
+def record_uploaded(records: AnalysisRepository, bucket: str, info: ObjectInfo) -> AnalysisRecord:
+    """The analysis of an object just stored under uploads/ (by a presigned PUT): the record
+    ingest finds for it too (the same idempotent `create_if_absent`; a first upload claims
+    the analysis reserved for its key, a re-upload gets a new one)."""
+    new = NewAnalysis(bucket, info.key, info.etag.strip('"'), info.version_id)
+    record, _created = records.create_if_absent(new)
+    return record
+
+
 def get_analysis(records: AnalysisRepository, analysis_id: str) -> AnalysisRecord:
     record = records.get(analysis_id)
     if record is None:
@@ -232,16 +243,37 @@ def get_analysis(records: AnalysisRepository, analysis_id: str) -> AnalysisRecor
     return record
 
 
+def _report_key(records: AnalysisRepository, analysis_id: str, fmt: str) -> str:
+    record = get_analysis(records, analysis_id)
+    if record.status is not AnalysisStatus.SUCCEEDED:
+        raise ReportNotReadyError(
+            f"analysis {analysis_id} is {record.status.value}: it has no reports yet"
+        )
+    key = record.report_keys.get(fmt)
+    if key is None:
+        raise ReportNotFoundError(f"analysis {analysis_id} has no {fmt} report")
+    return key
+
+
+def report_download(
+    store: ObjectStore, records: AnalysisRepository, analysis_id: str, fmt: str, *,
+    expires_in: int,
+) -> PresignedDownload:  # fmt: skip
+    """A presigned download URL of the report of a SUCCEEDED analysis in `fmt`: how a report
+    of any size reaches the client (a Lambda response holds 6 MB at most)."""
+    key = _report_key(records, analysis_id, fmt)
+    try:
+        return store.presign_get(key, expires_in=expires_in,
+                                 content_type=REPORT_CONTENT_TYPES[fmt])  # fmt: skip
+    except KeyError:
+        raise ReportNotFoundError(f"the {fmt} report of {analysis_id} is gone") from None
+
+
 def read_report(
     store: ObjectStore, records: AnalysisRepository, analysis_id: str, fmt: str
 ) -> Report:
     """The report of a SUCCEEDED analysis in `fmt` (json, sarif, md, html)."""
-    record = get_analysis(records, analysis_id)
-    if record.status is not AnalysisStatus.SUCCEEDED:
-        raise ReportNotReadyError(f"analysis {analysis_id} is {record.status.value}")
-    key = record.report_keys.get(fmt)
-    if key is None:
-        raise ReportNotFoundError(f"analysis {analysis_id} has no {fmt} report")
+    key = _report_key(records, analysis_id, fmt)
     try:
         body = store.get(key)
     except KeyError:

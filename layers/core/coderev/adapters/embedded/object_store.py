@@ -16,8 +16,9 @@ A put writes the blob, then atomically replaces the sidecar (the commit point), 
 the previous blob. Readers take no lock; writers serialize on an flock'd `.lock` file so two
 processes sharing a directory cannot orphan each other's blobs.
 
-`presign_put` returns a URL the local gateway (`coderev serve`) accepts a PUT on, signed with
-a secret of the store: see `coderev.adapters.embedded.presigned`.
+`presign_put` returns a URL the local gateway (`coderev serve`) accepts a PUT on, and
+`presign_get` one it serves a GET of, both signed with a secret of the store: see
+`coderev.adapters.embedded.presigned`.
 
 Key rules (shared with the S3 adapter so both refuse the same keys): 1-1024 UTF-8 bytes, no
 leading "/", no empty, "." or ".." segment, no backslash or control character, segments of at
@@ -40,7 +41,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from coderev.domain.errors import CoderevError, InputError
-from coderev.ports import ByteSource, ObjectInfo, PresignedUpload
+from coderev.ports import ByteSource, ObjectInfo, PresignedDownload, PresignedUpload
 
 if TYPE_CHECKING:
     from coderev.adapters.embedded.presigned import UploadSigner
@@ -282,6 +283,15 @@ class LocalObjectStore:
         validate_object_key(key)
         return self.upload_signer.presign(
             key, expires_in=expires_in, metadata=normalize_metadata(metadata)
+        )
+
+    def presign_get(self, key: str, *, expires_in: int, content_type: str) -> PresignedDownload:
+        """A URL relative to the gateway serving this store; KeyError when `key` is absent."""
+        info = self.head(key)
+        if info is None:
+            raise KeyError(key)
+        return self.upload_signer.presign_download(
+            key, expires_in=expires_in, content_type=content_type, size=info.size
         )
 
     # --- layout -------------------------------------------------------------------------------

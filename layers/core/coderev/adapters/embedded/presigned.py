@@ -1,4 +1,5 @@
-"""Presigned uploads to the embedded object store: what S3's presigned PUT URLs are to S3.
+"""Presigned uploads to and downloads from the embedded object store: what S3's presigned PUT
+and GET URLs are to S3.
 
 `LocalObjectStore.presign_put` returns `/_objects/<key>?expires=<unix>&signature=<hex>`, a
 URL relative to the local gateway (`coderev serve`), which accepts the upload and writes it
@@ -12,6 +13,11 @@ The secret is generated once per store (`.presign.key` under its root, mode 0600
 atomically so concurrent processes agree): every process serving one data directory accepts
 the others' URLs, and deleting the data directory revokes every URL. It is not derived from
 JWT_SECRET_KEY on purpose: one key per purpose, so a leaked upload secret mints no tokens.
+
+Downloads (`presign_download`, for reports too large for a Lambda response) use the same
+scheme with the method GET and the content type the object is served as in place of the
+metadata: `/_objects/<key>?expires=..&content-type=..&signature=..`. The method is signed, so
+a download URL never authorizes an upload of the same key, nor the reverse.
 """
 
 from __future__ import annotations
@@ -30,7 +36,7 @@ from pathlib import Path
 from urllib.parse import quote, urlencode
 
 from coderev.domain.errors import InputError
-from coderev.ports import PresignedUpload
+from coderev.ports import PresignedDownload, PresignedUpload
 
 __all__ = [
     "MAX_EXPIRES_IN",
@@ -133,20 +139,38 @@ class UploadSigner:
             headers=metadata_headers(metadata),
         )
 
-    def signature(self, key: str, expires: int, metadata: Mapping[str, str]) -> str:
-        lines = ["PUT", key, str(expires)]
+    def presign_download(
+        self, key: str, *, expires_in: int, content_type: str, size: int
+    ) -> PresignedDownload:
+        """The download of `key` (of `size` bytes) served as `content_type`, for `expires_in` s."""
+        expires = int(self.clock()) + check_expires_in(expires_in)
+        signed = {"content-type": content_type}
+        query = urlencode({"expires": expires, "content-type": content_type,
+                           "signature": self.signature(key, expires, signed, method="GET")})
+        return PresignedDownload(
+            url=f"{UPLOAD_PATH_PREFIX}{quote(key, safe='/')}?{query}",
+            expires_at=datetime.fromtimestamp(expires, UTC),
+            content_type=content_type,
+            size=size,
+        )
+
+    def signature(
+        self, key: str, expires: int, metadata: Mapping[str, str], *, method: str = "PUT"
+    ) -> str:
+        lines = [method, key, str(expires)]
         lines += [f"{name.lower()}:{value}" for name, value in sorted(metadata.items())]
         message = "\n".join(lines).encode("utf-8")
         return hmac.new(self.secret, message, hashlib.sha256).hexdigest()
 
     def verify(
         self, key: str, *, expires: str | None, signature: str | None,
-        metadata: Mapping[str, str],
+        metadata: Mapping[str, str], method: str = "PUT",
     ) -> None:  # fmt: skip
-        """Raise unless the request is a PUT this signer presigned and it is not late."""
+        """Raise unless the request is one this signer presigned (for `method`: a download
+        signs its content type as `metadata`) and it is not late."""
         if not expires or not signature or not expires.isdigit():
-            raise PresignError("the upload URL lacks its expires and signature parameters")
-        wanted = self.signature(key, int(expires), metadata)
+            raise PresignError("the URL lacks its expires and signature parameters")
+        wanted = self.signature(key, int(expires), metadata, method=method)
         if not hmac.compare_digest(wanted, signature.lower()):
             raise SignatureMismatchError(
                 "the signature does not match this key, expiry and x-amz-meta-* headers: "
@@ -154,4 +178,4 @@ class UploadSigner:
             )
         if int(expires) < self.clock():
             moment = datetime.fromtimestamp(int(expires), UTC).isoformat()
-            raise UploadExpiredError(f"the upload URL expired at {moment}: ask for a new one")
+            raise UploadExpiredError(f"the URL expired at {moment}: ask for a new one")

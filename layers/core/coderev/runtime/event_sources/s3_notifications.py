@@ -38,6 +38,7 @@ from coderev.ports import (
     ByteSource,
     ObjectInfo,
     ObjectStore,
+    PresignedDownload,
     PresignedUpload,
     StreamingObjectStore,
 )
@@ -187,6 +188,9 @@ class NotifyingObjectStore:
         self, key: str, *, expires_in: int, metadata: Mapping[str, str] | None = None
     ) -> PresignedUpload:
         return self.store.presign_put(key, expires_in=expires_in, metadata=metadata)
+
+    def presign_get(self, key: str, *, expires_in: int, content_type: str) -> PresignedDownload:
+        return self.store.presign_get(key, expires_in=expires_in, content_type=content_type)
 
     @property
     def upload_signer(self) -> UploadSigner | None:

@@ -39,7 +39,7 @@ from coderev.runtime.gateway.server import (
     ProxySettings,
     ServerLimits,
 )
-from coderev.runtime.gateway.uploads import UploadEndpoint
+from coderev.runtime.gateway.uploads import UploadEndpoint, handlers_analyses
 from coderev.runtime.invoker import LocalInvoker
 from coderev.runtime.template.events import ApiEvent
 
@@ -90,7 +90,8 @@ class Gateway:
             max_body_bytes=max_body_bytes,
             binary_media_types=tuple(binary_media_types),
             wall_clock=wall_clock,
-            uploads=UploadEndpoint(_store_of(object_store), max_upload_bytes),
+            uploads=UploadEndpoint(_store_of(object_store), max_upload_bytes,
+                                   None if object_store is not None else handlers_analyses),
         )
         self.limits = limits or ServerLimits.resolve(keep_alive_seconds=keep_alive_seconds,
                                                      backlog=backlog)

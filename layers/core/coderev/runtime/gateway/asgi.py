@@ -177,9 +177,9 @@ class GatewayApp:
         has_body = request.header("Content-Length") not in (None, "0") or (
             request.header("Transfer-Encoding") is not None)
         unread = has_body and not any(stream.ended for stream in streams)
-        return GatewayReply(
-            reply.status, (("Content-Type", "application/json"), *reply.headers),
-            self.settings.json_body(dict(reply.body)), close=unread or reply.status in (411, 413))
+        headers, body = reply.encoded()
+        return GatewayReply(reply.status, tuple(headers), body,
+                            close=unread or reply.status in (411, 413))  # fmt: skip
 
 
 def _request_of(scope: Any) -> GatewayRequest:
