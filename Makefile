@@ -80,6 +80,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_review.py
 	$(BIN)/python benchmarks/bench_html.py
 	$(BIN)/python benchmarks/precision/bench_precision.py
+	$(BIN)/python benchmarks/bench_gateway.py
 
 clean:
 	rm -rf $(VENV) $(SAM_VENV) .aws-sam out .pytest_cache .mypy_cache .ruff_cache
