@@ -99,9 +99,13 @@ def test_an_upload_runs_the_whole_chain_to_its_reports(chain, invoke, kit) -> No
     report = kit.sample("analyses_report.json")
     report["path"] = view["reports"]["sarif"]
     response = invoke("analyses", report)
-    assert response["statusCode"] == 200
-    assert response["multiValueHeaders"]["Content-Type"] == ["application/sarif+json"]
-    assert json.loads(response["body"])["version"] == "2.1.0"
+    assert response["statusCode"] == 303  # to the presigned download URL of the report
+    link = json.loads(response["body"])
+    assert (link["content_type"], response["multiValueHeaders"]["Location"]) == (
+        "application/sarif+json", [link["url"]])
+    assert "/_objects/reports/" in link["url"]
+    sarif = bootstrap.object_store().get(record.report_keys["sarif"])
+    assert json.loads(sarif)["version"] == "2.1.0" and link["size"] == len(sarif)
 
 
 def test_a_failing_step_is_caught_and_marked_failed(chain, invoke, kit) -> None:
