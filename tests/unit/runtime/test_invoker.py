@@ -297,3 +297,41 @@ def test_the_context_counts_down_from_the_timeout():
     assert context.identity is None and context.client_context is None
     model = build_lambda_context_model(context)
     assert (model.function_name, model.function_memory_size) == ("f", 256)
+
+
+def test_a_timed_out_handler_is_stopped_its_cleanup_runs_and_cpu_returns_to_idle(invoker,
+                                                                                 tmp_path):
+    flag = tmp_path / "cleaned"
+    before = {t.ident for t in threading.enumerate()}
+    result = invoker.invoke("BehavioursFunction",
+                            {"action": "spin", "key": "stop-me", "cleaned_flag": str(flag)})
+    assert result.payload["errorType"] == "Sandbox.Timedout"
+    deadline = time.monotonic() + 5
+    while not flag.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert flag.read_text() == "cleaned"  # its finally ran: the loop was stopped, not left
+    time.sleep(0.2)
+    cpu = time.process_time()
+    time.sleep(0.5)
+    assert time.process_time() - cpu < 0.1  # nothing of it is still spinning
+    spinning = [t for t in threading.enumerate() if t.ident not in before and t.is_alive()
+                and t.name.startswith("lambda-handler")]
+    assert spinning == []  # the stopped thread retired rather than idling on
+    after = invoker.invoke("BehavioursFunction", {"action": "imports"})
+    assert after.ok and after.cold_start
+
+
+def test_a_stopped_handler_thread_is_never_reused_and_the_pool_keeps_serving():
+    threads = HandlerThreads(idle_seconds=5)
+    started = threading.Event()
+    running = threads.run(lambda: (started.set(), [None for _ in iter(int, 1)]))
+    assert started.wait(2)
+    running.stop(KeyboardInterrupt, interval=0.1)
+    assert running.ended.wait(3)
+    names = []
+    for _ in range(3):
+        done = threading.Event()
+        threads.run(lambda done=done: (names.append(threading.current_thread().name),
+                                       done.set()))
+        assert done.wait(2)
+    assert names and all(name != "lambda-handler-1" for name in names)

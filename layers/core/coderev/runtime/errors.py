@@ -81,3 +81,9 @@ class AuthorizerFailedError(RuntimePlatformError):
 
 class GatewayConfigurationError(RuntimePlatformError):
     """Two Api events claim the same method and path, or a path template is malformed."""
+
+
+class InvocationTimedOutError(BaseException):
+    """Raised *inside* a handler's thread once its invocation has timed out, to stop it (see
+    `coderev.runtime.invoker.threads`). A BaseException, as KeyboardInterrupt is: code that
+    handles `Exception` must not catch it and carry on; `finally` blocks still run."""

@@ -16,10 +16,12 @@ Constraints, stated because they differ from Lambda:
   thread until the handler returns or times out. Each handler runs in a settings scope of
   its own environment, so `coderev.config.get_settings()` is its function's (see
   `invoker_environment`); `host_variables` keep the process's values in every function.
-- The timeout is enforced by running the handler on a worker thread (`HandlerThreads`)
-  and no longer waiting for it. A Python thread cannot be killed: a timed-out handler
-  keeps running in the background. Its module is dropped, so the next invocation
-  starts cold, as a fresh Lambda sandbox would.
+- The timeout is enforced by running the handler on a worker thread (`HandlerThreads`):
+  at the deadline the invoker answers `Sandbox.Timedout` at once and stops the handler by
+  raising `InvocationTimedOutError` in its thread (see `threads` for how, and why not a
+  process per invocation); its `finally` blocks run and its resources are released. A call
+  blocked in C (waiting for a subprocess) ends before the stop lands. Its module is
+  dropped, so the next invocation starts cold, as a fresh Lambda sandbox would.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ from coderev.runtime.errors import (
     FunctionThrottledError,
     HandlerLoadError,
     InvalidEventError,
+    InvocationTimedOutError,
     InvokerClosedError,
 )
 from coderev.runtime.invoker.dead_letters import DeadLetter, DeadLetterQueue
@@ -332,22 +335,20 @@ class LocalInvoker:
              context: LambdaContext, environ: Mapping[str, str]) -> tuple[Any, bool]:
         box: dict[str, Any] = {}
         done = threading.Event()
-        abandoned = threading.Event()
 
         def run() -> None:
             self._gate.mark_inside()
             try:
-                if not abandoned.is_set():  # never start a handler already reported timed out
-                    with settings_bound(environ):  # its Settings, whoever has os.environ
-                        box["value"] = handler(event, context)
+                with settings_bound(environ):  # its Settings, whoever has os.environ
+                    box["value"] = handler(event, context)
             except BaseException as exc:
                 box["error"] = exc
             finally:
                 done.set()
 
-        self._threads.run(run)
+        running = self._threads.run(run)
         if not done.wait(spec.timeout):
-            abandoned.set()
+            running.stop(InvocationTimedOutError)
             self._handlers.pop(spec.logical_id, None)
             self._count(spec.logical_id, timeouts=1)
             stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(self._wall_clock()))
