@@ -8,7 +8,9 @@ for a presigned upload that never came (UploadNotReceived) once the URL's lifeti
 CODEREV_UPLOAD_URL_SECONDS (900), and that grace have passed. Then deletes uploads
 older than CODEREV_UPLOAD_HOURS (24) whose analysis finished or that no analysis names,
 the work files of ended analyses, analysis records (and their reports and code graphs) older
-than CODEREV_RETENTION_DAYS (30), and expired idempotency records; returns the counts.
+than CODEREV_RETENTION_DAYS (30), expired idempotency records, and coderev's temp dirs whose
+process is gone (`coderev.scratch`: what a killed step left in this machine's or sandbox's
+temp folder); returns the counts.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ metrics = Metrics()
 @event_source(data_class=EventBridgeEvent)
 def lambda_handler(event: EventBridgeEvent, context: LambdaContext) -> dict[str, Any]:
     from coderev.config import get_settings
+    from coderev.scratch import remove_abandoned
     from coderev.service.housekeeping import reconcile, sweep
 
     settings = get_settings()
@@ -55,7 +58,7 @@ def lambda_handler(event: EventBridgeEvent, context: LambdaContext) -> dict[str,
             idempotency=bootstrap.idempotency_store(),
             graphs=bootstrap.graph_store(settings, settings.data_dir / "graph.sqlite"),
         ).as_dict()
-        counts = {**reconciled, **swept}
+        counts = {**reconciled, **swept, "temp_dirs_deleted": len(remove_abandoned())}
     except Exception as exc:
         count_outcome(metrics, type(exc).__name__)
         raise

@@ -174,14 +174,17 @@ class Server:
         return self.process.wait(120)
 
 
-def start_server(data_dir: Path, cwd: Path = ROOT) -> Server:
+def start_server(data_dir: Path, cwd: Path = ROOT, *, new_session: bool = False,
+                 **environ: str) -> Server:
     """`coderev serve` on a free port with `data_dir` and embedded defaults, once it is ready;
-    run from `cwd` (the checkout by default)."""
+    run from `cwd` (the checkout by default), with `environ` on top, in a session (and process
+    group) of its own if `new_session`."""
     port = free_port()
-    env = embedded_environ(CODEREV_DATA_DIR=str(data_dir), COLUMNS="200")
+    env = embedded_environ(CODEREV_DATA_DIR=str(data_dir), COLUMNS="200", **environ)
     process = subprocess.Popen(
         [sys.executable, "-m", "coderev.cli", "serve", "--port", str(port)],
         cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+        start_new_session=new_session,
     )  # fmt: skip
     server = Server(process, f"http://127.0.0.1:{port}", env, data_dir)
     ready = threading.Event()

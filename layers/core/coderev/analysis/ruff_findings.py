@@ -15,7 +15,6 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -24,6 +23,7 @@ from coderev.analysis.ruff_process import RuffError, find_ruff, ruff_check, ruff
 from coderev.domain.errors import InputError
 from coderev.domain.findings import Finding, assign_fingerprints
 from coderev.rules import rule
+from coderev.scratch import make_dir
 
 __all__ = [
     "DEFAULT_IGNORE",
@@ -51,7 +51,6 @@ DEFAULT_IGNORE: tuple[str, ...] = ("S101",)
 # Every run: JSON out, no cache (nothing written beside the code), never a fix (a project's
 # `fix = true` would rewrite the copy and hide what it fixed), exit 0 when findings are found.
 COMMON_ARGS: tuple[str, ...] = ("--no-cache", "--no-fix", "--output-format", "json", "--exit-zero")
-_SHM = "/dev/shm"  # noqa: S108 - a fresh 0700 folder is made inside it, as in /tmp
 
 class UnsafePathError(InputError):
     """A file path would land outside the directory it is written into."""
@@ -165,7 +164,7 @@ def _private_copy(files: Mapping[str, bytes]) -> Iterator[Path]:
     directory is fresh, private and filled only by this function (O_EXCL, O_NOFOLLOW), so no
     symlink can be in the way. A shard's copy holds thousands of placeholder files, so the
     per-file cost is a few syscalls, and each folder is made once."""
-    root = Path(tempfile.mkdtemp(prefix="coderev-ruff-", dir=_memory_folder())).resolve()
+    root = make_dir("ruff", memory=True)  # in memory where it can be; see coderev.scratch
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
     made: set[str] = {""}
     try:
@@ -183,18 +182,6 @@ def _private_copy(files: Mapping[str, bytes]) -> Iterator[Path]:
         yield root
     finally:
         shutil.rmtree(root, ignore_errors=True)
-
-
-def _memory_folder() -> str | None:
-    """The shared-memory folder when there is one and TMPDIR does not name another, else
-    None (the temp folder).
-
-    On a disk-backed temp folder, writing and removing Django's 2,800 files took 4-6 s, ten
-    times as long as in memory; the copy holds only the Python sources and TOML files,
-    within the archive limits."""
-    if "TMPDIR" not in os.environ and os.access(_SHM, os.W_OK | os.X_OK):
-        return _SHM
-    return None
 
 
 def _safe_name(name: str) -> str:

@@ -4,6 +4,14 @@ Shards go to a process pool (`forkserver`: the parent may run a progress thread,
 threads is unsafe). If a worker dies (a file that kills the interpreter, the OOM killer), the
 files of the unfinished shards are re-run one process per file, and a file that kills its
 process again becomes a finding instead of a crash.
+
+Workers die with the process that made the pool (`_die_with`): their parent is the
+forkserver, and each holds the pipes that would tell the forkserver and the resource tracker
+that their client is gone, so after a `kill -9` of `coderev serve` all of them lingered. A
+worker watches the pool owner's pid (a pidfd on Linux: no polling, no pid reuse) and exits
+when it ends; the forkserver and the resource tracker then see their pipes close and exit.
+A step stopped at its timeout (see `coderev.runtime.invoker.threads`) cancels its queued
+shards, so the shared pool does not go on with the work of an invocation that has ended.
 """
 
 from __future__ import annotations
@@ -11,7 +19,9 @@ from __future__ import annotations
 import atexit
 import multiprocessing
 import os
+import select
 import threading
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
@@ -79,7 +89,7 @@ def analyze_files(
             results = None  # no worker could start here: analyse in this process
         finally:
             if not shared_pool:
-                pool.shutdown()
+                pool.shutdown(cancel_futures=True)
     if results is None:
         results = []
         for f in python:
@@ -111,7 +121,8 @@ def _new_pool(workers: int) -> ProcessPoolExecutor | None:
     if _no_pools:
         return None
     try:
-        return ProcessPoolExecutor(max_workers=workers, mp_context=_context())
+        return ProcessPoolExecutor(max_workers=workers, mp_context=_context(),
+                                   initializer=_die_with, initargs=(os.getpid(),))
     except OSError:  # e.g. "[Errno 38] Function not implemented" for SemLock on Lambda
         _no_pools = True
         return None
@@ -177,6 +188,33 @@ def stop_forkserver() -> None:
             stop()
 
 
+def _die_with(owner: int) -> None:
+    """A worker's initializer: exit as soon as process `owner` (the pool's maker) has ended."""
+    threading.Thread(target=_exit_when_gone, args=(owner,), name="owner-watch",
+                     daemon=True).start()  # fmt: skip
+
+
+def _exit_when_gone(owner: int) -> None:
+    try:
+        handle = os.pidfd_open(owner)
+    except (AttributeError, OSError):  # not Linux 5.3+: look every second instead
+        while _alive(owner):
+            time.sleep(1.0)
+    else:
+        select.select([handle], [], [])  # readable once the process has exited
+    os._exit(1)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def _context() -> multiprocessing.context.BaseContext:
     ctx = multiprocessing.get_context("forkserver")
     ctx.set_forkserver_preload(["coderev.pipeline.shards"])
@@ -207,16 +245,21 @@ def _run_pool(
             _no_more_pools()
             raise _PoolUnavailableError(str(exc)) from exc
         futures[future] = shard
-    for future in as_completed(futures):
-        shard = futures[future]
-        try:
-            done, rss = future.result()
-        except BrokenProcessPool:
-            unfinished.append(shard)
-            continue
-        peak = max(peak, rss)
-        results.extend(done)
-        progress.advance(len(done))
+    try:
+        for future in as_completed(futures):
+            shard = futures[future]
+            try:
+                done, rss = future.result()
+            except BrokenProcessPool:
+                unfinished.append(shard)
+                continue
+            peak = max(peak, rss)
+            results.extend(done)
+            progress.advance(len(done))
+    except BaseException:  # stopped (a timeout, Ctrl-C): the queued shards are nobody's now
+        for future in futures:
+            future.cancel()
+        raise
     figures["worker_peak_rss_mb"] = round(peak, 1)
     for shard in unfinished:
         for f in shard.files:
@@ -228,7 +271,8 @@ def _run_pool(
 def _isolated(f: SourceFile, thresholds: Thresholds, budget_seconds: float) -> FileAnalysis:
     """Analyse one file in a process of its own; a crash becomes a finding on that file."""
     try:
-        with ProcessPoolExecutor(max_workers=1, mp_context=_context()) as pool:
+        with ProcessPoolExecutor(max_workers=1, mp_context=_context(), initializer=_die_with,
+                                 initargs=(os.getpid(),)) as pool:
             return pool.submit(analyze_shard, [f], thresholds, budget_seconds).result()[0]
     except BrokenProcessPool:
         message = "analysing this file killed the analysis process (crash or out of memory)"

@@ -15,27 +15,22 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import tempfile
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 from coderev.runtime.platform.assembly import HOST_VARIABLES
+from coderev.scratch import make_dir, remove_abandoned
 
-__all__ = ["PREFIX", "ephemeral_platform", "remove_abandoned_runs"]
-
-PREFIX = "coderev-review-"
-_ABANDONED_AFTER_SECONDS = 24 * 3600  # a review's own timeout is far shorter
+__all__ = ["ephemeral_platform"]
 
 
 @contextlib.contextmanager
-def ephemeral_platform(temp_root: Path | None = None) -> Iterator[Path]:
+def ephemeral_platform() -> Iterator[Path]:
     """Run the body on a fresh embedded data dir (yielded), then restore and remove it."""
     from coderev import bootstrap
 
-    root = Path(temp_root or tempfile.gettempdir())
-    remove_abandoned_runs(root)
-    run_dir = Path(tempfile.mkdtemp(prefix=f"{PREFIX}{os.getpid()}-", dir=root))
+    remove_abandoned()
+    run_dir = make_dir("review")
     saved = {name: os.environ.get(name) for name in HOST_VARIABLES}
     for name in HOST_VARIABLES:
         os.environ.pop(name, None)
@@ -51,31 +46,3 @@ def ephemeral_platform(temp_root: Path | None = None) -> Iterator[Path]:
             else:
                 os.environ[name] = value
         shutil.rmtree(run_dir, ignore_errors=True)
-
-
-def remove_abandoned_runs(root: Path) -> list[Path]:
-    """Remove the run dirs of reviews whose process is gone (or that are a day old)."""
-    removed = []
-    for entry in root.glob(f"{PREFIX}*"):
-        pid_text = entry.name.removeprefix(PREFIX).split("-", 1)[0]
-        try:
-            age = time.time() - entry.stat().st_mtime
-        except OSError:
-            continue
-        if not pid_text.isdigit() or not entry.is_dir():
-            continue
-        if _alive(int(pid_text)) and age < _ABANDONED_AFTER_SECONDS:
-            continue
-        shutil.rmtree(entry, ignore_errors=True)
-        removed.append(entry)
-    return removed
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True

@@ -1,14 +1,14 @@
 """`coderev gc`: what this machine's platform keeps, and reclaiming what retention no longer
 needs — the housekeeping sweep run now (uploads, reports, records past retention, work files
 of ended analyses, baselines of deleted uploads, code graphs of deleted records), executions
-that ended before the retention cutoff, abandoned review dirs, then VACUUM of the SQLite files
+that ended before the retention cutoff, coderev's temp dirs whose process is gone (a killed
+review's data dir, ruff's copy of the code: `coderev.scratch`), then VACUUM of the SQLite files
 so the space returns to the disk. `--dry-run` measures and plans, and deletes nothing.
 """
 
 from __future__ import annotations
 
 import sqlite3
-import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -61,8 +61,8 @@ def reclaim(*, dry_run: bool = False, now: datetime | None = None) -> Reclaimed:
     """Run (or plan) the collection on the configured platform's data dir and backends."""
     from coderev import bootstrap
     from coderev.config import get_settings
-    from coderev.runtime.platform.ephemeral import remove_abandoned_runs
     from coderev.runtime.platform.serve import execution_store
+    from coderev.scratch import remove_abandoned
     from coderev.service.housekeeping import plan_sweep
     from coderev.service.retention import apply_retention
 
@@ -81,7 +81,8 @@ def reclaim(*, dry_run: bool = False, now: datetime | None = None) -> Reclaimed:
         counts = {"uploads": len(plan.uploads), "reports": len(plan.reports),
                   "records": len(plan.records), "work_files": len(plan.work),
                   "baselines": len(plan.baselines), "graphs": len(plan.graphs),
-                  "executions": ended}  # fmt: skip
+                  "executions": ended,
+                  "temp_dirs": len(remove_abandoned(dry_run=True))}  # fmt: skip
         return Reclaimed(before, None, counts, plan.bytes)
     done = apply_retention(plan, store, records, graphs)
     delete_expired = getattr(bootstrap.idempotency_store(), "delete_expired", None)
@@ -89,7 +90,7 @@ def reclaim(*, dry_run: bool = False, now: datetime | None = None) -> Reclaimed:
               if key.endswith("_deleted")}  # fmt: skip
     counts["executions"] = ended
     counts["idempotency"] = int(delete_expired(moment.timestamp())) if delete_expired else 0
-    counts["abandoned_reviews"] = len(remove_abandoned_runs(Path(tempfile.gettempdir())))
+    counts["temp_dirs"] = len(remove_abandoned())
     close = getattr(graphs, "close", None)
     if callable(close):
         close()

@@ -34,6 +34,7 @@ from coderev.runtime.errors import RuntimePlatformError, TemplateError
 from coderev.runtime.platform.assembly import Platform, PlatformBackends
 from coderev.runtime.platform.execution_store import SqliteExecutionStore
 from coderev.runtime.template import S3Event, Template, load_template
+from coderev.scratch import remove_abandoned
 
 if TYPE_CHECKING:
     from coderev.adapters.embedded.event_bus import InMemoryEventBus
@@ -171,6 +172,7 @@ def serve(
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         _prune_executions()
+        remove_abandoned()  # what a killed server (or review) left in the temp folders
         platform.start()
         _announce(platform, echo)
         stop.wait()
