@@ -51,7 +51,8 @@ def test_a_function_is_posted_only_when_it_is_a_hotspot(build):
     hot_info = build.file_info("pkg/mod.py", functions=(hot,))
     hotspot = _metric(build, "CR-MET-001", "complexity", 25, 10)
     [title] = _posted(build, [hotspot, params], files=(hot_info,))
-    assert "`run`" in title and "complexity 25" in title and "9 parameters" in title
+    assert "`run`" in title and "complexity 25" in title
+    assert "parameters" not in title  # a hotspot is not told to change its signature
 
 
 def test_long_functions_and_deep_nesting_are_hotspots_at_their_own_factors(build):
@@ -71,11 +72,22 @@ def test_outside_product_code_only_what_stays_high_is_posted(build):
     assert [t.split(":")[0] for t in _posted(build, [in_tests, grave])] == ["F821"]
 
 
-def test_architecture_is_always_posted_and_the_summary_counts_what_was_held_back(build):
-    cycle = build.finding("CR-ARCH-002", path="pkg/a.py", severity=MEDIUM,
+def test_contracts_always_and_cycles_only_when_new_against_a_baseline(build):
+    from coderev.domain.findings import FindingStatus
+    from coderev.domain.report import FindingsDrift
+
+    broken = build.finding("CR-ARCH-001", path="pkg/a.py", severity=HIGH,
+                           category=Category.ARCHITECTURE, message="contract broken")  # fmt: skip
+    cycle = build.finding("CR-ARCH-002", path="pkg/b.py", severity=MEDIUM,
                           category=Category.ARCHITECTURE, message="import cycle")  # fmt: skip
     noise = [build.finding("E501", line=n, severity=Severity.LOW) for n in range(1, 4)]
     arch = build.architecture(cycles=(Cycle(("pkg.a", "pkg.b"), ("pkg.a", "pkg.b", "pkg.a")),))
-    review = OfflineReviewer().review(build.subject([cycle, *noise], architecture=arch))
-    assert len(review.comments) == 1
-    assert "3 findings below the bar for a review comment" in review.summary
+    review = OfflineReviewer().review(build.subject([broken, cycle, *noise], architecture=arch))
+    assert [c.path for c in review.comments] == ["pkg/a.py"]  # the cycle the code had: listed
+    assert "4 findings below the bar for a review comment" in review.summary
+    drift = FindingsDrift(new=1, existing=0, fixed=())
+    with_baseline = build.subject([broken, cycle], architecture=arch, findings_drift=drift)
+    assert len(OfflineReviewer().review(with_baseline).comments) == 2  # a new cycle: posted
+    old = build.subject([broken, cycle.with_status(FindingStatus.EXISTING)],
+                        architecture=arch, findings_drift=drift)  # fmt: skip
+    assert len(OfflineReviewer().review(old).comments) == 1

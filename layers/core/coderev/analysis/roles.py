@@ -154,8 +154,8 @@ class RoleClassifier:
 
     def _is_test_folder(self, parts: Sequence[str], i: int) -> bool:
         folder = parts[i]
-        if folder in _TEST_FOLDERS:
-            return True
+        if folder in _TEST_FOLDERS or folder.endswith(("_benchmarks", "_benchmark")):
+            return True  # `kedro_benchmarks/`, as `benchmarks/`
         return folder in _TEST_FOLDERS_OUTSIDE_PACKAGES and "/".join(parts[:i]) not in (
             self._packages
         )

@@ -216,7 +216,8 @@ def cut_hint(cycle: Cycle) -> str:
         # A submodule importing from its own package's __init__, which imports it back.
         how = (
             "Import each name from the module that defines it rather than from the package "
-            "(its __init__ imports this module, so the package is not ready yet)."
+            "(its __init__ imports this module, so the package is not ready yet); a name the "
+            "package's __init__ defines itself moves to a module of its own that both import."
         )
     else:
         how = (
