@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import socket
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -144,3 +145,30 @@ def test_the_backlog_is_an_argument_else_the_environment(invoker, monkeypatch):
     monkeypatch.setenv("CODEREV_GATEWAY_BACKLOG", "many")
     with pytest.raises(ValueError, match="CODEREV_GATEWAY_BACKLOG"):
         Gateway(invoker, port=0)
+
+
+def test_a_function_at_its_reserved_concurrency_answers_429(tmp_path: Path):
+    functions = TEMPLATE.parent.parent / "functions"
+    template = tmp_path / "template.yaml"
+    template.write_text(f"""\
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  SlowFunction:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: {functions / "api"}
+      Handler: app.lambda_handler
+      Runtime: python3.12
+      ReservedConcurrentExecutions: 1
+      Events:
+        Slow:
+          Type: Api
+          Properties: {{Path: /slow, Method: GET}}
+""")
+    with LocalInvoker(template) as local, Gateway(local, port=0) as running:
+        exchange(running, b"GET /slow HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")  # warm
+        with ThreadPoolExecutor(2) as pool:
+            statuses = sorted(pool.map(lambda _: exchange(
+                running, b"GET /slow HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")[0],
+                range(2)))  # fmt: skip
+    assert statuses == [200, 429]
