@@ -239,3 +239,22 @@ def test_gc_reports_and_reclaims_what_retention_no_longer_needs(
     assert run("executions", "list").stdout.strip() == "no executions"
     sizes = {line.split()[0]: line for line in done.stdout.splitlines()[1:] if "->" in line}
     assert sizes["objects/reports"].rstrip().endswith("-> 0 B")
+
+
+def test_a_config_too_large_for_the_metadata_travels_beside_the_upload(
+    sample: Path, tmp_path: Path
+) -> None:
+    contracts = "".join(
+        f'\n[[tool.coderev.contracts]]\nname = "Forbidden number {n} keeps the domain pure"\n'
+        f'type = "forbidden"\nsource_modules = ["shop.domain"]\n'
+        f'forbidden_modules = ["shop.adapters", "shop.api"]\n'
+        for n in range(40)
+    )
+    config = tmp_path / "big.toml"
+    config.write_text('[tool.coderev]\nroot_packages = ["shop"]\n' + contracts)
+    assert len(config.read_bytes()) > 4096  # far past S3's 2 KB of metadata
+    platform = review(sample, tmp_path / "p", "--config", str(config), "-q")
+    direct = review(sample, tmp_path / "d", "--via", "direct", "--config", str(config), "-q")
+    assert platform.code == direct.code == 0, platform.stderr
+    assert comparable(platform.report()) == comparable(direct.report())
+    assert len(platform.report()["architecture"]["contracts_checked"]) == 40

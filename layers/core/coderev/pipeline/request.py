@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from coderev.domain.config import ProjectConfig
@@ -40,7 +40,8 @@ __all__ = ["MAX_METADATA_BYTES", "METADATA_KEY", "RequestError", "ReviewRequest"
 METADATA_KEY = "coderev-request"
 MAX_METADATA_BYTES = 2048  # S3: user-defined metadata, keys and values together
 _MEMBERS = {
-    "baseline_key", "fail_on", "exclude", "config", "allow_unsupported_contracts", "lint_config"
+    "baseline_key", "fail_on", "exclude", "config", "allow_unsupported_contracts", "lint_config",
+    "config_key",
 }  # fmt: skip
 
 
@@ -56,6 +57,9 @@ class ReviewRequest:
     config: ProjectConfig | None = None
     allow_unsupported_contracts: bool = False
     lint_config: LintConfigMode = LintConfigMode.PROJECT
+    # where `config` waits in the store when it is too large for the metadata (see
+    # `with_config_stored`): an object beside the upload, read back by Index
+    config_key: str | None = None
 
     @property
     def empty(self) -> bool:
@@ -82,7 +86,34 @@ class ReviewRequest:
             document["allow_unsupported_contracts"] = True
         if self.lint_config is not LintConfigMode.PROJECT:
             document["lint_config"] = self.lint_config.value
+        if self.config_key is not None:
+            document["config_key"] = self.config_key
         return document
+
+    def fits_metadata(self) -> bool:
+        """Whether the request fits S3's user metadata as it is."""
+        value = json.dumps(self.as_json(), separators=(",", ":"), ensure_ascii=True)
+        return len(METADATA_KEY) + len(value) <= MAX_METADATA_BYTES
+
+    def with_config_stored(self, key: str) -> tuple[ReviewRequest, bytes | None]:
+        """This request with its configuration moved to the object `key`, and the bytes to
+        put there, when the configuration makes it too large for the metadata (a project's
+        full import-linter contracts easily are); else itself and None."""
+        from coderev.pipeline.codec import dumps
+
+        if self.config is None or self.fits_metadata():
+            return self, None
+        return replace(self, config=None, config_key=key), dumps(self.config, ProjectConfig)
+
+    def with_config_loaded(self, data: bytes) -> ReviewRequest:
+        """This request with the configuration its `config_key` object holds."""
+        from coderev.pipeline.codec import CodecError, loads
+
+        try:
+            config = loads(ProjectConfig, data)
+        except CodecError as exc:
+            raise RequestError(f"config_key {self.config_key}: {exc}") from None
+        return replace(self, config=config)
 
     def to_metadata(self) -> dict[str, str]:
         """The object metadata carrying this request ({} for the default request)."""
@@ -94,7 +125,8 @@ class ReviewRequest:
             raise RequestError(
                 f"the analysis request takes {size} bytes of object metadata, over S3's "
                 f"{MAX_METADATA_BYTES}: put the configuration in the archive "
-                "(.coderev.toml or pyproject.toml at its root) instead of --config"
+                "(.coderev.toml or pyproject.toml at its root) instead of --config, or "
+                "store it beside the upload (ReviewRequest.with_config_stored)"
             )
         return {METADATA_KEY: value}
 
@@ -135,7 +167,10 @@ class ReviewRequest:
             raise RequestError("allow_unsupported_contracts must be true or false")
         config = _config(document.get("config"))
         lint = lint_mode(document.get("lint_config"))
-        return cls(baseline, fail_on, tuple(exclude), config, allow, lint)
+        config_key = document.get("config_key")
+        if config_key is not None and (not isinstance(config_key, str) or not config_key.strip()):
+            raise RequestError("config_key must be a non-empty object key")
+        return cls(baseline, fail_on, tuple(exclude), config, allow, lint, config_key)
 
 
 def lint_mode(raw: object) -> LintConfigMode:

@@ -35,7 +35,7 @@ from coderev.domain.errors import InputError
 from coderev.domain.report import ReviewResult
 from coderev.pipeline.parallel import IN_PROCESS_BELOW, analyze_files, submit_to_shared_pool
 from coderev.pipeline.progress import SilentProgress
-from coderev.pipeline.request import ReviewRequest
+from coderev.pipeline.request import RequestError, ReviewRequest
 from coderev.pipeline.run import (
     architecture_stage,
     combine_findings,
@@ -348,6 +348,11 @@ def _archive(store: ObjectStore, record: AnalysisRecord) -> tuple[bytes, ReviewR
             f"it (etag {info.etag.strip(chr(34))}, recorded {record.etag.strip(chr(34))})"
         )
     request = ReviewRequest.from_metadata(info.metadata)
+    if request.config_key is not None:
+        try:
+            request = request.with_config_loaded(store.get(request.config_key))
+        except KeyError:
+            raise RequestError(f"the configuration {request.config_key} does not exist") from None
     try:
         return store.get(record.object_key), request
     except KeyError:

@@ -116,6 +116,8 @@ def _rejection(store: ObjectStore, record: AnalysisRecord) -> tuple[str, str] | 
         return type(exc).__name__, str(exc)
     if request.baseline_key is not None and store.head(request.baseline_key) is None:
         return "BaselineError", f"baseline {request.baseline_key} does not exist"
+    if request.config_key is not None and store.head(request.config_key) is None:
+        return "RequestError", f"the configuration {request.config_key} does not exist"
     try:
         read_archive_bytes(record.source_name, store.get(record.object_key))
     except KeyError:

@@ -25,6 +25,7 @@ __all__ = ["RetentionPlan", "apply_retention", "plan_retention"]
 TERMINAL = (AnalysisStatus.SUCCEEDED, AnalysisStatus.FAILED)
 WORK_PREFIX = "work/"
 BASELINE_PREFIX = "baselines/"  # a CLI review's --baseline, beside its uploads/<same>/ archive
+CONFIG_PREFIX = "configs/"  # a CLI review's --config too large for the metadata, likewise
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,7 +37,7 @@ class RetentionPlan:
     reports: tuple[str, ...]  # object keys
     records: tuple[str, ...]  # analysis ids (terminal, not updated since record_cutoff)
     work: tuple[str, ...]  # object keys under work/
-    baselines: tuple[str, ...]  # object keys under baselines/ whose upload is gone
+    baselines: tuple[str, ...]  # keys under baselines/ and configs/ whose upload is gone
     graphs: tuple[str, ...]  # graph ids (= analysis ids)
     uploads_kept: int
     bytes: int  # of the objects among the above (graphs and records not counted)
@@ -84,10 +85,11 @@ def plan_retention(
     gone = set(uploads)
     remaining = {_folder(i.key, "uploads/") for i in every_upload if i.key not in gone}
     baselines: list[str] = []
-    for info in list(store.list(BASELINE_PREFIX)):
-        if _folder(info.key, BASELINE_PREFIX) not in remaining:
-            baselines.append(info.key)
-            size += info.size
+    for prefix in (BASELINE_PREFIX, CONFIG_PREFIX):
+        for info in list(store.list(prefix)):
+            if _folder(info.key, prefix) not in remaining:
+                baselines.append(info.key)
+                size += info.size
     surviving = set(status) - {r.id for r in expired}
     graphs = sorted(g for g in graph_ids if g not in surviving)
     return RetentionPlan(

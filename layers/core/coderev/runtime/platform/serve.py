@@ -262,6 +262,9 @@ def review_on_platform(
             baseline_key = f"baselines/{upload}/report.json"
             store.put(baseline_key, baseline, content_type="application/json")
             request = replace(request, baseline_key=baseline_key)
+        request, config = request.with_config_stored(f"configs/{upload}/config.json")
+        if config is not None:
+            store.put(request.config_key or "", config, content_type="application/json")
         key = f"uploads/{upload}/{name}"
         stamp = {UPLOADED_AT: datetime.now(UTC).isoformat()}
         info = store.put(key, archive, metadata=stamp | request.to_metadata())
