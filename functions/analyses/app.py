@@ -1,13 +1,14 @@
 """The analyses HTTP API.
 
-- POST /analyses (the archive as body, at most API Gateway's 10 MB) → 202, analysis queued;
+- POST /analyses (the archive as body, at most ~4.5 MB: base64 in Lambda's 6 MB) → 202;
 - POST /analyses/uploads (no body) → 201: the analysis reserved, a presigned URL to PUT to;
 - GET /analyses/{id}; GET /analyses/{id}/report/{json|sarif|md|html};
 - GET /openapi.json and /swagger, generated on first request.
 
 Both POSTs take `filename` (or Content-Disposition) and the analysis request (`baseline`,
 `fail_on`, `exclude`): coderev.http.params. Errors map by type to a status through one table,
-coderev.http.errors. Cold start: use cases, the error table and the OpenAPI machinery are
+coderev.http.errors; every error answers `{"error", "message"}` (coderev.http.error_handlers).
+Cold start: use cases, the error table and the OpenAPI machinery are
 imported by the route or error that needs them.
 """
 
@@ -19,8 +20,7 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.event_handler.api_gateway import APIGatewayRestResolver, Response
 from aws_lambda_powertools.logging import correlation_paths
 
-from coderev.domain.errors import CoderevError
-from coderev.http import analyses_routes
+from coderev.http import analyses_routes, error_handlers
 from coderev.service.observability import count_outcome, traced
 
 if TYPE_CHECKING:
@@ -33,6 +33,7 @@ logger = Logger()
 metrics = Metrics()
 app = APIGatewayRestResolver(enable_validation=True)
 app.include_router(analyses_routes.router)
+error_handlers.install(app, logger, metrics)
 
 
 @app.get("/openapi.json", include_in_schema=False)
@@ -49,14 +50,6 @@ def swagger() -> Response[str]:
     if (app.current_event.query_string_parameters or {}).get("format") == "json":
         return Response(200, "application/json", openapi_json(app, TITLE))
     return Response(200, "text/html", swagger_html(app, TITLE))
-
-
-@app.exception_handler(CoderevError)  # type: ignore[untyped-decorator]
-def coderev_error(error: CoderevError) -> Response[dict[str, str]]:
-    from coderev.http.errors import error_body, status_for
-
-    count_outcome(metrics, type(error).__name__)
-    return Response(status_for(error), "application/json", error_body(error))
 
 
 @traced

@@ -145,3 +145,22 @@ def test_it_finds_the_checkout_template_from_any_folder(tmp_path: Path) -> None:
         assert running.json("GET", "/health")[0] == 200
     finally:
         assert running.stop() == 0
+
+
+def test_a_failed_analysis_reruns_from_the_command_line(server: Server) -> None:
+    failed = server.analyse(sample_archive(config="[tool.coderev]\nno_such_key = 1\n"))
+    assert failed["status"] == "FAILED"
+
+    rerun = server.cli("analyses", "rerun", failed["id"], "--api-url", server.url)
+
+    assert rerun.returncode == 0, rerun.stderr
+    new_id = rerun.stdout.split()[0]
+    assert new_id != failed["id"] and f"(rerun of {failed['id']})" in rerun.stdout
+    again = server.wait_ended(new_id)
+    assert (again["status"], again["error"]) == ("FAILED", "ConfigError")  # the same archive
+    assert again["source"] == failed["source"]
+
+    succeeded = server.analyse(sample_archive())
+    refused = server.cli("analyses", "rerun", succeeded["id"], "--api-url", server.url)
+    assert refused.returncode == 1
+    assert "only a FAILED analysis is rerun (409)" in refused.stderr

@@ -124,3 +124,89 @@ def test_openapi_document_lists_the_routes(embedded, invoke, kit) -> None:
     )
     assert "202" in document["paths"]["/analyses"]["post"]["responses"]
     assert "404" in document["paths"]["/analyses/{analysis_id}"]["get"]["responses"]
+
+
+def test_every_error_has_one_shape(embedded, invoke, kit) -> None:
+    """422 from Powertools' validation, 404 for an unknown id or route: `{error, message}`."""
+    event = kit.sample("analyses_report.json")
+    event["path"] = event["path"].replace("/sarif", "/pdf")
+    answers = [invoke("analyses", event)]
+    event = kit.sample("analyses_upload.json")
+    event["queryStringParameters"] = {"lint_config": "mine"}
+    event["multiValueQueryStringParameters"] = {"lint_config": ["mine"]}
+    answers.append(invoke("analyses", event))
+    event = kit.sample("analyses_status.json")
+    answers.append(invoke("analyses", event))
+    event["path"] = event["resource"] = "/nowhere"
+    answers.append(invoke("analyses", event))
+
+    assert [answer["statusCode"] for answer in answers] == [422, 422, 404, 404]
+    bodies = [_body(answer) for answer in answers]
+    assert all(set(body) == {"error", "message"} for body in bodies), bodies
+    assert [body["error"] for body in bodies] == [
+        "ValidationError", "ValidationError", "AnalysisNotFoundError", "NotFound"]
+    assert bodies[0]["message"].startswith("path parameter fmt: Input should be 'json'")
+    assert bodies[1]["message"].startswith("query parameter lint_config: String should match")
+    assert bodies[3]["message"] == "no route GET /nowhere"
+
+
+def test_a_failed_analysis_is_served_without_its_stack_trace(embedded, invoke, kit) -> None:
+    accepted = _body(invoke("analyses", kit.sample("analyses_upload.json")))
+    cause = json.dumps({"errorType": "FileExistsError", "stackTrace": ['  File "/var/task/x.py"'],
+                        "errorMessage": "[Errno 17] File exists: '/tmp/coderev-ruff-1/a.py'"})
+    bootstrap.analysis_repository().update_status(
+        accepted["id"], AnalysisStatus.FAILED, error="FileExistsError", cause=cause)
+    event = kit.sample("analyses_status.json")
+    event["path"] = accepted["status_url"]
+
+    view = _body(invoke("analyses", event))
+
+    assert (view["status"], view["error"]) == ("FAILED", "InternalError")
+    assert "/tmp" not in view["cause"] and "File" not in view["cause"]
+    assert accepted["id"] in view["cause"]
+
+
+def _rerun(invoke, kit, analysis_id: str) -> dict[str, Any]:
+    event = kit.sample("analyses_rerun.json")
+    event["path"] = f"/analyses/{analysis_id}/rerun"
+    event["pathParameters"] = {"id": analysis_id}
+    return invoke("analyses", event)
+
+
+def test_a_failed_analysis_reruns_as_a_new_analysis_of_the_same_archive(
+    embedded, invoke, kit
+) -> None:
+    event = kit.sample("analyses_upload.json")
+    event["queryStringParameters"] = {"fail_on": "high", "project_id": "shop"}
+    event["multiValueQueryStringParameters"] = {"fail_on": ["high"], "project_id": ["shop"]}
+    accepted = _body(invoke("analyses", event))
+    store, records = bootstrap.object_store(), bootstrap.analysis_repository()
+    assert _rerun(invoke, kit, accepted["id"])["statusCode"] == 409  # QUEUED: still going
+    records.update_status(accepted["id"], AnalysisStatus.FAILED, error="RuffError", cause="x")
+
+    response = _rerun(invoke, kit, accepted["id"])
+
+    assert response["statusCode"] == 202
+    again = _body(response)
+    assert again["id"] != accepted["id"] and again["rerun_of"] == accepted["id"]
+    assert again["status"] == "QUEUED" and again["upload_key"] != accepted["upload_key"]
+    assert store.get(again["upload_key"]) == store.get(accepted["upload_key"])
+    copied, original = store.head(again["upload_key"]), store.head(accepted["upload_key"])
+    assert copied is not None and original is not None
+    assert copied.metadata["coderev-request"] == original.metadata["coderev-request"]
+    assert copied.metadata["coderev-rerun-of"] == accepted["id"]
+    new = records.get(again["id"])
+    assert new is not None and new.project_id == "shop"
+    old = records.get(accepted["id"])
+    assert old is not None and old.status is AnalysisStatus.FAILED  # kept as it was
+
+
+def test_a_rerun_needs_the_archive_as_it_was_analysed(embedded, invoke, kit) -> None:
+    accepted = _body(invoke("analyses", kit.sample("analyses_upload.json")))
+    bootstrap.analysis_repository().update_status(accepted["id"], AnalysisStatus.FAILED)
+    bootstrap.object_store().delete(accepted["upload_key"])  # swept by housekeeping
+
+    response = _rerun(invoke, kit, accepted["id"])
+
+    assert (response["statusCode"], _body(response)["error"]) == (409, "UploadGoneError")
+    assert _rerun(invoke, kit, "no-such-analysis")["statusCode"] == 404

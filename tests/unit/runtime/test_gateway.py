@@ -16,6 +16,7 @@ from aws_lambda_powertools.utilities.parser.models import APIGatewayProxyEventMo
 
 from coderev.runtime.errors import GatewayConfigurationError
 from coderev.runtime.gateway import Allow, AuthorizerRequest, Deny, Gateway
+from coderev.runtime.gateway.responses import gateway_error
 from coderev.runtime.gateway.routes import Route, RouteMatch, RouteTable
 from coderev.runtime.invoker import LocalInvoker
 from coderev.runtime.template import ApiEvent
@@ -156,13 +157,15 @@ def test_a_base64_response_is_decoded(gateway):
 def test_api_gateway_answers_when_no_handler_response_can(gateway, method, path, status,
                                                          message):
     got, headers, raw = request(gateway, method, path)
-    assert (got, json.loads(raw)) == (status, {"message": message})
+    assert (got, json.loads(raw)) == (status, gateway_error(status, message))
     assert dict(headers)["Content-Type"] == "application/json"
 
 
 def test_a_body_over_the_limit_is_413(gateway):
     status, _, raw = request(gateway, "POST", "/uploads", body=b"x" * 5000)
-    assert (status, json.loads(raw)) == (413, {"message": "Request Entity Too Large"})
+    answer = json.loads(raw)
+    assert (status, answer["error"]) == (413, "RequestTooLarge")
+    assert "POST /analyses/uploads" in answer["message"]  # where a large archive goes
     assert request(gateway, "POST", "/uploads", body=b"x" * 4000)[0] == 201
 
 
@@ -174,7 +177,7 @@ def test_a_malformed_content_length_is_400(gateway, length):
         answer = raw.makefile("rb").read()
     status_line, _, rest = answer.partition(b"\r\n")
     assert status_line == b"HTTP/1.1 400 Bad Request"
-    assert rest.endswith(b'{"message":"Bad Request"}')
+    assert rest.endswith(b'{"error":"BadRequest","message":"Bad Request"}')
 
 
 def test_health_answers_200_json(gateway):
@@ -191,7 +194,7 @@ def test_health_answers_200_json(gateway):
 def test_the_authorizer_hook_denies(gateway, seen_requests, token, status, message):
     headers = {"Authorization": token} if token else {}
     got, _, raw = request(gateway, "GET", "/analyses/9", headers=headers)
-    assert (got, json.loads(raw)) == (status, {"message": message})
+    assert (got, json.loads(raw)) == (status, gateway_error(status, message))
     (seen,) = seen_requests
     assert (seen.authorizer, seen.token) == ("TokenAuthorizer", token)
     assert seen.method_arn == (
@@ -208,7 +211,7 @@ def test_without_a_hook_protected_routes_fail_closed(invoker):
     with Gateway(invoker, port=0) as open_gateway:
         status, _, raw = request(open_gateway, "GET", "/analyses/1",
                                  headers={"Authorization": "Bearer ok"})
-    assert (status, json.loads(raw)) == (401, {"message": "Unauthorized"})
+    assert (status, json.loads(raw)) == (401, {"error": "Unauthorized", "message": "Unauthorized"})
 
 
 def test_requests_are_served_concurrently(gateway):

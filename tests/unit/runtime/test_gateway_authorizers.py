@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from coderev.runtime.gateway import Gateway, LambdaAuthorizer, template_authorizers
+from coderev.runtime.gateway.responses import gateway_error
 from coderev.runtime.invoker import LocalInvoker
 from coderev.runtime.template import ApiEvent, AuthorizerSpec, load_template
 
@@ -92,7 +93,7 @@ def test_an_allow_policy_admits_and_its_context_reaches_the_handler(gateway):
 ])
 def test_api_gateway_answers_for_each_authorizer_outcome(gateway, hooks, token, status,
                                                          message):
-    assert call(gateway, "GET", "/analyses/1", token) == (status, {"message": message})
+    assert call(gateway, "GET", "/analyses/1", token) == (status, gateway_error(status, message))
     invoked = token is not None and token.startswith("Bearer ")
     assert hooks["TokenAuth"].invocations == int(invoked)
 

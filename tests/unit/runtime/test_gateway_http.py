@@ -15,6 +15,7 @@ import pytest
 
 from coderev.adapters.embedded.object_store import LocalObjectStore
 from coderev.runtime.gateway import Gateway
+from coderev.runtime.gateway.responses import gateway_error
 from coderev.runtime.gateway.server import ServerLimits
 from coderev.runtime.invoker import LocalInvoker
 
@@ -66,7 +67,7 @@ def test_conflicting_content_lengths_are_400_and_nothing_is_stored(gateway, stor
     raw = presigned_put(store, "uploads/a.zip", "Content-Length: 5\r\nContent-Length: 3754\r\n",
                         body)  # fmt: skip
     status, answer = exchange(gateway, raw)
-    assert (status, json.loads(answer)) == (400, {"message": "Bad Request"})
+    assert (status, json.loads(answer)) == (400, {"error": "BadRequest", "message": "Bad Request"})
     assert store.head("uploads/a.zip") is None
     status, _ = exchange(gateway, b"POST /uploads HTTP/1.1\r\nHost: x\r\n"
                                   b"Content-Length: 5, 7\r\n\r\nhello12")  # fmt: skip
@@ -85,7 +86,7 @@ def test_content_length_with_transfer_encoding_is_400(gateway, store):
     raw = presigned_put(store, "uploads/c.zip", "Content-Length: 5\r\n"
                         "Transfer-Encoding: chunked\r\n", b"5\r\nhello\r\n0\r\n\r\n")  # fmt: skip
     status, answer = exchange(gateway, raw)
-    assert (status, json.loads(answer)) == (400, {"message": "Bad Request"})
+    assert (status, json.loads(answer)) == (400, {"error": "BadRequest", "message": "Bad Request"})
     assert store.head("uploads/c.zip") is None
 
 
@@ -99,7 +100,8 @@ def test_a_transfer_coding_other_than_chunked_is_refused(gateway, coding):
 def test_headers_past_the_limit_are_refused_and_a_long_target_is_414(gateway):
     big = b"GET /health HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 5000 + b"\r\n\r\n"
     status, answer = exchange(gateway, big)
-    assert (status, json.loads(answer)) == (431, {"message": "Request Header Fields Too Large"})
+    too_large = gateway_error(431, "Request Header Fields Too Large")
+    assert (status, json.loads(answer)) == (431, too_large)
     with socket.create_connection(gateway.address, timeout=5) as connection:
         connection.sendall(big[:4500])  # incomplete past the limit: h11 refuses it
         time.sleep(0.1)
@@ -107,13 +109,13 @@ def test_headers_past_the_limit_are_refused_and_a_long_target_is_414(gateway):
         assert connection.makefile("rb").readline().startswith(b"HTTP/1.1 400 ")
     status, answer = exchange(gateway, b"GET /health?" + b"q" * 2000
                               + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")  # fmt: skip
-    assert (status, json.loads(answer)) == (414, {"message": "Request-URI Too Long"})
+    assert (status, json.loads(answer)) == (414, gateway_error(414, "Request-URI Too Long"))
 
 
 def test_a_request_whose_headers_never_end_gets_408(gateway):
     started = time.monotonic()
     status, answer = exchange(gateway, b"GET /health HTTP/1.1\r\nHost: x\r\n")
-    assert (status, json.loads(answer)) == (408, {"message": "Request Timeout"})
+    assert (status, json.loads(answer)) == (408, gateway_error(408, "Request Timeout"))
     assert time.monotonic() - started < 3
 
 

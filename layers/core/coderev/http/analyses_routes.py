@@ -1,7 +1,7 @@
 """The analyses API's routes (Powertools `Router`, included by functions/analyses): upload,
-presigned upload, status and reports. Use cases live in coderev.service.uploads and are
-imported by the route that needs them (cold start); the query parameters and header reading
-in coderev.http.params.
+presigned upload, status, reports and the rerun of a failed analysis. Use cases live in
+coderev.service.uploads and are imported by the route that needs them (cold start); the
+query parameters and header reading in coderev.http.params.
 """
 
 from __future__ import annotations
@@ -96,6 +96,23 @@ def presign(
         params.absolute_url(reserved.upload.url, router.current_event.headers),
     )
     return Response(201, "application/json", ticket, headers={"Location": ticket.status_url})
+
+
+@router.post(
+    "/analyses/<analysis_id>/rerun", status_code=202, responses=models.RERUN_RESPONSES,
+    summary="Run a FAILED analysis again on the same archive, as a new analysis",
+    description="The archive is copied to a new upload key with the same request (baseline, "
+    "gate, exclusions); the new analysis has its own id and names the old one in `rerun_of`. "
+    "409 unless the analysis FAILED, or when its archive was swept or replaced since.",
+)  # fmt: skip
+def rerun(analysis_id: str) -> Response[models.AnalysisAccepted]:
+    from coderev.config import get_settings
+    from coderev.service.uploads import rerun_analysis
+
+    record = rerun_analysis(bootstrap.object_store(), bootstrap.analysis_repository(),
+                            get_settings().s3_bucket, analysis_id)  # fmt: skip
+    accepted = models.AnalysisAccepted.of(record, rerun_of=analysis_id)
+    return Response(202, "application/json", accepted, headers={"Location": accepted.status_url})
 
 
 @router.get("/analyses/<analysis_id>", responses=models.ERROR_RESPONSES)

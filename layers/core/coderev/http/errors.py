@@ -11,12 +11,14 @@ from coderev.analyses.errors import AnalysisNotFoundError, AnalysisStoreError
 from coderev.domain.errors import InputError
 from coderev.pipeline.request import RequestError
 from coderev.service.errors import (
+    AnalysisNotRerunnableError,
     BaselineUnavailableError,
     EmptyUploadError,
     InvalidFilenameError,
     ReportNotFoundError,
     ReportNotReadyError,
     UnsupportedUploadError,
+    UploadGoneError,
 )
 
 __all__ = ["STATUS_BY_ERROR", "error_body", "status_for"]
@@ -26,6 +28,8 @@ STATUS_BY_ERROR: dict[type[BaseException], int] = {
     InvalidObjectKeyError: 404,
     ReportNotFoundError: 404,
     ReportNotReadyError: 409,
+    AnalysisNotRerunnableError: 409,
+    UploadGoneError: 409,
     EmptyUploadError: 400,
     UnsupportedUploadError: 415,
     RequestError: 422,

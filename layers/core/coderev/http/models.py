@@ -22,6 +22,7 @@ __all__ = [
     "ERROR_RESPONSES",
     "PRESIGN_RESPONSES",
     "REPORT_RESPONSES",
+    "RERUN_RESPONSES",
     "UPLOAD_RESPONSES",
     "AnalysisAccepted",
     "AnalysisView",
@@ -55,13 +56,18 @@ class AnalysisView(BaseModel):
     project_id: str | None = None
     created_at: datetime
     updated_at: datetime
-    error: str | None = None
-    cause: str | None = None
+    error: str | None = None  # FAILED: an input error's name, Timeout or InternalError
+    cause: str | None = None  # a short sentence for the client (the whole cause is in the logs)
     reports: dict[str, str] = {}  # format -> URL path of the report
     counts: dict[str, int] = {}
 
     @classmethod
     def of(cls, record: AnalysisRecord) -> AnalysisView:
+        error, cause = record.error, record.cause
+        if record.status.value == "FAILED":
+            from coderev.http.failures import public_failure
+
+            error, cause = public_failure(record.id, error, cause)
         return cls(
             id=record.id,
             status=record.status.value,
@@ -70,15 +76,15 @@ class AnalysisView(BaseModel):
             project_id=record.project_id,
             created_at=record.created_at,
             updated_at=record.updated_at,
-            error=record.error,
-            cause=record.cause,
+            error=error,
+            cause=cause,
             reports={f: f"/analyses/{record.id}/report/{f}" for f in sorted(record.report_keys)},
             counts=dict(record.counts),
         )
 
 
 class AnalysisAccepted(BaseModel):
-    """202 of POST /analyses: where to follow the analysis."""
+    """202 of POST /analyses (and of a rerun): where to follow the analysis."""
 
     model_config = _DEFERRED
 
@@ -86,14 +92,16 @@ class AnalysisAccepted(BaseModel):
     status: str
     status_url: str
     upload_key: str
+    rerun_of: str | None = None  # a rerun: the id of the FAILED analysis it repeats
 
     @classmethod
-    def of(cls, record: AnalysisRecord) -> AnalysisAccepted:
+    def of(cls, record: AnalysisRecord, rerun_of: str | None = None) -> AnalysisAccepted:
         return cls(
             id=record.id,
             status=record.status.value,
             status_url=f"/analyses/{record.id}",
             upload_key=record.object_key,
+            rerun_of=rerun_of,
         )
 
 
@@ -203,4 +211,14 @@ REPORT_RESPONSES: dict[int, OpenAPIResponse] = {
         "content": {"application/json": {"model": ReportLink}},
     },
     **ERROR_RESPONSES,
+}
+
+RERUN_RESPONSES: dict[int, OpenAPIResponse] = {
+    202: {
+        "description": "accepted: a new analysis of the same archive is queued; `rerun_of` "
+        "names the FAILED one it repeats",
+        "content": {"application/json": {"model": AnalysisAccepted}},
+    },
+    **ERROR_RESPONSES,
+    409: _error("the analysis is not FAILED, or its archive is no longer stored as it was"),
 }

@@ -5,6 +5,7 @@ from __future__ import annotations
 from coderev.domain.errors import CoderevError, InputError
 
 __all__ = [
+    "AnalysisNotRerunnableError",
     "BaselineUnavailableError",
     "EmptyUploadError",
     "InvalidFilenameError",
@@ -13,6 +14,7 @@ __all__ = [
     "ServiceError",
     "StateMachineNotConfiguredError",
     "UnsupportedUploadError",
+    "UploadGoneError",
 ]
 
 
@@ -46,3 +48,13 @@ class ReportNotFoundError(ServiceError, LookupError):
 
 class StateMachineNotConfiguredError(ServiceError):
     """ANALYSIS_STATE_MACHINE_ARN is not set: ingest cannot start an analysis."""
+
+
+class AnalysisNotRerunnableError(ServiceError):
+    """Only a FAILED analysis is rerun: a queued or running one is still going, a succeeded
+    one has its reports (upload the archive again to analyse it anew)."""
+
+
+class UploadGoneError(ServiceError):
+    """The archive an analysis read is no longer stored as it was (swept, or replaced by a
+    later upload to its key): there is nothing to rerun it from."""

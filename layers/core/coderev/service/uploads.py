@@ -20,6 +20,12 @@ Keys: `uploads/<uuid>/<filename>` when the client names its file (made safe by
 `uploads/<uuid>.<ext>` for a direct upload (the extension from the bytes, as before) and
 `uploads/<uuid>` for a presigned one (the archive's kind is read from its bytes at ingest).
 
+`rerun_analysis` starts a FAILED analysis again: its archive is copied to a new key, with
+the same request metadata and a `coderev-rerun-of` naming the old id, and recorded as any
+direct upload is (ingest runs on the copy's notification). A copy rather than a second
+record of the same object version: ingest stays idempotent per object version, and the old
+analysis keeps its record, failure and all.
+
 What the client asks of the analysis besides the archive (baseline, gate, exclusions: see
 `coderev.pipeline.request`) travels as the object's `coderev-request` metadata; a baseline is
 named by the id of an earlier analysis, whose report.json it must have.
@@ -40,12 +46,14 @@ from coderev.analyses.model import AnalysisRecord, AnalysisStatus, NewAnalysis
 from coderev.analyses.repository import AnalysisRepository
 from coderev.ports import ObjectInfo, ObjectStore, PresignedDownload, PresignedUpload
 from coderev.service.errors import (
+    AnalysisNotRerunnableError,
     BaselineUnavailableError,
     EmptyUploadError,
     InvalidFilenameError,
     ReportNotFoundError,
     ReportNotReadyError,
     UnsupportedUploadError,
+    UploadGoneError,
 )
 
 if TYPE_CHECKING:
@@ -54,6 +62,7 @@ if TYPE_CHECKING:
 __all__ = [
     "MAX_FILENAME_BYTES",
     "REPORT_CONTENT_TYPES",
+    "RERUN_OF",
     "PresignedAnalysis",
     "Report",
     "accept_upload",
@@ -62,6 +71,7 @@ __all__ = [
     "read_report",
     "record_uploaded",
     "report_download",
+    "rerun_analysis",
     "review_request",
     "safe_filename",
     "upload_key",
@@ -225,6 +235,43 @@ def presign_upload(
     upload = store.presign_put(key, expires_in=expires_in, metadata=_metadata(request, {}))
     record = records.reserve(NewAnalysis(bucket, key, "", None, project_id))
     return PresignedAnalysis(record, upload)
+
+
+RERUN_OF = "coderev-rerun-of"  # object metadata: the id of the analysis a rerun repeats
+
+
+def rerun_analysis(
+    store: ObjectStore, records: AnalysisRepository, bucket: str, analysis_id: str
+) -> AnalysisRecord:
+    """A new analysis (QUEUED) of the archive FAILED analysis `analysis_id` read.
+
+    AnalysisNotFoundError; AnalysisNotRerunnableError unless it is FAILED; UploadGoneError
+    when its archive never arrived, was swept, or was replaced by a later upload to its key.
+    """
+    from coderev.service.housekeeping import UPLOADED_AT
+
+    old = get_analysis(records, analysis_id)
+    if old.status is not AnalysisStatus.FAILED:
+        raise AnalysisNotRerunnableError(
+            f"analysis {analysis_id} is {old.status.value}: only a FAILED analysis is rerun"
+        )
+    info = store.head(old.object_key) if old.etag else None
+    if info is None or info.etag.strip('"') != old.etag:
+        raise UploadGoneError(
+            f"the archive of analysis {analysis_id} is no longer stored as it was analysed: "
+            "upload it again"
+        )
+    try:
+        data = store.get(old.object_key)
+    except KeyError:
+        raise UploadGoneError(f"the archive of analysis {analysis_id} is gone") from None
+    key = f"uploads/{uuid.uuid4()}/{old.source_name}"
+    stamp = {UPLOADED_AT: datetime.now(UTC).isoformat(), RERUN_OF: analysis_id}
+    put = store.put(key, data, content_type="application/octet-stream",
+                    metadata=dict(info.metadata) | stamp)  # fmt: skip
+    new = NewAnalysis(bucket, key, put.etag.strip('"'), put.version_id, old.project_id)
+    record, _created = records.create_if_absent(new)
+    return record
 
 
 def record_uploaded(records: AnalysisRepository, bucket: str, info: ObjectInfo) -> AnalysisRecord:

@@ -30,7 +30,11 @@ from coderev.runtime.gateway.h11_protocol import RAW_HEADERS
 from coderev.runtime.gateway.proxy import ProxyDispatcher, json_reply
 from coderev.runtime.gateway.request import GatewayReply, GatewayRequest
 from coderev.runtime.gateway.server import ProxySettings, ServerLimits
-from coderev.runtime.gateway.uploads import UploadEndpoint, UploadTooLargeError
+from coderev.runtime.gateway.uploads import (
+    DIRECT_UPLOAD_TOO_LARGE,
+    UploadEndpoint,
+    UploadTooLargeError,
+)
 
 __all__ = ["GatewayApp", "InFlight"]
 
@@ -107,7 +111,7 @@ class GatewayApp:
         try:
             body = await self._read_body(request, receive)
         except _BodyTooLargeError:
-            return json_reply(413, {"message": "Request Entity Too Large"}, self.settings,
+            return json_reply(413, {"message": DIRECT_UPLOAD_TOO_LARGE}, self.settings,
                               close=True)  # fmt: skip
         except BodyTimeoutError:
             return json_reply(408, {"message": "Request Timeout"}, self.settings, close=True)

@@ -10,7 +10,7 @@ rather than by hand-writing a parser:
   raw names h11 keeps are passed along in the scope's `coderev.raw_headers` extension;
 - a header timeout: uvicorn waits forever for a request that a client opened (or began)
   and never finished; here the connection gets a 408 and is closed after `header_timeout`;
-- the 400 API Gateway sends (`{"message":"Bad Request"}` as JSON), not uvicorn's text.
+- a JSON 400 in the API's error shape (`{"error":"BadRequest",...}`), not uvicorn's text.
 """
 
 from __future__ import annotations
@@ -27,8 +27,8 @@ __all__ = ["RAW_HEADERS", "GatewayH11Protocol", "protocol_with"]
 logger = logging.getLogger(__name__)
 
 RAW_HEADERS = "coderev.raw_headers"
-_BAD_REQUEST = b'{"message":"Bad Request"}'
-_TIMED_OUT = b'{"message":"Request Timeout"}'
+_BAD_REQUEST = b'{"error":"BadRequest","message":"Bad Request"}'  # the API's error shape
+_TIMED_OUT = b'{"error":"RequestTimeout","message":"Request Timeout"}'
 
 
 class _RawHeaderConnection(h11.Connection):

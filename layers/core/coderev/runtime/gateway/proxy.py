@@ -18,8 +18,10 @@ from coderev.runtime.errors import FunctionThrottledError, InvalidEventError
 from coderev.runtime.gateway.authorizer import Deny
 from coderev.runtime.gateway.proxy_event import ProxyRequest
 from coderev.runtime.gateway.request import GatewayReply, GatewayRequest
+from coderev.runtime.gateway.responses import gateway_error
 from coderev.runtime.gateway.routes import RouteMatch
 from coderev.runtime.gateway.server import ProxySettings
+from coderev.runtime.gateway.uploads import DIRECT_UPLOAD_TOO_LARGE
 
 __all__ = ["ProxyDispatcher", "json_reply"]
 
@@ -28,7 +30,10 @@ logger = logging.getLogger(__name__)
 
 def json_reply(status: int, payload: Any, settings: ProxySettings, *,
                close: bool = False) -> GatewayReply:
-    """What API Gateway itself answers: a JSON body such as `{"message": "Not Found"}`."""
+    """What the gateway itself answers: a JSON body, for an error (status >= 400) in the
+    API's error shape `{"error", "message"}` (coderev.runtime.gateway.responses)."""
+    if status >= 400 and "error" not in payload:
+        payload = gateway_error(status, payload.get("message"))
     return GatewayReply(status, (("Content-Type", "application/json"),),
                         settings.json_body(payload), close)  # fmt: skip
 
@@ -44,7 +49,7 @@ class ProxyDispatcher:
         try:
             return self._dispatch(request, body, request_id)
         except InvalidEventError:
-            return json_reply(413, {"message": "Request Entity Too Large"}, self.settings,
+            return json_reply(413, {"message": DIRECT_UPLOAD_TOO_LARGE}, self.settings,
                               close=True)  # fmt: skip
         except ValueError:
             return json_reply(400, {"message": "Bad Request"}, self.settings, close=True)

@@ -54,6 +54,7 @@ if TYPE_CHECKING:
     from coderev.ports import ByteSource, ObjectInfo, ObjectStore
 
 __all__ = [
+    "DIRECT_UPLOAD_TOO_LARGE",
     "UPLOAD_PATH_PREFIX",
     "UploadEndpoint",
     "UploadReply",
@@ -62,6 +63,16 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
+
+# What the gateway answers (413) for a request body past what a function can be given: API
+# Gateway base64-encodes a binary body into the event, and Lambda takes 6 MB of event, so an
+# archive POSTed to /analyses can be ~4.5 MB (4,717,569 bytes measured with curl's headers).
+# The same text is template.yaml's REQUEST_TOO_LARGE gateway response (a test holds them equal).
+DIRECT_UPLOAD_TOO_LARGE = (
+    "the request body is over the direct upload limit (about 4.5 MB: it travels base64-encoded "
+    "in Lambda's 6 MB request); upload a larger archive through POST /analyses/uploads, which "
+    "answers a presigned URL to PUT it to (any size)"
+)
 
 
 class UploadTooLargeError(Exception):

@@ -1,0 +1,80 @@
+"""The analyses API's exception handlers: every status a route answers has one body,
+`{"error": <type>, "message": <short human sentence>}` (`models.ErrorView`).
+
+- coderev's errors: by type through `coderev.http.errors` (the one status table);
+- Powertools' request validation (422; its own body is `{"statusCode", "detail"}`): the
+  first invalid parameter and why, in a sentence (`ValidationError`);
+- no such route (404 `NotFound`); anything unexpected (500 `InternalError`): the stack trace
+  goes to the log, with the request id the client got in `x-amzn-RequestId`, never to it.
+
+Installed on the resolver by the function (`install`); the error table and the formatting are
+imported when an error is to be answered, not at cold start.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from aws_lambda_powertools.event_handler.api_gateway import Response
+from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+
+from coderev.domain.errors import CoderevError
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools import Logger, Metrics
+    from aws_lambda_powertools.event_handler.api_gateway import ApiGatewayResolver
+
+__all__ = ["install", "validation_message"]
+
+_INTERNAL = "the server failed on this request; it is logged with the request id"
+_WHERE = {"path": "path parameter", "query": "query parameter", "header": "header",
+          "body": "body"}  # fmt: skip
+
+
+def _answer(status: int, error: str, message: str) -> Response[dict[str, str]]:
+    return Response(status, "application/json", {"error": error, "message": message})
+
+
+def validation_message(errors: Sequence[Mapping[str, Any]]) -> str:
+    """`query parameter lint_config: String should match pattern ...` for the first error
+    (pydantic's `msg` names the rule broken, never a file or a class), and how many more."""
+    if not errors:
+        return "the request is invalid"
+    first = errors[0]
+    location = [str(part) for part in first.get("loc", ())]
+    where = _WHERE.get(location[0], location[0]) if location else "request"
+    name = " ".join(location[1:2])
+    message = f"{where} {name}: {first.get('msg') or 'invalid value'}".replace("  ", " ")
+    more = len(errors) - 1
+    return message + (f" (and {more} more)" if more else "")
+
+
+def install(app: ApiGatewayResolver, logger: Logger, metrics: Metrics) -> None:
+    """Register the handlers on `app`; see the module docstring."""
+    from coderev.service.observability import count_outcome
+
+    @app.exception_handler(CoderevError)  # type: ignore[untyped-decorator]
+    def coderev_error(error: CoderevError) -> Response[dict[str, str]]:
+        from coderev.http.errors import error_body, status_for
+
+        count_outcome(metrics, type(error).__name__)
+        status = status_for(error)
+        if status >= 500:
+            logger.exception("request failed on %s", type(error).__name__)
+        return Response(status, "application/json", error_body(error))
+
+    @app.exception_handler(RequestValidationError)  # type: ignore[untyped-decorator]
+    def invalid_request(error: RequestValidationError) -> Response[dict[str, str]]:
+        return _answer(422, "ValidationError", validation_message(list(error.errors())))
+
+    @app.not_found
+    def not_found(_error: NotFoundError) -> Response[dict[str, str]]:
+        event = app.current_event
+        return _answer(404, "NotFound", f"no route {event.http_method} {event.path}")
+
+    @app.exception_handler(Exception)  # type: ignore[untyped-decorator]
+    def unexpected(_error: Exception) -> Response[dict[str, str]]:
+        logger.exception("request failed")  # the trace, with the request's correlation id
+        return _answer(500, "InternalError", _INTERNAL)
