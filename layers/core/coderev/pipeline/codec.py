@@ -38,7 +38,7 @@ __all__ = ["TYPE_TAG", "CodecError", "decode", "dumps", "encode", "loads"]
 TYPE_TAG = "__type__"
 
 Encoder = Callable[[Any], Any]
-Decoder = Callable[[Any, str], Any]
+Decoder = Callable[[Any], Any]
 
 _ENCODERS: dict[object, Encoder] = {}
 _DECODERS: dict[object, Decoder] = {}
@@ -55,7 +55,10 @@ def encode(value: object, tp: object | None = None) -> Any:
 
 def decode[T](tp: type[T], data: object) -> T:
     """The `tp` that `data` (as made by `encode`) describes. Raises CodecError."""
-    return cast(T, _decoder(tp)(data, "$"))
+    try:
+        return cast(T, _decoder(tp)(data))
+    except _Mismatch as exc:
+        raise _located(exc) from None
 
 
 def dumps(value: object, tp: object | None = None) -> bytes:
@@ -174,6 +177,31 @@ def _tagged_classes(args: tuple[Any, ...]) -> list[type]:
 
 
 # --- decoders -------------------------------------------------------------------------------
+#
+# A decoder takes the value alone: where it sits is worked out only when it fails. Building
+# `$.analyses[3].metrics.loc` for every value read would cost more than the reading itself, so
+# a failure raises _Mismatch with its complaint, each container it crosses on the way out adds
+# its own step of the path, and `decode` turns the whole into a CodecError.
+
+
+class _Mismatch(Exception):
+    """A value that is not what its decoder expects; `steps` is its path, innermost first."""
+
+    def __init__(self, problem: str) -> None:
+        super().__init__(problem)
+        self.problem = problem
+        self.steps: list[str] = []
+
+    def at(self, step: str) -> _Mismatch:
+        self.steps.append(step)
+        return self
+
+    def where(self) -> str:
+        return "$" + "".join(reversed(self.steps))
+
+
+def _located(exc: _Mismatch) -> CodecError:
+    return CodecError(f"{exc.where()}: {exc.problem}")
 
 
 def _decoder(tp: object) -> Decoder:
@@ -183,10 +211,10 @@ def _decoder(tp: object) -> Decoder:
     return found
 
 
-def _fail(where: str, expected: str, value: object) -> CodecError:
+def _fail(expected: str, value: object) -> _Mismatch:
     shown = repr(value)
     shown = shown if len(shown) <= 60 else shown[:57] + "..."
-    return CodecError(f"{where}: expected {expected}, got {type(value).__name__} {shown}")
+    return _Mismatch(f"expected {expected}, got {type(value).__name__} {shown}")
 
 
 def _build_decoder(tp: object) -> Decoder:
@@ -207,46 +235,49 @@ def _build_decoder(tp: object) -> Decoder:
     return _dict_decoder(_decoder(detail))
 
 
-def _decode_str(value: Any, where: str) -> str:
-    if isinstance(value, str):
+def _decode_str(value: Any) -> str:
+    if type(value) is str:
         return value
-    raise _fail(where, "a string", value)
+    raise _fail("a string", value)
 
 
-def _decode_int(value: Any, where: str) -> int:
-    if isinstance(value, int) and not isinstance(value, bool):
+def _decode_int(value: Any) -> int:
+    if type(value) is int:  # not a bool, which is an int subclass
         return value
-    raise _fail(where, "an integer", value)
+    raise _fail("an integer", value)
 
 
-def _decode_float(value: Any, where: str) -> float:
-    if isinstance(value, int | float) and not isinstance(value, bool):
+def _decode_float(value: Any) -> float:
+    kind = type(value)
+    if kind is float:
+        return cast(float, value)
+    if kind is int:
         return float(value)
-    raise _fail(where, "a number", value)
+    raise _fail("a number", value)
 
 
-def _decode_bool(value: Any, where: str) -> bool:
-    if isinstance(value, bool):
+def _decode_bool(value: Any) -> bool:
+    if type(value) is bool:
         return value
-    raise _fail(where, "true or false", value)
+    raise _fail("true or false", value)
 
 
-def _decode_bytes(value: Any, where: str) -> bytes:
+def _decode_bytes(value: Any) -> bytes:
     if isinstance(value, str):
         try:
             return base64.b64decode(value, validate=True)
         except (binascii.Error, ValueError):
             pass
-    raise _fail(where, "base64 text", value)
+    raise _fail("base64 text", value)
 
 
-def _decode_none(value: Any, where: str) -> None:
+def _decode_none(value: Any) -> None:
     if value is None:
         return None
-    raise _fail(where, "null", value)
+    raise _fail("null", value)
 
 
-def _decode_any(value: Any, where: str) -> Any:
+def _decode_any(value: Any) -> Any:
     return value
 
 
@@ -262,40 +293,66 @@ _PRIMITIVES: dict[object, Decoder] = {
 
 
 def _enum_decoder(cls: type[Enum]) -> Decoder:
-    def decode_enum(value: Any, where: str) -> Enum:
+    by_value = {member.value: member for member in cls}
+
+    def decode_enum(value: Any) -> Enum:
         try:
-            return cls(value)
-        except ValueError:
-            raise _fail(where, f"a {cls.__name__} value", value) from None
+            return by_value[value]
+        except (KeyError, TypeError):  # TypeError: an unhashable value (a list, an object)
+            raise _fail(f"a {cls.__name__} value", value) from None
 
     return decode_enum
 
 
+def _failing_index(item: Decoder, values: list[Any]) -> int:
+    """Which of `values` `item` refuses (the slow path, taken only to name a failure)."""
+    for i, value in enumerate(values):
+        try:
+            item(value)
+        except _Mismatch:
+            return i
+    return -1
+
+
 def _sequence_decoder(item: Decoder, origin: object) -> Decoder:
-    def decode_sequence(value: Any, where: str) -> tuple[Any, ...] | list[Any]:
-        if not isinstance(value, list):
-            raise _fail(where, "an array", value)
-        items = [item(v, f"{where}[{i}]") for i, v in enumerate(value)]
+    def decode_sequence(value: Any) -> tuple[Any, ...] | list[Any]:
+        if type(value) is not list:
+            raise _fail("an array", value)
+        try:
+            items = [item(v) for v in value]
+        except _Mismatch as exc:
+            raise exc.at(f"[{_failing_index(item, value)}]") from None
         return items if origin is list else tuple(items)
 
     return decode_sequence
 
 
 def _fixed_tuple_decoder(parts: list[Decoder]) -> Decoder:
-    def decode_fixed(value: Any, where: str) -> tuple[Any, ...]:
-        if not isinstance(value, list) or len(value) != len(parts):
-            raise _fail(where, f"an array of {len(parts)}", value)
-        pairs = enumerate(zip(parts, value, strict=True))
-        return tuple(dec(v, f"{where}[{i}]") for i, (dec, v) in pairs)
+    def decode_fixed(value: Any) -> tuple[Any, ...]:
+        if type(value) is not list or len(value) != len(parts):
+            raise _fail(f"an array of {len(parts)}", value)
+        decoded = []
+        for i, (dec, v) in enumerate(zip(parts, value, strict=True)):
+            try:
+                decoded.append(dec(v))
+            except _Mismatch as exc:
+                raise exc.at(f"[{i}]") from None
+        return tuple(decoded)
 
     return decode_fixed
 
 
 def _dict_decoder(member: Decoder) -> Decoder:
-    def decode_dict(value: Any, where: str) -> dict[str, Any]:
-        if not isinstance(value, dict):
-            raise _fail(where, "an object", value)
-        return {k: member(v, f"{where}.{k}") for k, v in value.items()}
+    def decode_dict(value: Any) -> dict[str, Any]:
+        if type(value) is not dict:
+            raise _fail("an object", value)
+        decoded = {}
+        for k, v in value.items():
+            try:
+                decoded[k] = member(v)
+            except _Mismatch as exc:
+                raise exc.at(f".{k}") from None
+        return decoded
 
     return decode_dict
 
@@ -303,24 +360,33 @@ def _dict_decoder(member: Decoder) -> Decoder:
 def _dataclass_decoder(cls: type) -> Decoder:
     hints = get_type_hints(cls)
     fields = {f.name: _decoder(hints[f.name]) for f in dataclasses.fields(cls)}
-    required = {
+    names = frozenset(fields)
+    required = frozenset(
         f.name
         for f in dataclasses.fields(cls)
         if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
-    }
+    )
 
-    def decode_dataclass(value: Any, where: str) -> Any:
-        if not isinstance(value, dict):
-            raise _fail(where, f"a {cls.__name__} object", value)
-        if unknown := sorted(set(value) - set(fields)):
-            raise CodecError(f"{where}: {cls.__name__} has no field(s) {', '.join(unknown)}")
-        if missing := sorted(required - set(value)):
-            raise CodecError(f"{where}: {cls.__name__} lacks field(s) {', '.join(missing)}")
-        kwargs = {name: fields[name](v, f"{where}.{name}") for name, v in value.items()}
+    def decode_dataclass(value: Any) -> Any:
+        if type(value) is not dict:
+            raise _fail(f"a {cls.__name__} object", value)
+        present = value.keys()
+        if not present <= names:
+            unknown = ", ".join(sorted(present - names))
+            raise _Mismatch(f"{cls.__name__} has no field(s) {unknown}")
+        if not required <= present:
+            missing = ", ".join(sorted(required - present))
+            raise _Mismatch(f"{cls.__name__} lacks field(s) {missing}")
+        kwargs = {}
+        for name, v in value.items():
+            try:
+                kwargs[name] = fields[name](v)
+            except _Mismatch as exc:
+                raise exc.at(f".{name}") from None
         try:
             return cls(**kwargs)
         except (TypeError, ValueError) as exc:
-            raise CodecError(f"{where}: not a valid {cls.__name__}: {exc}") from None
+            raise _Mismatch(f"not a valid {cls.__name__}: {exc}") from None
 
     return decode_dataclass
 
@@ -330,19 +396,21 @@ def _union_decoder(args: tuple[Any, ...]) -> Decoder:
     nullable = len(members) != len(args)
     if len(members) == 1:
         inner = _decoder(members[0])
+        if not nullable:
+            return inner
 
-        def decode_optional(value: Any, where: str) -> Any:
-            return None if value is None and nullable else inner(value, where)
+        def decode_optional(value: Any) -> Any:
+            return None if value is None else inner(value)
 
         return decode_optional
     classes = {cls.__name__: _decoder(cls) for cls in _tagged_classes(args)}
 
-    def decode_tagged(value: Any, where: str) -> Any:
+    def decode_tagged(value: Any) -> Any:
         if value is None and nullable:
             return None
-        if not isinstance(value, dict) or value.get(TYPE_TAG) not in classes:
-            raise _fail(where, f"an object with {TYPE_TAG} one of {sorted(classes)}", value)
+        if type(value) is not dict or value.get(TYPE_TAG) not in classes:
+            raise _fail(f"an object with {TYPE_TAG} one of {sorted(classes)}", value)
         body = {k: v for k, v in value.items() if k != TYPE_TAG}
-        return classes[value[TYPE_TAG]](body, where)
+        return classes[value[TYPE_TAG]](body)
 
     return decode_tagged

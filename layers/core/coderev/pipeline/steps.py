@@ -52,6 +52,7 @@ from coderev.pipeline.steps_work import (
     CorruptWorkFileError,
     IndexDocument,
     ResultDocument,
+    ReviewInputDocument,
     RuffDocument,
     ShardInput,
     ShardResult,
@@ -236,10 +237,11 @@ def architecture(
     store: ObjectStore, analysis_id: str, *, graph_store: GraphStore | None = None
 ) -> dict[str, Any]:
     """The architecture of every shard's files into `architecture.json` (and the code graph
-    into `graph_store` under the analysis id, when given)."""
+    into `graph_store` under the analysis id, when given), and what Review needs of the shards
+    and ruff into `review-input.json`: the shards are decoded here only."""
     keys = WorkKeys(analysis_id)
     indexed = read_document(store, keys.index, IndexDocument, analysis_id)
-    analyses, _ruff, _seconds = _shard_results(store, keys, indexed)
+    analyses, ruff, analysis_seconds = _shard_results(store, keys, indexed)
     start = time.perf_counter()
     result, findings = architecture_stage(analyses, indexed.config)
     if graph_store is not None:
@@ -248,6 +250,15 @@ def architecture(
     seconds = round(time.perf_counter() - start, 4)
     document = ArchitectureDocument(analysis_id, result, tuple(findings), seconds)
     write_document(store, keys.architecture, document)
+    review_input = ReviewInputDocument(
+        analysis_id=analysis_id,
+        files=file_infos(indexed.files, analyses, indexed.config.roles),
+        findings=tuple(combine_findings(analyses, ruff.findings, findings)),
+        analysis_seconds=analysis_seconds,
+        ruff_seconds=ruff.seconds,
+        lint_config=ruff.configuration,
+    )
+    write_document(store, keys.review_input, review_input)
     return {
         "analysis_id": analysis_id,
         "modules": len(result.modules),
@@ -272,22 +283,17 @@ def review(
     keys = WorkKeys(analysis_id)
     indexed = read_document(store, keys.index, IndexDocument, analysis_id)
     baseline_key = baseline_key or indexed.baseline_key
-    analyses, ruff, analysis_seconds = _shard_results(store, keys, indexed)
     arch = read_document(store, keys.architecture, ArchitectureDocument, analysis_id)
+    given = read_document(store, keys.review_input, ReviewInputDocument, analysis_id)
     start = time.perf_counter()
     baseline = read_baseline(store, baseline_key) if baseline_key else None
     reviewed = review_stage(
-        indexed.source,
-        file_infos(indexed.files, analyses, indexed.config.roles),
-        combine_findings(analyses, ruff.findings, arch.findings),
-        arch.architecture,
-        baseline,
-        reviewer,
+        indexed.source, given.files, given.findings, arch.architecture, baseline, reviewer
     )
     timings = {
         "config": indexed.config_seconds,
-        "files": analysis_seconds,
-        "ruff": ruff.seconds,
+        "files": given.analysis_seconds,
+        "ruff": given.ruff_seconds,
         "architecture": arch.seconds,
         "review": round(time.perf_counter() - start, 4),
     }
@@ -304,7 +310,7 @@ def review(
         timings=timings,
         figures={"shards": float(indexed.shards)},
         gate_roles=indexed.config.gate_roles,
-        lint_config=ruff.configuration,
+        lint_config=given.lint_config,
     )
     spec = parse_gate(indexed.fail_on)
     unchecked = arch.architecture.contracts_unsupported

@@ -8,6 +8,7 @@ each step reads what earlier steps wrote to the object store and writes its own 
     work/<id>/shard-<i>.json           ShardResult: its FileAnalysis list
     work/<id>/ruff.json                RuffDocument: ruff's findings over every Python file
     work/<id>/architecture.json        ArchitectureDocument
+    work/<id>/review-input.json        ReviewInputDocument: what Review needs of the shards
     work/<id>/result.json              the whole ReviewResult
     reports/<id>/report.{json,sarif,md,html}   what finalize publishes
 
@@ -16,6 +17,10 @@ checks the archive once (limits, skipping, language detection); a shard then rea
 own files' bytes. Re-reading would fetch and inflate the whole archive once per shard, so
 40 shards of an 11 MB upload would move 440 MB and repeat the archive checks 40 times; the
 bundles together are about the size of the Python sources, gzip'd.
+
+Architecture reads every shard's analyses (its import graph needs them all) and writes what
+Review needs of them (the files with their metrics, the combined findings), so the largest
+documents are decoded once, not once per later step.
 
 Every document is written whole by one put, so a retried step simply rewrites it; a document
 that is absent or does not decode raises MissingWorkFileError / CorruptWorkFileError.
@@ -48,6 +53,7 @@ __all__ = [
     "InvalidAnalysisIdError",
     "MissingWorkFileError",
     "ResultDocument",
+    "ReviewInputDocument",
     "ShardInput",
     "ShardResult",
     "WorkFileError",
@@ -117,6 +123,10 @@ class WorkKeys:
         return f"{self.prefix}architecture.json"
 
     @property
+    def review_input(self) -> str:
+        return f"{self.prefix}review-input.json"
+
+    @property
     def result(self) -> str:
         return f"{self.prefix}result.json"
 
@@ -178,6 +188,18 @@ class ArchitectureDocument:
     architecture: ArchitectureResult
     findings: tuple[Finding, ...]  # contract violations, then cycles
     seconds: float
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewInputDocument:
+    """What the Review step needs of the shards and ruff, as Architecture combined them."""
+
+    analysis_id: str
+    files: tuple[SourceFileInfo, ...]  # file_infos: path order, metrics, marker roles
+    findings: tuple[Finding, ...]  # combine_findings: the shards', ruff's, architecture's
+    analysis_seconds: float  # the shards' summed analysis time
+    ruff_seconds: float
+    lint_config: LintConfiguration | None = None  # what ruff ran with
 
 
 @dataclass(frozen=True, slots=True)

@@ -276,15 +276,17 @@ class Platform:
     def url(self) -> str:
         return self.gateway.url
 
-    def start(self) -> Platform:
+    def start(self, *, http: bool = True) -> Platform:
         """Close the executions a stopped platform left running, wire the handlers' ports to
-        this platform, reconcile the analyses, then start sources, schedules, HTTP."""
+        this platform, reconcile the analyses, then start sources, schedules, and HTTP unless
+        `http` is False (a review that only uploads needs no routes)."""
         self.close_orphans()
         _wire_handlers(self)
         self._reconcile_records()
         self.event_sources.start()
         self.scheduler.start()
-        self.gateway.start()
+        if http:
+            self.gateway.start()
         if hasattr(self.execution_store, "sync"):
             self._syncer = threading.Thread(target=self._sync_loop, name="coderev-executions",
                                             daemon=True)  # fmt: skip

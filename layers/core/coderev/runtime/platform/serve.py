@@ -58,6 +58,7 @@ __all__ = [
 
 EXECUTIONS_FILE = "executions.db"
 ABORTED_STOP_SECONDS = 10.0  # an aborted review waits this long for running handlers
+REVIEW_SYNC_SECONDS = 1.0
 
 
 class ServeError(RuntimePlatformError):
@@ -110,8 +111,10 @@ def build_platform(
     port: int = 8080,
     parameters: Mapping[str, str] | None = None,
     retry_delay_scale: float = 1.0,
+    sync_interval: float = 0.25,
 ) -> Platform:
-    """The platform for `template_path` on the configured (or embedded) backends."""
+    """The platform for `template_path` on the configured (or embedded) backends;
+    `sync_interval`: how often the executions' history is written to the execution store."""
     from coderev import bootstrap
     from coderev.config import get_settings
 
@@ -125,7 +128,7 @@ def build_platform(
         execution_store=execution_store(settings),
     )
     return Platform(template, backends, host=host, port=port,
-                    retry_delay_scale=retry_delay_scale)  # fmt: skip
+                    retry_delay_scale=retry_delay_scale, sync_interval=sync_interval)  # fmt: skip
 
 
 def _notifying(store: ObjectStore, template: Template, settings: Settings) -> NotifyingObjectStore:
@@ -249,12 +252,14 @@ def review_on_platform(
     from coderev.service.uploads import read_report
 
     template_path = template_path or default_template()
-    platform = build_platform(template_path, port=0)
+    # The history is written once a second, not four times (the whole of it again at stop):
+    # nobody watches it live, and each write takes the GIL from the analysis' steps.
+    platform = build_platform(template_path, port=0, sync_interval=REVIEW_SYNC_SECONDS)
     store = platform.backends.object_store
     if store is None:
         raise ServeError(f"{template_path} declares no S3 trigger to start an analysis")
     records = bootstrap.analysis_repository()
-    platform.start()
+    platform.start(http=False)  # the review uploads through the store: no HTTP routes needed
     try:
         upload = uuid.uuid4()
         request = request or ReviewRequest()
@@ -294,6 +299,7 @@ def _follow(
     from coderev.runtime.states import ExecutionNotFoundError, ExecutionStatus
 
     seen = 0
+    started = False
     machines = [entry.spec for entry in platform.machines.values()]
     arns = [spec.arn.replace(":stateMachine:", ":execution:", 1) + f":{analysis_id}"
             for spec in machines]  # fmt: skip
@@ -303,6 +309,7 @@ def _follow(
                 execution = platform.interpreter.describe(arn)
             except ExecutionNotFoundError:
                 continue
+            started = True
             events = execution.events()
             for event in events[seen:]:
                 if event.type.endswith("StateEntered"):
@@ -310,9 +317,11 @@ def _follow(
             seen = len(events)
             if execution.status is not ExecutionStatus.RUNNING and events[-1].type in _CLOSED:
                 return arn
-        record = _record(analysis_id)
-        if record is not None and record.status.value == "FAILED" and not record.execution_id:
-            return ""  # refused at ingest: no execution ran
+        if not started:  # the record is read only until an execution runs: a query per poll
+            # would take the GIL from the steps for as long as the analysis runs
+            record = _record(analysis_id)
+            if record is not None and record.status.value == "FAILED" and not record.execution_id:
+                return ""  # refused at ingest: no execution ran
         time.sleep(0.05)
     raise ServeError(f"the analysis {analysis_id} did not end in time")
 
