@@ -122,8 +122,21 @@ def test_openapi_document_lists_the_routes(embedded, invoke, kit) -> None:
     assert {"/analyses", "/analyses/{analysis_id}", "/analyses/{analysis_id}/report/{fmt}"} <= set(
         document["paths"]
     )
-    assert "202" in document["paths"]["/analyses"]["post"]["responses"]
-    assert "404" in document["paths"]["/analyses/{analysis_id}"]["get"]["responses"]
+    upload = document["paths"]["/analyses"]["post"]
+    assert {"202", "400", "413", "415", "422", "500"} <= set(upload["responses"])
+    assert upload["requestBody"]["content"]["application/zip"]["schema"]["format"] == "binary"
+    status = document["paths"]["/analyses/{analysis_id}"]["get"]["responses"]
+    assert status["200"]["content"]["application/json"]["schema"]["$ref"].endswith("AnalysisView")
+    report = document["paths"]["/analyses/{analysis_id}/report/{fmt}"]["get"]["responses"]
+    assert {"200", "303", "404", "409"} <= set(report)
+    assert "/analyses/{analysis_id}/rerun" in document["paths"]
+    for path, operations in document["paths"].items():  # every error is the one ErrorView
+        for method, operation in operations.items():
+            for code, response in operation["responses"].items():
+                if int(code) >= 400:
+                    schema = response["content"]["application/json"]["schema"]["$ref"]
+                    assert schema.endswith("/ErrorView"), (method, path, code)
+    assert "HTTPValidationError" not in document["components"]["schemas"]
 
 
 def test_every_error_has_one_shape(embedded, invoke, kit) -> None:

@@ -39,7 +39,8 @@ def _filename(given: str | None) -> str | None:
 
 @router.post(
     "/analyses", status_code=202, responses=models.UPLOAD_RESPONSES,
-    summary="Upload an archive (at most 10 MB) and queue its analysis",
+    summary="Upload an archive (at most ~4.5 MB; larger: POST /analyses/uploads) and queue "
+    "its analysis",
 )  # fmt: skip
 def upload(
     project_id: str | None = None,
@@ -115,7 +116,10 @@ def rerun(analysis_id: str) -> Response[models.AnalysisAccepted]:
     return Response(202, "application/json", accepted, headers={"Location": accepted.status_url})
 
 
-@router.get("/analyses/<analysis_id>", responses=models.ERROR_RESPONSES)
+@router.get(
+    "/analyses/<analysis_id>", responses=models.STATUS_RESPONSES,
+    summary="The analysis: status, reports once SUCCEEDED, error and cause once FAILED",
+)  # fmt: skip
 def status(analysis_id: str) -> models.AnalysisView:
     from coderev.service.uploads import get_analysis
 

@@ -23,6 +23,8 @@ __all__ = [
     "PRESIGN_RESPONSES",
     "REPORT_RESPONSES",
     "RERUN_RESPONSES",
+    "STATUS_RESPONSES",
+    "UPLOAD_REQUEST_BODY",
     "UPLOAD_RESPONSES",
     "AnalysisAccepted",
     "AnalysisView",
@@ -164,19 +166,31 @@ def _error(description: str) -> OpenAPIResponse:
     return {"description": description, "content": {"application/json": {"model": ErrorView}}}
 
 
-# The error responses the OpenAPI document lists for every analyses route.
+# What any route of the API may answer besides its own outcomes: every one is an ErrorView.
 ERROR_RESPONSES: dict[int, OpenAPIResponse] = {
-    400: _error("bad request"),
-    404: _error("unknown analysis"),
-    409: _error("analysis not finished"),
-    503: _error("backend unavailable"),
+    404: _error("no such analysis (or no such route)"),
+    422: _error("a parameter is invalid: the message names it and the rule it broke"),
+    429: _error("too many requests at once: the function is at its concurrency limit"),
+    500: _error("the server failed on this request (logged with the request id)"),
+    502: _error("the function failed or timed out without answering"),
+    503: _error("a backend (the records' database or the object store) is unavailable"),
 }
 
 _REQUEST_ERRORS: dict[int, OpenAPIResponse] = {
+    **ERROR_RESPONSES,
     422: _error(
-        "invalid parameters: a malformed fail_on or exclude, a file name with nothing usable "
-        "left, or a baseline analysis that is unknown or has no report.json"
+        "invalid parameters: a malformed fail_on, exclude or lint_config, a file name with "
+        "nothing usable left, or a baseline analysis that is unknown or has no report.json"
     ),
+}
+
+STATUS_RESPONSES: dict[int, OpenAPIResponse] = {
+    200: {
+        "description": "the analysis: its status, and once SUCCEEDED its reports' paths and "
+        "counts; once FAILED its error and a short cause",
+        "content": {"application/json": {"model": AnalysisView}},
+    },
+    **ERROR_RESPONSES,
 }
 
 UPLOAD_RESPONSES: dict[int, OpenAPIResponse] = {
@@ -184,8 +198,11 @@ UPLOAD_RESPONSES: dict[int, OpenAPIResponse] = {
         "description": "accepted: the analysis is queued",
         "content": {"application/json": {"model": AnalysisAccepted}},
     },
+    400: _error("the body is empty"),
+    413: _error(
+        "the body is over the direct upload limit (~4.5 MB): use POST /analyses/uploads"
+    ),
     415: _error("not a zip, tar or tar.gz archive"),
-    **ERROR_RESPONSES,
     **_REQUEST_ERRORS,
 }
 
@@ -193,9 +210,10 @@ PRESIGN_RESPONSES: dict[int, OpenAPIResponse] = {
     201: {
         "description": "the analysis is reserved: PUT the archive to upload.url with "
         "upload.headers before upload.expires_at; it starts once the archive is stored",
+        "headers": {"Location": {"description": "the status URL of the analysis",
+                                 "schema": {"type": "string"}}},
         "content": {"application/json": {"model": UploadTicket}},
     },
-    **ERROR_RESPONSES,
     **_REQUEST_ERRORS,
 }
 
@@ -210,15 +228,30 @@ REPORT_RESPONSES: dict[int, OpenAPIResponse] = {
         "headers": {"Location": {"description": "the download URL", "schema": {"type": "string"}}},
         "content": {"application/json": {"model": ReportLink}},
     },
+    409: _error("the analysis has not SUCCEEDED: it has no reports"),
     **ERROR_RESPONSES,
+    404: _error("no such analysis, or it has no report in that format"),
 }
 
 RERUN_RESPONSES: dict[int, OpenAPIResponse] = {
     202: {
         "description": "accepted: a new analysis of the same archive is queued; `rerun_of` "
         "names the FAILED one it repeats",
+        "headers": {"Location": {"description": "the status URL of the new analysis",
+                                 "schema": {"type": "string"}}},
         "content": {"application/json": {"model": AnalysisAccepted}},
     },
-    **ERROR_RESPONSES,
     409: _error("the analysis is not FAILED, or its archive is no longer stored as it was"),
+    **ERROR_RESPONSES,
+}
+
+# The body of POST /analyses, which its handler reads raw (Powertools documents no raw body).
+UPLOAD_REQUEST_BODY: dict[str, object] = {
+    "required": True,
+    "description": "the archive: a zip, tar or tar.gz file of at most ~4.5 MB (larger ones: "
+    "POST /analyses/uploads)",
+    "content": {
+        media: {"schema": {"type": "string", "format": "binary"}}
+        for media in ("application/octet-stream", "application/zip", "application/gzip")
+    },
 }

@@ -6,10 +6,16 @@ yet. Here the document is generated the first time /openapi.json or /swagger is 
 then kept for the life of the process (routes never change after import). The page is
 Powertools' own (its `generate_swagger_html` and bundled Swagger UI assets), with the
 document inlined, and `?format=json` answering the document as Powertools' page expects.
+
+Two things Powertools cannot say from the routes are added to its document here: the raw
+archive body of POST /analyses (its handler reads the body itself) and the removal of
+Powertools' own validation-error schemas, which no answer uses since every 422 is the API's
+`ErrorView` (coderev.http.error_handlers).
 """
 
 from __future__ import annotations
 
+import json
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -23,7 +29,17 @@ __all__ = ["openapi_json", "swagger_html"]
 @cache
 def openapi_json(app: ApiGatewayResolver, title: str) -> str:
     """The OpenAPI 3 document of `app`'s routes, as JSON; generated once per process."""
-    return app.get_openapi_json_schema(title=title)
+    from coderev.http.models import UPLOAD_REQUEST_BODY
+
+    document = json.loads(app.get_openapi_json_schema(title=title))
+    upload = document.get("paths", {}).get("/analyses", {}).get("post")
+    if upload is not None:
+        upload["requestBody"] = UPLOAD_REQUEST_BODY
+    schemas = document.get("components", {}).get("schemas", {})
+    for unused in ("HTTPValidationError", "ResponseValidationError", "ValidationError"):
+        if f'"#/components/schemas/{unused}"' not in json.dumps(document):  # referrers first
+            schemas.pop(unused, None)
+    return json.dumps(document, indent=2)
 
 
 @cache
