@@ -7,7 +7,8 @@ documentation link. Category and severity are the rule's catalogue entry's (the 
 policy adjusts them for the file's role later, in the review stage); the fix hint is ruff's
 own fix message, else the catalogue's vetted suggestion. `run_ruff` runs coderev's own
 selection alone (`--isolated`: no configuration file is read); `ruff_project` runs ruff with
-the project's own configuration.
+the project's own configuration. A file ruff crashes on (`ruff_process`) is reported as a
+CR-TOOL-001 finding (`crash_findings`) and has no ruff findings; the other files keep theirs.
 """
 
 from __future__ import annotations
@@ -19,17 +20,25 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from coderev.analysis.ruff_process import RuffError, find_ruff, ruff_check, ruff_version
+from coderev.analysis.ruff_process import (
+    RuffCrash,
+    RuffError,
+    find_ruff,
+    ruff_check,
+    ruff_version,
+)
 from coderev.domain.errors import InputError
-from coderev.domain.findings import Finding, assign_fingerprints
+from coderev.domain.findings import Finding, assign_fingerprints, fingerprint
 from coderev.rules import rule
 from coderev.scratch import make_dir
 
 __all__ = [
     "DEFAULT_IGNORE",
     "DEFAULT_SELECT",
+    "RUFF_CRASH",
     "RuffError",
     "UnsafePathError",
+    "crash_findings",
     "find_ruff",
     "findings_from",
     "isolated_args",
@@ -51,6 +60,8 @@ DEFAULT_IGNORE: tuple[str, ...] = ("S101",)
 # Every run: JSON out, no cache (nothing written beside the code), never a fix (a project's
 # `fix = true` would rewrite the copy and hide what it fixed), exit 0 when findings are found.
 COMMON_ARGS: tuple[str, ...] = ("--no-cache", "--no-fix", "--output-format", "json", "--exit-zero")
+RUFF_CRASH = "CR-TOOL-001"
+
 
 class UnsafePathError(InputError):
     """A file path would land outside the directory it is written into."""
@@ -65,19 +76,30 @@ def _fix_hint(code: str, fix: Any) -> str:
 
 
 class _LineText:
-    """The flagged line's text per file, decoded once, for fingerprint locators."""
+    """The flagged line's text per file, decoded once, for fingerprint locators.
+
+    Each line is stripped once and the same string returned for every finding on it: a
+    generated line can carry tens of thousands of findings, and one string object keeps
+    its hash (assign_fingerprints' lookups) computed once."""
 
     def __init__(self, sources: Mapping[str, bytes] | None) -> None:
         self.sources = sources or {}
         self.lines: dict[str, list[str]] = {}
+        self.stripped: dict[tuple[str, int], str] = {}
 
     def get(self, path: str, row: int) -> str | None:
         if path not in self.sources:
             return None
+        known = self.stripped.get((path, row))
+        if known is not None:
+            return known
         if path not in self.lines:
             self.lines[path] = self.sources[path].decode("utf-8", "replace").splitlines()
         lines = self.lines[path]
-        return lines[row - 1].strip() if 0 < row <= len(lines) else None
+        if not 0 < row <= len(lines):
+            return None
+        text = self.stripped[(path, row)] = lines[row - 1].strip()
+        return text
 
 
 def isolated_args(
@@ -109,8 +131,27 @@ def run_ruff(
     """
     if not paths:
         return []
-    diagnostics = ruff_check(find_ruff(), root, isolated_args(select, ignore), paths)
-    return findings_from(diagnostics, sources)
+    checked = ruff_check(find_ruff(), root, isolated_args(select, ignore), paths)
+    return findings_from(checked.diagnostics, sources) + crash_findings(checked.crashes)
+
+
+def crash_findings(crashes: Sequence[RuffCrash]) -> list[Finding]:
+    """One CR-TOOL-001 finding per file ruff crashed on, sorted by path, with ruff's reason."""
+    entry = rule(RUFF_CRASH)
+    return [
+        Finding(
+            rule_id=RUFF_CRASH,
+            severity=entry.severity,
+            category=entry.category,
+            path=crash.path,
+            line=1,
+            message=f"ruff crashed on this file and did not lint it: {crash.reason}",
+            fix_hint=entry.suggestion,
+            fingerprint=fingerprint(RUFF_CRASH, crash.path, entry.name),
+            extra={"rule_name": entry.name},
+        )
+        for crash in sorted(crashes, key=lambda crash: crash.path)
+    ]
 
 
 def findings_from(

@@ -1,5 +1,13 @@
 """Running the pinned ruff binary: `ruff check` in batches, and the settings ruff resolves.
 
+One file must not cost the whole tree its lint: ruff aborts its whole process on some inputs
+(a few thousand nested brackets, or a 100,000-term `+` chain, overflow its parser's stack), so
+a batch whose ruff process dies of a signal or a panic is split in halves and each half run
+again, down to the single files that crash; those are returned as `RuffCrash` records (the
+caller reports each as a finding) and every other file keeps its diagnostics. k crashing
+files among n cost at most about 2k·log2(n) extra runs. A refusal (exit 2: a configuration
+ruff rejects) is not a crash and still raises RuffError.
+
 ruff runs with a minimal environment whose HOME and XDG_CONFIG_HOME are the private folder it
 works in: ruff expands `~` and `$VARIABLES` in configuration paths and falls back to a user
 configuration under the home folder, and neither may reach the host's files; nor may a
@@ -12,6 +20,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator, Sequence
@@ -24,6 +33,8 @@ from typing import Any
 from coderev.domain.errors import CoderevError
 
 __all__ = [
+    "RuffCheck",
+    "RuffCrash",
     "RuffError",
     "RuffSettings",
     "find_ruff",
@@ -35,10 +46,38 @@ __all__ = [
 _BATCH_CHARS = 60_000  # well under any OS's argument-length limit
 _ENABLED = re.compile(r"^\s+\S.* \((?P<code>[A-Z]+[0-9]+)\),?$")
 _SETTINGS_PATH = re.compile(r'^Settings path: "(?P<path>.*)"$')
+_PANIC_EXIT = 101  # a Rust panic that unwinds to main
+_THREAD = re.compile(r"thread '[^']*' \(\d+\) ")
 
 
 class RuffError(CoderevError):
     """ruff could not be found, or failed (not: found problems)."""
+
+
+class _RuffCrashedError(RuffError):
+    """The ruff process died (a signal or a panic) rather than refusing its input."""
+
+    def __init__(self, message: str, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+@dataclass(frozen=True, slots=True)
+class RuffCrash:
+    """ruff crashed on this file alone (`path` relative to ruff's working folder); `reason`
+    is a short sentence from ruff's own last words, e.g. "stack overflow"."""
+
+    path: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class RuffCheck:
+    """One `ruff_check`: the diagnostics (each with its file's path) and the files ruff
+    crashed on, which have no diagnostics."""
+
+    diagnostics: list[tuple[str, dict[str, Any]]]
+    crashes: tuple[RuffCrash, ...] = ()
 
 
 def find_ruff() -> str:
@@ -72,16 +111,29 @@ def ruff_version() -> str:
 
 def ruff_check(
     binary: str, root: Path, args: Sequence[str], paths: Sequence[str], home: Path | None = None
-) -> list[tuple[str, dict[str, Any]]]:
+) -> RuffCheck:
     """ruff's JSON diagnostics on `paths` (relative to `root`, ruff's working folder), each
-    with its file's path relative to `root`. `home` confines ruff's home folder (see above).
-    Raises RuffError when ruff fails."""
+    with its file's path relative to `root`, and the files ruff crashed on (see above).
+    `home` confines ruff's home folder (see above). Raises RuffError when ruff refuses to
+    run (not: crashes on a file)."""
     diagnostics: list[tuple[str, dict[str, Any]]] = []
-    for batch in _batches(paths):
-        proc = _run(binary, root, ["check", *args, "--", *batch], home)
+    crashes: list[RuffCrash] = []
+    bases = (root.absolute(), root.resolve())
+    pending = list(_batches(paths))[::-1]
+    while pending:
+        batch = pending.pop()
+        try:
+            proc = _run(binary, root, ["check", *args, "--", *batch], home)
+        except _RuffCrashedError as crash:
+            if len(batch) == 1:
+                crashes.append(RuffCrash(batch[0], crash.reason))
+            else:  # the second half goes on the stack first: files stay in their order
+                half = len(batch) // 2
+                pending += [batch[half:], batch[:half]]
+            continue
         out: list[dict[str, Any]] = json.loads(proc or b"[]")
-        diagnostics.extend((_relative(root, d["filename"]), d) for d in out)
-    return diagnostics
+        diagnostics.extend((_relative(bases, d["filename"]), d) for d in out)
+    return RuffCheck(diagnostics, tuple(crashes))
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,10 +177,29 @@ def _run(binary: str, root: Path, args: list[str], home: Path | None) -> bytes:
         }
     proc = subprocess.run([binary, *args], cwd=root, capture_output=True, check=False, env=env)
     if proc.returncode != 0:
-        raise RuffError(
-            f"ruff failed (exit {proc.returncode}): {proc.stderr.decode(errors='replace')[:500]}"
-        )
+        stderr = proc.stderr.decode(errors="replace")
+        message = f"ruff failed (exit {proc.returncode}): {stderr[:500]}"
+        if proc.returncode < 0 or proc.returncode == _PANIC_EXIT:
+            raise _RuffCrashedError(message, _crash_reason(proc.returncode, stderr))
+        raise RuffError(message)
     return proc.stdout
+
+
+def _crash_reason(returncode: int, stderr: str) -> str:
+    """ruff's last words without thread ids or the host's paths, and how it ended."""
+    lines = [_THREAD.sub("", line).strip() for line in stderr.splitlines()]
+    said = [line for line in lines if line and not line.startswith("note:")]
+    words = said[-1].removeprefix("fatal runtime error: ") if said else "no message"
+    if "overflowed its stack" in stderr:
+        words = "stack overflow"
+    if returncode < 0:
+        try:
+            how = f"killed by {signal.Signals(-returncode).name}"
+        except ValueError:
+            how = f"killed by signal {-returncode}"
+    else:
+        how = "panicked"
+    return f"{words[:200]} ({how})"
 
 
 def _batches(paths: Sequence[str]) -> Iterator[list[str]]:
@@ -144,10 +215,11 @@ def _batches(paths: Sequence[str]) -> Iterator[list[str]]:
         yield batch
 
 
-def _relative(root: Path, filename: str) -> str:
-    """ruff's absolute file name, relative to root (which may be reached through a symlink)."""
+def _relative(bases: tuple[Path, Path], filename: str) -> str:
+    """ruff's absolute file name, relative to the root ruff ran in, given as its absolute and
+    its resolved path (it may be reached through a symlink)."""
     rel = ""
-    for base in (root.absolute(), root.resolve()):
+    for base in bases:
         rel = Path(os.path.relpath(filename, base)).as_posix()
         if not rel.startswith("../"):
             break

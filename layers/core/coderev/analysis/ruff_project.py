@@ -27,11 +27,14 @@ from coderev.analysis.ruff_findings import (
     COMMON_ARGS,
     DEFAULT_IGNORE,
     DEFAULT_SELECT,
+    crash_findings,
     findings_from,
     isolated_args,
     write_private_copy,
 )
 from coderev.analysis.ruff_process import (
+    RuffCheck,
+    RuffCrash,
     RuffError,
     find_ruff,
     ruff_check,
@@ -98,7 +101,8 @@ def lint_python(
         warnings=(*found.warnings, *run.warnings),
         nosec_suppressed=suppressed,
     )
-    return RuffRun(tuple(findings_from(diagnostics, python)), configuration)
+    findings = findings_from(diagnostics, python) + crash_findings(run.crashes)
+    return RuffRun(tuple(findings), configuration)
 
 
 def _isolated(python: Mapping[str, bytes], select: Sequence[str], root: Path | None) -> RuffRun:
@@ -108,12 +112,14 @@ def _isolated(python: Mapping[str, bytes], select: Sequence[str], root: Path | N
     if not python:
         return RuffRun((), configuration)
     args = isolated_args(select, DEFAULT_IGNORE)
+    checked: RuffCheck
     if root is not None:
-        diagnostics = ruff_check(find_ruff(), root, args, sorted(python))
+        checked = ruff_check(find_ruff(), root, args, sorted(python))
     else:
         with write_private_copy(python) as copy:
-            diagnostics = ruff_check(find_ruff(), copy, args, sorted(python))
-    return RuffRun(tuple(findings_from(diagnostics, python)), configuration)
+            checked = ruff_check(find_ruff(), copy, args, sorted(python))
+    findings = findings_from(checked.diagnostics, python) + crash_findings(checked.crashes)
+    return RuffRun(tuple(findings), configuration)
 
 
 class _ProjectRun:
@@ -128,6 +134,7 @@ class _ProjectRun:
         ignore = [code for code in DEFAULT_IGNORE if code not in select]
         self.wanted = self.expander.codes(select, minus=ignore)
         self.diagnostics: list[tuple[str, dict[str, Any]]] = []
+        self.crashes: list[RuffCrash] = []
         self.uses: list[RuffConfigUse] = []
         self.warnings: list[str] = []
         self.default_files = 0
@@ -145,7 +152,7 @@ class _ProjectRun:
             chosen = group_rules(self.wanted, resolved.enabled, settings, self.expander)
             if chosen.rules:  # else the project turned every rule off
                 args = [*COMMON_ARGS, "--force-exclude", "--select", ",".join(sorted(chosen.rules))]
-                self.diagnostics += ruff_check(self.binary, self.tree, args, paths, self.root)
+                self._add(ruff_check(self.binary, self.tree, args, paths, self.root))
         except RuffError as exc:
             self.warnings.append(
                 f"{settings_path} left out: ruff refused it ({self._cause(exc)}); coderev's "
@@ -159,8 +166,12 @@ class _ProjectRun:
         """Files under no usable settings file: coderev's selection alone."""
         if paths:
             args = isolated_args(self.select, DEFAULT_IGNORE)
-            self.diagnostics += ruff_check(self.binary, self.tree, args, paths, self.root)
+            self._add(ruff_check(self.binary, self.tree, args, paths, self.root))
             self.default_files += len(paths)
+
+    def _add(self, checked: RuffCheck) -> None:
+        self.diagnostics += checked.diagnostics
+        self.crashes += checked.crashes
 
     def _shown(self, text: str) -> str:
         """ruff's text with the private copy's folder left out of its paths."""

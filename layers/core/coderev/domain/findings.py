@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
@@ -82,20 +83,44 @@ def fingerprint(rule_id: str, path: str, locator: str, occurrence: int = 0) -> s
     `locator` should not contain line numbers. Whitespace is collapsed so that re-indenting
     a block keeps its findings' identities. `occurrence` separates identical lines in one file.
     """
-    normalized = " ".join(locator.split())
-    digest = hashlib.sha256(f"{rule_id}\0{path}\0{normalized}\0{occurrence}".encode()).hexdigest()
-    return digest[:32]
+    hasher = _prefix_hasher(rule_id, path, _normalized(locator))
+    hasher.update(str(occurrence).encode())
+    return hasher.hexdigest()[:32]
+
+
+def _normalized(locator: str) -> str:
+    return " ".join(locator.split())
+
+
+def _prefix_hasher(rule_id: str, path: str, normalized: str) -> hashlib._Hash:
+    return hashlib.sha256(f"{rule_id}\0{path}\0{normalized}\0".encode())
 
 
 def assign_fingerprints(
-    candidates: list[tuple[str, str, str]],
+    candidates: Iterable[tuple[str, str, str]],
 ) -> list[str]:
-    """Fingerprints for (rule_id, path, locator) triples, numbering repeats in input order."""
-    seen: dict[tuple[str, str, str], int] = {}
+    """Fingerprints for (rule_id, path, locator) triples, numbering repeats in input order.
+
+    Linear in the input's size: generated code can put tens of thousands of findings on one
+    long line, so each distinct locator is normalised once and each distinct (rule, path,
+    locator) hashed once; a repeat only hashes its occurrence number onto a copy of that
+    state (the digest is the same as `fingerprint`'s). Callers passing the same string
+    object for one line's findings also hash the line's text once (str caches its hash).
+    """
+    normalized: dict[str, str] = {}
+    prefixes: dict[tuple[str, str, str], tuple[hashlib._Hash, list[int]]] = {}
     out: list[str] = []
     for rule_id, path, locator in candidates:
-        key = (rule_id, path, " ".join(locator.split()))
-        n = seen.get(key, 0)
-        seen[key] = n + 1
-        out.append(fingerprint(rule_id, path, locator, n))
+        norm = normalized.get(locator)
+        if norm is None:
+            norm = normalized[locator] = _normalized(locator)
+        key = (rule_id, path, norm)
+        known = prefixes.get(key)
+        if known is None:
+            known = prefixes[key] = (_prefix_hasher(rule_id, path, norm), [0])
+        hasher, count = known
+        repeat = hasher.copy()
+        repeat.update(str(count[0]).encode())
+        count[0] += 1
+        out.append(repeat.hexdigest()[:32])
     return out
