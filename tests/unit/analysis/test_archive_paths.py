@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from coderev.analysis.archive import read_archive_bytes, read_source
+from coderev.analysis.ruff_findings import write_private_copy
 from coderev.domain.errors import CoderevError
 from coderev.domain.source import SkipReason, SourceTree
 
@@ -187,3 +188,47 @@ def test_arbitrary_member_names_never_yield_an_unsafe_source_path(names: list[st
             assert f.path and not f.path.startswith("/") and "\\" not in f.path
             assert ".." not in parts and "" not in parts and "." not in parts
             assert not re.match("[A-Za-z]:", parts[0])
+
+
+def _written(tree: SourceTree) -> set[str]:
+    """What ruff's private copy of the tree holds (it raises for a tree no disk can hold)."""
+    files = {f.path: f.data for f in (*tree.files, *tree.toml_files)}
+    with write_private_copy(files) as root:
+        return {p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()}
+
+
+@pytest.mark.parametrize("order", [("pkg/a.py", "pkg/a.py/b.py"), ("pkg/a.py/b.py", "pkg/a.py")])
+def test_a_file_named_like_a_folder_is_skipped_and_the_folder_kept(order: tuple[str, str]) -> None:
+    for kind, archive in (("a.tgz", tar_bytes(*(tar_member(n, data=b"x = 1\n") for n in order))),
+                          ("a.zip", zip_bytes(dict.fromkeys(order, b"x = 1\n")))):
+        tree = read_archive_bytes(kind, archive)
+        # the common top folder `pkg/` is stripped, as for every archive
+        assert [f.path for f in tree.files] == ["a.py/b.py"]
+        assert [(s.path, s.reason) for s in tree.skipped] == [("a.py", SkipReason.PATH_CLASH)]
+        assert _written(tree) == {"a.py/b.py"}
+
+
+@pytest.mark.parametrize(
+    "name", ["d/" * 200 + "x.py", "x" * 256 + ".py", "a/" + "b" * 1100 + ".py"]
+)
+def test_a_name_no_file_system_holds_is_skipped(name: str) -> None:
+    tree = read_archive_bytes("a.tgz", tar_bytes(tar_member(name, data=b"x = 1\n"),
+                                                 tar_member("ok.py", data=b"x = 1\n")))
+    assert [f.path for f in tree.files] == ["ok.py"]
+    assert [s.reason for s in tree.skipped] == [SkipReason.PATH_TOO_LONG]
+    assert _written(tree) == {"ok.py"}
+
+
+@pytest.mark.filterwarnings("ignore:Duplicate name")
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.lists(st.sampled_from(["a", "b", "/", "a.py", "a.py/"]), min_size=1, max_size=5)
+                .map(lambda parts: "".join(parts) + ".py"), min_size=1, max_size=8))
+def test_every_tree_read_from_an_archive_can_be_written(names: list[str]) -> None:
+    """However members' names nest into each other, the tree is one a disk can hold."""
+    for kind, archive in (("a.zip", zip_bytes(dict.fromkeys(names, b"x = 1\n"))),
+                          ("a.tgz", tar_bytes(*(tar_member(n, data=b"x = 1\n") for n in names)))):
+        try:
+            tree = read_archive_bytes(kind, archive)
+        except CoderevError:
+            continue
+        assert _written(tree) == {f.path for f in tree.files}

@@ -260,3 +260,49 @@ def test_time_budget_leaves_no_timer_or_handler_behind() -> None:
     assert analyze_python_file("ok.py", big.encode(), Thresholds(), 60.0).error is None
     assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
     assert signal.getsignal(signal.SIGALRM) is before
+
+
+# Every class of input that overflowed ruff's stack (issue 9), and its neighbours: coderev's own
+# visitors (parse, raw lines, metrics, scopes, imports) end each with a result or one
+# CR-PARSE finding, never an exception, and within the file's time budget.
+PATHOLOGICAL = {
+    "brackets": lambda: "x = " + "[" * 10_000 + "]" * 10_000 + "\n",
+    "plus_chain": lambda: "x = " + "+".join(["a"] * 100_000) + "\n",
+    "attribute_chain": lambda: "x = a" + ".b" * 60_000 + "\n",
+    "call_chain": lambda: "x = f" + "()" * 60_000 + "\n",
+    "subscript_chain": lambda: "x = a" + "[0]" * 60_000 + "\n",
+    "unary_minus": lambda: "x = " + "-" * 50_000 + "1\n",
+    "not_chain": lambda: "x = " + "not " * 20_000 + "a\n",
+    "if_expression_chain": lambda: "x = " + " if a else ".join(["b"] * 5_000) + "\n",
+    "lambda_chain": lambda: "x = " + "lambda: " * 5_000 + "1\n",
+    "power_chain": lambda: "x = " + "**".join(["a"] * 50_000) + "\n",
+    "and_chain": lambda: "x = " + " and ".join(["a"] * 20_000) + "\n",
+    "comparison_chain": lambda: "x = " + " < ".join(["a"] * 20_000) + "\n",
+    "nested_functions": lambda: "".join(
+        " " * i + f"def f{i}():\n" for i in range(98)
+    ) + " " * 98 + "import os\n",
+    "nested_classes": lambda: "".join(" " * i + f"class C{i}:\n" for i in range(98))
+    + " " * 98 + "from . import x\n",
+    "indentation_past_the_limit": lambda: "".join(
+        " " * i + "if a:\n" for i in range(120)
+    ) + " " * 120 + "pass\n",
+    "long_tuple": lambda: "x = " + ",".join(["a"] * 200_000) + "\n",
+}
+_PARSE_FINDINGS = {"CR-PARSE-001", "CR-PARSE-002", "CR-PARSE-003"}
+
+
+@pytest.mark.parametrize("name", sorted(PATHOLOGICAL))
+def test_pathological_input_is_a_result_or_one_finding_within_budget(name: str) -> None:
+    data = PATHOLOGICAL[name]().encode()
+    budget = 3.0
+    start = time.perf_counter()
+    result = analyze_python_file(f"{name}.py", data, Thresholds(), budget_seconds=budget)
+    took = time.perf_counter() - start
+    if result.error is None:
+        assert result.metrics is not None
+    else:
+        [finding] = result.findings
+        assert finding.rule_id in _PARSE_FINDINGS, finding
+    # The budget cuts walks short (CR-PARSE-003); what is left is the parse itself, linear
+    # in the input: a hang would be minutes, not this generous bound.
+    assert took < budget + 20, (name, took)

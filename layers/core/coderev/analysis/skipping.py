@@ -71,6 +71,11 @@ _MINIFIED_LINE = 250  # average characters per line above which JS/CSS counts as
 _BINARY_SNIFF = 8 * 1024
 _DRIVE = re.compile(r"[A-Za-z]:")
 _SHOWN_MAX = 300
+# A name a file system holds with room to spare under Linux's PATH_MAX (4,096 bytes) once the
+# private copy's folder is in front, and a depth os.makedirs can create (it recurses per folder).
+MAX_PATH_BYTES = 1024
+MAX_PATH_DEPTH = 128
+_NAME_MAX = 255  # bytes in one folder or file name (ext4, XFS, APFS, NTFS's UTF-16 units)
 
 
 def folder_reason(name: str) -> SkipReason | None:
@@ -263,6 +268,7 @@ def assemble(
                 configs[path] = SourceFile(path, e.data, OTHER)
         else:
             files[path] = SourceFile(path, e.data, e.language)
+    _drop_unwritable(files, configs, tomls, skipped)
     return SourceTree(
         name=name,
         files=tuple(files[k] for k in sorted(files)),
@@ -270,6 +276,50 @@ def assemble(
         config_files=tuple(configs[k] for k in sorted(configs)),
         toml_files=tuple(tomls[k] for k in sorted(tomls)),
     )
+
+
+def _drop_unwritable(
+    files: dict[str, SourceFile],
+    configs: dict[str, SourceFile],
+    tomls: dict[str, SourceFile],
+    skipped: dict[str, SkippedEntry],
+) -> None:
+    """Keep the tree one that a file system can hold, as ruff's private copy must.
+
+    A name longer than a file system allows (a folder name over 255 bytes, a path over
+    MAX_PATH_BYTES or deeper than MAX_PATH_DEPTH folders) is skipped as path-too-long. An
+    archive may also name `pkg/a.py` as a file and as the folder of `pkg/a.py/b.py`; no file
+    system holds both, so the file is skipped as path-clash and the folder's files kept."""
+    for path in [*files, *tomls]:
+        encoded = path.encode("utf-8", "surrogateescape")
+        parts = encoded.split(b"/")
+        if (len(encoded) > MAX_PATH_BYTES or len(parts) > MAX_PATH_DEPTH
+                or max(map(len, parts)) > _NAME_MAX):  # fmt: skip
+            _skip(path, files, configs, tomls, skipped, SkipReason.PATH_TOO_LONG,
+                  f"{len(encoded):,} bytes in {len(parts):,} parts")  # fmt: skip
+    folders: set[str] = set()
+    for path in (*files, *tomls):
+        cut = path.rfind("/")
+        while cut > 0 and (folder := path[:cut]) not in folders:
+            folders.add(folder)
+            cut = path.rfind("/", 0, cut)
+    for path in folders.intersection(files) | folders.intersection(tomls):
+        detail = "also a folder in the archive"
+        _skip(path, files, configs, tomls, skipped, SkipReason.PATH_CLASH, detail)
+
+
+def _skip(
+    path: str,
+    files: dict[str, SourceFile],
+    configs: dict[str, SourceFile],
+    tomls: dict[str, SourceFile],
+    skipped: dict[str, SkippedEntry],
+    reason: SkipReason,
+    detail: str,
+) -> None:
+    for kept in (files, configs, tomls):
+        kept.pop(path, None)
+    skipped[path] = SkippedEntry(path, reason, detail)
 
 
 def exclude_from_tree(tree: SourceTree, patterns: Sequence[str]) -> SourceTree:

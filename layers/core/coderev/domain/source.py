@@ -24,6 +24,8 @@ class SkipReason(StrEnum):
     DECODE_ERROR = "not-utf8"
     EXCLUDED = "excluded-by-config"
     ENCRYPTED = "encrypted"
+    PATH_CLASH = "path-clash"  # a file named like a folder of other files in the same archive
+    PATH_TOO_LONG = "path-too-long"  # a name no file system holds (see analysis.skipping)
 
 
 @dataclass(frozen=True, slots=True)
