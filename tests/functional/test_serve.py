@@ -4,9 +4,12 @@ it ran as `coderev executions` shows them, failures recorded with their cause, S
 
 from __future__ import annotations
 
+import gzip
 import io
+import json
 import subprocess
 import sys
+import urllib.request
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -164,3 +167,26 @@ def test_a_failed_analysis_reruns_from_the_command_line(server: Server) -> None:
     refused = server.cli("analyses", "rerun", succeeded["id"], "--api-url", server.url)
     assert refused.returncode == 1
     assert "only a FAILED analysis is rerun (409)" in refused.stderr
+
+
+def test_a_50_mb_report_downloads_through_the_api(
+    server: Server, succeeded: dict[str, Any]
+) -> None:
+    """Far over Lambda's 6 MB response: the report route redirects to the gateway's presigned
+    download, which sends it gzip-encoded to a client that accepts it."""
+    from coderev.adapters.embedded.object_store import LocalObjectStore
+
+    store = LocalObjectStore(server.data_dir / "objects" / server.env.get("S3_BUCKET", "coderev"))
+    key = next(info.key for info in store.list(f"reports/{succeeded['id']}/")
+               if info.key.endswith(".json") and "sarif" not in info.key)  # fmt: skip
+    big = json.dumps({"findings": [{"n": n, "path": f"pkg/m{n}.py"} for n in range(1_500_000)]})
+    assert len(big) > 50_000_000
+    store.put(key, big.encode())
+
+    request = urllib.request.Request(f"{server.url}/analyses/{succeeded['id']}/report/json",
+                                     headers={"Accept-Encoding": "gzip"})  # fmt: skip
+    with urllib.request.urlopen(request, timeout=120) as response:  # follows the 303
+        assert response.headers["Content-Encoding"] == "gzip"
+        body = response.read()
+    assert "/_objects/reports/" in response.url
+    assert len(body) < len(big) / 5 and gzip.decompress(body) == big.encode()
