@@ -344,6 +344,22 @@ def test_a_presigned_get_serves_the_object_as_the_content_type_asked(
         store.presign_get("reports/none.json", expires_in=60, content_type="application/json")
 
 
+def test_copy_keeps_the_bytes_and_replaces_metadata_when_given(store: ObjectStore) -> None:
+    body = b"PK\x05\x06" + bytes(range(256)) * 40
+    store.put("uploads/a/shop.zip", body, metadata={"coderev-request": "{}"})
+
+    kept = store.copy("uploads/a/shop.zip", "uploads/b/shop.zip")
+    replaced = store.copy("uploads/a/shop.zip", "uploads/c/shop.zip",
+                          metadata={"coderev-rerun-of": "A1"})  # fmt: skip
+
+    assert store.get("uploads/b/shop.zip") == store.get("uploads/c/shop.zip") == body
+    assert kept.etag == replaced.etag == hashlib.md5(body).hexdigest()
+    assert (kept.size, kept.metadata) == (len(body), {"coderev-request": "{}"})
+    assert replaced.metadata == {"coderev-rerun-of": "A1"}
+    with pytest.raises(KeyError):
+        store.copy("uploads/none.zip", "uploads/d/x.zip")
+
+
 @pytest.mark.parametrize("expires_in", [0, 7 * 24 * 3600 + 1])
 def test_lifetimes_s3_refuses_are_refused(store: ObjectStore, expires_in: int) -> None:
     with pytest.raises(InvalidExpiryError):

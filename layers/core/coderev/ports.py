@@ -114,6 +114,10 @@ class ObjectStore(Protocol):
         self, key: str, *, expires_in: int, content_type: str
     ) -> PresignedDownload: ...  # a GET of `key` served as `content_type`; KeyError if absent
 
+    def copy(
+        self, source_key: str, key: str, *, metadata: Mapping[str, str] | None = None
+    ) -> ObjectInfo: ...  # S3 CopyObject within the bucket (metadata: replaced when given)
+
 
 class ByteSource(Protocol):
     """Something a body is read from in pieces (a file, a request body stream)."""

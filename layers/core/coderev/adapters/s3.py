@@ -265,6 +265,32 @@ class S3ObjectStore:
             headers=metadata_headers(user_metadata),
         )
 
+    def copy(
+        self, source_key: str, key: str, *, metadata: Mapping[str, str] | None = None
+    ) -> ObjectInfo:
+        """CopyObject inside the bucket (S3 copies the bytes; none pass through here): the
+        source's content type, its metadata unless `metadata` replaces it. KeyError if absent."""
+        validate_object_key(source_key)
+        validate_object_key(key)
+        params: dict[str, Any] = {
+            "Bucket": self.bucket, "Key": key,
+            "CopySource": {"Bucket": self.bucket, "Key": source_key},
+        }  # fmt: skip
+        try:
+            with _backend_errors(f"copy {source_key!r}", missing=source_key):
+                if metadata is not None:
+                    source = self.client.head_object(Bucket=self.bucket, Key=source_key)
+                    kind = source.get("ContentType", "application/octet-stream")
+                    params |= {"Metadata": normalize_metadata(metadata),
+                               "MetadataDirective": "REPLACE", "ContentType": kind}  # fmt: skip
+                self.client.copy_object(**params)
+        except _Missing:
+            raise KeyError(source_key) from None
+        info = self.head(key)
+        if info is None:
+            raise ObjectStoreError(f"the copy of {source_key!r} to {key!r} is not there")
+        return info
+
     def presign_get(self, key: str, *, expires_in: int, content_type: str) -> PresignedDownload:
         """A SigV4 presigned GetObject URL served as `content_type`; KeyError when absent."""
         info = self.head(key)

@@ -20,7 +20,8 @@ Keys: `uploads/<uuid>/<filename>` when the client names its file (made safe by
 `uploads/<uuid>.<ext>` for a direct upload (the extension from the bytes, as before) and
 `uploads/<uuid>` for a presigned one (the archive's kind is read from its bytes at ingest).
 
-`rerun_analysis` starts a FAILED analysis again: its archive is copied to a new key, with
+`rerun_analysis` starts a FAILED analysis again: its archive is copied (`ObjectStore.copy`,
+S3's CopyObject: no byte passes through the function) to a new key, with
 the same request metadata and a `coderev-rerun-of` naming the old id, and recorded as any
 direct upload is (ingest runs on the copy's notification). A copy rather than a second
 record of the same object version: ingest stays idempotent per object version, and the old
@@ -255,21 +256,23 @@ def rerun_analysis(
         raise AnalysisNotRerunnableError(
             f"analysis {analysis_id} is {old.status.value}: only a FAILED analysis is rerun"
         )
+    gone = UploadGoneError(
+        f"the archive of analysis {analysis_id} is no longer stored as it was analysed: "
+        "upload it again"
+    )
     info = store.head(old.object_key) if old.etag else None
     if info is None or info.etag.strip('"') != old.etag:
-        raise UploadGoneError(
-            f"the archive of analysis {analysis_id} is no longer stored as it was analysed: "
-            "upload it again"
-        )
-    try:
-        data = store.get(old.object_key)
-    except KeyError:
-        raise UploadGoneError(f"the archive of analysis {analysis_id} is gone") from None
+        raise gone
     key = f"uploads/{uuid.uuid4()}/{old.source_name}"
     stamp = {UPLOADED_AT: datetime.now(UTC).isoformat(), RERUN_OF: analysis_id}
-    put = store.put(key, data, content_type="application/octet-stream",
-                    metadata=dict(info.metadata) | stamp)  # fmt: skip
-    new = NewAnalysis(bucket, key, put.etag.strip('"'), put.version_id, old.project_id)
+    try:
+        copied = store.copy(old.object_key, key, metadata=dict(info.metadata) | stamp)
+    except KeyError:
+        raise gone from None
+    if copied.etag.strip('"') != old.etag:  # replaced between the check and the copy
+        store.delete(key)
+        raise gone
+    new = NewAnalysis(bucket, key, copied.etag.strip('"'), copied.version_id, old.project_id)
     record, _created = records.create_if_absent(new)
     return record
 

@@ -285,6 +285,27 @@ class LocalObjectStore:
             key, expires_in=expires_in, metadata=normalize_metadata(metadata)
         )
 
+    def copy(
+        self, source_key: str, key: str, *, metadata: Mapping[str, str] | None = None
+    ) -> ObjectInfo:
+        """S3's CopyObject: streamed from the source's blob (never whole in memory), with
+        its content type, and its metadata unless `metadata` replaces it. KeyError if absent."""
+        validate_object_key(source_key)
+        sidecar = self._sidecar(source_key)
+        for _ in range(_READ_RETRIES):  # a concurrent put may remove the blob: read again
+            record = self._read_sidecar(sidecar)
+            if record is None:
+                raise KeyError(source_key)
+            try:
+                with open(self._blob(sidecar, record["version_id"]), "rb") as body:
+                    return self.put_stream(
+                        key, body, content_type=record["content_type"],
+                        metadata=record["metadata"] if metadata is None else metadata,
+                    )  # fmt: skip
+            except FileNotFoundError:
+                continue
+        raise ObjectStoreError(f"object {source_key!r} kept changing while being copied")
+
     def presign_get(self, key: str, *, expires_in: int, content_type: str) -> PresignedDownload:
         """A URL relative to the gateway serving this store; KeyError when `key` is absent."""
         info = self.head(key)

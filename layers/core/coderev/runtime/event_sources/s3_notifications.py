@@ -189,6 +189,13 @@ class NotifyingObjectStore:
     ) -> PresignedUpload:
         return self.store.presign_put(key, expires_in=expires_in, metadata=metadata)
 
+    def copy(
+        self, source_key: str, key: str, *, metadata: Mapping[str, str] | None = None
+    ) -> ObjectInfo:
+        info = self.store.copy(source_key, key, metadata=metadata)
+        self._emit(info, "ObjectCreated:Copy")
+        return info
+
     def presign_get(self, key: str, *, expires_in: int, content_type: str) -> PresignedDownload:
         return self.store.presign_get(key, expires_in=expires_in, content_type=content_type)
 
