@@ -25,9 +25,11 @@ from __future__ import annotations
 import base64
 import binascii
 import dataclasses
+import gc
 import json
 import types
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from enum import Enum
 from typing import Any, Union, cast, get_args, get_origin, get_type_hints
 
@@ -56,20 +58,39 @@ def encode(value: object, tp: object | None = None) -> Any:
 def decode[T](tp: type[T], data: object) -> T:
     """The `tp` that `data` (as made by `encode`) describes. Raises CodecError."""
     try:
-        return cast(T, _decoder(tp)(data))
+        with _collector_paused():
+            return cast(T, _decoder(tp)(data))
     except _Mismatch as exc:
         raise _located(exc) from None
 
 
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """The cyclic garbage collector off while a document is built: a shard's analyses are
+    ~60,000 objects, and each of the collections their allocation would trigger walks every
+    object the process holds (a quarter of the decoding time on a large heap). The codec
+    makes no reference cycles, so nothing is left for the collector to find."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def dumps(value: object, tp: object | None = None) -> bytes:
     """`value` as compact UTF-8 JSON bytes."""
-    return json.dumps(encode(value, tp), separators=(",", ":")).encode("ascii")
+    with _collector_paused():
+        document = encode(value, tp)
+    return json.dumps(document, separators=(",", ":")).encode("ascii")
 
 
 def loads[T](tp: type[T], data: bytes | str) -> T:
     """The `tp` held by the JSON `data`. Raises CodecError for bad JSON or a bad document."""
     try:
-        document = json.loads(data)
+        with _collector_paused():
+            document = json.loads(data)
     except (ValueError, UnicodeDecodeError) as exc:
         raise CodecError(f"not a JSON document: {exc}") from None
     return decode(tp, document)

@@ -215,7 +215,7 @@ def write_document(
     """Put `document` (a dataclass the codec knows) at `key`; the number of bytes written."""
     body = codec.dumps(document)
     if compress:
-        body = gzip.compress(body, compresslevel=6, mtime=0)
+        body = gzip.compress(body, compresslevel=1, mtime=0)  # 3x faster than 6, 30% larger
     store.put(key, body, content_type=GZIP if compress else JSON)
     return len(body)
 
