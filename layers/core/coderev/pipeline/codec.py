@@ -15,6 +15,8 @@ a field added to the domain is carried without touching this module:
   Python's `NaN`/`Infinity` extension: these documents are read by coderev only);
 - strings are ASCII-escaped, so even a lone surrogate survives the UTF-8 round trip.
 
+Documents are built with the cyclic collector paused (see coderev.pipeline.collector).
+
 Decoding is strict: an unknown member, a missing required field or a value of the wrong JSON
 type raises CodecError naming where (`$.analyses[3].metrics.loc`). A missing field that has a
 default takes the default, so documents written before a field was added still read.
@@ -25,15 +27,14 @@ from __future__ import annotations
 import base64
 import binascii
 import dataclasses
-import gc
 import json
 import types
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from enum import Enum
 from typing import Any, Union, cast, get_args, get_origin, get_type_hints
 
 from coderev.domain.errors import CoderevError
+from coderev.pipeline.collector import collector_paused
 
 __all__ = ["TYPE_TAG", "CodecError", "decode", "dumps", "encode", "loads"]
 
@@ -58,30 +59,15 @@ def encode(value: object, tp: object | None = None) -> Any:
 def decode[T](tp: type[T], data: object) -> T:
     """The `tp` that `data` (as made by `encode`) describes. Raises CodecError."""
     try:
-        with _collector_paused():
+        with collector_paused():
             return cast(T, _decoder(tp)(data))
     except _Mismatch as exc:
         raise _located(exc) from None
 
 
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """The cyclic garbage collector off while a document is built: a shard's analyses are
-    ~60,000 objects, and each of the collections their allocation would trigger walks every
-    object the process holds (a quarter of the decoding time on a large heap). The codec
-    makes no reference cycles, so nothing is left for the collector to find."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def dumps(value: object, tp: object | None = None) -> bytes:
     """`value` as compact UTF-8 JSON bytes."""
-    with _collector_paused():
+    with collector_paused():
         document = encode(value, tp)
     return json.dumps(document, separators=(",", ":")).encode("ascii")
 
@@ -89,7 +75,7 @@ def dumps(value: object, tp: object | None = None) -> bytes:
 def loads[T](tp: type[T], data: bytes | str) -> T:
     """The `tp` held by the JSON `data`. Raises CodecError for bad JSON or a bad document."""
     try:
-        with _collector_paused():
+        with collector_paused():
             document = json.loads(data)
     except (ValueError, UnicodeDecodeError) as exc:
         raise CodecError(f"not a JSON document: {exc}") from None

@@ -31,6 +31,7 @@ from coderev.domain.report import FindingsDrift, ReviewResult
 from coderev.domain.review import Review
 from coderev.domain.roles import RoleGlobs
 from coderev.domain.source import SourceTree
+from coderev.pipeline.collector import collector_paused
 from coderev.pipeline.options import BaselineInput, ReviewOptions
 from coderev.pipeline.parallel import analyze_files
 from coderev.pipeline.progress import ProgressSink, SilentProgress
@@ -115,7 +116,7 @@ def run_review(
         ruff = ruff_future.result()
 
     progress.stage("Architecture")
-    with _timed(timings, "architecture"):
+    with _timed(timings, "architecture"), collector_paused():
         architecture, arch_findings = architecture_stage(analyses, config)
         if graph_store is not None:
             nodes, edges = build_code_graph(analyses, architecture)

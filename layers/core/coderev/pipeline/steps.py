@@ -33,6 +33,7 @@ from coderev.architecture.config import load_project_config
 from coderev.domain.code import FileAnalysis
 from coderev.domain.errors import InputError
 from coderev.domain.report import ReviewResult
+from coderev.pipeline.collector import collector_paused
 from coderev.pipeline.parallel import IN_PROCESS_BELOW, analyze_files, submit_to_shared_pool
 from coderev.pipeline.progress import SilentProgress
 from coderev.pipeline.request import RequestError, ReviewRequest
@@ -243,10 +244,11 @@ def architecture(
     indexed = read_document(store, keys.index, IndexDocument, analysis_id)
     analyses, ruff, analysis_seconds = _shard_results(store, keys, indexed)
     start = time.perf_counter()
-    result, findings = architecture_stage(analyses, indexed.config)
-    if graph_store is not None:
-        nodes, edges = build_code_graph(analyses, result)
-        graph_store.write(analysis_id, nodes, edges)
+    with collector_paused():  # as the direct engine's stage: a large graph, no cycles
+        result, findings = architecture_stage(analyses, indexed.config)
+        if graph_store is not None:
+            nodes, edges = build_code_graph(analyses, result)
+            graph_store.write(analysis_id, nodes, edges)
     seconds = round(time.perf_counter() - start, 4)
     document = ArchitectureDocument(analysis_id, result, tuple(findings), seconds)
     write_document(store, keys.architecture, document)
