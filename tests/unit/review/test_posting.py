@@ -91,3 +91,18 @@ def test_contracts_always_and_cycles_only_when_new_against_a_baseline(build):
     old = build.subject([broken, cycle.with_status(FindingStatus.EXISTING)],
                         architecture=arch, findings_drift=drift)  # fmt: skip
     assert len(OfflineReviewer().review(old).comments) == 1
+
+
+def test_a_function_far_past_its_thresholds_ranks_before_any_rule_of_its_severity(build):
+    fn = build.function("run", 10, 300, complexity=45)
+    info = build.file_info("pkg/mod.py", functions=(fn,))
+    hot = _metric(build, "CR-MET-001", "complexity", 45, 10)  # 4.5x: far past
+    loop = build.finding("B020", path="pkg/loop.py", severity=MEDIUM,
+                         category=Category.BUG_RISK, message="loop variable")  # fmt: skip
+    titles = _posted(build, [loop, hot], files=(info,))
+    assert titles[0].startswith("`run`") and titles[1].startswith("B020")
+    mild = build.function("run", 10, 300, complexity=30)
+    mild_info = build.file_info("pkg/mod.py", functions=(mild,))
+    titles = _posted(build, [loop, _metric(build, "CR-MET-001", "complexity", 30, 10)],
+                     files=(mild_info,))  # fmt: skip
+    assert titles[0].startswith("B020")  # 3x: a hotspot, but a very-high-precision rule first

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from coderev.domain.architecture import ArchitectureResult
+from coderev.domain.findings import Finding
 from coderev.domain.metrics import FunctionMetrics
 from coderev.domain.review import Review, ReviewComment
 from coderev.review.grouping import (
@@ -25,7 +26,7 @@ from coderev.review.grouping import (
     metric_aspect,
 )
 from coderev.review.guidance import GuidanceBook, default_guidance, render
-from coderev.review.posting import PostingPolicy, precision_rank, worth_posting
+from coderev.review.posting import PostingPolicy, far_past, precision_rank, worth_posting
 from coderev.review.ranking import (
     DEFAULT_MAX_PER_FILE,
     DEFAULT_MAX_TOTAL,
@@ -34,7 +35,7 @@ from coderev.review.ranking import (
 )
 from coderev.review.reviewer import ReviewInput
 from coderev.review.summary import write_summary
-from coderev.rules import Catalogue, Origin, default_catalogue
+from coderev.rules import Catalogue, Origin, Precision, default_catalogue
 from coderev.rules.repetition import without_repeats
 
 _LINES_SHOWN = 12
@@ -85,8 +86,13 @@ class OfflineReviewer:
             truncated=dropped,
         )
 
-    def _confidence(self, rule_id: str) -> int:
-        return precision_rank(self.catalogue.rule(rule_id).precision)
+    def _confidence(self, findings: Sequence[Finding]) -> int:
+        """How sure a comment is: its best rule's precision, and above any rule a function
+        far past a threshold (a measured fact: complexity 94 needs no second opinion)."""
+        if any(far_past(f) for f in findings):
+            return precision_rank(Precision.VERY_HIGH) + 1
+        rules = {f.rule_id for f in findings}
+        return max((precision_rank(self.catalogue.rule(r).precision) for r in rules), default=0)
 
     def comment(self, group: FindingGroup, modules: Mapping[str, str]) -> ReviewComment:
         """One review comment about `group`."""

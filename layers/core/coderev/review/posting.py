@@ -34,12 +34,13 @@ from coderev.review.grouping import FindingGroup, GroupKind, metric_aspect
 from coderev.rules import Catalogue, Precision
 
 __all__ = [
-    "HOTSPOT_FACTORS", "MIN_PRECISION", "MIN_SEVERITY", "PostingPolicy", "post_everything",
-    "precision_rank", "worth_posting",
+    "FAR_PAST", "HOTSPOT_FACTORS", "MIN_PRECISION", "MIN_SEVERITY", "PostingPolicy",
+    "far_past", "post_everything", "precision_rank", "worth_posting",
 ]  # fmt: skip
 
 CYCLE_RULE = "CR-ARCH-002"
 HOTSPOT_FACTORS: dict[str, float] = {"complexity": 2.5, "length": 2.0, "nesting": 1.5}
+FAR_PAST = 4.0
 MIN_PRECISION = Precision.MEDIUM
 MIN_SEVERITY = Severity.MEDIUM
 PostingPolicy = Callable[[FindingGroup, Catalogue, bool], bool]
@@ -73,12 +74,23 @@ def precision_rank(precision: Precision) -> int:
 
 def _is_hotspot(finding: Finding) -> bool:
     factor = HOTSPOT_FACTORS.get(metric_aspect(finding) or "")
+    return factor is not None and _ratio(finding) >= factor
+
+
+def far_past(finding: Finding) -> bool:
+    """A complexity or length at least FAR_PAST times its threshold: the worst hotspots,
+    ranked before every rule of the same severity (see ranking)."""
+    return metric_aspect(finding) in ("complexity", "length") and _ratio(finding) >= FAR_PAST
+
+
+def _ratio(finding: Finding) -> float:
+    """A metric finding's value over its threshold (0 when it carries no threshold)."""
     try:
         value = float(finding.extra["value"])
         limit = float(finding.extra["threshold"])
     except (KeyError, ValueError):
-        return False
-    return factor is not None and limit > 0 and value >= factor * limit
+        return 0.0
+    return value / limit if limit > 0 else 0.0
 
 
 def post_everything(group: FindingGroup, catalogue: Catalogue, baseline: bool = False) -> bool:

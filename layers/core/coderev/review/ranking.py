@@ -3,8 +3,9 @@
 Product code comes first: every finding and comment about a source file is ranked before
 those about tests, examples, docs, build scripts or generated code, whatever their severity
 (a test's "high" says less about the product than a source file's "medium"). Within each of
-the two, comments are ordered by severity, then by how often their rule is right (its
-catalogue precision: a very-high-precision medium before a medium-precision medium), then
+the two, comments are ordered by severity, then by how sure they are (their rule's catalogue
+precision: a very-high-precision medium before a medium-precision medium; a function four
+times past a threshold is surer than any rule), then
 category weight (security > bug-risk > architecture > maintainability > style), then new
 before existing, then hot spots (files with more findings, then higher total complexity), then
 path and line so the order is stable.
@@ -78,24 +79,23 @@ def rank_comments(
     comments: Iterable[ReviewComment],
     findings: Sequence[Finding],
     files: Sequence[SourceFileInfo] = (),
-    confidence: Callable[[str], int] | None = None,
+    confidence: Callable[[Sequence[Finding]], int] | None = None,
 ) -> list[ReviewComment]:
     """Comments in reading order (see the module docstring).
 
     A comment is new when any finding it is about is new; its findings are looked up in
     `findings` by fingerprint (a comment about no known finding counts as new).
-    `confidence(rule_id)` ranks how often a rule is right (higher first); without it, all
-    rules rank alike.
+    `confidence(findings)` ranks how sure a comment's findings are (higher first); without
+    it, all comments rank alike.
     """
     status = {f.fingerprint: f.status for f in findings}
-    rule_of = {f.fingerprint: f.rule_id for f in findings}
+    by_print = {f.fingerprint: f for f in findings}
     heat = hot_spots(findings, files)
 
     def trust(c: ReviewComment) -> int:
         if confidence is None:
             return 0
-        rules = {rule_of[fp] for fp in c.fingerprints if fp in rule_of}
-        return max((confidence(r) for r in rules), default=0)
+        return confidence([by_print[fp] for fp in c.fingerprints if fp in by_print])
 
     def key(c: ReviewComment) -> tuple[int, int, int, int, int, int, int, str, int, str]:
         is_new = not c.fingerprints or any(
