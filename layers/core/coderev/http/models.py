@@ -168,9 +168,12 @@ def _error(description: str) -> OpenAPIResponse:
 
 # What any route of the API may answer besides its own outcomes: every one is an ErrorView.
 ERROR_RESPONSES: dict[int, OpenAPIResponse] = {
+    400: _error("a malformed request (framing, Content-Length) the gateway refuses"),
     404: _error("no such analysis (or no such route)"),
     422: _error("a parameter is invalid: the message names it and the rule it broke"),
+    414: _error("the request line (path and query) is over the gateway's limit"),
     429: _error("too many requests at once: the function is at its concurrency limit"),
+    431: _error("the headers are over the gateway's limit"),
     500: _error("the server failed on this request (logged with the request id)"),
     502: _error("the function failed or timed out without answering"),
     503: _error("a backend (the records' database or the object store) is unavailable"),
