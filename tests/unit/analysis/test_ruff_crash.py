@@ -103,3 +103,21 @@ def test_a_refusal_is_not_a_crash(tmp_path: Path) -> None:
     (tmp_path / "a.py").write_bytes(GOOD)
     with pytest.raises(RuffError, match="exit 2"):
         ruff_check(find_ruff(), tmp_path, ["--select", "NOT-A-RULE"], ["a.py"])
+
+
+def test_past_the_retry_budget_no_file_is_lost(
+    tmp_path: Path, ruff_runs: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A tree of many crashing files cannot buy unbounded ruff runs; what the budget leaves
+    unsplit is reported file by file, never dropped."""
+    monkeypatch.setattr(ruff_process, "MAX_RETRIES", 4)
+    paths = [f"m{i:02}.py" for i in range(16)]
+    for i, p in enumerate(paths):
+        (tmp_path / p).write_bytes(HOSTILE["unary_minus"]() if i % 4 == 0 else b"import os\n")
+    checked = ruff_check(find_ruff(), tmp_path, ["--isolated", "--output-format", "json"], paths)
+    assert len(ruff_runs) <= 1 + 4
+    linted = {path for path, _ in checked.diagnostics}
+    crashed = {c.path for c in checked.crashes}
+    assert linted | crashed == set(paths) and not linted & crashed
+    assert {"m00.py", "m04.py", "m08.py", "m12.py"} <= crashed
+    assert any("stopped splitting" in c.reason for c in checked.crashes)

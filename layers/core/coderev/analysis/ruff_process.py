@@ -5,8 +5,11 @@ One file must not cost the whole tree its lint: ruff aborts its whole process on
 a batch whose ruff process dies of a signal or a panic is split in halves and each half run
 again, down to the single files that crash; those are returned as `RuffCrash` records (the
 caller reports each as a finding) and every other file keeps its diagnostics. k crashing
-files among n cost at most about 2k·log2(n) extra runs. A refusal (exit 2: a configuration
-ruff rejects) is not a crash and still raises RuffError.
+files among n cost at most about 2k·log2(n) extra runs, and never more than MAX_RETRIES: an
+archive of a thousand crashing files must not buy minutes of ruff runs, so past that budget
+the files of a batch that still crashes are each reported as not linted, never dropped
+silently. A refusal (exit 2: a configuration ruff rejects) is not a crash and still raises
+RuffError.
 
 ruff runs with a minimal environment whose HOME and XDG_CONFIG_HOME are the private folder it
 works in: ruff expands `~` and `$VARIABLES` in configuration paths and falls back to a user
@@ -47,6 +50,7 @@ _BATCH_CHARS = 60_000  # well under any OS's argument-length limit
 _ENABLED = re.compile(r"^\s+\S.* \((?P<code>[A-Z]+[0-9]+)\),?$")
 _SETTINGS_PATH = re.compile(r'^Settings path: "(?P<path>.*)"$')
 _PANIC_EXIT = 101  # a Rust panic that unwinds to main
+MAX_RETRIES = 256  # ruff runs spent finding crashing files, per ruff_check
 _THREAD = re.compile(r"thread '[^']*' \(\d+\) ")
 
 
@@ -120,6 +124,7 @@ def ruff_check(
     crashes: list[RuffCrash] = []
     bases = (root.absolute(), root.resolve())
     pending = list(_batches(paths))[::-1]
+    retries = 0
     while pending:
         batch = pending.pop()
         try:
@@ -127,9 +132,14 @@ def ruff_check(
         except _RuffCrashedError as crash:
             if len(batch) == 1:
                 crashes.append(RuffCrash(batch[0], crash.reason))
+            elif retries + 2 > MAX_RETRIES:
+                reason = (f"{crash.reason}, on a batch of {len(batch)} files holding this one; "
+                          f"coderev stopped splitting after {retries} retries")  # fmt: skip
+                crashes += (RuffCrash(path, reason) for path in batch)
             else:  # the second half goes on the stack first: files stay in their order
                 half = len(batch) // 2
                 pending += [batch[half:], batch[:half]]
+                retries += 2
             continue
         out: list[dict[str, Any]] = json.loads(proc or b"[]")
         diagnostics.extend((_relative(bases, d["filename"]), d) for d in out)
