@@ -1,4 +1,4 @@
-"""Review: combine, baseline-mark and review the findings into result.json.
+"""Review: combine, baseline-mark and review the findings, render the reports for Finalize.
 
 A Task of the analysis state machine (state_machines/analysis.asl.json), built by
 `coderev.service.step_handler`: it parses the task, runs the step, raises errors by type.

@@ -342,7 +342,7 @@ def test_steps_out_of_order_name_the_missing_file(platform: Platform) -> None:
     steps.analyze_shard(platform.store, record.id, 1)
     with pytest.raises(MissingWorkFileError, match=r"ruff\.json"):
         steps.architecture(platform.store, record.id)
-    with pytest.raises(MissingWorkFileError, match=r"result\.json"):
+    with pytest.raises(MissingWorkFileError, match=r"outcome\.json"):
         steps.finalize(platform.store, platform.records, platform.bus, record.id)
     assert platform.bus.recorded == []
 

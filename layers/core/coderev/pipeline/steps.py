@@ -47,13 +47,13 @@ from coderev.pipeline.run import (
 )
 from coderev.pipeline.shards import plan_shards
 from coderev.pipeline.steps_baseline import read_baseline
-from coderev.pipeline.steps_finalize import finalize, mark_failed
+from coderev.pipeline.steps_finalize import CONTENT_TYPES, counts, finalize, mark_failed
 from coderev.pipeline.steps_work import (
     ArchitectureDocument,
     CorruptWorkFileError,
     IndexDocument,
-    ResultDocument,
     ReviewInputDocument,
+    ReviewOutcome,
     RuffDocument,
     ShardInput,
     ShardResult,
@@ -62,6 +62,7 @@ from coderev.pipeline.steps_work import (
     write_document,
 )
 from coderev.ports import GraphStore, ObjectStore
+from coderev.reports.writer import FILENAMES, render_reports
 from coderev.review.gate import evaluate_gate, parse_gate
 
 __all__ = [
@@ -277,7 +278,8 @@ def review(
     reviewer: str = "offline",
 ) -> dict[str, Any]:
     """Combine, baseline-mark and sort the findings, review them, judge them by the request's
-    gate: `result.json`.
+    gate, and render the reports: `report.*` and `outcome.json` (the record's counts), which
+    Finalize publishes.
 
     `baseline_key` is the object key of an earlier report.json (BaselineError when it is
     absent or not a valid report); without one, the upload's request may name one.
@@ -324,7 +326,10 @@ def review(
             spec, result.findings, unchecked, roles=result.gate_roles,
             contract_warnings=arch.architecture.contract_warnings,
         )  # fmt: skip
-    write_document(store, keys.result, ResultDocument(analysis_id, result, gate))
+    for fmt, text in render_reports(result, tuple(FILENAMES), gate=gate).items():
+        key = keys.rendered(FILENAMES[fmt])
+        store.put(key, text.encode("utf-8"), content_type=CONTENT_TYPES[fmt])
+    write_document(store, keys.outcome, ReviewOutcome(analysis_id, counts(result)))
     return {
         "analysis_id": analysis_id,
         "findings": len(result.findings),

@@ -1,9 +1,9 @@
 """The last steps of the analysis state machine: Finalize, and MarkFailed (its Catch).
 
-Finalize renders the reports from `result.json`, puts them under `reports/<id>/`, records the
-analysis SUCCEEDED with their keys and counts, publishes `coderev.analysis.completed` and
-deletes `work/<id>/`. MarkFailed records FAILED with the error and cause the Catch gives and
-publishes `coderev.analysis.failed`.
+Finalize publishes the reports Review rendered under `reports/<id>/`, records the analysis
+SUCCEEDED with their keys and the counts of `outcome.json`, publishes
+`coderev.analysis.completed` and deletes `work/<id>/`. MarkFailed records FAILED with the
+error and cause the Catch gives and publishes `coderev.analysis.failed`.
 
 Delivery is at least once, as with any event source: a Finalize retried after it published
 (or run again after it finished) publishes again. The event's CloudEvents `id` is derived
@@ -26,9 +26,14 @@ from coderev.analyses.repository import AnalysisRepository
 from coderev.domain.events import cloud_event, topic_for
 from coderev.domain.findings import FindingStatus, Severity
 from coderev.domain.report import ReviewResult
-from coderev.pipeline.steps_work import ResultDocument, WorkKeys, read_document
+from coderev.pipeline.steps_work import (
+    MissingWorkFileError,
+    ReviewOutcome,
+    WorkKeys,
+    read_document,
+)
 from coderev.ports import EventBus, ObjectStore
-from coderev.reports.writer import FILENAMES, render_reports
+from coderev.reports.writer import FILENAMES
 
 __all__ = [
     "COMPLETED",
@@ -68,20 +73,23 @@ def finalize(
         raise AnalysisNotFoundError(analysis_id)
     if record.status not in AnalysisStatus.SUCCEEDED.predecessors():
         raise InvalidTransitionError(analysis_id, record.status, AnalysisStatus.SUCCEEDED)
-    if record.status is not AnalysisStatus.SUCCEEDED or store.head(keys.result) is not None:
-        stored = read_document(store, keys.result, ResultDocument, analysis_id)
-        # render_reports, not write_reports: the texts go to the store, no temp dir needed
-        rendered = render_reports(stored.result, formats, gate=stored.gate)
+    if record.status is not AnalysisStatus.SUCCEEDED or store.head(keys.outcome) is not None:
+        outcome = read_document(store, keys.outcome, ReviewOutcome, analysis_id)
         report_keys: dict[str, str] = {}
-        for fmt, text in rendered.items():
+        for fmt in formats:
+            rendered = keys.rendered(FILENAMES[fmt])
+            try:
+                body = store.get(rendered)
+            except KeyError:
+                raise MissingWorkFileError(rendered, "absent; did Review run?") from None
             key = keys.report(FILENAMES[fmt])
-            store.put(key, text.encode("utf-8"), content_type=CONTENT_TYPES[fmt])
+            store.put(key, body, content_type=CONTENT_TYPES[fmt])
             report_keys[fmt] = key
         record = records.update_status(
             analysis_id,
             AnalysisStatus.SUCCEEDED,
             report_keys=report_keys,
-            counts=counts(stored.result),
+            counts=outcome.counts,
         )
     event = cloud_event(
         COMPLETED,

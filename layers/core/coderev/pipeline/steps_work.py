@@ -9,7 +9,8 @@ each step reads what earlier steps wrote to the object store and writes its own 
     work/<id>/ruff.json                RuffDocument: ruff's findings over every Python file
     work/<id>/architecture.json        ArchitectureDocument
     work/<id>/review-input.json        ReviewInputDocument: what Review needs of the shards
-    work/<id>/result.json              the whole ReviewResult
+    work/<id>/report.{json,sarif,md,html}   the reports Review rendered
+    work/<id>/outcome.json             ReviewOutcome: the counts the record keeps
     reports/<id>/report.{json,sarif,md,html}   what finalize publishes
 
 Why per-shard input bundles instead of every shard re-reading the upload: index reads and
@@ -20,7 +21,8 @@ bundles together are about the size of the Python sources, gzip'd.
 
 Architecture reads every shard's analyses (its import graph needs them all) and writes what
 Review needs of them (the files with their metrics, the combined findings), so the largest
-documents are decoded once, not once per later step.
+documents are decoded once, not once per later step; Review renders the reports itself, so
+the whole ReviewResult is never written as a document to be read back whole.
 
 Every document is written whole by one put, so a retried step simply rewrites it; a document
 that is absent or does not decode raises MissingWorkFileError / CorruptWorkFileError.
@@ -38,10 +40,8 @@ from coderev.domain.code import FileAnalysis
 from coderev.domain.config import ProjectConfig
 from coderev.domain.errors import CoderevError, InputError
 from coderev.domain.findings import Finding
-from coderev.domain.gate import GateOutcome
 from coderev.domain.lint import LintConfigMode, LintConfiguration
 from coderev.domain.metrics import SourceFileInfo
-from coderev.domain.report import ReviewResult
 from coderev.domain.source import SkippedEntry, SourceFile
 from coderev.pipeline import codec
 from coderev.ports import ObjectStore
@@ -52,8 +52,8 @@ __all__ = [
     "IndexDocument",
     "InvalidAnalysisIdError",
     "MissingWorkFileError",
-    "ResultDocument",
     "ReviewInputDocument",
+    "ReviewOutcome",
     "ShardInput",
     "ShardResult",
     "WorkFileError",
@@ -126,9 +126,13 @@ class WorkKeys:
     def review_input(self) -> str:
         return f"{self.prefix}review-input.json"
 
+    def rendered(self, filename: str) -> str:
+        """A report Review rendered, before Finalize publishes it."""
+        return f"{self.prefix}{filename}"
+
     @property
-    def result(self) -> str:
-        return f"{self.prefix}result.json"
+    def outcome(self) -> str:
+        return f"{self.prefix}outcome.json"
 
     def report(self, filename: str) -> str:
         return f"reports/{self.analysis_id}/{filename}"
@@ -203,10 +207,11 @@ class ReviewInputDocument:
 
 
 @dataclass(frozen=True, slots=True)
-class ResultDocument:
+class ReviewOutcome:
+    """What Finalize records of a reviewed analysis (its reports are beside it)."""
+
     analysis_id: str
-    result: ReviewResult
-    gate: GateOutcome | None = None  # the request's quality gate; None when none was asked
+    counts: dict[str, int]  # see steps_finalize.counts
 
 
 def write_document(
