@@ -42,6 +42,7 @@ EXPECTED: dict[str, tuple[int, Any]] = {
     "analyses_openapi": (0, {"statusCode": 200}),
     "analyses_presign": (0, {"statusCode": 201}),
     "analyses_report": (0, {"statusCode": 404}),
+    "analyses_rerun": (0, {"statusCode": 404}),
     "analyses_status": (0, {"statusCode": 404}),
     "analyses_upload": (0, {"statusCode": 202}),
     "analysis_architecture": (1, {"errorType": "MissingWorkFileError"}),

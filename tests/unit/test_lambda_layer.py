@@ -26,7 +26,10 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 SOURCE = ROOT / "layers" / "core"
 FUNCTIONS = sorted(p.parent for p in (ROOT / "functions").glob("*/app.py"))
-LOCAL_ONLY = ("coderev.runtime", "coderev.cli", "coderev.cli_local", "coderev.console")
+LOCAL_ONLY = (
+    "coderev.runtime", "coderev.cli", "coderev.cli_local", "coderev.cli_analyses",
+    "coderev.console",
+)
 
 _IMPORT_ALL = r"""
 import importlib, importlib.abc, importlib.util, json, sys

@@ -29,16 +29,18 @@ READER = """
 
     def lambda_handler(event, context):
         before = get_settings()
-        time.sleep(event.get("pause", 0))
-        after = get_settings()
-        seen = {
-            "bucket": after.s3_bucket, "hours": after.upload_hours,
-            "reviewer": after.reviewer, "data_dir": str(after.data_dir),
-            "stable": before is after, "env_bucket": os.environ.get("S3_BUCKET"),
-        }
-        if event.get("report"):  # written by a handler still running after its timeout
-            with open(event["report"], "w") as out:
-                json.dump(seen, out)
+        try:
+            time.sleep(event.get("pause", 0))
+        finally:  # also the clean-up of a handler the invoker stopped at its timeout
+            after = get_settings()
+            seen = {
+                "bucket": after.s3_bucket, "hours": after.upload_hours,
+                "reviewer": after.reviewer, "data_dir": str(after.data_dir),
+                "stable": before is after, "env_bucket": os.environ.get("S3_BUCKET"),
+            }
+            if event.get("report"):
+                with open(event["report"], "w") as out:
+                    json.dump(seen, out)
         return seen
 """
 
@@ -200,13 +202,14 @@ def test_functions_invoked_concurrently_each_see_their_own_settings(
     assert get_settings().s3_bucket == "process-bucket"
 
 
-def test_a_handler_running_past_its_timeout_keeps_its_settings(
+def test_a_handler_stopped_at_its_timeout_cleans_up_with_its_own_settings(
     invoker: LocalInvoker, tmp_path: Path
 ) -> None:
     report = tmp_path / "late.json"
     late = invoker.invoke("ShortFunction", {"pause": 1.6, "report": str(report)})
     assert late.payload["errorType"] == "Sandbox.Timedout"
-    # another function takes the turn (and os.environ) while the timed-out one still runs
+    # another function takes the turn (and os.environ) while the timed-out one is still
+    # sleeping; when it wakes it is stopped, and its clean-up reads its own settings
     assert seen(invoker.invoke("BetaFunction", {"pause": 0.9})) == EXPECTED["BetaFunction"]
     deadline = time.monotonic() + 5
     while not report.exists() and time.monotonic() < deadline:
