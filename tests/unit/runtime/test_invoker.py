@@ -307,7 +307,8 @@ def test_a_timed_out_handler_is_stopped_its_cleanup_runs_and_cpu_returns_to_idle
                             {"action": "spin", "key": "stop-me", "cleaned_flag": str(flag)})
     assert result.payload["errorType"] == "Sandbox.Timedout"
     deadline = time.monotonic() + 5
-    while not flag.exists() and time.monotonic() < deadline:
+    # the file exists from its open() on: wait for what the clean-up writes, not for the name
+    while (not flag.exists() or flag.read_text() != "cleaned") and time.monotonic() < deadline:
         time.sleep(0.05)
     assert flag.read_text() == "cleaned"  # its finally ran: the loop was stopped, not left
     time.sleep(0.2)
