@@ -13,15 +13,13 @@ from __future__ import annotations
 
 import ast
 import codecs
-import gc
 import io
 import math
 import time
 import tokenize
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 from coderev.analysis.budget import FileBudgetExceededError, TimeBudget
+from coderev.analysis.collector import collector_paused
 from coderev.analysis.python_metrics import collect
 from coderev.analysis.raw_lines import count_raw_lines
 from coderev.analysis.thresholds import threshold_findings
@@ -66,17 +64,6 @@ def mi_compute(volume: float, complexity: int, lloc: int, comment_percent: float
         + 50 * math.sin(comments_scale)
     )
     return min(max(0.0, raw * 100 / 171.0), 100.0)
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def decode_source(data: bytes) -> str:
@@ -161,7 +148,7 @@ def analyze_python_file(
     parse_s = 0.0
     try:
         timer = len(data) > _SIGNAL_ABOVE_BYTES
-        with _collector_paused(), TimeBudget(budget_seconds, use_signal=timer) as budget:
+        with collector_paused(), TimeBudget(budget_seconds, use_signal=timer) as budget:
             text = decode_source(data)
             tree = _parse(text, path)
             parse_s = time.perf_counter() - start

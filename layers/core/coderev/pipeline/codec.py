@@ -15,7 +15,7 @@ a field added to the domain is carried without touching this module:
   Python's `NaN`/`Infinity` extension: these documents are read by coderev only);
 - strings are ASCII-escaped, so even a lone surrogate survives the UTF-8 round trip.
 
-Documents are built with the cyclic collector paused (see coderev.pipeline.collector).
+Documents are built with the cyclic collector paused (see coderev.analysis.collector).
 
 Decoding is strict: an unknown member, a missing required field or a value of the wrong JSON
 type raises CodecError naming where (`$.analyses[3].metrics.loc`). A missing field that has a
@@ -33,8 +33,8 @@ from collections.abc import Callable, Mapping
 from enum import Enum
 from typing import Any, Union, cast, get_args, get_origin, get_type_hints
 
+from coderev.analysis.collector import collector_paused
 from coderev.domain.errors import CoderevError
-from coderev.pipeline.collector import collector_paused
 
 __all__ = ["TYPE_TAG", "CodecError", "decode", "dumps", "encode", "loads"]
 

@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 
 from coderev import __version__
+from coderev.analysis.collector import collector_paused
 from coderev.analysis.roles import RoleClassifier, findings_with_roles
 from coderev.analysis.ruff_process import ruff_version
 from coderev.analysis.ruff_project import RuffRun, lint_python
@@ -31,7 +32,6 @@ from coderev.domain.report import FindingsDrift, ReviewResult
 from coderev.domain.review import Review
 from coderev.domain.roles import RoleGlobs
 from coderev.domain.source import SourceTree
-from coderev.pipeline.collector import collector_paused
 from coderev.pipeline.options import BaselineInput, ReviewOptions
 from coderev.pipeline.parallel import analyze_files
 from coderev.pipeline.progress import ProgressSink, SilentProgress

@@ -25,6 +25,7 @@ from coderev.analyses.errors import AnalysisNotFoundError
 from coderev.analyses.model import AnalysisRecord, AnalysisStatus
 from coderev.analyses.repository import AnalysisRepository
 from coderev.analysis.archive import read_archive_bytes
+from coderev.analysis.collector import collector_paused
 from coderev.analysis.limits import ArchiveLimits
 from coderev.analysis.ruff_project import RuffRun, lint_python
 from coderev.analysis.skipping import exclude_from_tree
@@ -33,7 +34,6 @@ from coderev.architecture.config import load_project_config
 from coderev.domain.code import FileAnalysis
 from coderev.domain.errors import InputError
 from coderev.domain.report import ReviewResult
-from coderev.pipeline.collector import collector_paused
 from coderev.pipeline.parallel import IN_PROCESS_BELOW, analyze_files, submit_to_shared_pool
 from coderev.pipeline.progress import SilentProgress
 from coderev.pipeline.request import RequestError, ReviewRequest
