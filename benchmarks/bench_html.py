@@ -36,13 +36,13 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench_review import fetch_sdist
 from coderev.analysis.archive import read_source
 from coderev.pipeline.options import ReviewOptions
 from coderev.pipeline.run import run_review
 from coderev.reports import to_json_dict, write_reports
 from coderev.reports.html_format import to_html
 from coderev.reports.html_page import PageLimits
+from sdists import fetch_sdist
 
 KEYS = ("first-paint", "first-contentful-paint", "dcl", "load")
 TIMINGS_JS = """JSON.stringify((() => {

@@ -44,35 +44,7 @@ from coderev.pipeline.options import ReviewOptions
 from coderev.pipeline.parallel import worker_count
 from coderev.pipeline.run import run_review
 from coderev.reports import write_reports
-
-CACHE = Path(__file__).parent / ".cache"
-
-
-def fetch_sdist(spec: str) -> Path:
-    CACHE.mkdir(exist_ok=True)
-    name = spec.split("==")[0].lower()
-    found = sorted(
-        p for p in CACHE.iterdir() if p.name.lower().startswith(name) and p.suffix == ".gz"
-    )
-    if found:
-        return found[-1]
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "download",
-            "--quiet",
-            "--no-deps",
-            "--no-binary",
-            ":all:",
-            "-d",
-            str(CACHE),
-            spec,
-        ],
-        check=True,
-    )
-    return fetch_sdist(spec)
+from sdists import fetch_sdist
 
 
 def _parse_once(path: str, data: bytes) -> float:

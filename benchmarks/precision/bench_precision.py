@@ -18,14 +18,13 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import re
-import subprocess
 import sys
 import time
 import warnings
 from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: sdists
 from precision_agreement import BLIND_COLUMNS, agreement, blind_sample, render_agreement
 from precision_scoring import (
     COMMENT_COLUMNS,
@@ -38,51 +37,9 @@ from precision_scoring import (
     score_project,
 )
 
+from sdists import fetch_sdist
+
 HERE = Path(__file__).parent
-CACHE = HERE.parent / ".cache"
-
-
-def _normalized(name: str) -> str:
-    return re.sub(r"[-_.]+", "_", name).lower()
-
-
-def fetch_sdist(requirement: str) -> Path:
-    """The pinned sdist from the cache, downloaded once with pip."""
-    name, _, version = requirement.partition("==")
-    if not version:
-        raise SystemExit(f"{requirement}: pin an exact version (name==version)")
-    wanted = f"{_normalized(name)}-{version}"
-    CACHE.mkdir(exist_ok=True)
-
-    def cached() -> Path | None:
-        for p in CACHE.glob("*.tar.gz"):
-            stem = p.name.removesuffix(".tar.gz")
-            base, _, ver = stem.rpartition("-")
-            if f"{_normalized(base)}-{ver}" == wanted:
-                return p
-        return None
-
-    if (found := cached()) is None:
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "pip",
-                "download",
-                "--quiet",
-                "--no-deps",
-                "--no-binary",
-                ":all:",
-                "-d",
-                str(CACHE),
-                requirement,
-            ],
-            check=True,
-        )
-        found = cached()
-    if found is None:
-        raise SystemExit(f"{requirement}: pip did not leave an sdist in {CACHE}")
-    return found
 
 
 def review(project: Project) -> dict[str, Any]:
