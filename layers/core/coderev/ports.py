@@ -178,3 +178,173 @@ class StateMachineStarter(Protocol):
     def describe(self, execution_arn: str) -> ExecutionDescription | None:
         """The execution's status, error and cause; None when there is no such execution."""
         ...
+
+
+# --- ModelProvider --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ChatMessage:
+    role: str  # "user" | "assistant"
+    content: str
+
+
+@dataclass(frozen=True, slots=True)
+class CompletionRequest:
+    """One model call. `json_reply`: ask for a JSON object reply where the API can say so."""
+
+    model: str
+    system: str
+    messages: tuple[ChatMessage, ...]
+    max_output_tokens: int = 2048
+    temperature: float = 0.0
+    json_reply: bool = True
+    stream: bool = False
+    timeout_s: float = 60.0
+
+
+@dataclass(frozen=True, slots=True)
+class Completion:
+    """A model's whole reply with its usage: what the router prices and the report records."""
+
+    provider: str  # "openai" | "anthropic" | "hf"
+    model: str
+    text: str
+    input_tokens: int
+    output_tokens: int
+    latency_ms: float
+    finish_reason: str | None = None
+    request_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ProbeResult:
+    ok: bool
+    latency_ms: float
+    error: str | None = None  # the error's type and message, never a key
+
+
+class ModelProvider(Protocol):
+    """A chat model behind one provider's API (OpenAI, Anthropic, Hugging Face).
+
+    Raises only `coderev.domain.errors.ProviderError` subclasses. SDK retries are off or
+    small: the router owns retries and fallback.
+    """
+
+    name: str  # "openai" | "anthropic" | "hf"
+
+    def complete(self, request: CompletionRequest) -> Completion: ...
+
+    def count_tokens(self, model: str, system: str, messages: tuple[ChatMessage, ...]) -> int:
+        """Input tokens of a request: the provider's count endpoint, an exact local
+        tokenizer, or a documented estimate."""
+        ...
+
+    def probe(self, model: str) -> ProbeResult:
+        """A cheap liveness check (e.g. list models or a 1-token reply); never raises."""
+        ...
+
+
+# --- SecretBox ------------------------------------------------------------------------------
+
+
+class SecretBox(Protocol):
+    """Envelope encryption of small secrets (provider API keys) at rest.
+
+    `seal` returns an opaque blob holding the wrapped data key and the ciphertext;
+    `context` is authenticated (AES-GCM associated data / KMS encryption context), so a blob
+    moved to another record does not open. `key_id` names the master key that wraps.
+    """
+
+    key_id: str
+
+    def seal(self, plaintext: bytes, context: Mapping[str, str]) -> bytes: ...
+
+    def open(self, blob: bytes, context: Mapping[str, str]) -> bytes: ...
+
+
+# --- QuotaStore -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class QuotaLimit:
+    """At most `limit` of `metric` per `window` for `scope`.
+
+    scope: e.g. "tenant:acme", "provider:openai", "tenant:acme/provider:openai";
+    metric: "requests" | "tokens" | "cost_micro_usd"; window: "minute" | "day" | "month".
+    """
+
+    scope: str
+    metric: str
+    window: str
+    limit: int
+
+
+@dataclass(frozen=True, slots=True)
+class QuotaDecision:
+    allowed: bool
+    retry_after_s: float | None = None  # when denied: until the denying window resets
+    denied_by: QuotaLimit | None = None
+    remaining: Mapping[str, int] = field(default_factory=dict)  # "scope|metric|window" -> left
+
+
+class QuotaStore(Protocol):
+    """Atomic check-and-spend: either every limit has room for `amounts` and all are spent,
+    or nothing is spent and the first limit without room is named."""
+
+    def check_and_spend(
+        self,
+        limits: tuple[QuotaLimit, ...],
+        amounts: Mapping[str, int],  # metric -> amount, e.g. {"requests": 1, "tokens": 900}
+        now: datetime | None = None,
+    ) -> QuotaDecision: ...
+
+    def refund(
+        self,
+        limits: tuple[QuotaLimit, ...],
+        amounts: Mapping[str, int],
+        now: datetime | None = None,
+    ) -> None:
+        """Give back what a reservation over-estimated (never below zero)."""
+        ...
+
+
+# --- ProviderCatalog: what the router may choose from ---------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ModelInfo:
+    """One model of one registered provider, with what routing needs to choose and price it."""
+
+    provider: str  # the registry's name for the provider, e.g. "openai" or "corp-gateway"
+    kind: str  # which SDK adapter speaks to it: "openai" | "anthropic" | "hf"
+    model: str
+    tier: str = "standard"  # "economy" | "standard" | "premium"
+    context_window: int = 128_000
+    max_output_tokens: int = 4096
+    input_usd_per_mtok: float = 0.0
+    output_usd_per_mtok: float = 0.0
+    enabled: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderHealth:
+    provider: str
+    ok: bool
+    checked_at: datetime
+    latency_ms: float | None = None
+    error: str | None = None
+    consecutive_failures: int = 0
+
+
+class ProviderCatalog(Protocol):
+    """The enabled providers and models (registry, else the SDKs' environment variables),
+    their clients with decrypted keys, and their last probed health."""
+
+    def models(self) -> tuple[ModelInfo, ...]: ...
+
+    def provider(self, name: str) -> ModelProvider:
+        """The client for provider `name`; raises NotFoundError when none is enabled."""
+        ...
+
+    def health(self) -> Mapping[str, ProviderHealth]: ...

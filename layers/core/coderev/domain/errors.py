@@ -45,3 +45,70 @@ class ConfigError(InputError):
 
 class BaselineError(InputError):
     """The baseline report is missing, unreadable, or of an unsupported schema version."""
+
+
+class NotFoundError(InputError):
+    """A named record (provider, model, ...) does not exist (404 over HTTP)."""
+
+
+class ConflictError(InputError):
+    """The request conflicts with the record's current state (409 over HTTP)."""
+
+
+# --- AI model providers -----------------------------------------------------------------------
+# Raised by every ModelProvider adapter, whatever SDK it wraps, so the router decides on the
+# type alone. Messages never contain an API key.
+
+
+class ProviderError(CoderevError):
+    """A model provider call failed. `retryable`: another attempt (or candidate) may work."""
+
+    retryable: bool = True
+
+    def __init__(self, message: str, *, provider: str = "", status: int | None = None) -> None:
+        super().__init__(message)
+        self.provider = provider
+        self.status = status
+
+
+class ProviderRateLimited(ProviderError):
+    """429: the provider asks to slow down; `retry_after` seconds when it said (uncapped)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        provider: str = "",
+        status: int | None = 429,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(message, provider=provider, status=status)
+        self.retry_after = retry_after
+
+
+class ProviderUnavailable(ProviderError):
+    """5xx or 529 (overloaded): the provider is failing now."""
+
+
+class ProviderTimeout(ProviderError):
+    """No (complete) answer within the timeout, including a slow first token."""
+
+
+class ProviderConnectionError(ProviderError):
+    """The connection failed or dropped, including mid-stream."""
+
+
+class ProviderInvalidOutput(ProviderError):
+    """The reply arrived but cannot be used (not the JSON the prompt's schema asks for)."""
+
+
+class ProviderAuthError(ProviderError):
+    """401/403: the key is missing, wrong or lacks access. Retrying the same provider is futile."""
+
+    retryable = False
+
+
+class ProviderRequestError(ProviderError):
+    """400/404/422: the request itself is refused (unknown model, too long). Not retryable."""
+
+    retryable = False
