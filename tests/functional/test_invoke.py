@@ -55,6 +55,8 @@ EXPECTED: dict[str, tuple[int, Any]] = {
     "audit_sink": (0, {"recorded": 1, "duplicates": 0}),
     "housekeeping": (0, {"analyses_failed": 0}),
     "ingest": (0, {}),
+    "quota_check": (0, {"allowed": True, "retry_after": None}),  # no limits configured
+    "quota_check_http": (0, {"statusCode": 200}),
 }
 
 

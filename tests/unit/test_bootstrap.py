@@ -20,6 +20,8 @@ from coderev.adapters.kafka import KafkaEventBus
 from coderev.adapters.s3 import S3ObjectStore
 from coderev.adapters.stepfunctions import StepFunctionsStarter
 from coderev.idempotency.sqlite import SqlitePersistenceLayer
+from coderev.quotas.redis_store import RedisQuotaStore
+from coderev.quotas.sqlite_store import SqliteQuotaStore
 
 ROOT = Path(__file__).resolve().parents[2]
 _BACKENDS = ("DATABASE_URL", "REDIS_URL", "KAFKA_BOOTSTRAP_SERVERS", "S3_ENDPOINT",
@@ -47,6 +49,8 @@ def test_embedded_defaults_live_under_the_data_dir(data_dir: Path) -> None:
     assert (data_dir / "coderev.db").is_file()
     assert isinstance(bootstrap.idempotency_store(), SqlitePersistenceLayer)
     assert isinstance(bootstrap.state_machine_starter(), InProcessStateMachineStarter)
+    quotas = bootstrap.quota_store()
+    assert isinstance(quotas, SqliteQuotaStore) and quotas.path == data_dir / "quotas.sqlite"
 
 
 def test_each_provider_builds_once(data_dir: Path) -> None:
@@ -54,6 +58,7 @@ def test_each_provider_builds_once(data_dir: Path) -> None:
     assert bootstrap.event_bus() is bootstrap.event_bus()
     assert bootstrap.analysis_repository() is bootstrap.analysis_repository()
     assert bootstrap.idempotency_store() is bootstrap.idempotency_store()
+    assert bootstrap.quota_store() is bootstrap.quota_store()
 
 
 def test_real_backends_by_configuration(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -67,6 +72,7 @@ def test_real_backends_by_configuration(data_dir: Path, monkeypatch: pytest.Monk
     assert isinstance(store, S3ObjectStore) and store.bucket == "bucket-a"
     assert isinstance(bootstrap.event_bus(), KafkaEventBus)
     assert isinstance(bootstrap.idempotency_store(), RedisCachePersistenceLayer)
+    assert isinstance(bootstrap.quota_store(), RedisQuotaStore)
     assert isinstance(bootstrap.state_machine_starter(), StepFunctionsStarter)
 
 

@@ -17,6 +17,7 @@ from aws_lambda_powertools.utilities.parser.models import (
 )
 
 from coderev.audit.model import AuditEntry
+from coderev.quotas.models import QuotaCheckRequest
 from coderev.runtime.template import KafkaEvent as KafkaTrigger
 from coderev.runtime.template import load_template
 from coderev.service.task_inputs import (
@@ -29,6 +30,20 @@ from coderev.service.task_inputs import (
 
 ROOT = Path(__file__).resolve().parents[2]
 EVENTS = sorted((ROOT / "events").glob("*.json"))
+
+
+class QuotaCheckEvent:
+    """quota_check takes an API Gateway proxy event whose body is the check, or the check
+    itself (invoke)."""
+
+    @staticmethod
+    def from_event(event: dict[str, Any]) -> QuotaCheckRequest:
+        if "httpMethod" in event:
+            body = APIGatewayProxyEventModel.model_validate(event).body
+            return QuotaCheckRequest.model_validate_json(str(body))
+        return QuotaCheckRequest.model_validate(event)
+
+
 MODELS: dict[str, Any] = {
     "ingest": S3Model,
     "analyses": APIGatewayProxyEventModel,
@@ -41,6 +56,7 @@ MODELS: dict[str, Any] = {
     "analysis_finalize": AnalysisTask,
     "analysis_failed": FailedTask,
     "audit_sink": KafkaSelfManagedEventModel,
+    "quota_check": QuotaCheckEvent,
 }
 
 

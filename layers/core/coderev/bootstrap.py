@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from coderev.analyses.repository import AnalysisRepository
     from coderev.audit.repository import AuditRepository
     from coderev.config import Settings
-    from coderev.ports import EventBus, GraphStore, ObjectStore, StateMachineStarter
+    from coderev.ports import EventBus, GraphStore, ObjectStore, QuotaStore, StateMachineStarter
 
 
 def graph_store(settings: Settings, default_path: Path) -> GraphStore:
@@ -127,6 +127,20 @@ def idempotency_store() -> BasePersistenceLayer:
     return SqlitePersistenceLayer(settings.data_dir / "idempotency.db")
 
 
+@cache
+def quota_store() -> QuotaStore:
+    """Quota counters: Redis when REDIS_URL is set (one Lua script per check), else SQLite
+    in data_dir (safe across the processes of one machine)."""
+    settings = _settings()
+    if settings.redis_url:
+        from coderev.quotas.redis_store import RedisQuotaStore
+
+        return RedisQuotaStore.from_url(settings.redis_url)
+    from coderev.quotas.sqlite_store import SqliteQuotaStore
+
+    return SqliteQuotaStore(settings.data_dir / "quotas.sqlite")
+
+
 _starter: StateMachineStarter | None = None
 
 
@@ -158,7 +172,7 @@ def reset() -> None:
     from coderev.config import get_settings
 
     for provider in (_built_object_store, event_bus, analysis_repository, audit_repository,
-                     idempotency_store, _default_starter):  # fmt: skip
+                     idempotency_store, quota_store, _default_starter):  # fmt: skip
         provider.cache_clear()
     get_settings.cache_clear()
     use_state_machine_starter(None)

@@ -22,7 +22,7 @@ from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["Settings", "get_settings", "settings_for", "settings_scope"]
@@ -97,6 +97,14 @@ class Settings(BaseSettings):
     reconcile_grace_minutes: float = Field(
         default=90.0, ge=0, validation_alias="CODEREV_RECONCILE_GRACE_MINUTES"
     )
+    # quotas (coderev.quotas.limits): a TOML file of limits, and inline TOML merged over it
+    quotas_file: Path | None = Field(default=None, validation_alias="CODEREV_QUOTAS_FILE")
+    quotas: str | None = Field(default=None, validation_alias="CODEREV_QUOTAS")
+
+    @field_validator("quotas_file", mode="before")
+    @classmethod
+    def _unset_when_empty(cls, value: object) -> object:
+        return None if value == "" else value  # a template passes "" for "not set"
 
 
 # What the environment source reads besides the fields: the data dir's default.

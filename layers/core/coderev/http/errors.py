@@ -10,6 +10,7 @@ from coderev.adapters.embedded.object_store import InvalidObjectKeyError, Object
 from coderev.analyses.errors import AnalysisNotFoundError, AnalysisStoreError
 from coderev.domain.errors import InputError
 from coderev.pipeline.request import RequestError
+from coderev.quotas.errors import QuotaStoreError
 from coderev.service.errors import (
     AnalysisNotRerunnableError,
     BaselineUnavailableError,
@@ -38,6 +39,7 @@ STATUS_BY_ERROR: dict[type[BaseException], int] = {
     InputError: 400,
     AnalysisStoreError: 503,
     ObjectStoreError: 503,
+    QuotaStoreError: 503,
 }
 
 
