@@ -65,6 +65,13 @@ class Settings(BaseSettings):
     huggingface_api_key: SecretStr | None = Field(
         default=None, validation_alias="HUGGINGFACE_API_KEY"
     )
+    # The SDKs' base URLs: a gateway or a self-hosted server speaking the same API
+    openai_base_url: str | None = Field(default=None, validation_alias="OPENAI_BASE_URL")
+    anthropic_base_url: str | None = Field(default=None, validation_alias="ANTHROPIC_BASE_URL")
+    # A Hugging Face Inference Endpoint (or TGI server) URL; unset: the Hugging Face router
+    hf_endpoint_url: str | None = Field(default=None, validation_alias="CODEREV_HF_ENDPOINT_URL")
+    # Which OpenAI API the openai provider calls: chat (Chat Completions) or responses
+    openai_api: str = Field(default="chat", validation_alias="CODEREV_OPENAI_API")
 
     # Tokens
     jwt_secret_key: SecretStr | None = Field(default=None, validation_alias="JWT_SECRET_KEY")
