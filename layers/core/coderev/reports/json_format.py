@@ -1,7 +1,8 @@
 """report.json: the ReviewResult as a versioned, schema-checked JSON document.
 
 The schema lives beside this module (`schema/report-v1.schema.json`). Output is deterministic:
-two runs on the same input differ only in `generated_at` and `timings`.
+two runs on the same input differ only in `generated_at` and `timings` (and, after an AI
+review, in what the models said and how long they took).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from collections import Counter
 from datetime import UTC, datetime
 from typing import Any
 
+from coderev.domain.ai_review import AIReviewRecord
 from coderev.domain.architecture import (
     ArchitectureDrift,
     ArchitectureResult,
@@ -20,10 +22,14 @@ from coderev.domain.findings import Category, Finding, FindingStatus, Severity
 from coderev.domain.gate import GateOutcome
 from coderev.domain.metrics import FileMetrics
 from coderev.domain.report import ReviewResult
+from coderev.domain.review import Review
 from coderev.domain.roles import FileRole
 from coderev.reports.lint_config_text import lint_config_dict
 
 SCHEMA_VERSION = "1.1"
+# 1.2 added what an AI review records (`review.ai`, each comment's `reviewer` and
+# `confidence`); a report without them is still written as 1.1, which every 1.1 reader reads.
+AI_SCHEMA_VERSION = "1.2"
 
 
 def to_json_dict(
@@ -31,7 +37,7 @@ def to_json_dict(
 ) -> dict[str, Any]:
     stamp = generated_at or datetime.now(UTC).replace(microsecond=0).isoformat()
     report: dict[str, Any] = {
-        "schema_version": SCHEMA_VERSION,
+        "schema_version": SCHEMA_VERSION if result.review.ai is None else AI_SCHEMA_VERSION,
         "tool": {
             "name": "coderev",
             "version": result.tool_versions.get("coderev", ""),
@@ -57,28 +63,94 @@ def to_json_dict(
         ],
         "architecture": architecture_dict(result.architecture),
         "drift": _drift(result),
-        "review": {
-            "reviewer": result.review.reviewer,
-            "summary": result.review.summary,
-            "truncated": result.review.truncated,
-            "comments": [
-                {
-                    "path": c.path,
-                    "line": c.line,
-                    "severity": c.severity.value,
-                    "category": c.category.value,
-                    "title": c.title,
-                    "why": c.why,
-                    "suggestion": c.suggestion,
-                    "fingerprints": list(c.fingerprints),
-                    "role": c.role.value,
-                }
-                for c in result.review.comments
-            ],
-        },
+        "review": _review(result.review),
         "timings": dict(sorted(result.timings.items())),
     }
     return report
+
+
+def _review(review: Review) -> dict[str, Any]:
+    """The review; when an AI review was asked for, who wrote each comment and `ai`: what
+    was reviewed by which model, what was not, tokens, cost and latency."""
+    comments = []
+    for c in review.comments:
+        comment: dict[str, Any] = {
+            "path": c.path,
+            "line": c.line,
+            "severity": c.severity.value,
+            "category": c.category.value,
+            "title": c.title,
+            "why": c.why,
+            "suggestion": c.suggestion,
+            "fingerprints": list(c.fingerprints),
+            "role": c.role.value,
+        }
+        if review.ai is not None:
+            comment["reviewer"] = c.reviewer
+            comment["confidence"] = c.confidence
+        comments.append(comment)
+    out: dict[str, Any] = {
+        "reviewer": review.reviewer,
+        "summary": review.summary,
+        "truncated": review.truncated,
+        "comments": comments,
+    }
+    if review.ai is not None:
+        out["ai"] = ai_review_dict(review.ai)
+    return out
+
+
+def ai_review_dict(record: AIReviewRecord) -> dict[str, Any]:
+    return {
+        "requested": record.requested,
+        "mode": record.mode.value,
+        "note": record.note,
+        "prompt_version": record.prompt_version,
+        "models": list(record.models),
+        "totals": {
+            "chunks": len(record.chunks),
+            "failed": record.failed,
+            "input_tokens": record.input_tokens,
+            "output_tokens": record.output_tokens,
+            "cost_usd": round(record.cost_usd, 6),
+            "latency_ms": round(record.latency_ms, 1),
+        },
+        "comment_outcomes": dict(record.outcomes),
+        "chunks": [
+            {
+                "chunk": c.chunk,
+                "status": c.status.value,
+                "provider": c.provider,
+                "model": c.model,
+                "prompt_version": c.prompt_version,
+                "spans": [{"path": s.path, "start": s.start, "end": s.end} for s in c.spans],
+                "findings": c.findings,
+                "estimated_tokens": c.estimated_tokens,
+                "input_tokens": c.input_tokens,
+                "output_tokens": c.output_tokens,
+                "cost_usd": round(c.cost_usd, 6),
+                "latency_ms": round(c.latency_ms, 1),
+                "comments": c.comments,
+                "error": c.error,
+                "route": c.route,
+                "attempts": [
+                    {
+                        "provider": a.provider,
+                        "model": a.model,
+                        "outcome": a.outcome,
+                        "latency_ms": round(a.latency_ms, 1),
+                        "input_tokens": a.input_tokens,
+                        "output_tokens": a.output_tokens,
+                        "cost_usd": round(a.cost_usd, 6),
+                        "detail": a.detail,
+                    }
+                    for a in c.attempts
+                ],
+            }
+            for c in record.chunks
+        ],
+        "not_reviewed": [{"path": n.path, "reason": n.reason} for n in record.not_reviewed],
+    }
 
 
 def _summary(result: ReviewResult, gate: GateOutcome | None) -> dict[str, Any]:

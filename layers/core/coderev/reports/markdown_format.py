@@ -28,6 +28,7 @@ NON_SOURCE_TITLE = "Tests, examples and other non-source code"
 MAX_RULES = 15  # rules in the table counting the findings not listed
 MAX_CYCLES = 10
 MAX_CUT = 5  # imports of one cycle's cut listed
+MAX_MODEL_COMMENTS = 10  # comments AI models wrote, listed after the summary
 _ICON = {
     Severity.CRITICAL: "🟥",
     Severity.HIGH: "🟧",
@@ -256,7 +257,7 @@ def to_markdown(
 ) -> str:
     """The comment; at most `max_chars` UTF-8 bytes."""
     head = _headline(result, gate)
-    summary = "### Summary\n\n" + result.review.summary.strip() + "\n"
+    summary = "### Summary\n\n" + result.review.summary.strip() + "\n" + _model_comments(result)
     tail = _architecture(result) + "\n" + _drift(result)
     footer = (
         "\n<sub>Everything else — every finding, the dependency graph, coupling of every package,"
@@ -273,6 +274,25 @@ def to_markdown(
     budget = max_chars - _size("\n".join(["", *fixed]) + footer)  # with the findings' "\n"
     findings = _findings(ordered, budget)
     return "\n".join([fixed[0], fixed[1], findings, fixed[2]]) + footer
+
+
+def _model_comments(result: ReviewResult) -> str:
+    """The comments AI models wrote (their first MAX_MODEL_COMMENTS), after the summary."""
+    from coderev.reports.sarif_ai import model_comments
+
+    written = model_comments(result.review)
+    if not written:
+        return ""
+    rows = [
+        f"- {_ICON[c.severity]} {c.severity.value} `{_cell(c.path, 80)}:{c.line}` — "
+        f"{_cell(c.title)} ({c.reviewer}"
+        + (f", confidence {c.confidence:.2f}" if c.confidence is not None else "") + ")"
+        for c in written[:MAX_MODEL_COMMENTS]
+    ]  # fmt: skip
+    more = len(written) - MAX_MODEL_COMMENTS
+    if more > 0:
+        rows.append(f"- … {more} more in report.html")
+    return "\n#### Comments by AI models\n\n" + "\n".join(rows) + "\n"
 
 
 def _clip(text: str, limit: int) -> str:

@@ -5,7 +5,7 @@ Every finding is a result, architecture violations and cycles included, each wit
 comes from the rule catalogue (coderev.rules): its title, why and suggestion, help link, CWE
 tags (`external/cwe/cwe-NNN`), its precision, and a default level and, for security rules,
 `security-severity` (what GitHub code scanning ranks alerts by) from the severity policy's
-level in product code.
+level in product code. Comments AI models wrote are results too (coderev.reports.sarif_ai).
 """
 
 from __future__ import annotations
@@ -16,7 +16,9 @@ from coderev.domain.architecture import Cycle
 from coderev.domain.findings import Category, Finding, FindingStatus, Severity
 from coderev.domain.report import ReviewResult
 from coderev.domain.roles import FileRole
+from coderev.reports.json_format import ai_review_dict
 from coderev.reports.lint_config_text import lint_config_dict
+from coderev.reports.sarif_ai import ai_results, ai_rule
 from coderev.rules import Catalogue, default_catalogue
 from coderev.rules.policy import severity as policy_severity
 
@@ -48,6 +50,10 @@ def to_sarif(result: ReviewResult) -> dict[str, Any]:
     for f in result.findings:
         first.setdefault(f.rule_id, f)
     book = default_catalogue()
+    ai = ai_results(result.review, len(rule_ids))
+    properties: dict[str, Any] = {"source": result.source}
+    if result.review.ai is not None:
+        properties["aiReview"] = ai_review_dict(result.review.ai)
     return {
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",
@@ -58,16 +64,18 @@ def to_sarif(result: ReviewResult) -> dict[str, Any]:
                         "name": "coderev",
                         "version": result.tool_versions.get("coderev", "0"),
                         "informationUri": INFORMATION_URI,
-                        "rules": [_rule(first[r], book) for r in rule_ids],
+                        "rules": [_rule(first[r], book) for r in rule_ids]
+                        + ([ai_rule()] if ai else []),
                     }
                 },
                 "originalUriBaseIds": {"%SRCROOT%": {"description": {"text": result.source}}},
                 "results": [
                     _with_chain(_result(f, index[f.rule_id], baseline_used), f, result)
                     for f in result.findings
-                ],
+                ]
+                + ai,
                 "invocations": [_invocation(result)],
-                "properties": {"source": result.source},
+                "properties": properties,
             }
         ],
     }
