@@ -27,7 +27,7 @@ help:
 	@echo "make run   [REPO=path] [OUT=dir] [ARGS='--fail-on high']  review a repository (default: the bundled sample)"
 	@echo "make test                                              run the whole test suite"
 	@echo "make lint                                              ruff + mypy + coderev reviewing itself"
-	@echo "make bench                                             benchmarks against real code: speed on Django, precision on 6 pinned sdists (downloads them)"
+	@echo "make bench                                             benchmarks against real code: speed on Django, precision on 6 pinned sdists (downloads them), quota checks on Redis (REDIS_URL)"
 	@echo "make validate                                          cfn-lint + sam validate --lint on template.yaml"
 	@echo "make build                                             sam build (functions + the core layer) into .aws-sam/"
 
@@ -81,6 +81,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_html.py
 	$(BIN)/python benchmarks/precision/bench_precision.py
 	$(BIN)/python benchmarks/bench_gateway.py
+	$(BIN)/python benchmarks/bench_quota.py
 
 clean:
 	rm -rf $(VENV) $(SAM_VENV) .aws-sam out .pytest_cache .mypy_cache .ruff_cache

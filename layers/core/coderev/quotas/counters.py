@@ -13,11 +13,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 
 from coderev.ports import QuotaDecision, QuotaLimit
 from coderev.quotas.errors import InvalidQuotaRequestError
 from coderev.quotas.limits import METRICS
-from coderev.quotas.windows import window_bounds, window_id
+from coderev.quotas.windows import window_bounds, window_id, window_utc
 
 __all__ = ["EXPIRY_GRACE", "Counter", "counters", "decide", "denies", "utc_now"]
 
@@ -58,18 +59,29 @@ def counters(
     """One counter per distinct scope, metric and window of `limits` (the smallest limit
     when one is given twice), in the order of first appearance."""
     spend = _amounts(amounts)
+    now = window_utc(now)
+    minute = int(now.timestamp()) // 60
     by_key: dict[str, Counter] = {}
     for limit in limits:
         if limit.metric not in METRICS:
             raise InvalidQuotaRequestError(f"unknown quota metric {limit.metric!r}")
-        start, end = window_bounds(limit.window, now)
-        key = f"{limit.scope}|{limit.metric}|{limit.window}|{window_id(limit.window, start)}"
+        name, end = _window(limit.window, minute)
+        key = f"{limit.scope}|{limit.metric}|{limit.window}|{name}"
         known = by_key.get(key)
         if known is not None and known.limit.limit <= limit.limit:
             continue
         by_key[key] = Counter(limit, key, spend.get(limit.metric, 0), end + EXPIRY_GRACE,
-                              (end - now.astimezone(UTC)).total_seconds())  # fmt: skip
+                              (end - now).total_seconds())  # fmt: skip
     return list(by_key.values())
+
+
+@lru_cache(maxsize=64)
+def _window(window: str, minute: int) -> tuple[str, datetime]:
+    """The id and end of the `window` containing the UTC minute `minute` (minutes since the
+    epoch): every instant of a minute is in the same minute, day and month, so a check needs
+    no calendar arithmetic of its own."""
+    start, end = window_bounds(window, datetime.fromtimestamp(minute * 60, UTC))
+    return window_id(window, start), end
 
 
 def _name(limit: QuotaLimit) -> str:

@@ -11,19 +11,19 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-__all__ = ["WINDOWS", "window_bounds", "window_id", "window_reset_s"]
+__all__ = ["WINDOWS", "window_bounds", "window_id", "window_reset_s", "window_utc"]
 
 WINDOWS = ("minute", "day", "month")
 
 
-def _utc(now: datetime) -> datetime:
+def window_utc(now: datetime) -> datetime:
     """`now` in UTC; a naive datetime is taken to be UTC already."""
     return now.replace(tzinfo=UTC) if now.tzinfo is None else now.astimezone(UTC)
 
 
 def window_bounds(window: str, now: datetime) -> tuple[datetime, datetime]:
     """[start, end) of the `window` that contains `now`, in UTC."""
-    now = _utc(now)
+    now = window_utc(now)
     if window == "minute":
         start = now.replace(second=0, microsecond=0)
         return start, start + timedelta(minutes=1)
@@ -50,4 +50,4 @@ def window_id(window: str, now: datetime) -> str:
 def window_reset_s(window: str, now: datetime) -> float:
     """Seconds from `now` until the window containing it ends (in (0, window length])."""
     _, end = window_bounds(window, now)
-    return (end - _utc(now)).total_seconds()
+    return (end - window_utc(now)).total_seconds()
