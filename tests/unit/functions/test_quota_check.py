@@ -12,7 +12,8 @@ import pytest
 from coderev.quotas.limits import load_limits
 
 Invoke = Callable[[str, dict[str, Any]], Any]
-LIMITS = "[tenants.acme]\nrequests = { minute = 2 }\ntokens = { day = 50_000 }\n"
+# day windows: a check of the test and the next never fall in different windows (but at midnight)
+LIMITS = "[tenants.acme]\nrequests = { day = 2 }\ntokens = { day = 50_000 }\n"
 
 
 @pytest.fixture
@@ -32,12 +33,12 @@ def test_invoke_spends_until_a_budget_is_full(limited: Path, invoke: Invoke, kit
     event = kit.sample("quota_check.json")  # acme: 1 request, 1800 tokens
     first, second, third = (invoke("quota_check", event) for _ in range(3))
     assert first == {"allowed": True, "retry_after": None, "denied_by": None,
-                     "remaining": {"tenant:acme|requests|minute": 1,
+                     "remaining": {"tenant:acme|requests|day": 1,
                                    "tenant:acme|tokens|day": 48_200}}  # fmt: skip
-    assert second["allowed"] and second["remaining"]["tenant:acme|requests|minute"] == 0
-    assert not third["allowed"] and 0 < third["retry_after"] <= 60
+    assert second["allowed"] and second["remaining"]["tenant:acme|requests|day"] == 0
+    assert not third["allowed"] and 0 < third["retry_after"] <= 24 * 3600
     assert third["denied_by"] == {"scope": "tenant:acme", "metric": "requests",
-                                  "window": "minute", "limit": 2}  # fmt: skip
+                                  "window": "day", "limit": 2}  # fmt: skip
     assert (limited / "quotas.sqlite").is_file()
 
 
