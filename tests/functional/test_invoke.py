@@ -55,6 +55,9 @@ EXPECTED: dict[str, tuple[int, Any]] = {
     "audit_sink": (0, {"recorded": 1, "duplicates": 0}),
     "housekeeping": (0, {"analyses_failed": 0}),
     "ingest": (0, {}),
+    "provider_health": (0, {"probed": 0, "failing": []}),
+    "providers_create": (0, {"statusCode": 201}),
+    "providers_list": (0, {"statusCode": 200}),
     "quota_check": (0, {"allowed": True, "retry_after": None}),  # no limits configured
     "quota_check_http": (0, {"statusCode": 200}),
 }

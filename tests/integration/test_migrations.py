@@ -75,9 +75,12 @@ def test_upgrade_creates_the_schemas_and_what_the_models_describe(engine: sa.Eng
     assert migrations.current(engine) is None
     assert migrations.upgrade(engine) == HEAD
     inspector = sa.inspect(engine)
-    assert {"projects", "audits"} <= set(inspector.get_schema_names())
+    assert {"projects", "audits", "providers"} <= set(inspector.get_schema_names())
     assert inspector.get_table_names(schema="projects") == ["alembic_version", "analyses"]
     assert inspector.get_table_names(schema="audits") == ["events"]
+    assert sorted(inspector.get_table_names(schema="providers")) == [
+        "health", "models", "providers",
+    ]  # fmt: skip
     assert inspector.get_table_names(schema="public") == []
     assert runner.diff(engine) == []  # alembic's compare_metadata: no difference
     assert migrations.current(engine) == HEAD
@@ -85,7 +88,12 @@ def test_upgrade_creates_the_schemas_and_what_the_models_describe(engine: sa.Eng
 
 def test_upgrading_twice_changes_nothing(engine: sa.Engine) -> None:
     checks.upgrading_again_changes_nothing(
-        engine, lambda: (shape(engine, "projects", "analyses"), shape(engine, "audits", "events"))
+        engine,
+        lambda: (
+            shape(engine, "projects", "analyses"),
+            shape(engine, "audits", "events"),
+            *(shape(engine, "providers", t) for t in ("providers", "models", "health")),
+        ),
     )
 
 
@@ -111,7 +119,9 @@ def test_a_sandbox_schema_holds_every_table(engine: sa.Engine) -> None:
     assert migrations.upgrade(engine, schema="sandbox") == HEAD
     inspector = sa.inspect(engine)
     tables = inspector.get_table_names(schema="sandbox")
-    assert sorted(tables) == ["alembic_version", "analyses", "events"]
+    assert sorted(tables) == [
+        "alembic_version", "analyses", "events", "health", "models", "providers",
+    ]  # fmt: skip
     assert "projects" not in inspector.get_schema_names()
     assert runner.diff(engine, schema="sandbox") == []
     assert migrations.current(engine) is None  # the real schemas are untouched

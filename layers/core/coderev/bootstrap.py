@@ -20,7 +20,18 @@ if TYPE_CHECKING:
     from coderev.analyses.repository import AnalysisRepository
     from coderev.audit.repository import AuditRepository
     from coderev.config import Settings
-    from coderev.ports import EventBus, GraphStore, ObjectStore, QuotaStore, StateMachineStarter
+    from coderev.ports import (
+        EventBus,
+        GraphStore,
+        ObjectStore,
+        ProviderCatalog,
+        QuotaStore,
+        SecretBox,
+        StateMachineStarter,
+    )
+    from coderev.providers.catalog import RegistryCatalog
+    from coderev.providers.registry import ProviderRegistry
+    from coderev.providers.repository import ProviderRepository
 
 
 def graph_store(settings: Settings, default_path: Path) -> GraphStore:
@@ -115,6 +126,71 @@ def audit_repository() -> AuditRepository:
 
 
 @cache
+def secret_box() -> SecretBox:
+    """What seals provider API keys: AWS KMS data keys when CODEREV_KMS_KEY_ID is set, else
+    AES-GCM under CODEREV_MASTER_KEY, else under the key file <data dir>/master.key (made
+    with mode 0600). On AWS without either: a ConfigError (a key file in /tmp would be lost
+    with the sandbox, and every key sealed under it)."""
+    settings = _settings()
+    if settings.kms_key_id:
+        from coderev.adapters.kms import KmsSecretBox
+
+        return KmsSecretBox(settings.kms_key_id)
+    from coderev.adapters.embedded.secret_box import AesGcmSecretBox, LocalKeyring, parse_keys
+
+    if settings.master_key is not None and settings.master_key.get_secret_value():
+        keys = parse_keys(settings.master_key.get_secret_value(), "CODEREV_MASTER_KEY")
+        return AesGcmSecretBox(LocalKeyring(keys))
+    if on_aws():
+        raise ConfigError(
+            "provider keys need CODEREV_KMS_KEY_ID (or CODEREV_MASTER_KEY) on AWS: a master key "
+            "file in the sandbox's /tmp would be lost with it"
+        )
+    return AesGcmSecretBox(LocalKeyring(path=settings.data_dir / "master.key"))
+
+
+@cache
+def provider_repository() -> ProviderRepository:
+    """The provider registry's tables: the analysis records' database (DATABASE_URL, else
+    SQLite)."""
+    from coderev.analyses.sql_repository import database_url
+    from coderev.migrations import open_repository
+    from coderev.providers.sql_repository import SqlProviderRepository
+
+    settings = _settings()
+    url = database_url(settings.database_url, settings.data_dir)
+    return open_repository(SqlProviderRepository, url)
+
+
+@cache
+def provider_registry() -> ProviderRegistry:
+    """The registry's use cases; the SecretBox is built when a key is first sealed or opened."""
+    from coderev.providers.registry import ProviderRegistry
+
+    return ProviderRegistry(provider_repository(), secret_box, event_bus())
+
+
+@cache
+def _provider_catalog() -> RegistryCatalog:
+    from coderev.providers.catalog import RegistryCatalog, implied_entries
+
+    settings = _settings()
+    return RegistryCatalog(provider_registry(), implied=lambda: implied_entries(settings),
+                           ttl_s=settings.provider_cache_seconds)  # fmt: skip
+
+
+def provider_catalog() -> ProviderCatalog:
+    """The providers and models the router chooses from: the registry, else the providers the
+    SDKs' environment variables imply; clients through coderev.providers.sdk."""
+    return _provider_catalog()
+
+
+def registry_catalog() -> RegistryCatalog:
+    """provider_catalog() as the concrete RegistryCatalog (the health probe needs its entries)."""
+    return _provider_catalog()
+
+
+@cache
 def idempotency_store() -> BasePersistenceLayer:
     """Powertools idempotency records: Redis when REDIS_URL is set, else SQLite in data_dir."""
     settings = _settings()
@@ -172,7 +248,8 @@ def reset() -> None:
     from coderev.config import get_settings
 
     for provider in (_built_object_store, event_bus, analysis_repository, audit_repository,
-                     idempotency_store, quota_store, _default_starter):  # fmt: skip
+                     idempotency_store, quota_store, _default_starter, secret_box,
+                     provider_repository, provider_registry, _provider_catalog):  # fmt: skip
         provider.cache_clear()
     get_settings.cache_clear()
     use_state_machine_starter(None)

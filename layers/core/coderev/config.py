@@ -72,6 +72,17 @@ class Settings(BaseSettings):
     hf_endpoint_url: str | None = Field(default=None, validation_alias="CODEREV_HF_ENDPOINT_URL")
     # Which OpenAI API the openai provider calls: chat (Chat Completions) or responses
     openai_api: str = Field(default="chat", validation_alias="CODEREV_OPENAI_API")
+    # Provider registry: API keys sealed under AWS KMS data keys when a KMS key is named, else
+    # under a local AES-GCM master key (this variable: base64 keys, comma-separated, the first
+    # seals; unset: the key file <data dir>/master.key, made with mode 0600)
+    kms_key_id: str | None = Field(default=None, validation_alias="CODEREV_KMS_KEY_ID")
+    master_key: SecretStr | None = Field(default=None, validation_alias="CODEREV_MASTER_KEY")
+    # default model lists per provider kind (a TOML file; unset: the built-in one)
+    provider_models: Path | None = Field(default=None, validation_alias="CODEREV_PROVIDER_MODELS")
+    # how long the provider catalog trusts what it read from the registry
+    provider_cache_seconds: float = Field(
+        default=30.0, ge=0, validation_alias="CODEREV_PROVIDER_CACHE_SECONDS"
+    )
 
     # Tokens
     jwt_secret_key: SecretStr | None = Field(default=None, validation_alias="JWT_SECRET_KEY")

@@ -256,7 +256,10 @@ class SecretBox(Protocol):
     moved to another record does not open. `key_id` names the master key that wraps.
     """
 
-    key_id: str
+    @property
+    def key_id(self) -> str:
+        """The master key `seal` wraps with now (read-only: a plain attribute satisfies it)."""
+        ...
 
     def seal(self, plaintext: bytes, context: Mapping[str, str]) -> bytes: ...
 

@@ -61,8 +61,11 @@ def test_the_sqlite_file_and_its_folder_are_created(tmp_path: Path) -> None:
         tables = [row[0] for row in db.execute("select name from sqlite_master where type='table'")]
         status = db.execute("select status from analyses where id = ?", (record.id,)).fetchone()
         journal = db.execute("pragma journal_mode").fetchone()[0]
-    # the `projects` and `audits` schemas are mapped away; alembic_version: the migrations
-    assert sorted(tables) == ["alembic_version", "analyses", "events"]
+    # the `projects`, `audits` and `providers` schemas are mapped away; alembic_version: the
+    # migrations
+    assert sorted(tables) == [
+        "alembic_version", "analyses", "events", "health", "models", "providers",
+    ]  # fmt: skip
     assert status == ("QUEUED",)
     assert journal == "wal"
     reopened = open_repository(SqlAnalysisRepository, database_url(None, data_dir))

@@ -112,3 +112,9 @@ class ProviderRequestError(ProviderError):
     """400/404/422: the request itself is refused (unknown model, too long). Not retryable."""
 
     retryable = False
+
+
+class SecretBoxError(CoderevError):
+    """A sealed secret cannot be sealed or opened: the master key is missing or another one, the
+    blob was altered or moved to another record, or the key service refused. Never carries the
+    secret."""

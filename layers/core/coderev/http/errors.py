@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from coderev.adapters.embedded.object_store import InvalidObjectKeyError, ObjectStoreError
 from coderev.analyses.errors import AnalysisNotFoundError, AnalysisStoreError
-from coderev.domain.errors import InputError
+from coderev.domain.errors import ConflictError, InputError, NotFoundError, SecretBoxError
 from coderev.pipeline.request import RequestError
 from coderev.quotas.errors import QuotaStoreError
+from coderev.providers.errors import InvalidProviderError, ProviderStoreError
 from coderev.service.errors import (
     AnalysisNotRerunnableError,
     BaselineUnavailableError,
@@ -36,10 +37,15 @@ STATUS_BY_ERROR: dict[type[BaseException], int] = {
     RequestError: 422,
     BaselineUnavailableError: 422,
     InvalidFilenameError: 422,
+    NotFoundError: 404,
+    ConflictError: 409,
+    InvalidProviderError: 422,
     InputError: 400,
     AnalysisStoreError: 503,
     ObjectStoreError: 503,
     QuotaStoreError: 503,
+    ProviderStoreError: 503,
+    SecretBoxError: 503,
 }
 
 

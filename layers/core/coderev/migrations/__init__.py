@@ -8,9 +8,9 @@ an existing repository's database, `coderev db upgrade` runs it by hand, and
 processes call it at once: on PostgreSQL it holds a transaction-level advisory lock while it
 migrates, on SQLite an immediate (write) transaction.
 
-Schemas: the tables live in the PostgreSQL schemas `projects` and `audits` (created when
-absent); Alembic's `alembic_version` table lives in `projects` (PostgreSQL 15 lets only the
-owner create tables in `public`). SQLite has no schemas: they are mapped away with
+Schemas: the tables live in the PostgreSQL schemas `projects`, `audits` and `providers`
+(created when absent); Alembic's `alembic_version` table lives in `projects` (PostgreSQL 15
+lets only the owner create tables in `public`). SQLite has no schemas: they are mapped away with
 `schema_translate_map`. `schema=` puts every table, and the version table, into one schema
 instead (tests give each run a schema of its own).
 
@@ -19,9 +19,9 @@ A database made before the migrations (by `create_all`: the analyses table, no
 
 The revision bookkeeping (`HEAD`, the schema map, `read_revision`) is in
 `coderev.migrations.versioning`, re-exported here; `coderev.migrations.runner` imports it, the
-tables (`coderev.analyses.tables`, `coderev.audit.tables`) and `coderev.analyses.database`,
-never this package nor a repository. The migrations depend on the tables and on
-`coderev.sql`'s repositories, never the reverse (a contract in pyproject.toml).
+tables (`coderev.analyses.tables`, `coderev.audit.tables`, `coderev.providers.tables`) and
+`coderev.analyses.database`, never this package nor a repository. The migrations depend on the
+tables and on `coderev.sql`'s repositories, never the reverse (a contract in pyproject.toml).
 
 Alembic is imported only when a migration has to run: a database already at `HEAD` costs two
 small queries and no Alembic import (a Lambda cold start builds the repositories).

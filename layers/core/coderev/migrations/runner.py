@@ -7,7 +7,8 @@ transactional DDL; SQLite's DDL is transactional too, inside the explicit transa
 env.py hands over to `run_in_context` for `coderev.migrations` and for the `alembic`
 command line alike.
 
-It imports the tables (`coderev.analyses.tables`, `coderev.audit.tables`) and the database
+It imports the tables (`coderev.analyses.tables`, `coderev.audit.tables`,
+`coderev.providers.tables`) and the database
 helpers (`coderev.analyses.database`), never the repositories (migrating needs only the
 tables) nor `coderev.migrations` itself (its bookkeeping is in `coderev.migrations.versioning`):
 `coderev.migrations` imports this module, so that would be an import cycle.
@@ -40,6 +41,7 @@ from coderev.migrations.versioning import (
     schema_map,
     version_schema,
 )
+from coderev.providers import tables as provider_tables
 
 __all__ = [
     "ADOPTED",
@@ -133,12 +135,24 @@ def run_in_context() -> None:
 def models_metadata(translate: Mapping[str, str | None]) -> sa.MetaData:
     """The tables the code expects, in the database's schemas (what autogenerate compares)."""
     target = sa.MetaData(naming_convention=analyses_tables.NAMING_CONVENTION)
-    for source in (analyses_tables.metadata, audit_tables.metadata):
+    for source in (analyses_tables.metadata, audit_tables.metadata, provider_tables.metadata):
         for table in source.tables.values():
             # None (documented: no schema) is missing from to_metadata's annotation
             schema: Any = translate[str(table.schema)]
-            table.to_metadata(target, schema=schema)
+            table.to_metadata(target, schema=schema, referred_schema_fn=_referred(translate))
     return target
+
+
+def _referred(translate: Mapping[str, str | None]) -> Any:
+    """A foreign key's table moves to its own schema's translation (SQLite: no schema)."""
+
+    def schema_of(_table: Any, _to: Any, _constraint: Any, referred: str | None) -> Any:
+        if referred is None:
+            return None
+        moved = translate.get(referred, referred)
+        return sa.schema.BLANK_SCHEMA if moved is None else moved
+
+    return schema_of
 
 
 def diff(engine: Engine, *, schema: str | None = None) -> list[Any]:

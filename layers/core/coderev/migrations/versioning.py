@@ -16,9 +16,9 @@ from coderev.domain.errors import CoderevError
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
 
-HEAD = "0002"
+HEAD = "0003"
 """The newest revision in versions/ (a test checks it is Alembic's head)."""
-LOGICAL_SCHEMAS = ("projects", "audits")
+LOGICAL_SCHEMAS = ("projects", "audits", "providers")
 VERSION_SCHEMA = "projects"
 VERSION_TABLE = "alembic_version"
 
