@@ -17,7 +17,7 @@ from typing import Annotated
 
 import typer
 
-__all__ = ["gc", "generate_event_app", "invoke"]
+__all__ = ["gc", "generate_event_app", "invoke", "model_server"]
 
 
 def invoke(
@@ -92,6 +92,40 @@ def gc(
         freed = done.before.total - done.after.total
         typer.echo(f"total {_size(done.before.total)} -> {_size(done.after.total)} "
                    f"({_size(freed)} reclaimed)")  # fmt: skip
+
+
+def model_server(
+    port: Annotated[int, typer.Option(help="Port to listen on (0: any free port).")] = 8765,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    script: Annotated[Path | None, typer.Option(
+        "--script", help="A JSON list of replies and faults, answered in order (see "
+        "coderev.providers.wire.script); then the scripted reviewer answers.")] = None,
+) -> None:  # fmt: skip
+    """A scripted model speaking the OpenAI, Anthropic and Hugging Face APIs, for demos and
+    tests: with no script it answers coderev's review prompt with valid review comments
+    (on the chunk's first static finding). Runs until Ctrl-C."""
+    from coderev.providers.wire import Call, WireServer, load_script
+    from coderev.review.ai.scripted import scripted_reply
+
+    def review(call: Call) -> str:
+        return scripted_reply(call.user, call.model)
+
+    try:
+        steps = load_script(script) if script is not None else None
+        server = WireServer(steps, responder=review, host=host, port=port)
+    except (OSError, ValueError) as exc:
+        _fail(str(exc), 2)
+    url = server.url
+    typer.echo(f"coderev model-server on {url} ({len(steps or ())} scripted steps)")
+    typer.echo(f"  OPENAI_BASE_URL={url}/v1 OPENAI_API_KEY=any")
+    typer.echo(f"  ANTHROPIC_BASE_URL={url} ANTHROPIC_API_KEY=any")
+    typer.echo(f"  CODEREV_HF_ENDPOINT_URL={url}/hf")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        typer.echo("stopped", err=True)
+    finally:
+        server.stop_listening()
 
 
 def _size(n: int) -> str:

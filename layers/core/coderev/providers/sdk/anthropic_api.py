@@ -2,11 +2,12 @@
 from the `count_tokens` endpoint.
 
 The SDK sends the key as `Authorization: Bearer` (this SDK generation; earlier ones used
-`X-Api-Key`), whatever ANTHROPIC_BASE_URL points at. `json_reply` is not sent: the Messages
-API constrains output only to a JSON schema (structured outputs), which a CompletionRequest
-does not carry; the prompt asks for JSON and the caller validates it. A stream ends with
-`message_stop`; one that stops before it was cut (ProviderConnectionError), and an `error`
-event inside it (overloaded_error, rate_limit_error, api_error) maps by its type.
+`X-Api-Key`), whatever ANTHROPIC_BASE_URL points at. `temperature` is not sent: this SDK's
+Messages API no longer takes it (the model's default sampling applies). `json_reply` is not
+sent either: the Messages API constrains output only to a JSON schema (structured outputs),
+which a CompletionRequest does not carry; the prompt asks for JSON and the caller validates it.
+A stream ends with `message_stop`; one that stops before it was cut (ProviderConnectionError),
+and an `error` event inside it (overloaded_error, rate_limit_error, api_error) maps by its type.
 """
 
 from __future__ import annotations
@@ -69,7 +70,6 @@ class AnthropicProvider:
             "model": request.model,
             "messages": _messages(request.messages),
             "max_tokens": request.max_output_tokens,
-            "temperature": request.temperature,
             "timeout": request.timeout_s,
         }
         if request.system:

@@ -152,7 +152,9 @@ def from_exception(
         return ProviderTimeout(message, provider=provider)
     if isinstance(exc, httpx2.TransportError | ConnectionError) or "Connection" in name:
         return ProviderConnectionError(message, provider=provider)
-    if isinstance(exc, ValueError | KeyError | TypeError | AttributeError) or any(
+    if isinstance(exc, TypeError):  # the SDK refused the call's arguments before sending
+        return ProviderRequestError(message, provider=provider)
+    if isinstance(exc, ValueError | KeyError | AttributeError) or any(
         word in name for word in ("Validation", "Decod", "JSON")
     ):  # an undecodable body or SSE event, a reply not of the API's shape
         return ProviderInvalidOutput(message, provider=provider)
