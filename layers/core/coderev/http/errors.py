@@ -10,8 +10,8 @@ from coderev.adapters.embedded.object_store import InvalidObjectKeyError, Object
 from coderev.analyses.errors import AnalysisNotFoundError, AnalysisStoreError
 from coderev.domain.errors import ConflictError, InputError, NotFoundError, SecretBoxError
 from coderev.pipeline.request import RequestError
-from coderev.quotas.errors import QuotaStoreError
 from coderev.providers.errors import InvalidProviderError, ProviderStoreError
+from coderev.quotas.errors import QuotaStoreError
 from coderev.service.errors import (
     AnalysisNotRerunnableError,
     BaselineUnavailableError,
