@@ -50,6 +50,8 @@ EXPECTED: dict[str, tuple[int, Any]] = {
     "analysis_finalize": (1, {"errorType": "AnalysisNotFoundError"}),
     "analysis_index": (1, {"errorType": "AnalysisNotFoundError"}),
     "analysis_review": (1, {"errorType": "MissingWorkFileError"}),
+    "analysis_review_chunk": (1, {"errorType": "MissingWorkFileError"}),
+    "analysis_review_merge": (1, {"errorType": "MissingWorkFileError"}),
     "analysis_ruff": (1, {"errorType": "MissingWorkFileError"}),
     "analysis_shard": (1, {"errorType": "MissingWorkFileError"}),
     "audit_sink": (0, {"recorded": 1, "duplicates": 0}),

@@ -120,10 +120,9 @@ def test_the_platform_is_the_default_and_works_from_any_folder(
     assert [line.strip() for line in run.stderr.splitlines() if line.strip() in STATES] == STATES
 
 
-def test_what_the_platform_cannot_do_is_refused(sample: Path, tmp_path: Path) -> None:
-    run = review(sample, tmp_path / "p", "--reviewer", "openai:gpt-4.1")
-    assert run.code == 2
-    assert "--via direct" in run.stderr
+def test_what_cannot_be_done_is_refused(sample: Path, tmp_path: Path) -> None:
+    unknown = review(sample, tmp_path / "u", "--reviewer", "gpt-4.1")
+    assert unknown.code == 2 and "choose offline, auto" in unknown.stderr
     assert review(sample, tmp_path / "q", "--via", "elsewhere").code == 2
     assert review(tmp_path / "missing", tmp_path / "r").code == 2
 

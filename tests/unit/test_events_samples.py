@@ -22,8 +22,10 @@ from coderev.runtime.template import KafkaEvent as KafkaTrigger
 from coderev.runtime.template import load_template
 from coderev.service.task_inputs import (
     AnalysisTask,
+    ChunkTask,
     FailedTask,
     InvalidTaskInputError,
+    MergeReviewTask,
     ReviewTask,
     ShardTask,
 )
@@ -53,6 +55,8 @@ MODELS: dict[str, Any] = {
     "analysis_ruff": AnalysisTask,
     "analysis_architecture": AnalysisTask,
     "analysis_review": ReviewTask,
+    "analysis_review_chunk": ChunkTask,
+    "analysis_review_merge": MergeReviewTask,
     "analysis_finalize": AnalysisTask,
     "analysis_failed": FailedTask,
     "audit_sink": KafkaSelfManagedEventModel,

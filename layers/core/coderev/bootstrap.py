@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from coderev.analyses.repository import AnalysisRepository
     from coderev.audit.repository import AuditRepository
     from coderev.config import Settings
+    from coderev.pipeline.options import ModelAccess
     from coderev.ports import (
         EventBus,
         GraphStore,
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
     from coderev.providers.catalog import RegistryCatalog
     from coderev.providers.registry import ProviderRegistry
     from coderev.providers.repository import ProviderRepository
+    from coderev.review.ai.calls import ChunkRouter
 
 
 def graph_store(settings: Settings, default_path: Path) -> GraphStore:
@@ -215,6 +217,25 @@ def quota_store() -> QuotaStore:
     from coderev.quotas.sqlite_store import SqliteQuotaStore
 
     return SqliteQuotaStore(settings.data_dir / "quotas.sqlite")
+
+
+def review_models() -> ModelAccess:
+    """How an AI review reaches models (coderev.review.ai): the router, built only when an AI
+    reviewer is asked for (None while no provider is configured: `auto` then runs offline),
+    and the CODEREV_AI_* settings."""
+    from coderev.pipeline.options import ModelAccess
+    from coderev.review.ai.settings import AISettings
+
+    settings = _settings()
+    ai = AISettings(
+        chunk_tokens=settings.ai_chunk_tokens, max_chunks=settings.ai_max_chunks,
+        concurrency=settings.ai_concurrency, min_confidence=settings.ai_min_confidence,
+    )  # fmt: skip
+    return ModelAccess(_review_router, ai)
+
+
+def _review_router() -> ChunkRouter | None:
+    return None  # no provider catalog yet: every AI review runs offline and says so
 
 
 _starter: StateMachineStarter | None = None

@@ -58,8 +58,13 @@ def review(
         list[str] | None, typer.Option(help="Glob of paths to skip (repeatable).")
     ] = None,
     reviewer: Annotated[
-        str, typer.Option(help="Reviewer name (other than offline: --via direct only).")
-    ] = "offline",
+        str | None,
+        typer.Option(
+            help="offline (rules, no model), auto (routed models, merged with the offline "
+            "review; offline when no provider is configured), openai:MODEL, anthropic:MODEL or "
+            "hf:MODEL. Default: CODEREV_REVIEWER, else offline.",
+        ),
+    ] = None,
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="No progress bar or summary.")
     ] = False,
@@ -101,12 +106,14 @@ def review(
         if via not in ("direct", "platform"):
             raise InputError(f"--via {via!r}: choose platform or direct")
         ask = _ask(path, baseline, fail_on, config, formats, exclude or [], jobs, lint_config)
+        if reviewer is not None:
+            ask = replace(ask, request=replace(ask.request, reviewer=_reviewer(reviewer)))
         if allow_unsupported_contracts:
             ask = replace(ask, request=replace(ask.request, allow_unsupported_contracts=True))
         if via == "platform":
-            code = _review_on_platform(ask, out, reviewer, quiet, console, template, keep)
+            code = _review_on_platform(ask, out, quiet, console, template, keep)
         else:
-            code = _review(ask, out, reviewer, quiet, console)
+            code = _review(ask, out, quiet, console)
     except InputError as exc:
         console.print(f"[bold red]error:[/] {exc}", highlight=False)
         raise typer.Exit(2) from None
@@ -160,7 +167,13 @@ def _ask(
     return _Ask(path, chosen, request, base, base_bytes, jobs)
 
 
-def _review(ask: _Ask, out: Path, reviewer: str, quiet: bool, console: Console) -> int:
+def _reviewer(name: str) -> str:
+    from coderev.review.ai.names import parse_reviewer
+
+    return parse_reviewer(name)  # ConfigError (exit 2) naming the accepted forms
+
+
+def _review(ask: _Ask, out: Path, quiet: bool, console: Console) -> int:
     from coderev import bootstrap
     from coderev.analysis.archive import read_source
     from coderev.config import get_settings
@@ -178,7 +191,8 @@ def _review(ask: _Ask, out: Path, reviewer: str, quiet: bool, console: Console) 
     options = ReviewOptions(
         jobs=ask.jobs or settings.jobs,
         file_budget_seconds=settings.file_budget_seconds,
-        reviewer=reviewer,
+        reviewer=request.reviewer or settings.reviewer,
+        models=bootstrap.review_models(),
         baseline=BaselineInput(base.fingerprints, base.architecture) if base else None,
         config=project,
         source_root=ask.path if ask.path.is_dir() else None,
@@ -206,7 +220,7 @@ def _review(ask: _Ask, out: Path, reviewer: str, quiet: bool, console: Console) 
     return 0 if gate is None or gate.passed else 1
 
 
-def _review_on_platform(ask: _Ask, out: Path, reviewer: str, quiet: bool, console: Console,
+def _review_on_platform(ask: _Ask, out: Path, quiet: bool, console: Console,
                         template: Path | None, keep: bool) -> int:  # fmt: skip
     import contextlib
     import io
@@ -215,14 +229,8 @@ def _review_on_platform(ask: _Ask, out: Path, reviewer: str, quiet: bool, consol
     import tarfile
 
     from coderev.console import print_summary, print_unchecked_contracts
-    from coderev.review.registry import DEFAULT_REVIEWER
     from coderev.runtime.platform.serve import review_on_platform
 
-    if reviewer != DEFAULT_REVIEWER:
-        raise InputError(
-            f"--reviewer {reviewer}: the platform's Review step uses the reviewer its function "
-            "is configured with; use --via direct to choose one here"
-        )
     if ask.jobs:  # the AnalyzeShard step's worker processes: the platform runs in this process
         os.environ["CODEREV_JOBS"] = str(ask.jobs)
     if ask.path.is_dir():

@@ -97,7 +97,17 @@ class Settings(BaseSettings):
     file_budget_seconds: float = Field(
         default=10.0, gt=0, validation_alias="CODEREV_FILE_BUDGET_SECONDS"
     )
+    # offline | auto | openai:MODEL | anthropic:MODEL | hf:MODEL (coderev.review.ai.names)
     reviewer: str = Field(default="offline", validation_alias="CODEREV_REVIEWER")
+    # AI review: a chunk's prompt size (tokens), model calls per review, chunks reviewed at
+    # once (direct engine; the state machine's Map has its own MaxConcurrency), and the
+    # confidence below which a model's comment is dropped
+    ai_chunk_tokens: int = Field(default=6000, ge=500, validation_alias="CODEREV_AI_CHUNK_TOKENS")
+    ai_max_chunks: int = Field(default=12, ge=1, validation_alias="CODEREV_AI_MAX_CHUNKS")
+    ai_concurrency: int = Field(default=4, ge=1, validation_alias="CODEREV_AI_CONCURRENCY")
+    ai_min_confidence: float = Field(
+        default=0.3, ge=0, le=1, validation_alias="CODEREV_AI_MIN_CONFIDENCE"
+    )
     log_level: str = Field(default="INFO", validation_alias="CODEREV_LOG_LEVEL")
     # housekeeping: unanalysed/finished uploads older than this go, and records older than that
     upload_hours: float = Field(default=24.0, gt=0, validation_alias="CODEREV_UPLOAD_HOURS")

@@ -87,6 +87,25 @@ def print_unchecked_contracts(console: Console, report: Mapping[str, Any]) -> No
         )
 
 
+def _print_ai_review(console: Console, ai: Mapping[str, Any] | None) -> None:
+    """One line on the AI review, when one was asked for: who reviewed, at what cost."""
+    if ai is None:
+        return
+    if ai["mode"] == "offline":
+        console.print(f"AI review ({ai['requested']}): {ai['note']}; offline reviewer only",
+                      highlight=False)  # fmt: skip
+        return
+    totals = ai["totals"]
+    failed = f", [bold red]{totals['failed']} failed[/]" if totals["failed"] else ""
+    models = ", ".join(ai["models"]) or "no model"
+    console.print(
+        f"AI review ({ai['requested']}): {totals['chunks']} chunk(s){failed} by {models}; "
+        f"{totals['input_tokens']:,} tokens in, {totals['output_tokens']:,} out, "
+        f"${totals['cost_usd']:.4f}",
+        highlight=False,
+    )
+
+
 def print_summary(console: Console, report: Mapping[str, Any], written: Mapping[str, Path]) -> None:
     """The end-of-run summary, read from a report.json document: the same lines whichever
     engine (direct or the platform) produced the report."""
@@ -120,6 +139,7 @@ def print_summary(console: Console, report: Mapping[str, Any], written: Mapping[
         where = f"{comment['path']}:{comment['line']}" if comment["path"] else "repository"
         style = _STYLE[Severity(comment["severity"])]
         console.print(f"  [{style}]{comment['severity']}[/] {where} {comment['title']}")
+    _print_ai_review(console, report["review"].get("ai"))
     for kind, path in written.items():
         console.print(f"  {kind:>5} → {path}")
     gate = summary.get("gate")

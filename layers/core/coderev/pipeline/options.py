@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from coderev.domain.architecture import ArchitectureResult
 from coderev.domain.config import ProjectConfig
 from coderev.domain.lint import LintConfigMode
+
+if TYPE_CHECKING:
+    from coderev.review.ai.calls import ChunkRouter
+    from coderev.review.ai.settings import AISettings
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,11 +24,25 @@ class BaselineInput:
     architecture: ArchitectureResult
 
 
+def _no_models() -> ChunkRouter | None:
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class ModelAccess:
+    """How an AI review reaches models: `router()` builds the router (None when no provider
+    is configured: `auto` then runs offline), called only when an AI review is asked for."""
+
+    router: Callable[[], ChunkRouter | None] = _no_models
+    settings: AISettings | None = None
+
+
 @dataclass(frozen=True, slots=True)
 class ReviewOptions:
     jobs: int = 0  # worker processes; 0 = one per CPU, 1 = in this process
     file_budget_seconds: float = 10.0
-    reviewer: str = "offline"
+    reviewer: str = "offline"  # or "auto", "openai:MODEL", ... (coderev.review.ai.names)
+    models: ModelAccess = field(default_factory=ModelAccess)
     baseline: BaselineInput | None = None
     config: ProjectConfig | None = None  # overrides the repository's own configuration
     source_root: Path | None = None  # set for directory inputs: ruff then reads files in place

@@ -19,6 +19,8 @@ so a request is refused when larger, with the advice to put the configuration in
   contract could not be checked (`--allow-unsupported-contracts`); it is listed either way.
 - `lint_config`: `project` (the default, not written) or `isolated`: whether ruff runs with
   the archive's own ruff configuration (coderev.domain.lint).
+- `reviewer`: `offline`, `auto`, `openai:MODEL`, `anthropic:MODEL` or `hf:MODEL`
+  (coderev.review.ai.names); absent: the Review function's own (CODEREV_REVIEWER).
 
 `ReviewRequest.parse` checks every member, so a malformed request fails ingest with a clear
 `RequestError` and the analysis ends FAILED with that cause instead of starting.
@@ -41,7 +43,7 @@ METADATA_KEY = "coderev-request"
 MAX_METADATA_BYTES = 2048  # S3: user-defined metadata, keys and values together
 _MEMBERS = {
     "baseline_key", "fail_on", "exclude", "config", "allow_unsupported_contracts", "lint_config",
-    "config_key",
+    "config_key", "reviewer",
 }  # fmt: skip
 
 
@@ -60,6 +62,7 @@ class ReviewRequest:
     # where `config` waits in the store when it is too large for the metadata (see
     # `with_config_stored`): an object beside the upload, read back by Index
     config_key: str | None = None
+    reviewer: str | None = None  # None: the Review function's CODEREV_REVIEWER
 
     @property
     def empty(self) -> bool:
@@ -88,6 +91,8 @@ class ReviewRequest:
             document["lint_config"] = self.lint_config.value
         if self.config_key is not None:
             document["config_key"] = self.config_key
+        if self.reviewer is not None:
+            document["reviewer"] = self.reviewer
         return document
 
     def fits_metadata(self) -> bool:
@@ -170,7 +175,10 @@ class ReviewRequest:
         config_key = document.get("config_key")
         if config_key is not None and (not isinstance(config_key, str) or not config_key.strip()):
             raise RequestError("config_key must be a non-empty object key")
-        return cls(baseline, fail_on, tuple(exclude), config, allow, lint, config_key)
+        reviewer = document.get("reviewer")
+        if reviewer is not None:
+            reviewer = _reviewer(reviewer)
+        return cls(baseline, fail_on, tuple(exclude), config, allow, lint, config_key, reviewer)
 
 
 def lint_mode(raw: object) -> LintConfigMode:
@@ -181,6 +189,18 @@ def lint_mode(raw: object) -> LintConfigMode:
     if not isinstance(raw, str) or raw not in choices:
         raise RequestError(f"lint_config must be {' or '.join(choices)}, not {raw!r}")
     return LintConfigMode(raw)
+
+
+def _reviewer(raw: object) -> str:
+    from coderev.domain.errors import ConfigError
+    from coderev.review.ai.names import parse_reviewer
+
+    if not isinstance(raw, str):
+        raise RequestError("reviewer must be a string such as 'auto' or 'openai:gpt-4.1'")
+    try:
+        return parse_reviewer(raw)
+    except ConfigError as exc:
+        raise RequestError(f"reviewer: {exc}") from None
 
 
 def _check_gate(spec: str) -> None:

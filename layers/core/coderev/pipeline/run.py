@@ -32,15 +32,18 @@ from coderev.domain.report import FindingsDrift, ReviewResult
 from coderev.domain.review import Review
 from coderev.domain.roles import RoleGlobs
 from coderev.domain.source import SourceTree
-from coderev.pipeline.options import BaselineInput, ReviewOptions
+from coderev.pipeline.options import BaselineInput, ModelAccess, ReviewOptions
 from coderev.pipeline.parallel import analyze_files
 from coderev.pipeline.progress import ProgressSink, SilentProgress
 from coderev.ports import GraphStore
+from coderev.review.ai.names import OFFLINE, ai_reviewer_name
 from coderev.review.baseline import mark_findings
 from coderev.review.ranking import sort_findings
 from coderev.review.registry import get_reviewer
-from coderev.review.reviewer import ReviewInput
+from coderev.review.reviewer import Reviewer, ReviewInput
 from coderev.rules.policy import apply_policy
+
+SourceLoader = Callable[[Sequence[str]], Mapping[str, bytes]]  # paths -> their bytes
 
 
 @contextmanager
@@ -131,6 +134,8 @@ def run_review(
             architecture,
             options.baseline,
             options.reviewer,
+            models=options.models,
+            sources=_tree_sources(tree),
         )
     return ReviewResult(
         source=tree.name,
@@ -173,6 +178,9 @@ def review_stage(
     architecture: ArchitectureResult,
     baseline: BaselineInput | None,
     reviewer_name: str,
+    *,
+    models: ModelAccess | None = None,
+    sources: SourceLoader | None = None,
 ) -> ReviewedFindings:
     """The combined findings (see combine_findings) under the severity policy, baseline-marked
     and sorted, then reviewed.
@@ -181,6 +189,10 @@ def review_stage(
     metrics and their roles, see file_infos); then the severity policy (coderev.rules.policy)
     is applied, here and only here: the direct engine and the platform's Review step both come
     through here. Findings of rules meaningless in their file's role are left out.
+
+    An AI reviewer's name ("auto", "openai:MODEL", ...) reviews with the models `models`
+    reaches, reading the files' text through `sources` (coderev.review.ai.reviewer); any
+    other name is a registered reviewer (coderev.review.registry).
     """
     findings = apply_policy(findings_with_roles(combined, files))
     findings_drift = arch_drift = None
@@ -188,17 +200,36 @@ def review_stage(
         findings, findings_drift = mark_findings(findings, baseline.fingerprints)
         arch_drift = architecture_drift(baseline.architecture, architecture)
     ordered = tuple(sort_findings(findings))
-    review = get_reviewer(reviewer_name).review(
-        ReviewInput(
-            source=source,
-            findings=ordered,
-            files=files,
-            architecture=architecture,
-            architecture_drift=arch_drift,
-            findings_drift=findings_drift,
-        )
+    subject = ReviewInput(
+        source=source,
+        findings=ordered,
+        files=files,
+        architecture=architecture,
+        architecture_drift=arch_drift,
+        findings_drift=findings_drift,
     )
-    return ReviewedFindings(ordered, files, review, findings_drift, arch_drift)
+    reviewer = get_reviewer(reviewer_name) if ai_reviewer_name(reviewer_name) is None else (
+        _ai_reviewer(reviewer_name, models or ModelAccess(), sources)
+    )  # fmt: skip
+    return ReviewedFindings(ordered, files, reviewer.review(subject), findings_drift, arch_drift)
+
+
+def _ai_reviewer(name: str, models: ModelAccess, sources: SourceLoader | None) -> Reviewer:
+    from coderev.review.ai.reviewer import AIReviewer
+
+    def nothing(paths: Sequence[str]) -> Mapping[str, bytes]:
+        return {}
+
+    return AIReviewer(name, models.router(), sources or nothing, get_reviewer(OFFLINE),
+                      models.settings)  # fmt: skip
+
+
+def _tree_sources(tree: SourceTree) -> SourceLoader:
+    def load(paths: Sequence[str]) -> Mapping[str, bytes]:
+        wanted = set(paths)
+        return {f.path: f.data for f in tree.files if f.path in wanted}
+
+    return load
 
 
 def tool_versions(extra: Mapping[str, str] | None = None) -> dict[str, str]:

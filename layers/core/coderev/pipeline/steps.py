@@ -1,7 +1,7 @@
 """The review pipeline as the analysis state machine's steps: one use case per task state.
 
-    Index → Parallel(Map(AnalyzeShard), Ruff) → Architecture → Review → Finalize
-    (Catch → MarkFailed)
+    Index → Parallel(Map(AnalyzeShard), Ruff) → Architecture → Review
+          → [an AI review: Map(ReviewChunk) → MergeReview] → Finalize   (Catch → MarkFailed)
 
 Each step takes ports (ObjectStore, AnalysisRepository, EventBus) and small JSON-ready
 arguments, and returns a small JSON-ready dict: the contents travel through the object store
@@ -10,7 +10,8 @@ are the very functions `run_review` runs, so the report is the one the direct en
 for the same archive (only `generated_at` and the timings differ).
 
 Every step is idempotent: run twice with the same input, it rewrites the same work files and
-returns the same output. Finalize and MarkFailed live in steps_finalize.
+returns the same output. The review steps live in steps_review, Finalize and MarkFailed in
+steps_finalize.
 """
 
 from __future__ import annotations
@@ -33,7 +34,6 @@ from coderev.architecture.code_graph import build_code_graph
 from coderev.architecture.config import load_project_config
 from coderev.domain.code import FileAnalysis
 from coderev.domain.errors import InputError
-from coderev.domain.report import ReviewResult
 from coderev.pipeline.parallel import IN_PROCESS_BELOW, analyze_files, submit_to_shared_pool
 from coderev.pipeline.progress import SilentProgress
 from coderev.pipeline.request import RequestError, ReviewRequest
@@ -42,18 +42,15 @@ from coderev.pipeline.run import (
     combine_findings,
     file_infos,
     listed_files,
-    review_stage,
-    tool_versions,
 )
 from coderev.pipeline.shards import plan_shards
-from coderev.pipeline.steps_baseline import read_baseline
-from coderev.pipeline.steps_finalize import CONTENT_TYPES, counts, finalize, mark_failed
+from coderev.pipeline.steps_finalize import finalize, mark_failed
+from coderev.pipeline.steps_review import merge_review, review, review_chunk
 from coderev.pipeline.steps_work import (
     ArchitectureDocument,
     CorruptWorkFileError,
     IndexDocument,
     ReviewInputDocument,
-    ReviewOutcome,
     RuffDocument,
     ShardInput,
     ShardResult,
@@ -62,8 +59,6 @@ from coderev.pipeline.steps_work import (
     write_document,
 )
 from coderev.ports import GraphStore, ObjectStore
-from coderev.reports.writer import FILENAMES, render_reports
-from coderev.review.gate import evaluate_gate, parse_gate
 
 __all__ = [
     "MAX_SHARDS",
@@ -74,7 +69,9 @@ __all__ = [
     "finalize",
     "index",
     "mark_failed",
+    "merge_review",
     "review",
+    "review_chunk",
     "ruff",
     "shard_count",
 ]
@@ -138,6 +135,7 @@ def index(
         allow_unsupported_contracts=request.allow_unsupported_contracts,
         lint_config=request.lint_config,
         toml_files=tree.toml_files,
+        reviewer=request.reviewer,
     )
     write_document(store, keys.index, document)
     return {
@@ -267,75 +265,6 @@ def architecture(
         "modules": len(result.modules),
         "cycles": len(result.cycles),
         "violations": len(result.violations),
-    }
-
-
-def review(
-    store: ObjectStore,
-    analysis_id: str,
-    baseline_key: str | None = None,
-    *,
-    reviewer: str = "offline",
-) -> dict[str, Any]:
-    """Combine, baseline-mark and sort the findings, review them, judge them by the request's
-    gate, and render the reports: `report.*` and `outcome.json` (the record's counts), which
-    Finalize publishes.
-
-    `baseline_key` is the object key of an earlier report.json (BaselineError when it is
-    absent or not a valid report); without one, the upload's request may name one.
-    """
-    keys = WorkKeys(analysis_id)
-    indexed = read_document(store, keys.index, IndexDocument, analysis_id)
-    baseline_key = baseline_key or indexed.baseline_key
-    arch = read_document(store, keys.architecture, ArchitectureDocument, analysis_id)
-    given = read_document(store, keys.review_input, ReviewInputDocument, analysis_id)
-    start = time.perf_counter()
-    baseline = read_baseline(store, baseline_key) if baseline_key else None
-    reviewed = review_stage(
-        indexed.source, given.files, given.findings, arch.architecture, baseline, reviewer
-    )
-    timings = {
-        "config": indexed.config_seconds,
-        "files": given.analysis_seconds,
-        "ruff": given.ruff_seconds,
-        "architecture": arch.seconds,
-        "review": round(time.perf_counter() - start, 4),
-    }
-    result = ReviewResult(
-        source=indexed.source,
-        files=reviewed.files,
-        findings=reviewed.findings,
-        skipped=indexed.skipped,
-        architecture=arch.architecture,
-        review=reviewed.review,
-        findings_drift=reviewed.findings_drift,
-        architecture_drift=reviewed.architecture_drift,
-        tool_versions=tool_versions(),
-        timings=timings,
-        figures={"shards": float(indexed.shards)},
-        gate_roles=indexed.config.gate_roles,
-        lint_config=given.lint_config,
-    )
-    spec = parse_gate(indexed.fail_on)
-    unchecked = arch.architecture.contracts_unsupported
-    if indexed.allow_unsupported_contracts:
-        unchecked = ()
-    gate = None
-    if spec.enabled:
-        gate = evaluate_gate(
-            spec, result.findings, unchecked, roles=result.gate_roles,
-            contract_warnings=arch.architecture.contract_warnings,
-        )  # fmt: skip
-    for fmt, text in render_reports(result, tuple(FILENAMES), gate=gate).items():
-        key = keys.rendered(FILENAMES[fmt])
-        store.put(key, text.encode("utf-8"), content_type=CONTENT_TYPES[fmt])
-    write_document(store, keys.outcome, ReviewOutcome(analysis_id, counts(result)))
-    return {
-        "analysis_id": analysis_id,
-        "findings": len(result.findings),
-        "comments": len(result.review.comments),
-        "baseline": baseline_key,
-        "gate": None if gate is None else {"spec": gate.spec, "passed": gate.passed},
     }
 
 

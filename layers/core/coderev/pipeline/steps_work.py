@@ -9,7 +9,10 @@ each step reads what earlier steps wrote to the object store and writes its own 
     work/<id>/ruff.json                RuffDocument: ruff's findings over every Python file
     work/<id>/architecture.json        ArchitectureDocument
     work/<id>/review-input.json        ReviewInputDocument: what Review needs of the shards
-    work/<id>/report.{json,sarif,md,html}   the reports Review rendered
+    work/<id>/review-plan.json         AI review only: the offline result, gate, chunk count
+    work/<id>/review-chunk-<i>.json    AI review only: a chunk (code, findings, facts)
+    work/<id>/review-chunk-<i>.result.json   what its model said (or why it failed)
+    work/<id>/report.{json,sarif,md,html}   the reports Review (or MergeReview) rendered
     work/<id>/outcome.json             ReviewOutcome: the counts the record keeps
     reports/<id>/report.{json,sarif,md,html}   what finalize publishes
 
@@ -126,6 +129,16 @@ class WorkKeys:
     def review_input(self) -> str:
         return f"{self.prefix}review-input.json"
 
+    @property
+    def review_plan(self) -> str:
+        return f"{self.prefix}review-plan.json"
+
+    def review_chunk(self, chunk: int) -> str:
+        return f"{self.prefix}review-chunk-{chunk}.json"
+
+    def review_chunk_result(self, chunk: int) -> str:
+        return f"{self.prefix}review-chunk-{chunk}.result.json"
+
     def rendered(self, filename: str) -> str:
         """A report Review rendered, before Finalize publishes it."""
         return f"{self.prefix}{filename}"
@@ -157,6 +170,7 @@ class IndexDocument:
     allow_unsupported_contracts: bool = False
     lint_config: LintConfigMode = LintConfigMode.PROJECT
     toml_files: tuple[SourceFile, ...] = ()  # where the tree's ruff configuration may be
+    reviewer: str | None = None  # the request's (None: the Review function's CODEREV_REVIEWER)
 
     @property
     def python_paths(self) -> tuple[str, ...]:

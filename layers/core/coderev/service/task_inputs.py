@@ -15,7 +15,10 @@ from typing import Any, Self
 
 from coderev.domain.errors import InputError
 
-__all__ = ["AnalysisTask", "FailedTask", "InvalidTaskInputError", "ReviewTask", "ShardTask"]
+__all__ = [
+    "AnalysisTask", "ChunkTask", "FailedTask", "InvalidTaskInputError", "MergeReviewTask",
+    "ReviewTask", "ShardTask",
+]  # fmt: skip
 
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
 _OPTIONAL_TEXT = ("baseline_key", "error", "cause")
@@ -50,6 +53,19 @@ class AnalysisTask:
             shard = values["shard"]
             if not isinstance(shard, int) or isinstance(shard, bool) or shard < 0:
                 raise InvalidTaskInputError(f"shard {shard!r} must be an integer >= 0")
+        if "chunk" in values:
+            chunk = values["chunk"]
+            if not isinstance(chunk, int) or isinstance(chunk, bool) or chunk < 0:
+                raise InvalidTaskInputError(f"chunk {chunk!r} must be an integer >= 0")
+        if "reviewed" in values:
+            reviewed = values["reviewed"]
+            if reviewed is None:
+                values["reviewed"] = ()
+            elif not isinstance(reviewed, list) or not all(isinstance(r, Mapping)
+                                                            for r in reviewed):  # fmt: skip
+                raise InvalidTaskInputError("reviewed must be a list of the Map's results")
+            else:
+                values["reviewed"] = tuple(reviewed)
         if values.get("files") is not None:
             count = values["files"]
             if not isinstance(count, int) or isinstance(count, bool) or count < 0:
@@ -68,6 +84,21 @@ class ShardTask(AnalysisTask):
 @dataclass(frozen=True, slots=True)
 class ReviewTask(AnalysisTask):
     baseline_key: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ChunkTask(AnalysisTask):
+    """One iteration of the ReviewChunks Map: an item of Review's `chunks`."""
+
+    chunk: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class MergeReviewTask(AnalysisTask):
+    """MergeReview: the ReviewChunks Map's output, one item per chunk (a result or a caught
+    error)."""
+
+    reviewed: tuple[Mapping[str, Any], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

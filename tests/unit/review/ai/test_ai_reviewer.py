@@ -12,7 +12,9 @@ from tests.unit.review.ai.fakes import ScriptedModel, router_over, two_models
 from coderev.domain.ai_review import ChunkStatus, ReviewMode
 from coderev.domain.errors import ConfigError, ProviderUnavailable
 from coderev.domain.review import Review
-from coderev.review.ai.reviewer import AIReviewer, AISettings, parse_reviewer
+from coderev.review.ai.names import parse_reviewer
+from coderev.review.ai.reviewer import AIReviewer
+from coderev.review.ai.settings import AISettings
 from coderev.review.offline import OfflineReviewer
 from coderev.review.reviewer import ReviewInput
 

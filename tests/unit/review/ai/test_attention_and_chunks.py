@@ -8,8 +8,9 @@ from coderev.domain.metrics import SourceFileInfo
 from coderev.domain.report import ReviewResult
 from coderev.domain.roles import FileRole
 from coderev.review.ai.attention import rank_targets
-from coderev.review.ai.chunks import ChunkBudget, plan_chunks
+from coderev.review.ai.chunks import plan_chunks
 from coderev.review.ai.prompt import load_prompt
+from coderev.review.ai.settings import ChunkBudget
 from coderev.review.ai.tokens import default_counter, estimate_tokens
 
 

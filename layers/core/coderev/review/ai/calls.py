@@ -18,13 +18,14 @@ from coderev.ports import ChatMessage, Completion, CompletionRequest
 from coderev.review.ai.chunks import Chunk, render_chunk
 from coderev.review.ai.prompt import Prompt, load_prompt
 from coderev.review.ai.replies import Draft, check_comments, parse_reply
+from coderev.review.ai.settings import ReviewAsk
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
     from coderev.routing.model import CallResult, Candidate, RouteDecision, RouteTask
 
-__all__ = ["ChunkOutcome", "ChunkRouter", "ReviewAsk", "review_chunk"]
+__all__ = ["ChunkOutcome", "ChunkRouter", "ReviewAsk", "failed_outcome", "review_chunk"]
 
 TASK_KIND = "review_chunk"
 
@@ -41,18 +42,6 @@ class ChunkRouter(Protocol):
         parse: Callable[[Completion], Any],
         spent_usd: float = 0.0,
     ) -> CallResult[Any]: ...
-
-
-@dataclass(frozen=True, slots=True)
-class ReviewAsk:
-    """What every chunk of one review is routed with."""
-
-    reviewer: str = "auto"  # "auto" or "openai:MODEL", "anthropic:MODEL", "hf:MODEL"
-    tenant: str = "default"
-    tier: str = "standard"
-    project: str | None = None
-    budget_usd: float | None = None  # per chunk (None: the router's default)
-    min_confidence: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +103,11 @@ def review_chunk(chunk: Chunk, router: ChunkRouter, ask: ReviewAsk) -> ChunkOutc
         comments=len(result.value), attempts=attempts, route=route,
     )  # fmt: skip
     return ChunkOutcome(record, tuple(drafts), dict(dropped))
+
+
+def failed_outcome(chunk: Chunk, error: str) -> ChunkOutcome:
+    """The chunk recorded failed for `error`, no model having answered."""
+    return ChunkOutcome(_failed(chunk, "", error, ()))
 
 
 def _language(chunk: Chunk) -> str:

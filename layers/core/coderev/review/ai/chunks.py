@@ -21,18 +21,13 @@ from coderev.domain.metrics import SourceFileInfo
 from coderev.domain.roles import FileRole
 from coderev.review.ai.attention import NEVER_SENT, Target, hot_functions, rank_targets
 from coderev.review.ai.prompt import Prompt
+from coderev.review.ai.settings import ChunkBudget
 from coderev.review.ai.tokens import TokenCounter
 
 __all__ = ["Chunk", "ChunkBudget", "ChunkFile", "ChunkPlan", "plan_chunks", "render_chunk"]
 
 WINDOW = 12  # lines shown either side of a finding outside any function
 MAX_LINE_CHARS = 400  # a minified line is cut: its tokens would crowd out the rest
-
-
-@dataclass(frozen=True, slots=True)
-class ChunkBudget:
-    tokens: int = 6000  # the rendered prompt (system + user), as the planner counts it
-    chunks: int = 12  # model calls per review at most
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,11 +101,12 @@ def plan_chunks(
     sources: Mapping[str, bytes],
     prompt: Prompt,
     count: TokenCounter,
-    budget: ChunkBudget = ChunkBudget(),
+    budget: ChunkBudget | None = None,
     *,
     baseline: bool = False,
 ) -> ChunkPlan:
     """The chunks to review, in rank order, and what is not reviewed (see the docstring)."""
+    budget = budget or ChunkBudget()
     by_path: dict[str, list[Finding]] = {}
     for f in findings:
         by_path.setdefault(f.path, []).append(f)

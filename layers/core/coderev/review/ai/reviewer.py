@@ -14,73 +14,24 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 
 from coderev.domain.errors import ConfigError
-from coderev.domain.review import OFFLINE, Review
-from coderev.review.ai.calls import ChunkOutcome, ChunkRouter, ReviewAsk, review_chunk
-from coderev.review.ai.chunks import ChunkBudget, ChunkPlan, plan_chunks
+from coderev.domain.review import Review
+from coderev.review.ai.calls import ChunkOutcome, ChunkRouter, review_chunk
+from coderev.review.ai.chunks import ChunkPlan, plan_chunks
 from coderev.review.ai.merge import merge_review, offline_instead
+from coderev.review.ai.names import AUTO, NO_PROVIDER, is_ai_reviewer, parse_reviewer
 from coderev.review.ai.prompt import CURRENT_PROMPT, load_prompt
+from coderev.review.ai.settings import AISettings
 from coderev.review.ai.tokens import TokenCounter, default_counter
 from coderev.review.reviewer import Reviewer, ReviewInput
 
 __all__ = [
-    "AUTO",
-    "NO_PROVIDER",
-    "AIReviewer",
-    "AISettings",
-    "is_ai_reviewer",
+    "AUTO", "NO_PROVIDER", "AIReviewer", "SourceLoader", "is_ai_reviewer", "merge", "no_models",
     "parse_reviewer",
 ]  # fmt: skip
 
-AUTO = "auto"
-AI_KINDS = ("openai", "anthropic", "hf")
-NO_PROVIDER = (
-    "no AI provider is configured (set OPENAI_API_KEY, ANTHROPIC_API_KEY or "
-    "HUGGINGFACE_API_KEY, or register a provider)"
-)
 SourceLoader = Callable[[Sequence[str]], Mapping[str, bytes]]
-
-
-def parse_reviewer(name: str) -> str:
-    """`name` checked and normalised: "offline", "auto" or "<kind>:<model>" (the model's case
-    kept: Hugging Face ids need it). ConfigError naming the accepted forms otherwise."""
-    text = name.strip()
-    lowered = text.lower()
-    if lowered in (OFFLINE, AUTO, ""):
-        return lowered or OFFLINE
-    kind, sep, model = text.partition(":")
-    if sep and kind.lower() in AI_KINDS and model.strip():
-        return f"{kind.lower()}:{model.strip()}"
-    raise ConfigError(
-        f"unknown reviewer {name!r}; choose offline, auto, openai:MODEL, anthropic:MODEL "
-        "or hf:MODEL"
-    )
-
-
-def is_ai_reviewer(name: str) -> bool:
-    return parse_reviewer(name) != OFFLINE
-
-
-@dataclass(frozen=True, slots=True)
-class AISettings:
-    chunk_tokens: int = 6000  # CODEREV_AI_CHUNK_TOKENS
-    max_chunks: int = 12  # CODEREV_AI_MAX_CHUNKS
-    concurrency: int = 4  # CODEREV_AI_CONCURRENCY (the state machine's Map: MaxConcurrency)
-    min_confidence: float = 0.3  # CODEREV_AI_MIN_CONFIDENCE
-    tenant: str = "default"
-    budget_usd: float | None = None  # for the whole review (None: the router's default)
-
-    @property
-    def budget(self) -> ChunkBudget:
-        return ChunkBudget(self.chunk_tokens, self.max_chunks)
-
-    def ask(self, reviewer: str, project: str | None, chunks: int) -> ReviewAsk:
-        """What each of `chunks` chunks is routed with (the budget shared between them)."""
-        share = None if self.budget_usd is None else self.budget_usd / max(chunks, 1)
-        return ReviewAsk(reviewer=reviewer, tenant=self.tenant, project=project,
-                         budget_usd=share, min_confidence=self.min_confidence)  # fmt: skip
 
 
 class AIReviewer:

@@ -1,0 +1,23 @@
+"""MergeReview: the models' comments merged with the offline reviewer's, every chunk
+recorded (a failed one too), the reports rendered for Finalize.
+
+A Task of the analysis state machine (state_machines/analysis.asl.json), built by
+`coderev.service.step_handler`: it parses the task, runs the step, raises errors by type.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from coderev import bootstrap
+from coderev.service.step_handler import step_handler
+from coderev.service.task_inputs import MergeReviewTask
+
+
+def _run(task: MergeReviewTask) -> dict[str, Any]:
+    from coderev.pipeline.steps import merge_review
+
+    return merge_review(bootstrap.object_store(), task.analysis_id, task.reviewed)
+
+
+lambda_handler = step_handler(MergeReviewTask.from_event, _run, "ReviewMerged")
