@@ -62,6 +62,9 @@ EXPECTED: dict[str, tuple[int, Any]] = {
     "providers_list": (0, {"statusCode": 200}),
     "quota_check": (0, {"allowed": True, "retry_after": None}),  # no limits configured
     "quota_check_http": (0, {"statusCode": 200}),
+    # no provider configured: the rule holds, no candidate
+    "model_router": (0, {"rule": "default@rules-v1", "candidates": []}),
+    "model_router_preview": (0, {"statusCode": 200}),
 }
 
 

@@ -18,6 +18,7 @@ from aws_lambda_powertools.utilities.parser.models import (
 
 from coderev.audit.model import AuditEntry
 from coderev.quotas.models import QuotaCheckRequest
+from coderev.routing.preview import RoutePreviewRequest
 from coderev.runtime.template import KafkaEvent as KafkaTrigger
 from coderev.runtime.template import load_template
 from coderev.service.task_inputs import (
@@ -46,6 +47,18 @@ class QuotaCheckEvent:
         return QuotaCheckRequest.model_validate(event)
 
 
+class RouteEvent:
+    """model_router takes an API Gateway proxy event whose body is the task, or the task
+    itself (invoke)."""
+
+    @staticmethod
+    def from_event(event: dict[str, Any]) -> RoutePreviewRequest:
+        if "httpMethod" in event:
+            body = APIGatewayProxyEventModel.model_validate(event).body
+            return RoutePreviewRequest.model_validate_json(str(body))
+        return RoutePreviewRequest.model_validate(event)
+
+
 MODELS: dict[str, Any] = {
     "ingest": S3Model,
     "analyses": APIGatewayProxyEventModel,
@@ -61,6 +74,9 @@ MODELS: dict[str, Any] = {
     "analysis_failed": FailedTask,
     "audit_sink": KafkaSelfManagedEventModel,
     "quota_check": QuotaCheckEvent,
+    "model_router": RouteEvent,
+    "providers": APIGatewayProxyEventModel,
+    "provider_health": EventBridgeModel,
 }
 
 
@@ -129,8 +145,8 @@ def test_api_samples_hit_routes_the_template_declares() -> None:
     routes = {(e.method, e.path) for f in template.functions.values() for e in f.events
               if type(e).__name__ == "ApiEvent"}  # fmt: skip
     for sample in EVENTS:
-        if function_of(sample) == "analyses":
-            event = _load(sample)
+        event = _load(sample)
+        if "httpMethod" in event:
             assert (event["httpMethod"], event["resource"]) in routes, sample.name
 
 

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from coderev.providers.registry import ProviderRegistry
     from coderev.providers.repository import ProviderRepository
     from coderev.review.ai.calls import ChunkRouter
+    from coderev.routing import CircuitBreaker, Router
 
 
 def graph_store(settings: Settings, default_path: Path) -> GraphStore:
@@ -264,13 +265,37 @@ def state_machine_starter() -> StateMachineStarter:
     return _starter if _starter is not None else _default_starter()
 
 
+@cache
+def router() -> Router:
+    """The model router over provider_catalog() and quota_store() (with the limits of
+    coderev.quotas), the routing rules (CODEREV_ROUTING_RULES, else the packaged ones) and a
+    circuit breaker shared through Redis when REDIS_URL is set, else this process's."""
+    from coderev.quotas import limits_for
+    from coderev.routing import InMemoryBreaker, RedisBreaker, Router, load_rules
+
+    settings = _settings()
+    breaker: CircuitBreaker
+    if settings.redis_url:
+        breaker = RedisBreaker.from_url(settings.redis_url, failures=settings.breaker_failures,
+                                        cooldown_s=settings.breaker_cooldown_s)  # fmt: skip
+    else:
+        breaker = InMemoryBreaker(failures=settings.breaker_failures,
+                                  cooldown_s=settings.breaker_cooldown_s)  # fmt: skip
+    return Router(
+        provider_catalog(), quota_store(), rules=load_rules(settings.routing_rules),
+        breaker=breaker, limits=limits_for, max_retry_after_s=settings.max_retry_after_s,
+        default_budget_usd=settings.analysis_budget_usd,
+    )  # fmt: skip
+
+
 def reset() -> None:
     """Forget every built adapter, override and the settings (tests switching data dirs)."""
     from coderev.config import get_settings
 
     for provider in (_built_object_store, event_bus, analysis_repository, audit_repository,
                      idempotency_store, quota_store, _default_starter, secret_box,
-                     provider_repository, provider_registry, _provider_catalog):  # fmt: skip
+                     provider_repository, provider_registry, _provider_catalog,
+                     router):  # fmt: skip
         provider.cache_clear()
     get_settings.cache_clear()
     use_state_machine_starter(None)

@@ -480,8 +480,10 @@ def _database_exit(shown: str, exc: Exception) -> typer.Exit:
 def _register_local_commands() -> None:
     from coderev.cli_analyses import analyses_app
     from coderev.cli_local import gc, generate_event_app, invoke, model_server
+    from coderev.cli_route import route
 
     app.command("invoke")(invoke)
+    app.command("route")(route)
     app.command("gc")(gc)
     app.command("model-server")(model_server)
     app.add_typer(generate_event_app, name="generate-event")

@@ -134,6 +134,26 @@ class Settings(BaseSettings):
     def _unset_when_empty(cls, value: object) -> object:
         return None if value == "" else value  # a template passes "" for "not set"
 
+    # model routing (coderev.routing): the rules file (unset: the packaged rules-v1.toml), the
+    # longest Retry-After a call waits for before its last retry, what one analysis may spend
+    # on models (unset: no limit), and when a provider's circuit opens and for how long
+    routing_rules: Path | None = Field(default=None, validation_alias="CODEREV_ROUTING_RULES")
+    max_retry_after_s: float = Field(
+        default=10.0, ge=0, validation_alias="CODEREV_MAX_RETRY_AFTER_S"
+    )
+    analysis_budget_usd: float | None = Field(
+        default=None, ge=0, validation_alias="CODEREV_ANALYSIS_BUDGET_USD"
+    )
+    breaker_failures: int = Field(default=3, ge=1, validation_alias="CODEREV_BREAKER_FAILURES")
+    breaker_cooldown_s: float = Field(
+        default=30.0, gt=0, validation_alias="CODEREV_BREAKER_COOLDOWN_S"
+    )
+
+    @field_validator("routing_rules", "analysis_budget_usd", mode="before")
+    @classmethod
+    def _routing_unset_when_empty(cls, value: object) -> object:
+        return None if value == "" else value  # a template passes "" for "not set"
+
 
 # What the environment source reads besides the fields: the data dir's default.
 _DEFAULTS_READ = ("XDG_DATA_HOME", "HOME")

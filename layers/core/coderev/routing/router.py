@@ -324,18 +324,16 @@ class _Run:
             Attempt(m.provider, m.model, outcome, latency_ms, 0, 0, 0.0, _detail(exc))
         )
         logger.info("route %s/%s failed: %s", m.provider, m.model, outcome)
-        if isinstance(exc, ProviderAuthError):
+        if isinstance(exc, ProviderInvalidOutput):  # it answered, if badly: it is up
+            self.r.breaker.record_success(m.provider)
+        elif isinstance(exc, ProviderAuthError):
             self.r.breaker.record_failure(m.provider, outcome, open_for_s=self.r.auth_cooldown_s)
         elif isinstance(exc, ProviderRateLimited):
             after = exc.retry_after
             self.r.breaker.record_failure(
                 m.provider, outcome, open_for_s=None if after is None else min(after, _MAX_OPEN_S)
             )
-        elif (
-            isinstance(exc, ProviderError)
-            and exc.retryable
-            and not isinstance(exc, ProviderInvalidOutput)
-        ):
+        elif isinstance(exc, ProviderError) and exc.retryable:  # 5xx, 529, timeout, dropped
             self.r.breaker.record_failure(m.provider, outcome)
 
 
