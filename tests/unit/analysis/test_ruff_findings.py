@@ -121,3 +121,48 @@ def test_private_copy_holds_exactly_the_files_and_is_removed() -> None:
 def test_private_copy_refuses_escaping_paths(bad: str) -> None:
     with pytest.raises(UnsafePathError), write_private_copy({bad: b"x"}):
         pass
+
+
+FORMS = (
+    "import subprocess\n"
+    "\n"
+    "\n"
+    "def version(cmd):\n"
+    "    subprocess.run('git log -1 --format=%ct', shell=True)\n"
+    "    subprocess.run(cmd, shell=True)\n"
+    "\n"
+    "\n"
+    "def debug(pdb=False):\n"
+    "    if pdb:\n"
+    "        import pdb\n"
+    "    breakpoint()\n"
+    "\n"
+    "\n"
+    "DATE = 'j F Y\u200f'\n"
+    "ACCESS = 'admin'  # \u202eonly for tests\u202c\n"
+    "\n"
+    "\n"
+    "def find(db, name, table):\n"
+    "    db.execute(\"SELECT * FROM users WHERE name = '%s'\" % name)\n"
+    "    db.execute('SELECT * FROM \"%s\"' % table)\n"
+).encode()
+
+
+def test_narrower_forms_of_a_rule_are_rated_on_their_own(tmp_path: Path) -> None:
+    """ruff reports each of these pairs under one code; the catalogue's forms tell them apart:
+    a literal shell command, a debugger's import and a right-to-left mark are low, while a
+    variable command, a `breakpoint()` call and a Trojan Source override keep their rule's
+    severity."""
+    from coderev.rules.policy import apply_policy
+
+    (tmp_path / "forms.py").write_bytes(FORMS)
+    found = apply_policy(run_ruff(tmp_path, ["forms.py"], sources={"forms.py": FORMS}))
+    by_line = {(f.rule_id, f.line): (f.severity, f.extra.get("form")) for f in found}
+    assert by_line[("S602", 5)] == (Severity.LOW, "literal-command")
+    assert by_line[("S602", 6)] == (Severity.HIGH, None)
+    assert by_line[("T100", 11)] == (Severity.LOW, "debugger-import")
+    assert by_line[("T100", 12)] == (Severity.HIGH, None)
+    assert by_line[("PLE2502", 15)] == (Severity.LOW, "direction-mark-only")
+    assert by_line[("PLE2502", 16)] == (Severity.HIGH, None)
+    assert by_line[("S608", 20)] == (Severity.HIGH, "value-in-sql-literal")
+    assert by_line[("S608", 21)] == (Severity.HIGH, None)

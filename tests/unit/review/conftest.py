@@ -40,12 +40,14 @@ class Build:
     @staticmethod
     def function(
         qualname: str, line: int, end_line: int, complexity: int = 2, parameters: int = 1,
-        nesting: int = 1, optional_positional: int = 0,
+        nesting: int = 1, optional_positional: int = 0, flat_nesting: int | None = None,
+        guard_lines: tuple[int, ...] = (),
     ) -> FunctionMetrics:
         return FunctionMetrics(
             name=qualname.rpartition(".")[2], qualname=qualname, line=line, end_line=end_line,
             complexity=complexity, length=end_line - line + 1, parameters=parameters,
             nesting=nesting, optional_positional=optional_positional,
+            flat_nesting=flat_nesting, guard_lines=guard_lines,
         )
 
     @staticmethod

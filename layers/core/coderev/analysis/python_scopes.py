@@ -193,6 +193,22 @@ def logical_lines(code_lines: Sequence[int], first: int, last: int) -> int:
     return bisect_right(code_lines, last) - bisect_left(code_lines, first)
 
 
+FLATTENING_FROM = 4  # nesting depth from which guard-clause flattening is worked out
+
+
+def _flattened(
+    node: ast.FunctionDef | ast.AsyncFunctionDef, depth: int
+) -> tuple[int | None, tuple[int, ...]]:
+    """(nesting once guard clauses replace what they can, their `if` lines) for a function
+    nested at least FLATTENING_FROM deep; (None, ()) otherwise (not worth the walk)."""
+    if depth < FLATTENING_FROM:
+        return None, ()
+    from coderev.analysis.guard_clauses import flattening
+
+    result = flattening(node)
+    return max(depth - result.saved, 0), result.guard_lines
+
+
 def build_facts(
     module: Scope,
     scopes: list[Scope],
@@ -220,6 +236,7 @@ def build_facts(
         end = node.end_lineno or node.lineno
         is_method = parent.kind == CLASS
         passed, optional = parameters(node, is_method)
+        flat, guards = _flattened(node, s.depth)
         functions.append(
             FunctionMetrics(
                 name=s.name,
@@ -232,6 +249,8 @@ def build_facts(
                 nesting=s.depth,
                 is_method=is_method,
                 optional_positional=optional,
+                flat_nesting=flat,
+                guard_lines=guards,
             )
         )
     infos = tuple(

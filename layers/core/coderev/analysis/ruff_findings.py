@@ -180,6 +180,10 @@ def findings_from(
         if isinstance(fix, dict) and fix.get("applicability"):
             extra["fix_applicability"] = str(fix["applicability"]).lower()
         entry = rule(code)
+        if entry.forms and (
+            form := entry.form_of(d.get("message", ""), text.get(path, d["location"]["row"]))
+        ):
+            extra["form"] = form.name
         findings.append(
             Finding(
                 rule_id=code,

@@ -62,9 +62,20 @@ def fix_hint(metric: str, fn: FunctionMetrics) -> str:
             ones = "parameter" if n == 1 else "parameters"
             hint += f" Make its {n} optional positional {ones} keyword-only (after `*`)."
         return hint
+    if fn.flat_nesting is not None and fn.flat_nesting < fn.nesting and fn.guard_lines:
+        lines = ", ".join(str(n) for n in fn.guard_lines[:3])
+        where = "line" if len(fn.guard_lines[:3]) == 1 else "lines"
+        return (
+            f"Turn the `if` on {where} {lines} of {name} into guard clauses (test the opposite "
+            f"and return, continue or raise early): that takes its nesting from {fn.nesting} "
+            f"to {fn.flat_nesting}; then move what is still deep into its own function."
+        )
     return (
-        f"Flatten {name} with guard clauses (return or continue early) and move the innermost "
-        "blocks into their own functions."
+        f"Move the innermost blocks of {name} into their own functions (none of its `if`s "
+        "can become a guard clause without changing what it does)."
+        if fn.flat_nesting is not None
+        else f"Flatten {name} with guard clauses (return or continue early) and move the "
+        "innermost blocks into their own functions."
     )
 
 
@@ -114,15 +125,19 @@ def _function_findings(
                 message=f"{kind} {fn.qualname} has {has} (threshold {limit})",
                 fix_hint=fix_hint(rule.metric, fn),
                 fingerprint=fingerprint(rule.rule_id, path, fn.qualname),
-                extra={
-                    "metric": rule.metric,
-                    "qualname": fn.qualname,
-                    "value": str(value),
-                    "threshold": str(limit),
-                },
+                extra=_extra(rule.metric, fn, value, limit),
             )
         )
     return out
+
+
+def _extra(metric: str, fn: FunctionMetrics, value: int, limit: int) -> dict[str, str]:
+    extra = {"metric": metric, "qualname": fn.qualname, "value": str(value)}
+    extra["threshold"] = str(limit)
+    if metric == "nesting" and fn.flat_nesting is not None:
+        extra["flat_nesting"] = str(fn.flat_nesting)
+        extra["guard_lines"] = ",".join(str(n) for n in fn.guard_lines)
+    return extra
 
 
 def _file_finding(path: str, metrics: FileMetrics, thresholds: Thresholds) -> Finding:

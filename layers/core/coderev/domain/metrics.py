@@ -27,6 +27,11 @@ class FunctionMetrics:
     is_method: bool = False
     # Parameters with a default that a caller may still pass by position (not keyword-only).
     optional_positional: int = 0
+    # For a function nested deeper than FLATTENING_FROM: the nesting once every `if` a guard
+    # clause can replace is one (coderev.analysis.guard_clauses), and those `if`s' lines.
+    # None when not computed.
+    flat_nesting: int | None = None
+    guard_lines: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,7 +18,7 @@ from importlib import resources
 
 from coderev.domain.errors import ConfigError
 
-PLACEHOLDERS = frozenset({"function", "path", "value"})
+PLACEHOLDERS = frozenset({"function", "path", "value", "lines", "flat"})
 
 
 @dataclass(frozen=True, slots=True)

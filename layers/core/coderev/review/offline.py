@@ -202,10 +202,16 @@ class OfflineReviewer:
         if "parameters" in found and fn.optional_positional:
             advice.append(("keyword_only", fn.optional_positional))
         whys, steps = [], []
+        guards = _guard_lines(fn)
         for aspect, value in advice:
+            if aspect == "nesting" and guards:
+                aspect = "nesting_guards"
             text = self.guidance.for_aspect(aspect)
             if text is not None:
-                values = {"function": name, "value": value, "path": group.path}
+                values = {
+                    "function": name, "value": value, "path": group.path,
+                    "lines": guards, "flat": fn.flat_nesting,
+                }  # fmt: skip
                 whys.append(render(text.why, values))
                 steps.append(render(text.suggestion, values))
         if not whys:  # no aspect recognised: fall back to the rule's catalogue entry
@@ -215,6 +221,14 @@ class OfflineReviewer:
         why = f"{name} is hard to change safely: " + "; ".join(whys) + "."
         suggestion = f"In {name} ({group.path} line {fn.line}): " + "; ".join(steps) + "."
         return title, why, suggestion
+
+
+def _guard_lines(fn: FunctionMetrics) -> str:
+    """`line 143` / `lines 143, 155`: the `if`s a guard clause would replace, when doing so
+    lowers the function's nesting; "" otherwise."""
+    if fn.flat_nesting is None or fn.flat_nesting >= fn.nesting or not fn.guard_lines:
+        return ""
+    return _line_list(fn.guard_lines)
 
 
 def _modules_by_path(architecture: ArchitectureResult) -> dict[str, str]:

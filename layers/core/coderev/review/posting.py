@@ -13,8 +13,12 @@ a group of findings becomes a comment only when it passes this bar:
   safe code (subprocess without a shell, `random`, `try/except/pass`) stay in the report.
 - A function's size is posted only for a hotspot, a function a reviewer would ask to split:
   complexity at least 2.5x its threshold, logical length at least 2x, or nesting at least 1.5x
-  (with the defaults: complexity 25, 120 logical lines, nesting 6). Parameter counts alone are
-  never posted: a long signature is often a public API that cannot change (the finding stays).
+  (with the defaults: complexity 25, 120 logical lines, nesting 6). Length counts only when the
+  function also branches past its complexity threshold (a long straight list of steps, a test
+  script, a data builder, a class factory, is not made simpler by splitting); nesting only when
+  guard clauses flatten it (coderev.analysis.guard_clauses; the comment names those `if`s).
+  Parameter counts alone are never posted: a long signature is often a public API that cannot
+  change (the finding stays).
   A posted function comment still names every measure past its threshold.
 - A broken architecture contract is always posted: the project declared the rule. An
   import-time cycle is posted when a baseline shows it is new; a cycle the code already had
@@ -57,13 +61,17 @@ def worth_posting(group: FindingGroup, catalogue: Catalogue, baseline: bool = Fa
     if group.kind is GroupKind.ARCHITECTURE:
         return group.lead.rule_id != CYCLE_RULE or (baseline and group.is_new)
     if group.kind is GroupKind.FUNCTION:
-        return any(_is_hotspot(f) for f in group.findings)
+        return any(_is_hotspot(f, group.findings) for f in group.findings)
     return _trusted(group.findings, catalogue) and group.severity.at_least(MIN_SEVERITY)
 
 
 def _trusted(findings: Iterable[Finding], catalogue: Catalogue) -> bool:
+    """The rule's precision is at least MIN_PRECISION, or its form's, when the finding is in
+    a form of the rule that has its own (S608 with a value between single quotes)."""
     lead = max(findings, key=lambda f: f.severity.rank)
-    precision = catalogue.rule(lead.rule_id).precision
+    entry = catalogue.rule(lead.rule_id)
+    form = entry.form_named(lead.extra["form"]) if "form" in lead.extra else None
+    precision = form.precision if form and form.precision else entry.precision
     return precision_rank(precision) >= precision_rank(MIN_PRECISION)
 
 
@@ -72,9 +80,20 @@ def precision_rank(precision: Precision) -> int:
     return _PRECISION_RANK[precision]
 
 
-def _is_hotspot(finding: Finding) -> bool:
-    factor = HOTSPOT_FACTORS.get(metric_aspect(finding) or "")
-    return factor is not None and _ratio(finding) >= factor
+def _is_hotspot(finding: Finding, group: Iterable[Finding] = ()) -> bool:
+    """Past its hotspot factor, and the advice applies: a long function only when it also
+    branches past its complexity threshold (a long straight list of steps, such as a test
+    script, a data builder or a class factory, is not simpler split), deep nesting only when
+    guard clauses flatten it (when coderev worked that out: `flat_nesting`)."""
+    aspect = metric_aspect(finding)
+    factor = HOTSPOT_FACTORS.get(aspect or "")
+    if factor is None or _ratio(finding) < factor:
+        return False
+    if aspect == "length":
+        return any(metric_aspect(f) == "complexity" for f in group)
+    if aspect == "nesting" and "flat_nesting" in finding.extra:
+        return int(finding.extra["flat_nesting"]) < int(finding.extra["value"])
+    return True
 
 
 def far_past(finding: Finding) -> bool:

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 from coderev.domain.errors import ConfigError
 from coderev.domain.findings import Category, Severity
 from coderev.domain.roles import FileRole
-from coderev.rules.entry import Origin, Precision, RuleEntry
+from coderev.rules.entry import Origin, Precision, RuleEntry, RuleForm
 
 if TYPE_CHECKING:
     from typing import Any
@@ -51,7 +51,7 @@ _STYLE = (Category.STYLE, Severity.LOW, Precision.HIGH)
 
 _REQUIRED = ("title", "why", "suggestion", "severity", "precision")
 _KNOWN = frozenset(
-    {*_REQUIRED, "name", "category", "cwe", "skip_roles", "graded", "help_uri", "variants"}
+    {*_REQUIRED, "name", "category", "cwe", "skip_roles", "graded", "help_uri", "variants", "forms"}
 )
 
 
@@ -188,9 +188,51 @@ def vetted_entry(
             graded=bool(raw.get("graded", False)),
             fixable=base.fixable if base else "none",
             linter=base.linter if base else "coderev",
+            forms=_forms(where, raw.get("forms", {})),
         )
     except (ValueError, TypeError) as exc:
         raise ConfigError(f"{where}: {exc}") from None
+
+
+_FORM_FIELDS = frozenset(
+    {"severity", "precision", "why", "message_contains", "line_matches", "line_lacks"}
+)
+
+
+def _forms(where: str, raw: Mapping[str, Any]) -> tuple[RuleForm, ...]:
+    """A rule's `[rules.X.forms.NAME]` tables, each with a severity, a why and a test."""
+    forms = []
+    for name, table in raw.items():
+        if unknown := set(table) - _FORM_FIELDS:
+            raise ConfigError(f"{where} form {name!r} has unknown field(s) {sorted(unknown)}")
+        tests = ("message_contains", "line_matches", "line_lacks")
+        if not table.get("why") or not any(table.get(t) for t in tests):
+            raise ConfigError(f"{where} form {name!r} needs a why and one of {', '.join(tests)}")
+        for field in ("line_matches", "line_lacks"):
+            if table.get(field):
+                import re
+
+                try:
+                    re.compile(table[field])
+                except re.error as exc:
+                    raise ConfigError(f"{where} form {name!r}: {field}: {exc}") from None
+        try:
+            severity = Severity(table["severity"]) if "severity" in table else None
+            precision = Precision(table["precision"]) if "precision" in table else None
+        except ValueError as exc:
+            raise ConfigError(f"{where} form {name!r}: {exc}") from None
+        forms.append(
+            RuleForm(
+                name=str(name),
+                severity=severity,
+                why=str(table["why"]),
+                message_contains=str(table.get("message_contains", "")),
+                line_matches=str(table.get("line_matches", "")),
+                line_lacks=str(table.get("line_lacks", "")),
+                precision=precision,
+            )
+        )
+    return tuple(forms)
 
 
 def _read(name: str) -> str:

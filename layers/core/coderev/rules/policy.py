@@ -64,11 +64,14 @@ def severity(
     role: FileRole = FileRole.SOURCE,
     graded: Severity | None = None,
     book: Catalogue | None = None,
+    form: str | None = None,
 ) -> Severity | None:
     """The severity a finding of `rule_id` in a file of `role` is reported at; None: not reported.
 
     `graded` is the finder's own grading, used only for rules the catalogue marks graded. A
-    rule the catalogue lacks keeps the finder's grading, at most UNKNOWN_RULE_CEILING.
+    rule the catalogue lacks keeps the finder's grading, at most UNKNOWN_RULE_CEILING. `form`
+    names one of the rule's forms (`extra["form"]`, set by the finder): its severity replaces
+    the rule's.
     """
     book = book or default_catalogue()
     if rule_id not in book:
@@ -78,6 +81,8 @@ def severity(
         if role in entry.skip_roles:
             return None
         level = at_most(graded, entry.severity) if entry.graded and graded else entry.severity
+        if form and (narrower := entry.form_named(form)) and narrower.severity:
+            level = narrower.severity
         level = at_most(level, CATEGORY_CEILING[entry.category])
     adjustment = ROLE_ADJUSTMENT[role]
     return at_most(lower(level, adjustment.lower), adjustment.ceiling)
@@ -89,7 +94,7 @@ def apply_policy(findings: Iterable[Finding], book: Catalogue | None = None) -> 
     book = book or default_catalogue()
     out = []
     for f in findings:
-        level = severity(f.rule_id, f.role, f.severity, book)
+        level = severity(f.rule_id, f.role, f.severity, book, f.extra.get("form"))
         if level is None:
             continue
         category = book.rule(f.rule_id).category if f.rule_id in book else f.category
