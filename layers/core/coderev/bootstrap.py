@@ -236,7 +236,13 @@ def review_models() -> ModelAccess:
 
 
 def _review_router() -> ChunkRouter | None:
-    return None  # no provider catalog yet: every AI review runs offline and says so
+    """The model router over provider_catalog() and quota_store(), or None when the catalog
+    has no model (no provider registered, none implied by the SDKs' variables)."""
+    if not provider_catalog().models():
+        return None
+    from coderev.routing import Router
+
+    return Router(provider_catalog(), quota_store())
 
 
 _starter: StateMachineStarter | None = None
