@@ -223,7 +223,8 @@ def quota_store() -> QuotaStore:
 def review_models() -> ModelAccess:
     """How an AI review reaches models (coderev.review.ai): the router, built only when an AI
     reviewer is asked for (None while no provider is configured: `auto` then runs offline),
-    and the CODEREV_AI_* settings."""
+    and the CODEREV_AI_* settings. The analysis' budget (CODEREV_ANALYSIS_BUDGET_USD) is
+    shared between its chunks, which run concurrently."""
     from coderev.pipeline.options import ModelAccess
     from coderev.review.ai.settings import AISettings
 
@@ -231,18 +232,17 @@ def review_models() -> ModelAccess:
     ai = AISettings(
         chunk_tokens=settings.ai_chunk_tokens, max_chunks=settings.ai_max_chunks,
         concurrency=settings.ai_concurrency, min_confidence=settings.ai_min_confidence,
+        budget_usd=settings.analysis_budget_usd,
     )  # fmt: skip
     return ModelAccess(_review_router, ai)
 
 
 def _review_router() -> ChunkRouter | None:
-    """The model router over provider_catalog() and quota_store(), or None when the catalog
-    has no model (no provider registered, none implied by the SDKs' variables)."""
+    """router(), or None when the catalog has no model (no provider registered, none implied
+    by the SDKs' variables)."""
     if not provider_catalog().models():
         return None
-    from coderev.routing import Router
-
-    return Router(provider_catalog(), quota_store())
+    return router()
 
 
 _starter: StateMachineStarter | None = None

@@ -136,3 +136,16 @@ def test_reviewer_names(given: str, name: str) -> None:
 def test_unknown_reviewer_names_are_refused(given: str) -> None:
     with pytest.raises(ConfigError, match="choose offline, auto"):
         parse_reviewer(given)
+
+
+def test_the_analysis_budget_is_shared_between_chunks_and_holds(
+    subject: ReviewInput, sources: Mapping[str, bytes]
+) -> None:
+    assert AISettings(budget_usd=1.0).ask("auto", "proj", 4).budget_usd == 0.25
+    models = (ScriptedModel("openai"), ScriptedModel("anthropic"))
+    broke = review(subject, sources, *models, settings=AISettings(budget_usd=1e-9))
+    assert broke.ai is not None and broke.ai.failed == 1
+    (chunk,) = broke.ai.chunks
+    assert chunk.error.startswith("no model could take the chunk") and "budget" in chunk.error
+    assert not models[0].requests and not models[1].requests  # no call was made
+    assert chunk.cost_usd == 0
