@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -282,3 +283,23 @@ def test_a_decision_without_candidates_fails_with_no_attempt() -> None:
         "cost_usd": 0.0,
         "attempts": [],
     }
+
+
+def test_reservations_and_refunds_hold_on_the_real_sqlite_quota_store(tmp_path: Path) -> None:
+    from coderev.quotas.sqlite_store import SqliteQuotaStore
+
+    def limits(tenant: str, provider: str) -> tuple[QuotaLimit, ...]:
+        return (QuotaLimit(f"tenant:{tenant}", "tokens", "day", 10_000),
+                QuotaLimit(f"provider:{provider}", "requests", "minute", 2))  # fmt: skip
+
+    s = Setup([reply('{"a": 1}', tokens=(1000, 200))], [reply('{"b": 2}', tokens=(1000, 200))],
+              limits=limits)  # fmt: skip
+    s.router.quotas = SqliteQuotaStore(tmp_path / "quotas.sqlite")
+    results = [s.call() for _ in range(3)]
+    assert [r.candidate.model.provider for r in results] == ["openai", "openai", "anthropic"]
+    assert results[2].attempts[0].outcome == "QuotaExceeded"
+    assert "provider:openai requests per minute (limit 2) has no room" in (
+        results[2].attempts[0].detail
+    )
+    left = s.router.quotas.check_and_spend(limits("default", "hf"), {"tokens": 0})
+    assert left.remaining["tenant:default|tokens|day"] == 10_000 - 3 * 1200  # actual use only
