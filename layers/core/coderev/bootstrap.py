@@ -27,6 +27,7 @@ if TYPE_CHECKING:
         ObjectStore,
         ProviderCatalog,
         QuotaStore,
+        RevocationStore,
         SecretBox,
         StateMachineStarter,
     )
@@ -220,6 +221,20 @@ def quota_store() -> QuotaStore:
     return SqliteQuotaStore(settings.data_dir / "quotas.sqlite")
 
 
+@cache
+def revocation_store() -> RevocationStore:
+    """Revoked access tokens, sessions and API keys: Redis when REDIS_URL is set, else a
+    SQLite file in data_dir (shared by `coderev serve` and the CLI on one machine)."""
+    settings = _settings()
+    if settings.redis_url:
+        from coderev.auth.revocation import RedisRevocations
+
+        return RedisRevocations.from_url(settings.redis_url)
+    from coderev.auth.revocation import SqliteRevocations
+
+    return SqliteRevocations(settings.data_dir / "revocations.sqlite")
+
+
 def review_models() -> ModelAccess:
     """How an AI review reaches models (coderev.review.ai): the router, built only when an AI
     reviewer is asked for (None while no provider is configured: `auto` then runs offline),
@@ -301,7 +316,7 @@ def reset() -> None:
     for provider in (_built_object_store, event_bus, analysis_repository, audit_repository,
                      idempotency_store, quota_store, _default_starter, secret_box,
                      provider_repository, provider_registry, _provider_catalog,
-                     router):  # fmt: skip
+                     router, revocation_store):  # fmt: skip
         provider.cache_clear()
     get_settings.cache_clear()
     use_state_machine_starter(None)

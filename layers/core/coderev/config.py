@@ -87,9 +87,22 @@ class Settings(BaseSettings):
     # Tokens
     jwt_secret_key: SecretStr | None = Field(default=None, validation_alias="JWT_SECRET_KEY")
     access_token_expire_minutes: int = Field(
-        default=15, validation_alias="ACCESS_TOKEN_EXPIRE_MINUTES"
+        default=15, ge=1, validation_alias="ACCESS_TOKEN_EXPIRE_MINUTES"
     )
-    refresh_token_expire_days: int = Field(default=7, validation_alias="REFRESH_TOKEN_EXPIRE_DAYS")
+    refresh_token_expire_days: int = Field(
+        default=7, ge=1, validation_alias="REFRESH_TOKEN_EXPIRE_DAYS"
+    )
+    # access JWTs: the `iss` and `aud` they carry and require, and the clock skew allowed
+    jwt_issuer: str = Field(default="coderev", min_length=1, validation_alias="CODEREV_JWT_ISSUER")
+    jwt_audience: str = Field(
+        default="coderev-api", min_length=1, validation_alias="CODEREV_JWT_AUDIENCE"
+    )
+    jwt_leeway_seconds: float = Field(
+        default=30.0, ge=0, le=300, validation_alias="CODEREV_JWT_LEEWAY_SECONDS"
+    )
+    # POST /auth/register: anyone may create an organization (true), or only the first one
+    # may be created that way and admins add everyone else (false)
+    open_registration: bool = Field(default=True, validation_alias="CODEREV_OPEN_REGISTRATION")
 
     # coderev's own
     data_dir: Path = Field(default_factory=_default_data_dir, validation_alias="CODEREV_DATA_DIR")

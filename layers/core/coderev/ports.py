@@ -6,7 +6,7 @@ in `coderev.adapters`: `embedded/` defaults (our fakes) and one module per real 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
@@ -351,3 +351,14 @@ class ProviderCatalog(Protocol):
         ...
 
     def health(self) -> Mapping[str, ProviderHealth]: ...
+
+
+class RevocationStore(Protocol):
+    """Revoked access tokens, sessions and API keys, remembered until they would have expired
+    (Redis when REDIS_URL is set, else a SQLite file; in-process in tests)."""
+
+    def revoke(self, ident: str, until: datetime) -> None: ...
+
+    def any_revoked(self, idents: Sequence[str]) -> bool:
+        """True when one of `idents` is revoked (one round trip)."""
+        ...
