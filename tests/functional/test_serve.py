@@ -89,7 +89,7 @@ def test_executions_list_and_show_the_run(server: Server, succeeded: dict[str, A
                if "StateEntered" in line]  # fmt: skip
     assert entered[:2] == ["Index", "Analyze"]  # then its two branches, interleaved
     assert sorted(entered[2:5]) == ["AnalyzeShard", "AnalyzeShards", "Ruff"]
-    assert entered[5:] == ["Architecture", "Review", "Finalize", "Succeeded"]
+    assert entered[5:] == ["Architecture", "Review", "ReviewByModels", "Finalize", "Succeeded"]
     assert shown.stdout.rstrip().endswith("ExecutionSucceeded")
     assert server.cli("executions", "show", "no-such-execution").returncode == 2
 

@@ -6,6 +6,8 @@
 - `summary`: the review's markdown summary.
 - `baseline`: findings marked new/existing against a baseline's fingerprints.
 - `gate`: `--fail-on` specs parsed and evaluated into a `GateOutcome`.
+- `ai/`: the AI reviewer (`auto`, `openai:MODEL`, ...): routed models' comments merged with the
+  offline reviewer's (its own package docstring lists its modules).
 """
 
 from __future__ import annotations

@@ -1,8 +1,10 @@
 """The registry that picks a reviewer by name.
 
-The offline reviewer (rules, no API key) is registered as "offline". AI reviewers register a
-factory under their provider name; `get_reviewer("openai:gpt-4.1")` finds the "openai"
-factory and hands it the full name, so one factory serves every model of a provider.
+The offline reviewer (rules, no API key) is registered as "offline". Other reviewers register
+a factory under a name; `get_reviewer("acme:large")` finds the "acme" factory and hands it the
+full name, so one factory serves every model of a provider. The AI review's names ("auto",
+"openai:MODEL", "anthropic:MODEL", "hf:MODEL") are not looked up here: the pipeline builds
+their reviewer with the router it is given (coderev.review.ai.reviewer).
 """
 
 from __future__ import annotations
