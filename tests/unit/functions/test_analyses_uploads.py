@@ -204,6 +204,21 @@ def test_an_unknown_lint_configuration_is_422(embedded, invoke, kit, sample) -> 
     assert bootstrap.analysis_repository().list() == []
 
 
+def test_the_reviewer_travels_with_the_upload(embedded, invoke, kit) -> None:
+    event = _with_query(kit.sample("analyses_upload.json"), reviewer="anthropic:claude-sonnet-4-0")
+    info = bootstrap.object_store().head(_body(invoke("analyses", event))["upload_key"])
+    assert info is not None
+    assert ReviewRequest.from_metadata(info.metadata).reviewer == "anthropic:claude-sonnet-4-0"
+
+
+@pytest.mark.parametrize("reviewer", ["gpt-4.1", "openai:", "mistral:large"])
+def test_an_unknown_reviewer_is_422(embedded, invoke, kit, reviewer: str) -> None:
+    response = invoke("analyses", _with_query(kit.sample("analyses_upload.json"),
+                                              reviewer=reviewer))  # fmt: skip
+    assert response["statusCode"] == 422
+    assert bootstrap.analysis_repository().list() == []
+
+
 def test_no_request_means_no_request_metadata(embedded, invoke, kit) -> None:
     accepted = _body(invoke("analyses", kit.sample("analyses_upload.json")))
     info = bootstrap.object_store().head(accepted["upload_key"])
@@ -255,7 +270,7 @@ def test_the_openapi_document_describes_presigned_uploads(embedded, invoke, kit)
     assert {"201", "422"} <= set(presign["responses"])
     assert {p["name"] for p in presign["parameters"]} == {
         "project_id", "filename", "baseline", "fail_on", "exclude",
-        "allow_unsupported_contracts", "lint_config"}  # fmt: skip
+        "allow_unsupported_contracts", "lint_config", "reviewer"}  # fmt: skip
     exclude = next(p for p in presign["parameters"] if p["name"] == "exclude")
     assert exclude["schema"]["anyOf"][0]["type"] == "array"
     upload = document["paths"]["/analyses"]["post"]

@@ -24,13 +24,13 @@ router = Router()  # type: ignore[no-untyped-call]
 
 def _request(
     baseline: str | None, fail_on: str | None, exclude: list[str] | None, allow: bool,
-    lint_config: str | None,
+    lint_config: str | None, reviewer: str | None = None,
 ) -> ReviewRequest:  # fmt: skip
     from coderev.service.uploads import review_request
 
     return review_request(bootstrap.analysis_repository(), baseline=baseline, fail_on=fail_on,
                           exclude=exclude or (), allow_unsupported_contracts=allow,
-                          lint_config=lint_config)  # fmt: skip
+                          lint_config=lint_config, reviewer=reviewer)  # fmt: skip
 
 
 def _filename(given: str | None) -> str | None:
@@ -50,13 +50,15 @@ def upload(
     exclude: Annotated[list[str] | None, params.EXCLUDE] = None,
     allow_unsupported_contracts: Annotated[bool, params.ALLOW_UNSUPPORTED_CONTRACTS] = False,
     lint_config: Annotated[str | None, params.LINT_CONFIG] = None,
+    reviewer: Annotated[str | None, params.REVIEWER] = None,
 ) -> Response[models.AnalysisAccepted]:
     from coderev.config import get_settings
     from coderev.service.uploads import accept_upload
 
     body, event = router.current_event.body or "", router.current_event
     data = base64.b64decode(body) if event.is_base64_encoded else body.encode("utf-8")
-    request = _request(baseline, fail_on, exclude, allow_unsupported_contracts, lint_config)
+    request = _request(baseline, fail_on, exclude, allow_unsupported_contracts, lint_config,
+                       reviewer)  # fmt: skip
     record = accept_upload(
         bootstrap.object_store(), bootstrap.analysis_repository(), get_settings().s3_bucket,
         data, project_id,
@@ -81,11 +83,13 @@ def presign(
     exclude: Annotated[list[str] | None, params.EXCLUDE] = None,
     allow_unsupported_contracts: Annotated[bool, params.ALLOW_UNSUPPORTED_CONTRACTS] = False,
     lint_config: Annotated[str | None, params.LINT_CONFIG] = None,
+    reviewer: Annotated[str | None, params.REVIEWER] = None,
 ) -> Response[models.UploadTicket]:
     from coderev.config import get_settings
     from coderev.service.uploads import presign_upload
 
-    request = _request(baseline, fail_on, exclude, allow_unsupported_contracts, lint_config)
+    request = _request(baseline, fail_on, exclude, allow_unsupported_contracts, lint_config,
+                       reviewer)  # fmt: skip
     reserved = presign_upload(
         bootstrap.object_store(), bootstrap.analysis_repository(), get_settings().s3_bucket,
         expires_in=get_settings().upload_url_seconds, project_id=project_id,

@@ -18,6 +18,7 @@ __all__ = [
     "FAIL_ON",
     "FILENAME",
     "LINT_CONFIG",
+    "REVIEWER",
     "absolute_url",
     "upload_filename",
     "wants_json",
@@ -40,6 +41,14 @@ LINT_CONFIG = Query(
     "(default: the archive's own pyproject.toml/ruff.toml, with coderev's security rules added "
     "where the project has not turned them off) or isolated (coderev's rule selection alone)",
     pattern="^(project|isolated)$",
+)
+
+REVIEWER = Query(
+    description="who reviews, as coderev review --reviewer: offline (rules, no model), auto "
+    "(routed AI models merged with the offline review; offline when no provider is "
+    "configured, and the report says so), or a pinned model openai:MODEL, anthropic:MODEL, "
+    "hf:MODEL. Default: the Review function's CODEREV_REVIEWER.",
+    pattern="^(offline|auto|(openai|anthropic|hf):[^\\s]+)$",
 )
 
 

@@ -158,6 +158,7 @@ def review_request(
     exclude: Sequence[str] = (),
     allow_unsupported_contracts: bool = False,
     lint_config: str | None = None,
+    reviewer: str | None = None,
 ) -> ReviewRequest:
     """The analysis request an HTTP client asked for; `baseline` is an analysis id.
 
@@ -166,7 +167,7 @@ def review_request(
     """
     from coderev.pipeline.request import ReviewRequest
 
-    asked = (baseline, fail_on, lint_config) != (None, None, None)
+    asked = (baseline, fail_on, lint_config, reviewer) != (None, None, None, None)
     if not asked and not exclude and not allow_unsupported_contracts:
         return ReviewRequest()  # nothing asked: no parse (the gate check imports coderev.review)
     document: dict[str, object] = {"exclude": list(exclude)}
@@ -176,6 +177,8 @@ def review_request(
         document["lint_config"] = lint_config
     if fail_on is not None:
         document["fail_on"] = fail_on
+    if reviewer is not None:
+        document["reviewer"] = reviewer
     if baseline is not None:
         document["baseline_key"] = _baseline_key(records, baseline)
     return ReviewRequest.parse(document)
