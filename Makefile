@@ -21,7 +21,7 @@ PYTHON ?= $(shell \
     v=$$(pyenv versions --bare 2>/dev/null | grep -E '^3\.(1[2-9]|[2-9][0-9])(\.[0-9]+)?$$' | sort -V | head -n 1); \
     if [ -n "$$v" ]; then echo "$$(pyenv root)/versions/$$v/bin/python$${v%.*}"; fi; fi)
 
-.PHONY: help venv run test test-fast lint bench clean sam-venv validate build
+.PHONY: help venv opa-bindings run test test-fast lint bench clean sam-venv validate build
 
 help:
 	@echo "make run   [REPO=path] [OUT=dir] [ARGS='--fail-on high']  review a repository (default: the bundled sample)"
@@ -36,9 +36,17 @@ $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(MAKE) --no-print-directory opa-bindings
 	@touch $(STAMP)
 
 venv: $(STAMP)
+
+# OPA's Go engine for the policy tests (tests/fixtures/opa_server.py). The wheel is
+# py3-none-manylinux (a ctypes binding of a Go c-shared library, no CPython ABI) but its
+# metadata says Requires-Python >= 3.14, so pip is told to ignore that; it has no dependencies.
+OPA_BINDINGS := opa-golib-python-bindings==0.4.4
+opa-bindings:
+	$(BIN)/python -m pip install --quiet --no-deps --ignore-requires-python '$(OPA_BINDINGS)'
 
 # aws-sam-cli pins boto3, pydantic and click below what .venv uses: it gets a venv of its own.
 SAM_VENV := .venv-sam

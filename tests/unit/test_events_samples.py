@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from aws_lambda_powertools.utilities.data_classes import KafkaEvent, S3Event
 from aws_lambda_powertools.utilities.parser.models import (
+    ApiGatewayAuthorizerRequest,
     APIGatewayProxyEventModel,
     EventBridgeModel,
     KafkaSelfManagedEventModel,
@@ -77,6 +78,7 @@ MODELS: dict[str, Any] = {
     "model_router": RouteEvent,
     "providers": APIGatewayProxyEventModel,
     "provider_health": EventBridgeModel,
+    "authorizer": ApiGatewayAuthorizerRequest,
 }
 
 

@@ -17,7 +17,6 @@ from coderev.domain.errors import ConfigError
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.idempotency import BasePersistenceLayer
 
-    from coderev.adapters.cypher_graph import CypherGraphStore, CypherSession
     from coderev.analyses.repository import AnalysisRepository
     from coderev.audit.repository import AuditRepository
     from coderev.config import Settings
@@ -26,6 +25,7 @@ if TYPE_CHECKING:
         EventBus,
         GraphStore,
         ObjectStore,
+        PolicyEngine,
         ProviderCatalog,
         QuotaStore,
         RevocationStore,
@@ -39,57 +39,17 @@ if TYPE_CHECKING:
     from coderev.routing import CircuitBreaker, Router
 
 
-_NEO4J_SCHEMES = ("bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc")
-_FALKOR_SCHEMES = ("falkor", "falkors", "redis", "rediss")
-
-
 def graph_store(settings: Settings, default_path: Path) -> GraphStore:
-    """The GraphStore: Cypher on Neo4j when NEO4J_URI is bolt:// or neo4j:// (+s, +ssc), on
-    FalkorDB when it is falkor:// or redis://, else SQLite at `default_path`."""
+    """The GraphStore: Neo4j when NEO4J_URI is set, else SQLite at `default_path`."""
     if settings.neo4j_uri:
-        return _cypher_graph_store(settings, settings.neo4j_uri)
+        raise ConfigError(
+            "NEO4J_URI is set, but this release stores the code graph only in the embedded "
+            "SQLite store; unset NEO4J_URI to use it"
+        )
     from coderev.adapters.embedded.graph_store import SqliteGraphStore
 
     default_path.parent.mkdir(parents=True, exist_ok=True)
     return SqliteGraphStore(default_path)
-
-
-_cypher_stores: dict[tuple[str, str | None, str | None], CypherGraphStore] = {}
-
-
-def _cypher_graph_store(settings: Settings, uri: str) -> GraphStore:
-    """One store (one driver, one connection pool) per server, user and database per process."""
-    key = (uri, settings.neo4j_user, settings.graph_database)
-    if key not in _cypher_stores:
-        _cypher_stores[key] = _new_cypher_graph_store(settings, uri)
-    return _cypher_stores[key]
-
-
-def _new_cypher_graph_store(settings: Settings, uri: str) -> CypherGraphStore:
-    from coderev.adapters.cypher_graph import CypherGraphStore
-
-    session: CypherSession
-    scheme = uri.partition("://")[0].lower()
-    if scheme in _NEO4J_SCHEMES:
-        from coderev.adapters.neo4j import Neo4jSession
-
-        password = settings.neo4j_password
-        session = Neo4jSession(
-            uri,
-            settings.neo4j_user,
-            password.get_secret_value() if password else None,
-            database=settings.graph_database,
-        )
-    elif scheme in _FALKOR_SCHEMES:
-        from coderev.adapters.falkordb import FalkorSession
-
-        session = FalkorSession(uri, settings.graph_database)
-    else:
-        raise ConfigError(
-            f"NEO4J_URI must be bolt://, neo4j:// (+s, +ssc) for Neo4j or falkor:// / redis:// "
-            f"for FalkorDB, not {scheme}://"
-        )
-    return CypherGraphStore(session)
 
 
 # --- the handlers' providers: built on first use, once per process --------------------------
@@ -350,6 +310,26 @@ def router() -> Router:
     )  # fmt: skip
 
 
+@cache
+def policy_engine() -> PolicyEngine:
+    """Access decisions: the OPA server at OPA_URL, else Rego in-process (regopy), on the
+    policies of coderev.policy (CODEREV_POLICY_DIR to use others); decisions memoised."""
+    from coderev.policy.cache import CachedPolicyEngine
+
+    settings = _settings()
+    engine: PolicyEngine
+    if settings.opa_url:
+        from coderev.adapters.opa_rest import OpaRestPolicyEngine
+
+        engine = OpaRestPolicyEngine(settings.opa_url, timeout=settings.opa_timeout_seconds)
+    else:
+        from coderev.adapters.regopy_policy import RegoPolicyEngine
+        from coderev.policy.files import policy_modules
+
+        engine = RegoPolicyEngine(policy_modules(settings.policy_dir))
+    return CachedPolicyEngine(engine)
+
+
 def reset() -> None:
     """Forget every built adapter, override and the settings (tests switching data dirs)."""
     from coderev.config import get_settings
@@ -357,11 +337,8 @@ def reset() -> None:
     for provider in (_built_object_store, event_bus, analysis_repository, audit_repository,
                      idempotency_store, quota_store, _default_starter, secret_box,
                      provider_repository, provider_registry, _provider_catalog,
-                     router, revocation_store):  # fmt: skip
+                     router, revocation_store, policy_engine):  # fmt: skip
         provider.cache_clear()
     get_settings.cache_clear()
-    for store in _cypher_stores.values():
-        store.close()
-    _cypher_stores.clear()
     use_state_machine_starter(None)
     use_object_store(None)

@@ -50,9 +50,6 @@ class Settings(BaseSettings):
     neo4j_uri: str | None = Field(default=None, validation_alias="NEO4J_URI")
     neo4j_user: str | None = Field(default=None, validation_alias="NEO4J_USER")
     neo4j_password: SecretStr | None = Field(default=None, validation_alias="NEO4J_PASSWORD")
-    # The Neo4j database (unset: the server's default) or, with a falkor:// NEO4J_URI, the
-    # FalkorDB graph key (unset: "coderev") holding every analysis's code graph
-    graph_database: str | None = Field(default=None, validation_alias="CODEREV_GRAPH_DATABASE")
     s3_endpoint: str | None = Field(default=None, validation_alias="S3_ENDPOINT")
     s3_access_key: str | None = Field(default=None, validation_alias="S3_ACCESS_KEY")
     s3_secret_key: SecretStr | None = Field(default=None, validation_alias="S3_SECRET_KEY")
@@ -86,6 +83,24 @@ class Settings(BaseSettings):
     provider_cache_seconds: float = Field(
         default=30.0, ge=0, validation_alias="CODEREV_PROVIDER_CACHE_SECONDS"
     )
+
+    # Access policy (coderev.policy): the Rego folder (unset: the packaged policies, which
+    # infrastructure/opa/policies links to) and how long an OPA server (OPA_URL) may take
+    policy_dir: Path | None = Field(default=None, validation_alias="CODEREV_POLICY_DIR")
+    opa_timeout_seconds: float = Field(
+        default=2.0, gt=0, le=30, validation_alias="CODEREV_OPA_TIMEOUT_SECONDS"
+    )
+    # The local gateway's rate limit per principal (authorizer principalId): requests per
+    # minute, refilled evenly, and the burst allowed above it; 0 turns the limit off
+    rate_limit_per_minute: int = Field(
+        default=1200, ge=0, validation_alias="CODEREV_RATE_LIMIT_PER_MINUTE"
+    )
+    rate_limit_burst: int = Field(default=200, ge=1, validation_alias="CODEREV_RATE_LIMIT_BURST")
+
+    @field_validator("policy_dir", "opa_url", mode="before")
+    @classmethod
+    def _policy_unset_when_empty(cls, value: object) -> object:
+        return None if value == "" else value  # a template passes "" for "not set"
 
     # Tokens
     jwt_secret_key: SecretStr | None = Field(default=None, validation_alias="JWT_SECRET_KEY")

@@ -29,28 +29,12 @@ class GraphEdge:
     properties: Mapping[str, Any] = field(default_factory=dict)
 
 
-@dataclass(frozen=True, slots=True)
-class GraphScope:
-    """What a graph belongs to: its project and the project's version (either may be unknown)."""
-
-    project: str | None = None
-    version: str | None = None
-
-
 @runtime_checkable
 class GraphStore(Protocol):
-    """Stores the code graph of one analysis; replaced whole on each write.
-
-    `scope` (optional, keyword only) files the graph under its project and version.
-    """
+    """Stores the code graph of one analysis; replaced whole on each write."""
 
     def write(
-        self,
-        graph_id: str,
-        nodes: Iterable[GraphNode],
-        edges: Iterable[GraphEdge],
-        *,
-        scope: GraphScope | None = None,
+        self, graph_id: str, nodes: Iterable[GraphNode], edges: Iterable[GraphEdge]
     ) -> None: ...
 
     def nodes(self, graph_id: str, label: str | None = None) -> list[GraphNode]: ...
@@ -378,3 +362,25 @@ class RevocationStore(Protocol):
     def any_revoked(self, idents: Sequence[str]) -> bool:
         """True when one of `idents` is revoked (one round trip)."""
         ...
+
+
+# --- PolicyEngine ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """A policy's answer: `allow`, the `reasons` it gives (sorted codes such as
+    "granted_by_role:viewer", "no_role_grants:analyses:create", "tenant_mismatch"), and the
+    `action` it decided on. An undefined result is a denial ("undefined"), never an error."""
+
+    allow: bool
+    reasons: tuple[str, ...] = ()
+    action: str = ""
+
+
+class PolicyEngine(Protocol):
+    """Evaluates the Rego document at `path` ("coderev/authz/decision", OPA's
+    `/v1/data/<path>`) for `input`. Raises `coderev.policy.errors.PolicyEngineError` when the
+    engine cannot answer (a failed compile, an unreachable OPA server): callers fail closed."""
+
+    def decide(self, path: str, input: Mapping[str, Any]) -> Decision: ...

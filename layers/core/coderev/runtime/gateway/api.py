@@ -6,8 +6,10 @@ requestContext with identity and authorizer, base64 bodies), routed by the templ
 Api events; the handler's proxy response is mapped back to HTTP. What API Gateway
 itself answers is reproduced too: 404 for unknown routes, 502 "Internal server error"
 for a failing handler or a malformed response, 413 for a body over the limit, 401/403
-from the authorizer hook. Without a hook given, the template's Lambda authorizers run
-(`LambdaAuthorizer`); a route naming an authorizer that has no hook fails closed (401).
+from the authorizer hook, 429 with Retry-After past the rate limit per principal
+(`rate_limit`, when given one). Without a hook given, the template's Lambda authorizers run
+(`LambdaAuthorizer`); a route naming an authorizer that has no hook fails closed (401). In
+open local mode (`open_local`) a request without a token is the local admin's.
 Besides the template's routes it serves `/health` and, as S3 serves the URLs it presigns,
 the embedded object store's presigned uploads: `PUT /_objects/<key>` (see
 `coderev.runtime.gateway.uploads`).
@@ -31,6 +33,8 @@ from typing import TYPE_CHECKING
 from coderev.runtime.gateway.authorizer import Allow, AuthorizerHook, AuthorizerRequest, Deny
 from coderev.runtime.gateway.http_server import HttpServer
 from coderev.runtime.gateway.lambda_authorizer import LambdaAuthorizer, template_authorizers
+from coderev.runtime.gateway.open_local import open_local
+from coderev.runtime.gateway.rate_limit import RateLimiter
 from coderev.runtime.gateway.routes import Route, RouteTable
 from coderev.runtime.gateway.server import (
     API_GATEWAY_PAYLOAD_LIMIT,
@@ -77,21 +81,29 @@ class Gateway:
         wall_clock: Callable[[], float] = time.time,
         object_store: ObjectStore | None = None,
         max_upload_bytes: int = DEFAULT_UPLOAD_LIMIT,
+        open_local_mode: bool = False,
+        rate_limiter: RateLimiter | None = None,
     ):
         self.invoker = invoker
         self.routes = RouteTable(
             Route.build(function.logical_id, event)
             for function, event in invoker.template.events_of(ApiEvent)
         )
+        hooks = template_authorizers(invoker) if authorizer is None else authorizer
+        if open_local_mode:
+            hooks = open_local(hooks if isinstance(hooks, Mapping) else {
+                name: hooks for name in invoker.template.authorizers})
+        self.open_local_mode = open_local_mode
         self.settings = ProxySettings(
             invoker=invoker,
             routes=self.routes,
-            authorizer=template_authorizers(invoker) if authorizer is None else authorizer,
+            authorizer=hooks,
             max_body_bytes=max_body_bytes,
             binary_media_types=tuple(binary_media_types),
             wall_clock=wall_clock,
             uploads=UploadEndpoint(_store_of(object_store), max_upload_bytes,
                                    None if object_store is not None else handlers_analyses),
+            rate_limiter=rate_limiter,
         )
         self.limits = limits or ServerLimits.resolve(keep_alive_seconds=keep_alive_seconds,
                                                      backlog=backlog)

@@ -5,10 +5,12 @@ event (`{"type": "TOKEN", "authorizationToken", "methodArn"}`) or the REQUEST ev
 proxy event plus `type` and `methodArn`), invokes the function through the invoker and
 evaluates the IAM policy it returns against the method ARN: an explicit Deny wins, an
 Allow admits, anything else is 403. A missing identity source or a token failing the
-ValidationExpression is 401 without invoking; the function raising "Unauthorized" is
-401; any other failure or a malformed policy is 500. Policies are cached per identity
-for ReauthorizeEvery seconds, and, as on AWS, a cached policy is evaluated against each
-new method ARN, so a policy naming one method denies the others until it expires.
+ValidationExpression is 401 without invoking (a REQUEST authorizer's identity sources are
+its Headers, QueryStrings and Context fields such as httpMethod and resourcePath, which key
+its cache); the function raising "Unauthorized" is 401; any other failure or a malformed
+policy is 500. Policies are cached per identity for ReauthorizeEvery seconds, and, as on
+AWS, a cached policy is evaluated against each new method ARN, so a policy naming one method
+denies the others until it expires.
 """
 
 from __future__ import annotations
@@ -84,6 +86,8 @@ class LambdaAuthorizer:
         query = request.event.get("queryStringParameters") or {}
         values = [headers.get(name.lower()) for name in self.spec.headers]
         values += [query.get(name) for name in self.spec.query_strings]
+        context = request.event.get("requestContext") or {}
+        values += [context.get(name) for name in self.spec.contexts]
         if any(not value for value in values):
             return None
         return tuple(str(value) for value in values)

@@ -71,6 +71,9 @@ class ProxyDispatcher:
             refusal = self._authorize(request, found, event)
             if refusal is not None:
                 return refusal
+        throttled = self._throttle(event)
+        if throttled is not None:
+            return throttled
         try:
             result = self.settings.invoker.invoke(found.route.function, event)
         except FunctionThrottledError:
@@ -123,6 +126,26 @@ class ProxyDispatcher:
         context["authorizer"] = {**decision.context, "principalId": decision.principal_id,
                                  "integrationLatency": latency}
         return None
+
+
+    def _throttle(self, event: dict[str, Any]) -> GatewayReply | None:
+        """429 with Retry-After once the caller (the authorizer's principal, else the client
+        address) is over the rate limit; None while it is not."""
+        limiter = self.settings.rate_limiter
+        if limiter is None:
+            return None
+        context = event["requestContext"]
+        principal = (context.get("authorizer") or {}).get("principalId")
+        tenant = (context.get("authorizer") or {}).get("tenant", "")
+        key = (f"principal:{tenant}/{principal}" if principal
+               else f"address:{context['identity'].get('sourceIp')}")  # fmt: skip
+        throttled = limiter.admit(key)
+        if throttled is None:
+            return None
+        reply = json_reply(429, {"message": "Too Many Requests"}, self.settings)
+        return GatewayReply(reply.status, (*reply.headers,
+                                           ("Retry-After", str(throttled.retry_after))),
+                            reply.body)  # fmt: skip
 
 
 def _proxy_response(payload: Any, settings: ProxySettings) -> GatewayReply:

@@ -21,6 +21,7 @@ from fnmatch import fnmatch
 from typing import Any
 
 from coderev.runtime.gateway.authorizer import Allow, AuthorizerHook, AuthorizerRequest, Deny
+from coderev.runtime.gateway.rate_limit import RateLimiter
 from coderev.runtime.gateway.routes import RouteTable
 from coderev.runtime.gateway.uploads import UploadEndpoint
 from coderev.runtime.invoker import LocalInvoker
@@ -51,6 +52,7 @@ class ProxySettings:
     binary_media_types: tuple[str, ...] = DEFAULT_BINARY_MEDIA_TYPES
     wall_clock: Callable[[], float] = time.time
     uploads: UploadEndpoint | None = None  # PUT /_objects/...: presigned uploads
+    rate_limiter: RateLimiter | None = None  # per principal (client address on public routes)
 
     def is_binary(self, content_type: str | None, body: bytes) -> bool:
         """Base64 for binary media types and for bodies that are not UTF-8 text."""

@@ -47,7 +47,7 @@ from coderev.runtime.errors import (
 )
 from coderev.runtime.event_sources import EventSourceBackends, EventSources
 from coderev.runtime.event_sources.schedules import Scheduler
-from coderev.runtime.gateway import AuthorizerHook, Gateway
+from coderev.runtime.gateway import AuthorizerHook, Gateway, RateLimiter
 from coderev.runtime.invoker import InvocationResult, LocalInvoker
 from coderev.runtime.states import (
     Execution,
@@ -88,7 +88,7 @@ _FUNCTION_ARN_PREFIX = ("arn:aws:lambda:", "arn:aws-cn:lambda:", "arn:aws-us-gov
 HOST_VARIABLES = frozenset({
     "CODEREV_DATA_DIR", "DATABASE_URL", "REDIS_URL", "NEO4J_URI", "NEO4J_USER",
     "NEO4J_PASSWORD", "S3_ENDPOINT", "S3_ACCESS_KEY", "S3_SECRET_KEY",
-    "KAFKA_BOOTSTRAP_SERVERS", "OPA_URL", "STEPFUNCTIONS_ENDPOINT",
+    "KAFKA_BOOTSTRAP_SERVERS", "OPA_URL", "STEPFUNCTIONS_ENDPOINT", "JWT_SECRET_KEY",
 })  # fmt: skip
 
 
@@ -240,6 +240,8 @@ class Platform:
         sync_interval: float = 0.25,
         sleeper: Sleeper | None = None,
         host_variables: Collection[str] = HOST_VARIABLES,
+        open_local_mode: bool = False,
+        rate_limiter: RateLimiter | None = None,
     ) -> None:
         self.template = template
         self.backends = backends or PlatformBackends()
@@ -257,7 +259,8 @@ class Platform:
             for logical_id, spec in template.state_machines.items()
         }
         self.starter = LocalStateMachineStarter(self.interpreter, self.machines)
-        self.gateway = Gateway(self.invoker, host=host, port=port, authorizer=authorizer)
+        self.gateway = Gateway(self.invoker, host=host, port=port, authorizer=authorizer,
+                               open_local_mode=open_local_mode, rate_limiter=rate_limiter)
         self.scheduler = Scheduler(self.invoker)
         self.event_sources = EventSources(
             self.invoker,

@@ -5,7 +5,10 @@ cannot run locally) and chooses the backends the way `bootstrap` does for the ha
 handlers and platform share them: the object store (the embedded one wrapped to notify the
 S3-triggered functions, or S3 through SQS when S3_ENDPOINT is set), the event bus (the
 in-process bus the Kafka triggers consume, or the broker at KAFKA_BOOTSTRAP_SERVERS) and a
-SQLite execution store under the data dir, which `coderev executions` reads.
+SQLite execution store under the data dir, which `coderev executions` reads. The gateway runs
+the template's authorizer before every protected route; without JWT_SECRET_KEY on a loopback
+address it is in open local mode (token-less requests act as the local admin, announced and
+logged at start), and it limits requests per principal (CODEREV_RATE_LIMIT_PER_MINUTE).
 
 In-process, each handler sees its function's template Environment as its Settings (the
 invoker binds it per invocation), except for the backend variables (`HOST_VARIABLES`: data
@@ -21,6 +24,7 @@ second signal interrupts the wait for running executions).
 
 from __future__ import annotations
 
+import logging
 import signal
 import threading
 import time
@@ -31,6 +35,7 @@ from types import FrameType
 from typing import TYPE_CHECKING
 
 from coderev.runtime.errors import RuntimePlatformError, TemplateError
+from coderev.runtime.gateway import OPEN_LOCAL_NOTICE, RateLimiter
 from coderev.runtime.platform.assembly import Platform, PlatformBackends
 from coderev.runtime.platform.execution_store import SqliteExecutionStore
 from coderev.runtime.template import S3Event, Template, load_template
@@ -55,6 +60,8 @@ __all__ = [
     "review_on_platform",
     "serve",
 ]
+
+logger = logging.getLogger(__name__)
 
 EXECUTIONS_FILE = "executions.db"
 ABORTED_STOP_SECONDS = 10.0  # an aborted review waits this long for running handlers
@@ -128,7 +135,34 @@ def build_platform(
         execution_store=execution_store(settings),
     )
     return Platform(template, backends, host=host, port=port,
-                    retry_delay_scale=retry_delay_scale, sync_interval=sync_interval)  # fmt: skip
+                    retry_delay_scale=retry_delay_scale, sync_interval=sync_interval,
+                    open_local_mode=open_local_mode(settings, host),
+                    rate_limiter=rate_limiter(settings))  # fmt: skip
+
+
+def open_local_mode(settings: Settings, host: str) -> bool:
+    """Token-less requests act as the local admin: only embedded (no DATABASE_URL or
+    REDIS_URL: coderev.auth.keys.is_embedded), without JWT_SECRET_KEY, and on a loopback
+    address (anything else answers other machines, which must show a token)."""
+    import ipaddress
+
+    from coderev.auth.keys import is_embedded
+
+    if settings.jwt_secret_key is not None and settings.jwt_secret_key.get_secret_value():
+        return False
+    if not is_embedded(settings):
+        return False
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
+
+
+def rate_limiter(settings: Settings) -> RateLimiter | None:
+    """The gateway's limit per principal (CODEREV_RATE_LIMIT_PER_MINUTE, 0: none)."""
+    if settings.rate_limit_per_minute <= 0:
+        return None
+    return RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst)
 
 
 def _notifying(store: ObjectStore, template: Template, settings: Settings) -> NotifyingObjectStore:
@@ -203,6 +237,9 @@ def _prune_executions() -> None:
 def _announce(platform: Platform, echo: Callable[[str], object]) -> None:
     served = platform.describe()
     echo(f"coderev serve: {platform.template.path} on {platform.url}")
+    if platform.gateway.open_local_mode:
+        logger.warning(OPEN_LOCAL_NOTICE)
+        echo(f"  {OPEN_LOCAL_NOTICE}")
     echo("  GET /health")
     for key in ("routes", "triggers", "schedules", "state_machines"):
         echo(key.replace("_", " ") + ":")

@@ -144,6 +144,7 @@ class AuthorizerSpec:
     validation_expression: str | None = None
     headers: tuple[str, ...] = ()
     query_strings: tuple[str, ...] = ()
+    contexts: tuple[str, ...] = ()  # requestContext fields: httpMethod, resourcePath...
     reauthorize_every: int = 300
 
 
@@ -175,6 +176,7 @@ def parse_authorizers(
                 validation_expression=identity.get("ValidationExpression"),
                 headers=tuple(identity.get("Headers") or ()),
                 query_strings=tuple(identity.get("QueryStrings") or ()),
+                contexts=tuple(identity.get("Context") or ()),
                 reauthorize_every=int(identity.get("ReauthorizeEvery", 300)),
             )
     return found

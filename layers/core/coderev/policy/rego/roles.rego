@@ -1,0 +1,24 @@
+# What each role may do within its tenant. Roles nest: each has everything of the one before.
+# An action is "<collection>:<verb>"; "*" is every action (admins).
+package coderev.roles
+
+viewer := {
+	"analyses:read", "reports:read", "drift:read", "projects:read", "docs:read",
+	"self:read", "self:write",
+}
+
+reviewer := viewer | {"analyses:create", "analyses:rerun"}
+
+maintainer := reviewer | {
+	"projects:create", "projects:update", "projects:baseline", "projects:members",
+	"projects:settings", "versions:write", "api_keys:manage", "routes:preview",
+}
+
+admin := {"*"}
+
+permissions := {
+	"viewer": viewer,
+	"reviewer": reviewer,
+	"maintainer": maintainer,
+	"admin": admin,
+}

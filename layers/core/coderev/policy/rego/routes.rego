@@ -1,0 +1,25 @@
+# The action of every route of template.yaml ("METHOD /resource" as API Gateway names it).
+# A route not listed here gets "<first path segment>:read" (GET, HEAD) or ":write" (any other
+# method), which only admins hold; tests/unit/policy checks every template route is listed.
+package coderev.routes
+
+actions := {
+	# analyses
+	"POST /analyses": "analyses:create",
+	"POST /analyses/uploads": "analyses:create",
+	"GET /analyses/{id}": "analyses:read",
+	"GET /analyses/{id}/report/{format}": "reports:read",
+	"POST /analyses/{id}/rerun": "analyses:rerun",
+	"GET /openapi.json": "docs:read",
+	"GET /swagger": "docs:read",
+	# routing, quotas, providers: platform administration
+	"POST /routes/preview": "routes:preview",
+	"POST /quotas/check": "quotas:check",
+	"GET /providers": "providers:read",
+	"POST /providers": "providers:write",
+	"GET /providers/{name}": "providers:read",
+	"PATCH /providers/{name}": "providers:write",
+	"POST /providers/{name}/disable": "providers:write",
+	"PUT /providers/{name}/key": "providers:write",
+	"GET /providers/openapi.json": "docs:read",
+}
