@@ -17,6 +17,7 @@ from coderev.domain.errors import ConfigError
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.idempotency import BasePersistenceLayer
 
+    from coderev.adapters.cypher_graph import CypherGraphStore, CypherSession
     from coderev.analyses.repository import AnalysisRepository
     from coderev.audit.repository import AuditRepository
     from coderev.config import Settings
@@ -39,17 +40,57 @@ if TYPE_CHECKING:
     from coderev.routing import CircuitBreaker, Router
 
 
+_NEO4J_SCHEMES = ("bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc")
+_FALKOR_SCHEMES = ("falkor", "falkors", "redis", "rediss")
+
+
 def graph_store(settings: Settings, default_path: Path) -> GraphStore:
-    """The GraphStore: Neo4j when NEO4J_URI is set, else SQLite at `default_path`."""
+    """The GraphStore: Cypher on Neo4j when NEO4J_URI is bolt:// or neo4j:// (+s, +ssc), on
+    FalkorDB when it is falkor:// or redis://, else SQLite at `default_path`."""
     if settings.neo4j_uri:
-        raise ConfigError(
-            "NEO4J_URI is set, but this release stores the code graph only in the embedded "
-            "SQLite store; unset NEO4J_URI to use it"
-        )
+        return _cypher_graph_store(settings, settings.neo4j_uri)
     from coderev.adapters.embedded.graph_store import SqliteGraphStore
 
     default_path.parent.mkdir(parents=True, exist_ok=True)
     return SqliteGraphStore(default_path)
+
+
+_cypher_stores: dict[tuple[str, str | None, str | None], CypherGraphStore] = {}
+
+
+def _cypher_graph_store(settings: Settings, uri: str) -> GraphStore:
+    """One store (one driver, one connection pool) per server, user and database per process."""
+    key = (uri, settings.neo4j_user, settings.graph_database)
+    if key not in _cypher_stores:
+        _cypher_stores[key] = _new_cypher_graph_store(settings, uri)
+    return _cypher_stores[key]
+
+
+def _new_cypher_graph_store(settings: Settings, uri: str) -> CypherGraphStore:
+    from coderev.adapters.cypher_graph import CypherGraphStore
+
+    session: CypherSession
+    scheme = uri.partition("://")[0].lower()
+    if scheme in _NEO4J_SCHEMES:
+        from coderev.adapters.neo4j import Neo4jSession
+
+        password = settings.neo4j_password
+        session = Neo4jSession(
+            uri,
+            settings.neo4j_user,
+            password.get_secret_value() if password else None,
+            database=settings.graph_database,
+        )
+    elif scheme in _FALKOR_SCHEMES:
+        from coderev.adapters.falkordb import FalkorSession
+
+        session = FalkorSession(uri, settings.graph_database)
+    else:
+        raise ConfigError(
+            f"NEO4J_URI must be bolt://, neo4j:// (+s, +ssc) for Neo4j or falkor:// / redis:// "
+            f"for FalkorDB, not {scheme}://"
+        )
+    return CypherGraphStore(session)
 
 
 # --- the handlers' providers: built on first use, once per process --------------------------
@@ -340,5 +381,8 @@ def reset() -> None:
                      router, revocation_store, policy_engine):  # fmt: skip
         provider.cache_clear()
     get_settings.cache_clear()
+    for store in _cypher_stores.values():
+        store.close()
+    _cypher_stores.clear()
     use_state_machine_starter(None)
     use_object_store(None)

@@ -50,6 +50,9 @@ class Settings(BaseSettings):
     neo4j_uri: str | None = Field(default=None, validation_alias="NEO4J_URI")
     neo4j_user: str | None = Field(default=None, validation_alias="NEO4J_USER")
     neo4j_password: SecretStr | None = Field(default=None, validation_alias="NEO4J_PASSWORD")
+    # The Neo4j database (unset: the server's default) or, with a falkor:// NEO4J_URI, the
+    # FalkorDB graph key (unset: "coderev") holding every analysis's code graph
+    graph_database: str | None = Field(default=None, validation_alias="CODEREV_GRAPH_DATABASE")
     s3_endpoint: str | None = Field(default=None, validation_alias="S3_ENDPOINT")
     s3_access_key: str | None = Field(default=None, validation_alias="S3_ACCESS_KEY")
     s3_secret_key: SecretStr | None = Field(default=None, validation_alias="S3_SECRET_KEY")

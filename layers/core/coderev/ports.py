@@ -29,12 +29,28 @@ class GraphEdge:
     properties: Mapping[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True, slots=True)
+class GraphScope:
+    """What a graph belongs to: its project and the project's version (either may be unknown)."""
+
+    project: str | None = None
+    version: str | None = None
+
+
 @runtime_checkable
 class GraphStore(Protocol):
-    """Stores the code graph of one analysis; replaced whole on each write."""
+    """Stores the code graph of one analysis; replaced whole on each write.
+
+    `scope` (optional, keyword only) files the graph under its project and version.
+    """
 
     def write(
-        self, graph_id: str, nodes: Iterable[GraphNode], edges: Iterable[GraphEdge]
+        self,
+        graph_id: str,
+        nodes: Iterable[GraphNode],
+        edges: Iterable[GraphEdge],
+        *,
+        scope: GraphScope | None = None,
     ) -> None: ...
 
     def nodes(self, graph_id: str, label: str | None = None) -> list[GraphNode]: ...

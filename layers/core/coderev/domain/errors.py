@@ -118,3 +118,8 @@ class SecretBoxError(CoderevError):
     """A sealed secret cannot be sealed or opened: the master key is missing or another one, the
     blob was altered or moved to another record, or the key service refused. Never carries the
     secret."""
+
+
+class GraphStoreError(CoderevError):
+    """The graph server refused a statement or cannot be reached (the statement's text is in the
+    message, never its parameters or the server's credentials)."""

@@ -35,7 +35,7 @@ from coderev.domain.source import SourceTree
 from coderev.pipeline.options import BaselineInput, ModelAccess, ReviewOptions
 from coderev.pipeline.parallel import analyze_files
 from coderev.pipeline.progress import ProgressSink, SilentProgress
-from coderev.ports import GraphStore
+from coderev.ports import GraphScope, GraphStore
 from coderev.review.ai.names import OFFLINE, ai_reviewer_name
 from coderev.review.baseline import mark_findings
 from coderev.review.ranking import sort_findings
@@ -123,7 +123,7 @@ def run_review(
         architecture, arch_findings = architecture_stage(analyses, config)
         if graph_store is not None:
             nodes, edges = build_code_graph(analyses, architecture)
-            graph_store.write(graph_id, nodes, edges)
+            graph_store.write(graph_id, nodes, edges, scope=GraphScope(project=tree.name))
 
     progress.stage("Review")
     with _timed(timings, "review"):

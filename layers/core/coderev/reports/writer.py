@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import tempfile
 from collections.abc import Sequence
@@ -12,6 +11,9 @@ from coderev.domain.errors import ConfigError
 from coderev.domain.gate import GateOutcome
 from coderev.domain.report import ReviewResult
 from coderev.reports.json_format import to_json_dict
+from coderev.reports.json_text import dumps_readable
+
+SARIF_LEVELS = 6  # runs, tool, driver and the rules list laid out; a rule or result per line
 
 FILENAMES = {
     "json": "report.json",
@@ -34,11 +36,11 @@ def render_reports(
     out: dict[str, str] = {}
     for fmt in formats:
         if fmt == "json":
-            out[fmt] = json.dumps(report, indent=2, ensure_ascii=False) + "\n"
+            out[fmt] = dumps_readable(report)
         elif fmt == "sarif":
             from coderev.reports.sarif_format import to_sarif
 
-            out[fmt] = json.dumps(to_sarif(result), indent=2, ensure_ascii=False) + "\n"
+            out[fmt] = dumps_readable(to_sarif(result), levels=SARIF_LEVELS)
         elif fmt == "md":
             from coderev.reports.markdown_format import to_markdown
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from coderev.ports import GraphEdge, GraphNode
+from coderev.ports import GraphEdge, GraphNode, GraphScope
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -38,6 +38,11 @@ CREATE TABLE IF NOT EXISTS graph_edges (
     properties TEXT NOT NULL,
     PRIMARY KEY (graph_id, seq)
 );
+CREATE TABLE IF NOT EXISTS graph_scopes (
+    graph_id TEXT PRIMARY KEY,
+    project TEXT,
+    version TEXT
+);
 CREATE INDEX IF NOT EXISTS graph_nodes_label ON graph_nodes (graph_id, label);
 CREATE INDEX IF NOT EXISTS graph_edges_type ON graph_edges (graph_id, type);
 """
@@ -52,7 +57,14 @@ class SqliteGraphStore:
         with self._lock, self._db:
             self._db.executescript(_SCHEMA)
 
-    def write(self, graph_id: str, nodes: Iterable[GraphNode], edges: Iterable[GraphEdge]) -> None:
+    def write(
+        self,
+        graph_id: str,
+        nodes: Iterable[GraphNode],
+        edges: Iterable[GraphEdge],
+        *,
+        scope: GraphScope | None = None,
+    ) -> None:
         node_rows = [(graph_id, n.id, n.label, _dumps(n.properties)) for n in nodes]
         edge_rows = [
             (graph_id, i, e.source, e.target, e.type, _dumps(e.properties))
@@ -63,6 +75,10 @@ class SqliteGraphStore:
             self._db.execute("DELETE FROM graph_edges WHERE graph_id = ?", (graph_id,))
             self._db.executemany("INSERT INTO graph_nodes VALUES (?, ?, ?, ?)", node_rows)
             self._db.executemany("INSERT INTO graph_edges VALUES (?, ?, ?, ?, ?, ?)", edge_rows)
+            self._db.execute(
+                "INSERT OR REPLACE INTO graph_scopes VALUES (?, ?, ?)",
+                (graph_id, scope.project if scope else None, scope.version if scope else None),
+            )
 
     def nodes(self, graph_id: str, label: str | None = None) -> list[GraphNode]:
         sql = "SELECT id, label, properties FROM graph_nodes WHERE graph_id = ?"
@@ -86,10 +102,50 @@ class SqliteGraphStore:
         with self._lock, self._db:
             self._db.execute("DELETE FROM graph_nodes WHERE graph_id = ?", (graph_id,))
             self._db.execute("DELETE FROM graph_edges WHERE graph_id = ?", (graph_id,))
+            self._db.execute("DELETE FROM graph_scopes WHERE graph_id = ?", (graph_id,))
+
+    def scope(self, graph_id: str) -> GraphScope | None:
+        """The project and version a graph was written under (None: no such graph)."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT project, version FROM graph_scopes WHERE graph_id = ?", (graph_id,)
+            ).fetchone()
+        return GraphScope(row[0], row[1]) if row else None
+
+    def import_drift(
+        self, baseline_id: str, current_id: str
+    ) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+        """(new, removed) IMPORTS between internal modules of `current_id` against
+        `baseline_id`, as sorted (importer, imported) module names (as CypherGraphStore's)."""
+        return self._imports_absent(current_id, baseline_id), self._imports_absent(
+            baseline_id, current_id
+        )
+
+    def _imports_absent(self, graph_id: str, other_id: str) -> list[tuple[str, str]]:
+        # internal: both ends are nodes of the graph whose `external` is not true
+        sql = """
+            SELECT json_extract(a.properties, '$.name'), json_extract(b.properties, '$.name')
+            FROM graph_edges e
+            JOIN graph_nodes a ON a.graph_id = e.graph_id AND a.id = e.source
+            JOIN graph_nodes b ON b.graph_id = e.graph_id AND b.id = e.target
+            WHERE e.graph_id = ? AND e.type = 'IMPORTS'
+              AND coalesce(json_extract(a.properties, '$.external'), 0) = 0
+              AND coalesce(json_extract(b.properties, '$.external'), 0) = 0
+              AND NOT EXISTS (
+                SELECT 1 FROM graph_edges o WHERE o.graph_id = ? AND o.type = 'IMPORTS'
+                AND o.source = e.source AND o.target = e.target)
+            GROUP BY 1, 2 ORDER BY 1, 2
+        """
+        with self._lock:
+            rows = self._db.execute(sql, (graph_id, other_id)).fetchall()
+        return [(a, b) for a, b in rows]
 
     def graph_ids(self) -> list[str]:
         with self._lock:
-            rows = self._db.execute("SELECT DISTINCT graph_id FROM graph_nodes ORDER BY 1")
+            rows = self._db.execute(
+                "SELECT graph_id FROM graph_nodes UNION "
+                "SELECT graph_id FROM graph_scopes ORDER BY 1"
+            )
             return [r[0] for r in rows.fetchall()]
 
     def networkx_graph(self, graph_id: str, type: str | None = None) -> nx.MultiDiGraph:
