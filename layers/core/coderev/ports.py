@@ -60,6 +60,17 @@ class GraphStore(Protocol):
     def delete(self, graph_id: str) -> None: ...
 
 
+@runtime_checkable
+class GraphQueries(Protocol):
+    """A graph store that answers Cypher (Neo4j, FalkorDB); the embedded SQLite store does not."""
+
+    def query(
+        self, graph_id: str, cypher: str, parameters: Mapping[str, Any] | None = None
+    ) -> list[dict[str, Any]]:
+        """Rows of a read-only query, with `$graph` bound to `graph_id`."""
+        ...
+
+
 # --- ObjectStore ----------------------------------------------------------------------------
 
 

@@ -35,7 +35,7 @@ from typing import Any
 
 from coderev.architecture.config_contracts import SUPPORTED_TYPES, contract_type, parse_contract
 from coderev.domain.architecture import UnsupportedContract
-from coderev.domain.config import Contract, ProjectConfig, Thresholds
+from coderev.domain.config import Contract, GraphRule, ProjectConfig, Thresholds
 from coderev.domain.errors import ConfigError
 from coderev.domain.roles import FileRole, RoleGlobs
 
@@ -47,6 +47,7 @@ _CODEREV_KEYS = {
     "contracts",
     "roles",
     "gate_roles",
+    "graph_rules",
 }
 _IMPORTLINTER_KEYS = {
     "root_package",
@@ -182,7 +183,27 @@ def _coderev(table: Any, where: str, merged: _Merged) -> ProjectConfig:
         thresholds=_thresholds(table.get("thresholds", {}), f"{where} thresholds"),
         roles=_roles(table.get("roles", {}), f"{where} roles"),
         gate_roles=_gate_roles(table, where),
+        graph_rules=_graph_rules(table.get("graph_rules", []), f"{where} graph_rules"),
     )
+
+
+def _graph_rules(value: Any, where: str) -> tuple[GraphRule, ...]:
+    if not isinstance(value, list) or not all(isinstance(r, dict) for r in value):
+        raise ConfigError(f"{where}: must be a list of tables ([[...graph_rules]])")
+    rules: list[GraphRule] = []
+    for i, raw in enumerate(value):
+        unknown = sorted(set(raw) - {"name", "cypher", "guidance"})
+        if unknown:
+            raise ConfigError(f"{where}[{i}]: unknown key {unknown[0]!r} (name, cypher, guidance)")
+        fields = {k: raw.get(k, "") for k in ("name", "cypher", "guidance")}
+        if not all(isinstance(v, str) for v in fields.values()):
+            raise ConfigError(f"{where}[{i}]: name, cypher and guidance must be strings")
+        if not fields["name"].strip() or not fields["cypher"].strip():
+            raise ConfigError(f"{where}[{i}]: a graph rule needs a name and a cypher query")
+        if any(r.name == fields["name"] for r in rules):
+            raise ConfigError(f"{where}[{i}]: a second rule named {fields['name']!r}")
+        rules.append(GraphRule(fields["name"], fields["cypher"], fields["guidance"]))
+    return tuple(rules)
 
 
 def _string_list(table: Mapping[str, Any], key: str, where: str) -> tuple[str, ...]:

@@ -115,6 +115,17 @@ Contract = (
 
 
 @dataclass(frozen=True, slots=True)
+class GraphRule:
+    """An architecture rule as a Cypher query over the stored code graph (jQAssistant-style):
+    each row it returns is a violation, naming the `importer` and `imported` modules (and
+    optionally a `message`); `$graph` is bound to the analysis's graph id."""
+
+    name: str
+    cypher: str
+    guidance: str = ""  # the project's own advice, shown with each violation
+
+
+@dataclass(frozen=True, slots=True)
 class ProjectConfig:
     root_packages: tuple[str, ...] = ()  # empty: every top-level package/module found
     contracts: tuple[Contract, ...] = ()
@@ -134,3 +145,5 @@ class ProjectConfig:
     roles: tuple[RoleGlobs, ...] = ()
     # The roles whose findings the quality gate counts ([tool.coderev] gate_roles).
     gate_roles: tuple[FileRole, ...] = (FileRole.SOURCE,)
+    # [[tool.coderev.graph_rules]]: Cypher rules, run where the graph store speaks Cypher
+    graph_rules: tuple[GraphRule, ...] = ()

@@ -23,6 +23,7 @@ from coderev.architecture.analyze import analyze_architecture, cycle_findings, v
 from coderev.architecture.code_graph import build_code_graph
 from coderev.architecture.config import load_project_config
 from coderev.architecture.drift import architecture_drift
+from coderev.architecture.graph_rules import check_graph_rules
 from coderev.domain.architecture import ArchitectureDrift, ArchitectureResult
 from coderev.domain.code import FileAnalysis
 from coderev.domain.config import ProjectConfig
@@ -120,10 +121,9 @@ def run_review(
 
     progress.stage("Architecture")
     with _timed(timings, "architecture"), collector_paused():
-        architecture, arch_findings = architecture_stage(analyses, config)
-        if graph_store is not None:
-            nodes, edges = build_code_graph(analyses, architecture)
-            graph_store.write(graph_id, nodes, edges, scope=GraphScope(project=tree.name))
+        architecture, arch_findings = architecture_stage(
+            analyses, config, graph_store, graph_id, GraphScope(project=tree.name)
+        )
 
     progress.stage("Review")
     with _timed(timings, "review"):
@@ -155,10 +155,20 @@ def run_review(
 
 
 def architecture_stage(
-    analyses: Sequence[FileAnalysis], config: ProjectConfig
+    analyses: Sequence[FileAnalysis],
+    config: ProjectConfig,
+    graph_store: GraphStore | None = None,
+    graph_id: str = "latest",
+    scope: GraphScope | None = None,
 ) -> tuple[ArchitectureResult, list[Finding]]:
-    """The architecture of the analysed files (in path order), and its findings."""
+    """The architecture of the analysed files (in path order), and its findings. The code
+    graph goes to `graph_store` under `graph_id` (when given), then the project's Cypher rules
+    run on it (coderev.architecture.graph_rules)."""
     architecture = analyze_architecture(analyses, config)
+    if graph_store is not None:
+        nodes, edges = build_code_graph(analyses, architecture)
+        graph_store.write(graph_id, nodes, edges, scope=scope)
+    architecture = check_graph_rules(architecture, config.graph_rules, graph_store, graph_id)
     return architecture, [*violation_findings(architecture), *cycle_findings(architecture)]
 
 

@@ -30,7 +30,6 @@ from coderev.analysis.collector import collector_paused
 from coderev.analysis.limits import ArchiveLimits
 from coderev.analysis.ruff_project import RuffRun, lint_python
 from coderev.analysis.skipping import exclude_from_tree
-from coderev.architecture.code_graph import build_code_graph
 from coderev.architecture.config import load_project_config
 from coderev.domain.code import FileAnalysis
 from coderev.domain.errors import InputError
@@ -244,10 +243,7 @@ def architecture(
     analyses, ruff, analysis_seconds = _shard_results(store, keys, indexed)
     start = time.perf_counter()
     with collector_paused():  # as the direct engine's stage: a large graph, no cycles
-        result, findings = architecture_stage(analyses, indexed.config)
-        if graph_store is not None:
-            nodes, edges = build_code_graph(analyses, result)
-            graph_store.write(analysis_id, nodes, edges)
+        result, findings = architecture_stage(analyses, indexed.config, graph_store, analysis_id)
     seconds = round(time.perf_counter() - start, 4)
     document = ArchitectureDocument(analysis_id, result, tuple(findings), seconds)
     write_document(store, keys.architecture, document)
