@@ -21,7 +21,7 @@ PYTHON ?= $(shell \
     v=$$(pyenv versions --bare 2>/dev/null | grep -E '^3\.(1[2-9]|[2-9][0-9])(\.[0-9]+)?$$' | sort -V | head -n 1); \
     if [ -n "$$v" ]; then echo "$$(pyenv root)/versions/$$v/bin/python$${v%.*}"; fi; fi)
 
-.PHONY: help venv opa-bindings run test test-fast lint bench clean sam-venv validate build
+.PHONY: help venv opa-bindings run test test-fast lint bench clean sam-venv validate build stack-env stack-certs stack-up stack-down
 
 help:
 	@echo "make run   [REPO=path] [OUT=dir] [ARGS='--fail-on high']  review a repository (default: the bundled sample)"
@@ -30,6 +30,8 @@ help:
 	@echo "make bench                                             benchmarks against real code: speed on Django, precision on 6 pinned sdists (downloads them), quota checks on Redis (REDIS_URL)"
 	@echo "make validate                                          cfn-lint + sam validate --lint on template.yaml"
 	@echo "make build                                             sam build (functions + the core layer) into .aws-sam/"
+	@echo "make stack-up                                          the local stack (docker compose): .env and dev TLS cert when missing, then up --wait"
+	@echo "make stack-down                                        stop the local stack (its volumes are kept)"
 
 $(STAMP): pyproject.toml
 	@if [ -z "$(PYTHON)" ]; then echo "coderev needs Python >= 3.12 (on PATH or through pyenv)" >&2; exit 2; fi
@@ -90,6 +92,21 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/precision/bench_precision.py
 	$(BIN)/python benchmarks/bench_gateway.py
 	$(BIN)/python benchmarks/bench_quota.py
+
+# The local stack (docker-compose.yml; README "The local stack"). Needs Docker with Compose v2.
+COMPOSE ?= docker compose
+
+stack-env:
+	infrastructure/make-env.sh
+
+stack-certs:
+	infrastructure/nginx/make-dev-cert.sh
+
+stack-up: stack-env stack-certs
+	$(COMPOSE) up -d --build --wait
+
+stack-down:
+	$(COMPOSE) down
 
 clean:
 	rm -rf $(VENV) $(SAM_VENV) .aws-sam out .pytest_cache .mypy_cache .ruff_cache
