@@ -92,6 +92,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/precision/bench_precision.py
 	$(BIN)/python benchmarks/bench_gateway.py
 	$(BIN)/python benchmarks/bench_quota.py
+	$(BIN)/python benchmarks/bench_authorizer.py
 
 # The local stack (docker-compose.yml; README "The local stack"). Needs Docker with Compose v2.
 COMPOSE ?= docker compose
