@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import cache, lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -143,6 +143,17 @@ class Settings(BaseSettings):
         default=0.3, ge=0, le=1, validation_alias="CODEREV_AI_MIN_CONFIDENCE"
     )
     log_level: str = Field(default="INFO", validation_alias="CODEREV_LOG_LEVEL")
+    # text | json: `coderev serve`'s own log lines as JSON with trace and span ids (Loki's
+    # `| json`); handlers log JSON through Powertools' Logger either way
+    log_format: Literal["text", "json"] = Field(
+        default="text", validation_alias="CODEREV_LOG_FORMAT"
+    )
+    # Traces (coderev.telemetry.tracing reads these itself, before any settings are loaded):
+    # OTLP over HTTP to this endpoint (a collector's :4318), or `console` to print spans
+    otel_exporter_otlp_endpoint: str | None = Field(
+        default=None, validation_alias="OTEL_EXPORTER_OTLP_ENDPOINT"
+    )
+    otel_traces_exporter: str | None = Field(default=None, validation_alias="OTEL_TRACES_EXPORTER")
     # housekeeping: unanalysed/finished uploads older than this go, and records older than that
     upload_hours: float = Field(default=24.0, gt=0, validation_alias="CODEREV_UPLOAD_HOURS")
     retention_days: float = Field(default=30.0, gt=0, validation_alias="CODEREV_RETENTION_DAYS")

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from coderev.analyses.errors import AnalysisStoreError
+from coderev.telemetry import metrics
 
 __all__ = ["EMBEDDED_DATABASE", "SUPPORTED", "create_database_engine", "database_url"]
 
@@ -56,8 +57,10 @@ def create_database_engine(url: str) -> Engine:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = sa.create_engine(parsed, connect_args={"timeout": 30})
         sa.event.listen(engine, "connect", _sqlite_pragmas)
-        return engine
-    return sa.create_engine(parsed, pool_pre_ping=True)
+    else:
+        engine = sa.create_engine(parsed, pool_pre_ping=True)
+    metrics.instrument_engine(engine)  # statement times and pool use, where they are exported
+    return engine
 
 
 def _sqlite_pragmas(connection: Any, _record: Any) -> None:

@@ -85,12 +85,15 @@ def finalize(
             key = keys.report(FILENAMES[fmt])
             store.put(key, body, content_type=CONTENT_TYPES[fmt])
             report_keys[fmt] = key
+        first = record.status is not AnalysisStatus.SUCCEEDED
         record = records.update_status(
             analysis_id,
             AnalysisStatus.SUCCEEDED,
             report_keys=report_keys,
             counts=outcome.counts,
         )
+        if first:  # a retried Finalize counts the analysis once
+            _ended(record, outcome.counts.get("findings"))
     event = cloud_event(
         COMPLETED,
         EVENT_SOURCE,
@@ -125,12 +128,20 @@ def mark_failed(
     name = (error or "Error")[:MAX_ERROR_CHARS]
     text = (cause or "")[:MAX_CAUSE_CHARS]
     record = records.update_status(analysis_id, AnalysisStatus.FAILED, error=name, cause=text)
+    _ended(record, None)
     message = cause_message(text)
     data = {**_event_data(record), "error": name, "message": message[:_EVENT_MESSAGE_CHARS]}
     event = cloud_event(FAILED, EVENT_SOURCE, data, subject=analysis_id, id=f"{analysis_id}:failed")
     bus.publish(topic_for(FAILED), event, key=analysis_id)
     bus.flush()
     return {"analysis_id": analysis_id, "status": record.status.value, "error": name}
+
+
+def _ended(record: AnalysisRecord, findings: int | None) -> None:
+    from coderev.telemetry import metrics
+
+    seconds = max(0.0, (record.updated_at - record.created_at).total_seconds())
+    metrics.analysis_ended(record.status.value, seconds, findings)
 
 
 def cause_message(cause: str) -> str:

@@ -17,6 +17,10 @@ outcome, as LiteLLM's router does per error type:
 
 It never raises ProviderError: a call every candidate failed returns value None with every
 attempt recorded.
+
+Telemetry: a call is a span `ai.route` with one child `chat <model>` per model call (the
+GenAI semantic conventions' attributes: system, model, tokens); every attempt, refusals
+included, counts in the AI metrics (calls by outcome, tokens, cost, latency).
 """
 
 from __future__ import annotations
@@ -41,6 +45,7 @@ from coderev.routing.breaker import InMemoryBreaker
 from coderev.routing.model import Attempt, CallResult, cost_usd
 from coderev.routing.rules import load_rules
 from coderev.routing.selection import decide
+from coderev.telemetry import metrics, tracing
 
 if TYPE_CHECKING:
     from coderev.ports import (
@@ -132,13 +137,20 @@ class Router:
         `spent_usd`: what the analysis spent before this call, counted against the budget."""
         run = _Run(self, decision, spent_usd)
         candidates = decision.candidates
-        for index, candidate in enumerate(candidates):
-            result = run.candidate(
-                candidate, build_request, parse, last=index == len(candidates) - 1
-            )
-            if result is not None:
-                return result
-        return CallResult(None, None, None, tuple(run.attempts), run.cost)
+        with tracing.span("ai.route", {"coderev.candidates": len(candidates)}) as span:
+            try:
+                for index, candidate in enumerate(candidates):
+                    result = run.candidate(
+                        candidate, build_request, parse, last=index == len(candidates) - 1
+                    )
+                    if result is not None:
+                        return result
+                return CallResult(None, None, None, tuple(run.attempts), run.cost)
+            finally:
+                _count(run.attempts)
+                if span is not None:
+                    span.set_attribute("coderev.attempts", len(run.attempts))
+                    span.set_attribute("coderev.cost_usd", run.cost)
 
 
 class _Run:
@@ -269,7 +281,7 @@ class _Run:
         m = candidate.model
         started = time.perf_counter()
         try:
-            completion = self.r.catalog.provider(m.provider).complete(request)
+            completion = self._complete(candidate, request)
         except (ProviderError, NotFoundError) as exc:
             self._settle(reserved, {"requests": 1})
             self._failed(candidate, exc, (time.perf_counter() - started) * 1000)
@@ -317,6 +329,19 @@ class _Run:
         )
         return CallResult(value, completion, candidate, tuple(self.attempts), self.cost)
 
+    def _complete(self, candidate: Candidate, request: CompletionRequest) -> Completion:
+        """The provider's call, in a span `chat <model>`."""
+        m = candidate.model
+        attributes = {"gen_ai.operation.name": "chat", "gen_ai.system": m.provider,
+                      "gen_ai.request.model": m.model,
+                      "gen_ai.request.max_tokens": request.max_output_tokens}  # fmt: skip
+        with tracing.span(f"chat {m.model}", attributes, kind="client") as span:
+            completion = self.r.catalog.provider(m.provider).complete(request)
+            if span is not None:
+                span.set_attribute("gen_ai.usage.input_tokens", completion.input_tokens)
+                span.set_attribute("gen_ai.usage.output_tokens", completion.output_tokens)
+            return completion
+
     def _failed(self, candidate: Candidate, exc: Exception, latency_ms: float) -> None:
         m = candidate.model
         outcome = type(exc).__name__
@@ -335,6 +360,16 @@ class _Run:
             )
         elif isinstance(exc, ProviderError) and exc.retryable:  # 5xx, 529, timeout, dropped
             self.r.breaker.record_failure(m.provider, outcome)
+
+
+def _count(attempts: list[Attempt]) -> None:
+    """Every attempt in the AI metrics (a refusal has no latency: nothing was called)."""
+    refusals = ("QuotaExceeded", "OverBudget", "CircuitOpen")
+    for a in attempts:
+        seconds = None if a.outcome in refusals else a.latency_ms / 1000
+        metrics.ai_call(a.provider, a.model, a.outcome, input_tokens=a.input_tokens,
+                        output_tokens=a.output_tokens, cost_usd=a.cost_usd,
+                        seconds=seconds)  # fmt: skip
 
 
 def _detail(exc: Exception) -> str:

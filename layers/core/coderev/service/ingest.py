@@ -24,6 +24,7 @@ from coderev.analyses.repository import AnalysisRepository
 from coderev.domain.errors import InputError
 from coderev.ports import EventBus, ObjectStore, StateMachineStarter
 from coderev.service.errors import StateMachineNotConfiguredError
+from coderev.telemetry import tracing
 
 __all__ = ["IngestOutcome", "Upload", "ingest_upload"]
 
@@ -88,6 +89,7 @@ def ingest_upload(
         raise StateMachineNotConfiguredError("ANALYSIS_STATE_MACHINE_ARN is not set")
     new = NewAnalysis(upload.bucket, upload.key, upload.etag.strip('"'), upload.version_id)
     record, _created = records.create_if_absent(new)
+    tracing.set_attributes({"coderev.analysis_id": record.id})
     if record.status is not AnalysisStatus.QUEUED or record.execution_id:
         return _outcome(record, "Duplicate")
     rejection = _rejection(store, record)
@@ -97,7 +99,10 @@ def ingest_upload(
         error, cause = rejection
         mark_failed(records, bus, record.id, error, cause)
         return IngestOutcome(record.id, AnalysisStatus.FAILED.value, "Rejected", error=error)
-    task_input = {"analysis_id": record.id, "baseline_key": None}
+    task_input: dict[str, Any] = {"analysis_id": record.id, "baseline_key": None}
+    trace = tracing.carrier()  # the execution joins this trace (starters ignore it comparing)
+    if trace:
+        task_input[tracing.TRACE_KEY] = trace
     arn = starter.start(state_machine, record.id, task_input)
     return _outcome(_with_execution(records, record.id, arn), "Started")
 

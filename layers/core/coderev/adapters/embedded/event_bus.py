@@ -65,10 +65,15 @@ def encode_value(event: Mapping[str, Any]) -> bytes:
 
 
 def record_headers(event: Mapping[str, Any]) -> tuple[tuple[str, bytes], ...]:
-    """Headers sent with an event: CloudEvents structured mode announces itself."""
+    """Headers sent with an event: CloudEvents structured mode announces itself; the W3C trace
+    context of the span publishing it (`traceparent`), when tracing is on, so its consumers
+    join the trace."""
+    from coderev.telemetry.tracing import carrier
+
+    trace = tuple((name, value.encode("ascii")) for name, value in carrier().items())
     if "specversion" in event:
-        return (("content-type", CONTENT_TYPE.encode("ascii")),)
-    return ()
+        return (("content-type", CONTENT_TYPE.encode("ascii")), *trace)
+    return trace
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,7 +2,9 @@
 
 It behaves like StartExecution on a STANDARD state machine: the execution ARN is derived from
 the machine and the name; the same name with the same input returns the same ARN and runs
-nothing new; the same name with other input is refused (`ExecutionAlreadyExists`).
+nothing new; the same name with other input is refused (`ExecutionAlreadyExists`). The input's
+trace context (`trace`, see coderev.telemetry.tracing) is left out of that comparison: a
+retried start belongs to another span of the trace, or another trace, with the same work.
 
 What runs an execution is the local platform's business: `coderev serve` hands its States
 Language interpreter in as `runner` (see `bootstrap.use_state_machine_starter`). Without a
@@ -22,12 +24,14 @@ from typing import Any
 
 from coderev.domain.errors import CoderevError
 from coderev.ports import ExecutionDescription
+from coderev.telemetry.tracing import TRACE_KEY
 
 __all__ = [
     "InProcessStateMachineStarter",
     "StartedExecution",
     "StateMachineDescribeError",
     "StateMachineStartError",
+    "without_trace",
 ]
 
 Runner = Callable[[str, str, Mapping[str, Any]], object]
@@ -70,7 +74,7 @@ class InProcessStateMachineStarter:
         with self._lock:
             earlier = self._started.get(arn)
             if earlier is not None:
-                if earlier.input != body:
+                if without_trace(earlier.input) != without_trace(body):
                     raise StateMachineStartError(
                         f"ExecutionAlreadyExists: {name} already ran on {state_machine} "
                         "with other input"
@@ -87,6 +91,11 @@ class InProcessStateMachineStarter:
         with self._lock:
             started = execution_arn in self._started
         return ExecutionDescription("RUNNING") if started else None
+
+
+def without_trace(body: Mapping[str, Any]) -> dict[str, Any]:
+    """An execution input without its trace context (what compares two starts)."""
+    return {key: value for key, value in body.items() if key != TRACE_KEY}
 
 
 def _execution_arn(state_machine: str, name: str) -> str:

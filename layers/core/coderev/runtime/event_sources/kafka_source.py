@@ -57,6 +57,7 @@ from coderev.runtime.event_sources.kafka_destinations import (
     FailureDestinations,
     kafka_failure_record,
 )
+from coderev.telemetry import tracing
 
 if TYPE_CHECKING:
     from coderev.adapters.embedded.event_bus import InMemoryEventBus
@@ -186,7 +187,20 @@ class KafkaBatchRunner:
 
     def deliver(self, event: dict[str, Any], records: Sequence[EventRecord]) -> BatchOutcome:
         """Invoke until success or the last attempt; then the OnFailure destination gets the
-        batch's invocation record, or (none declared) the dead-letter topic each record."""
+        batch's invocation record, or (none declared) the dead-letter topic each record.
+        A span `kafka <topic>` child of the first record's `traceparent` header, when it has
+        one, is the parent of the invocations."""
+        first = records[0] if records else None
+        parent = {name: value.decode("ascii", "replace") for name, value in first.headers
+                  if name in ("traceparent", "tracestate")} if first else {}  # fmt: skip
+        attributes = {"messaging.system": "kafka",
+                      "messaging.destination.name": first.topic if first else "",
+                      "messaging.batch.message_count": len(records)}  # fmt: skip
+        name = f"kafka {first.topic if first else ''}"
+        with tracing.span(name, attributes, parent=parent, kind="consumer"):
+            return self._deliver_batch(event, records)
+
+    def _deliver_batch(self, event: dict[str, Any], records: Sequence[EventRecord]) -> BatchOutcome:
         failure: KafkaFailure | None = None
         attempts = 0
         for attempt in range(1, max(1, self.retry.max_attempts) + 1):

@@ -18,6 +18,11 @@ Two backends:
   every invocation it causes was accepted, so a crash before that re-delivers it (at least
   once, as S3 -> SQS is). moto's records are brought to S3's shape: keys re-encoded with `/`
   kept, and the `sequencer` and `versionId` S3 sends filled in.
+
+Telemetry: dispatching a record is a span `s3 <eventName>`, the parent of the invocations it
+causes. An embedded notification keeps the trace context of the put that caused it (an upload
+through the gateway: its HTTP request), so the analysis joins the upload's trace; a record
+from SQS starts a trace of its own, as an S3 event does on AWS.
 """
 
 from __future__ import annotations
@@ -44,6 +49,7 @@ from coderev.ports import (
 )
 from coderev.runtime.errors import RuntimePlatformError
 from coderev.runtime.template.events import S3Event
+from coderev.telemetry import tracing
 
 if TYPE_CHECKING:
     from coderev.adapters.embedded.presigned import UploadSigner
@@ -259,15 +265,23 @@ class NotificationDispatcher:
             ],
         )
 
-    def dispatch(self, record: Mapping[str, Any]) -> list[AsyncInvocation]:
-        """Queue one invocation per matching target; raises if the invoker refuses one."""
+    def dispatch(
+        self, record: Mapping[str, Any], parent: Mapping[str, str] | None = None
+    ) -> list[AsyncInvocation]:
+        """Queue one invocation per matching target; raises if the invoker refuses one.
+        `parent`: the trace context of the write that caused the record, if known."""
         accepted: list[AsyncInvocation] = []
-        for target in self.targets:
-            if not target.matches(record):
-                continue
-            own = copy.deepcopy(dict(record))
-            own["s3"]["configurationId"] = target.configuration_id
-            accepted.append(self.invoker.invoke_async(target.function, {"Records": [own]}))
+        targets = [target for target in self.targets if target.matches(record)]
+        if not targets:  # the pipeline's own work files: nothing to trace
+            return accepted
+        event_name = str(record.get("eventName", ""))
+        attributes = {"messaging.system": "aws_s3", "aws.s3.bucket": record["s3"]["bucket"]["name"],
+                      "aws.s3.key": unquote_plus(str(record["s3"]["object"]["key"]))}  # fmt: skip
+        with tracing.span(f"s3 {event_name}", attributes, parent=parent, kind="consumer"):
+            for target in targets:
+                own = copy.deepcopy(dict(record))
+                own["s3"]["configurationId"] = target.configuration_id
+                accepted.append(self.invoker.invoke_async(target.function, {"Records": [own]}))
         with self._lock:
             self.invocations.extend(accepted)
         return accepted
@@ -287,20 +301,28 @@ class EmbeddedNotificationWorker:
         self.store = store
         self.dispatcher = dispatcher
         self.poll_timeout = poll_timeout
-        self._queue: queue.Queue[dict[str, Any]] = queue.Queue()
+        # each record with the trace context of the put that caused it
+        self._queue: queue.Queue[tuple[dict[str, Any], dict[str, str]]] = queue.Queue()
         self._remove: Callable[[], None] | None = None
 
     def open(self) -> None:
         if self._remove is None:
-            self._remove = self.store.add_listener(self._queue.put)
+            self._remove = self.store.add_listener(self._enqueue)
+
+    def _enqueue(self, record: dict[str, Any]) -> None:
+        self._queue.put((record, tracing.carrier()))
+
+    def pending(self) -> int:
+        """Records waiting to be dispatched."""
+        return self._queue.qsize()
 
     def step(self) -> int:
         """Dispatch the next queued record (waiting up to `poll_timeout`); 1 if one was."""
         try:
-            record = self._queue.get(timeout=self.poll_timeout)
+            record, parent = self._queue.get(timeout=self.poll_timeout)
         except queue.Empty:
             return 0
-        self.dispatcher.dispatch(record)
+        self.dispatcher.dispatch(record, parent)
         return 1
 
     def close(self) -> None:
@@ -310,10 +332,10 @@ class EmbeddedNotificationWorker:
             self._remove = None
         while True:
             try:
-                record = self._queue.get_nowait()
+                record, parent = self._queue.get_nowait()
             except queue.Empty:
                 return
-            self.dispatcher.dispatch(record)
+            self.dispatcher.dispatch(record, parent)
 
 
 class S3NotificationWorker:

@@ -131,6 +131,10 @@ class InMemoryDeadLetterTopics:
         with self._condition:
             return list(self._topics.get(topic, ()))
 
+    def topics(self) -> list[str]:
+        with self._condition:
+            return list(self._topics)
+
     def wait_for(self, topic: str, count: int, timeout: float) -> bool:
         with self._condition:
             return self._condition.wait_for(
@@ -281,6 +285,20 @@ class EventSources:
         if isinstance(self.dead_letters, KafkaProducerDeadLetters):
             self.dead_letters.close()
         return not alive
+
+    def queue_depths(self) -> dict[str, int]:
+        """Messages waiting here: embedded notifications not yet dispatched
+        (`notifications:<bucket>`), records in embedded on-failure destinations
+        (`onfailure:<name>`) and dead-letter topics (`<topic>.dlq`)."""
+        depths = {worker.name: worker.pending() for worker in self.workers
+                  if isinstance(worker, EmbeddedNotificationWorker)}  # fmt: skip
+        if isinstance(self.failure_destinations, InMemoryFailureDestinations):
+            for queue in self.failure_destinations.queues.values():
+                depths[f"onfailure:{queue.name}"] = len(queue)
+        if isinstance(self.dead_letters, InMemoryDeadLetterTopics):
+            for topic in self.dead_letters.topics():
+                depths[topic] = len(self.dead_letters.records(topic))
+        return depths
 
     def __enter__(self) -> EventSources:
         return self.start()

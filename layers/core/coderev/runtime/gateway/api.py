@@ -10,7 +10,8 @@ from the authorizer hook, 429 with Retry-After past the rate limit per principal
 (`rate_limit`, when given one). Without a hook given, the template's Lambda authorizers run
 (`LambdaAuthorizer`); a route naming an authorizer that has no hook fails closed (401). In
 open local mode (`open_local`) a request without a token is the local admin's.
-Besides the template's routes it serves `/health` and, as S3 serves the URLs it presigns,
+Besides the template's routes it serves `/health`, `/metrics` (Prometheus' text format: see
+`coderev.telemetry.metrics`) and, as S3 serves the URLs it presigns,
 the embedded object store's presigned uploads: `PUT /_objects/<key>` (see
 `coderev.runtime.gateway.uploads`).
 

@@ -6,14 +6,21 @@ limit or too slow), then runs the blocking work in the server's worker threads: 
 (`ProxyDispatcher`: route, authorize, invoke) with a body read whole within API Gateway's
 payload limit, or the presigned upload endpoint with the body as a stream it writes to
 the object store piece by piece.
+
+Telemetry: each request is a span `HTTP <method> <route>` (the route's template, so a trace
+search by route works) in the worker thread that answers it, child of the client's
+`traceparent` header when it sends one; it counts in the request metrics by route, method and
+status, with its latency.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from concurrent.futures import Executor
 from contextlib import contextmanager
 from typing import Any
@@ -29,12 +36,14 @@ from coderev.runtime.gateway.body_stream import (
 from coderev.runtime.gateway.h11_protocol import RAW_HEADERS
 from coderev.runtime.gateway.proxy import ProxyDispatcher, json_reply
 from coderev.runtime.gateway.request import GatewayReply, GatewayRequest
+from coderev.runtime.gateway.routes import RouteMatch
 from coderev.runtime.gateway.server import ProxySettings, ServerLimits
 from coderev.runtime.gateway.uploads import (
     DIRECT_UPLOAD_TOO_LARGE,
     UploadEndpoint,
     UploadTooLargeError,
 )
+from coderev.telemetry import metrics, tracing
 
 __all__ = ["GatewayApp", "InFlight"]
 
@@ -92,22 +101,50 @@ class GatewayApp:
         if scope["type"] != "http":
             return
         with self.in_flight.one():
+            started = time.perf_counter()
             request_id = self.settings.new_request_id()
             request = _request_of(scope)
+            route = self._route(request)
+            status = 499  # the client went away before the answer (nginx's convention)
             try:
-                reply = await self._answer(request, receive, request_id)
+                reply = await self._answer(request, receive, request_id, route)
+                status = reply.status
             except ClientDisconnectedError:
                 return
+            finally:
+                metrics.http_request(route, request.method, status, time.perf_counter() - started)
             await _send(send, reply, request_id, close_anyway=self.stopping.is_set())
 
+    def _route(self, request: GatewayRequest) -> str:
+        """The route's template (`/analyses/{id}`), a label with few values; `unmatched`."""
+        uploads = self.settings.uploads
+        if uploads is not None and uploads.handles(request.path):
+            return "/_objects/{key+}"
+        found = self.settings.routes.match(request.method, request.path)
+        if isinstance(found, RouteMatch):
+            path = found.route.event.path
+            return path if path.startswith("/") else f"/{path}"
+        return request.path if request.path in ("/health", "/metrics") else "unmatched"
+
+    def _in_span[R](self, request: GatewayRequest, route: str, work: Callable[[], R]) -> R:
+        """Run `work` (in a worker thread) inside the request's span."""
+        attributes = {"http.request.method": request.method, "http.route": route,
+                      "url.path": request.path}
+        with tracing.span(f"HTTP {request.method} {route}", attributes,
+                          parent=_trace_headers(request), kind="server") as span:  # fmt: skip
+            reply = work()
+            if span is not None:
+                span.set_attribute("http.response.status_code", getattr(reply, "status", 0))
+            return reply
+
     async def _answer(self, request: GatewayRequest, receive: Receive,
-                      request_id: str) -> GatewayReply:
+                      request_id: str, route: str) -> GatewayReply:  # fmt: skip
         refusal = self._refusal(request)
         if refusal is not None:
             return refusal
         uploads = self.settings.uploads
         if uploads is not None and uploads.handles(request.path):
-            return await self._upload(uploads, request, receive)
+            return await self._upload(uploads, request, receive, route)
         try:
             body = await self._read_body(request, receive)
         except _BodyTooLargeError:
@@ -116,8 +153,8 @@ class GatewayApp:
         except BodyTimeoutError:
             return json_reply(408, {"message": "Request Timeout"}, self.settings, close=True)
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self.executor, self.dispatcher.serve, request, body,
-                                          request_id)  # fmt: skip
+        work = functools.partial(self.dispatcher.serve, request, body, request_id)
+        return await loop.run_in_executor(self.executor, self._in_span, request, route, work)
 
     def _refusal(self, request: GatewayRequest) -> GatewayReply | None:
         """What is refused from the request line and headers alone."""
@@ -151,7 +188,7 @@ class GatewayApp:
                 return bytes(body)
 
     async def _upload(self, uploads: UploadEndpoint, request: GatewayRequest,
-                      receive: Receive) -> GatewayReply:
+                      receive: Receive, route: str) -> GatewayReply:  # fmt: skip
         loop = asyncio.get_running_loop()
         streams: list[BodyStream] = []
 
@@ -162,9 +199,9 @@ class GatewayApp:
             return stream
 
         try:
-            reply = await loop.run_in_executor(
-                self.executor, uploads.handle, request.method, request.path, request.query,
-                request.message(), read_body)  # fmt: skip
+            work = functools.partial(uploads.handle, request.method, request.path,
+                                     request.query, request.message(), read_body)  # fmt: skip
+            reply = await loop.run_in_executor(self.executor, self._in_span, request, route, work)
         except BodyTimeoutError:
             return json_reply(408, {"error": "RequestTimeout",
                                     "message": "the upload stalled: no bytes for "
@@ -184,6 +221,11 @@ class GatewayApp:
         headers, body = reply.encoded()
         return GatewayReply(reply.status, tuple(headers), body,
                             close=unread or reply.status in (411, 413))  # fmt: skip
+
+
+def _trace_headers(request: GatewayRequest) -> dict[str, str]:
+    found = {name: request.header(name) for name in ("traceparent", "tracestate")}
+    return {name: value for name, value in found.items() if value}
 
 
 def _request_of(scope: Any) -> GatewayRequest:

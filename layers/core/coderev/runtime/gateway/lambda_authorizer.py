@@ -27,6 +27,7 @@ from coderev.runtime.errors import AuthorizerFailedError
 from coderev.runtime.gateway.authorizer import Allow, AuthorizerHook, AuthorizerRequest, Deny
 from coderev.runtime.invoker import LocalInvoker
 from coderev.runtime.template.events import AuthorizerSpec
+from coderev.telemetry import metrics
 
 __all__ = ["LambdaAuthorizer", "template_authorizers"]
 
@@ -68,7 +69,9 @@ class LambdaAuthorizer:
             return Deny(401)
         with self._lock:
             cached = self._cache.get(identity)
-        if cached is None or cached.expires <= self.clock():
+        hit = cached is not None and cached.expires > self.clock()
+        metrics.cache_lookup("authorizer_policy", hit)
+        if cached is None or not hit:
             fresh = self._authorize(request, identity)
             if isinstance(fresh, Deny):
                 return fresh

@@ -64,6 +64,11 @@ class ProxyDispatcher:
             if request.path == "/health" and request.method in ("GET", "HEAD"):
                 return json_reply(200, {"status": "ok", "routes": len(self.settings.routes)},
                                   self.settings)  # fmt: skip
+            if request.path == "/metrics" and request.method in ("GET", "HEAD"):
+                from coderev.telemetry.metrics import exposition
+
+                body, content_type = exposition()
+                return GatewayReply(200, (("Content-Type", content_type),), body)
             message = "Missing Authentication Token" if found is False else "Not Found"
             return json_reply(404, {"message": message}, self.settings)
         event = self._event(request, found, body, request_id)

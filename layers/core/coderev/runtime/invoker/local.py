@@ -22,6 +22,11 @@ Constraints, stated because they differ from Lambda:
   process per invocation); its `finally` blocks run and its resources are released. A call
   blocked in C (waiting for a subprocess) ends before the stop lands. Its module is
   dropped, so the next invocation starts cold, as a fresh Lambda sandbox would.
+
+Telemetry: each invocation (each attempt of an asynchronous one) is a span `invoke <function>`
+child of the caller's (the handler thread runs under it, so the handler's own work nests
+inside), and counts in the function metrics (invocations, errors by type, cold starts,
+duration) when `coderev serve` exports them.
 """
 
 from __future__ import annotations
@@ -55,6 +60,7 @@ from coderev.runtime.invoker.environment import (
 from coderev.runtime.invoker.lambda_context import LambdaContext, log_stream_for
 from coderev.runtime.invoker.threads import HandlerThreads
 from coderev.runtime.template import FunctionSpec, Handler, Template, load_handler, load_template
+from coderev.telemetry import metrics, tracing
 
 __all__ = [
     "AsyncInvocation",
@@ -159,6 +165,7 @@ class LocalInvoker:
         self._load_locks = {key: threading.Lock() for key in self._functions}
         self._stats = {key: FunctionStats() for key in self._functions}
         self._stats_lock = threading.Lock()
+        self._async_pending = 0
         self._concurrency = {
             key: threading.BoundedSemaphore(spec.reserved_concurrency)
             for key, spec in self._functions.items()
@@ -198,8 +205,10 @@ class LocalInvoker:
         request_id = str(uuid.uuid4())
         if self._closing.is_set():
             raise InvokerClosedError("the invoker is closed")
-        future = self._executor.submit(self._run_async, spec, payload, request_id,
-                                       self._clock())
+        with self._stats_lock:
+            self._async_pending += 1
+        future = self._executor.submit(tracing.carry(self._run_async), spec, payload,
+                                       request_id, self._clock())  # fmt: skip
         return AsyncInvocation(spec.logical_id, request_id, future)
 
     def dead_letters(self, reference: str) -> DeadLetterQueue:
@@ -210,6 +219,15 @@ class LocalInvoker:
                 return self._queue_for(spec)
         spec = self.function(reference)
         return self._queue_for(spec)
+
+    def queue_depths(self) -> dict[str, int]:
+        """Messages waiting here: each dead-letter queue's (`dlq:<name>`), the invocations
+        discarded without one, and the asynchronous invocations not yet started."""
+        with self._stats_lock:
+            depths = {f"dlq:{queue.name}": len(queue) for queue in self._queues.values()}
+            depths["async_pending"] = self._async_pending
+        depths["discarded"] = len(self.discarded)
+        return depths
 
     def stats(self, reference: str) -> FunctionStats:
         with self._stats_lock:
@@ -243,6 +261,8 @@ class LocalInvoker:
 
     def _run_async(self, spec: FunctionSpec, event: Any, request_id: str,
                    accepted_at: float) -> InvocationResult:
+        with self._stats_lock:
+            self._async_pending -= 1
         result: InvocationResult | None = None
         attempts = 0
         for attempt in range(1 + max(0, spec.maximum_retry_attempts)):
@@ -269,6 +289,22 @@ class LocalInvoker:
 
     def _invoke(self, spec: FunctionSpec, event: Any, request_id: str, *,
                 throttle_raises: bool) -> InvocationResult:
+        attributes = {"faas.name": spec.function_name, "faas.invocation_id": request_id,
+                      "coderev.function": spec.logical_id}
+        with tracing.span(f"invoke {spec.logical_id}", attributes, kind="server") as span:
+            result = self._invoke_once(spec, event, request_id, throttle_raises=throttle_raises)
+            if span is not None:
+                span.set_attribute("faas.coldstart", result.cold_start)
+                if not result.ok:
+                    from opentelemetry.trace import StatusCode
+
+                    span.set_status(StatusCode.ERROR, result.error_type or "")
+        metrics.function_invocation(spec.logical_id, result.duration_ms / 1000,
+                                    error_type=result.error_type, cold_start=result.cold_start)
+        return result
+
+    def _invoke_once(self, spec: FunctionSpec, event: Any, request_id: str, *,
+                     throttle_raises: bool) -> InvocationResult:
         with self._reserved(spec, throttle_raises) as admitted:
             if not admitted:
                 return InvocationResult(spec.logical_id, request_id, _error_object(
@@ -346,7 +382,7 @@ class LocalInvoker:
             finally:
                 done.set()
 
-        running = self._threads.run(run)
+        running = self._threads.run(tracing.carry(run))
         if not done.wait(spec.timeout):
             running.stop(InvocationTimedOutError)
             self._handlers.pop(spec.logical_id, None)

@@ -34,10 +34,11 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from coderev.adapters.embedded.state_machines import without_trace
 from coderev.ports import ExecutionDescription
 from coderev.runtime.errors import (
     FunctionNotFoundError,
@@ -64,6 +65,7 @@ from coderev.runtime.states import (
 )
 from coderev.runtime.template import StateMachineSpec, Template
 from coderev.runtime.template.events import ApiEvent
+from coderev.telemetry import metrics
 
 if TYPE_CHECKING:
     from coderev.adapters.embedded.event_bus import InMemoryEventBus
@@ -177,7 +179,7 @@ class LocalStateMachineStarter:
                 )
             except ExecutionAlreadyExistsError as exc:
                 arn = str(exc)
-                if self.interpreter.describe(arn).input != body:
+                if without_trace(self.interpreter.describe(arn).input) != without_trace(body):
                     raise StartRefusedError(
                         f"ExecutionAlreadyExists: {name} already ran with other input"
                     ) from exc
@@ -271,6 +273,7 @@ class Platform:
             ),
         )
         self._sync_interval = sync_interval
+        self._unregister_queues: Callable[[], None] | None = None
         self._stopping = threading.Event()
         self._syncer: threading.Thread | None = None
         self._started = False
@@ -284,6 +287,8 @@ class Platform:
         this platform, reconcile the analyses, then start sources, schedules, and HTTP unless
         `http` is False (a review that only uploads needs no routes)."""
         self.close_orphans()
+        metrics.use_prometheus()  # GET /metrics; the handlers' metrics count from now on
+        self._unregister_queues = metrics.queue_depths(self.queue_depths)
         _wire_handlers(self)
         self._reconcile_records()
         self.event_sources.start()
@@ -316,12 +321,18 @@ class Platform:
                                       "the local platform shut down")  # fmt: skip
             self.starter.wait(5.0)
         _unwire_handlers()
+        if self._unregister_queues is not None:
+            self._unregister_queues()
         self._stopping.set()
         if self._syncer is not None:
             self._syncer.join(5.0)
         self._sync()
         self._started = False
         return clean
+
+    def queue_depths(self) -> dict[str, int]:
+        """What waits in the platform's queues (coderev_queue_depth{queue})."""
+        return {**self.invoker.queue_depths(), **self.event_sources.queue_depths()}
 
     def __enter__(self) -> Platform:
         return self.start()

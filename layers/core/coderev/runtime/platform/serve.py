@@ -198,6 +198,7 @@ def serve(
     stop_timeout: float = 60.0,
 ) -> int:
     """Serve until SIGINT/SIGTERM; 0 after a clean stop, 1 if work had to be abandoned."""
+    _configure_logging()
     platform = build_platform(template_path, host=host, port=port, parameters=parameters)
     stop = threading.Event()
 
@@ -222,6 +223,24 @@ def serve(
     return 0 if clean else 1
 
 
+def _configure_logging() -> None:
+    """The process's own log lines at CODEREV_LOG_LEVEL, as JSON (with trace and span ids) when
+    CODEREV_LOG_FORMAT=json; text lines stay Python's default (warnings and errors)."""
+    import logging
+
+    from coderev.config import get_settings
+
+    settings = get_settings()
+    if settings.log_format != "json":
+        return
+    from coderev.telemetry.logs import add_trace_ids_to_log_records, json_log_handler
+
+    root = logging.getLogger()
+    root.handlers[:] = [json_log_handler()]
+    root.setLevel(settings.log_level.upper())
+    add_trace_ids_to_log_records()
+
+
 def _prune_executions() -> None:
     """Executions that ended before the retention cutoff go, as housekeeping deletes their
     analyses (Step Functions, too, keeps an ended execution's history for a limited time)."""
@@ -241,6 +260,7 @@ def _announce(platform: Platform, echo: Callable[[str], object]) -> None:
         logger.warning(OPEN_LOCAL_NOTICE)
         echo(f"  {OPEN_LOCAL_NOTICE}")
     echo("  GET /health")
+    echo("  GET /metrics")
     for key in ("routes", "triggers", "schedules", "state_machines"):
         echo(key.replace("_", " ") + ":")
         for line in served[key] or ["(none)"]:

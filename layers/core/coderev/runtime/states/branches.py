@@ -1,17 +1,18 @@
 """Map and Parallel: run sub-machines over items or branches, in order, in a thread pool
-bounded by MaxConcurrency; the first failure (in item order) fails the whole state."""
+bounded by MaxConcurrency; the first failure (in item order) fails the whole state.
+Each Map iteration and Parallel branch is a span under the state's, on whichever thread runs it."""
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
-from functools import partial
 from typing import Any, Protocol
 
 from coderev.runtime.states import payload
 from coderev.runtime.states.definition import StateMachine
 from coderev.runtime.states.errors import ExecutionStopped, RuntimeFailure, StateFailure
+from coderev.telemetry import tracing
 
 
 class _WorkerSettings(Protocol):
@@ -52,7 +53,7 @@ def _run_all(run: ExecutionRun, jobs: list[Job], limit: int, on_done: Done) -> l
             on_done(index, None)
         return results
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="asl") as pool:
-        futures: list[Future[Any]] = [pool.submit(job, cancel) for job in jobs]
+        futures: list[Future[Any]] = [pool.submit(tracing.carry(job), cancel) for job in jobs]
         for future in futures:
             future.add_done_callback(lambda f: cancel.set() if f.exception() else None)
         errors = [future.exception() for future in futures]
@@ -73,7 +74,15 @@ def parallel(
     data = payload.effective_input(spec, raw, ctx)
     children = machine.children[name]
     run.record("ParallelStateStarted")
-    jobs: list[Job] = [partial(run.run, child, data) for child in children]
+
+    def branch(index: int, child: StateMachine) -> Job:
+        def go(cancel: threading.Event) -> Any:
+            with tracing.span(f"branch {index}", {"coderev.state": name, "coderev.branch": index}):
+                return run.run(child, data, cancel)
+
+        return go
+
+    jobs: list[Job] = [branch(index, child) for index, child in enumerate(children)]
     try:
         results = _run_all(run, jobs, 0, lambda i, e: None)
     except StateFailure:
@@ -105,7 +114,9 @@ def map_state(
     def job(index: int, value: Any) -> Callable[[threading.Event], Any]:
         def go(cancel: threading.Event) -> Any:
             run.record("MapIterationStarted", index=index, name=name)
-            return run.run(processor, value, cancel)
+            with tracing.span(f"map iteration {index}", {"coderev.state": name,
+                                                          "coderev.map_index": index}):  # fmt: skip
+                return run.run(processor, value, cancel)
 
         return go
 

@@ -1,5 +1,10 @@
 """The Interpreter: starts executions of validated state machines and answers queries
-about them (describe, history, list) from an ExecutionStore."""
+about them (describe, history, list) from an ExecutionStore.
+
+Telemetry: an execution is a span `execution <machine>` whose parent is the trace context in
+its input's `trace` field (`coderev.telemetry.tracing.TRACE_KEY`: what ingest puts there), so
+an analysis' states join the trace of the upload that started it; every state is a span
+beneath it (see `run`). Its end counts in the execution metrics by status and duration."""
 
 from __future__ import annotations
 
@@ -21,6 +26,7 @@ from coderev.runtime.states.tasks import (
     TaskInvoker,
     system_sleep,
 )
+from coderev.telemetry import metrics, tracing
 
 REGION, ACCOUNT = "us-east-1", "123456789012"
 
@@ -116,18 +122,27 @@ class Interpreter:
 
     def _execute(self, run: ExecutionRun) -> None:
         execution = run.execution
-        run.record("ExecutionStarted", input=execution.input)
-        try:
-            output = run.run(run.machine, execution.input)
-        except StateFailure as failure:
-            self._close(run, ExecutionStatus.FAILED, failure.error, failure.cause)
-        except ExecutionStopped as stopped:
-            status = ExecutionStatus(stopped.status)
-            self._close(run, status, stopped.error, stopped.cause)
-        else:
-            self._close(run, ExecutionStatus.SUCCEEDED, None, None, output=output)
-        finally:
-            self._runs.pop(execution.execution_arn, None)
+        attributes = {"coderev.execution_arn": execution.execution_arn,
+                      "coderev.state_machine": run.machine_name}
+        parent = tracing.event_carrier(execution.input)
+        with tracing.span(f"execution {run.machine_name}", attributes, parent=parent) as span:
+            run.record("ExecutionStarted", input=execution.input)
+            try:
+                output = run.run(run.machine, execution.input)
+            except StateFailure as failure:
+                self._close(run, ExecutionStatus.FAILED, failure.error, failure.cause)
+            except ExecutionStopped as stopped:
+                status = ExecutionStatus(stopped.status)
+                self._close(run, status, stopped.error, stopped.cause)
+            else:
+                self._close(run, ExecutionStatus.SUCCEEDED, None, None, output=output)
+            finally:
+                self._runs.pop(execution.execution_arn, None)
+            if span is not None:
+                span.set_attribute("coderev.status", execution.status.value)
+        if execution.stop_date is not None:
+            seconds = (execution.stop_date - execution.start_date).total_seconds()
+            metrics.execution_ended(run.machine_name, execution.status.value, seconds)
 
     def _close(self, run: ExecutionRun, status: ExecutionStatus, error: str | None,
                cause: str | None, output: Any = None) -> None:  # fmt: skip

@@ -1,5 +1,8 @@
 """One execution in progress: the state loop and the single-step states (Pass, Task, Choice,
-Wait, Succeed, Fail). Map and Parallel live in `branches`; Retry/Catch in `retry`."""
+Wait, Succeed, Fail). Map and Parallel live in `branches`; Retry/Catch in `retry`.
+
+Each state entered is a span `state <name>` (its retries and the task invocations inside it)
+and counts as a state transition; a Task's worker thread runs under the state's span."""
 
 from __future__ import annotations
 
@@ -22,6 +25,7 @@ from coderev.runtime.states.errors import (
 )
 from coderev.runtime.states.execution import Execution
 from coderev.runtime.states.tasks import Clock, Sleeper, TaskContext, TaskInvoker
+from coderev.telemetry import metrics, tracing
 
 Spec = Mapping[str, Any]
 
@@ -110,8 +114,11 @@ class ExecutionRun:
             spec = machine.states[name]
             kind = spec["Type"]
             entered_id = self.record(f"{kind}StateEntered", name=name, input=data)
+            metrics.state_transition(self.machine_name, name, kind)
             try:
-                following, data = self.step(machine, name, spec, data)
+                with tracing.span(f"state {name}", {"coderev.state": name,
+                                                    "coderev.state_type": kind}):  # fmt: skip
+                    following, data = self.step(machine, name, spec, data)
             except RuntimeFailure as failure:
                 if not failure.located:  # AWS names the state and its entered event once
                     failure.cause = (
@@ -258,7 +265,8 @@ class ExecutionRun:
         if timeout is None:
             call()
         else:
-            worker = threading.Thread(target=call, name=f"task-{context.state_name}", daemon=True)
+            worker = threading.Thread(target=tracing.carry(call), name=f"task-{context.state_name}",
+                                      daemon=True)  # fmt: skip
             worker.start()
             worker.join(timeout)
             if worker.is_alive():  # the thread cannot be killed; its result is discarded
