@@ -123,21 +123,23 @@ class SqliteGraphStore:
 
     def _imports_absent(self, graph_id: str, other_id: str) -> list[tuple[str, str]]:
         # internal: both ends are nodes of the graph whose `external` is not true
+        # EXCEPT, not NOT EXISTS: no index serves (source, target), and a correlated scan of
+        # Django's 10,000 IMPORTS edges per edge took 26 s
         sql = """
+            WITH absent AS (
+                SELECT source, target FROM graph_edges WHERE graph_id = ? AND type = 'IMPORTS'
+                EXCEPT
+                SELECT source, target FROM graph_edges WHERE graph_id = ? AND type = 'IMPORTS')
             SELECT json_extract(a.properties, '$.name'), json_extract(b.properties, '$.name')
-            FROM graph_edges e
-            JOIN graph_nodes a ON a.graph_id = e.graph_id AND a.id = e.source
-            JOIN graph_nodes b ON b.graph_id = e.graph_id AND b.id = e.target
-            WHERE e.graph_id = ? AND e.type = 'IMPORTS'
-              AND coalesce(json_extract(a.properties, '$.external'), 0) = 0
+            FROM absent e
+            JOIN graph_nodes a ON a.graph_id = ? AND a.id = e.source
+            JOIN graph_nodes b ON b.graph_id = ? AND b.id = e.target
+            WHERE coalesce(json_extract(a.properties, '$.external'), 0) = 0
               AND coalesce(json_extract(b.properties, '$.external'), 0) = 0
-              AND NOT EXISTS (
-                SELECT 1 FROM graph_edges o WHERE o.graph_id = ? AND o.type = 'IMPORTS'
-                AND o.source = e.source AND o.target = e.target)
             GROUP BY 1, 2 ORDER BY 1, 2
         """
         with self._lock:
-            rows = self._db.execute(sql, (graph_id, other_id)).fetchall()
+            rows = self._db.execute(sql, (graph_id, other_id, graph_id, graph_id)).fetchall()
         return [(a, b) for a, b in rows]
 
     def graph_ids(self) -> list[str]:
