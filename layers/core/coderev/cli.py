@@ -295,7 +295,8 @@ def serve(
     template: Annotated[
         Path | None,
         typer.Option(
-            "--template", "-t",
+            "--template",
+            "-t",
             help="The SAM template to run (default: ./template.yaml, else the checkout's).",
         ),
     ] = None,
@@ -479,12 +480,15 @@ def _database_exit(shown: str, exc: Exception) -> typer.Exit:
 
 def _register_local_commands() -> None:
     from coderev.cli_analyses import analyses_app
+    from coderev.cli_backup import backup, restore
     from coderev.cli_local import gc, generate_event_app, invoke, model_server
     from coderev.cli_route import route
 
     app.command("invoke")(invoke)
     app.command("route")(route)
     app.command("gc")(gc)
+    app.command("backup")(backup)
+    app.command("restore")(restore)
     app.command("model-server")(model_server)
     app.add_typer(generate_event_app, name="generate-event")
     app.add_typer(analyses_app, name="analyses")
