@@ -54,6 +54,8 @@ EXPECTED: dict[str, tuple[int, Any]] = {
     "analysis_review_merge": (1, {"errorType": "MissingWorkFileError"}),
     "analysis_ruff": (1, {"errorType": "MissingWorkFileError"}),
     "analysis_shard": (1, {"errorType": "MissingWorkFileError"}),
+    "comparison": (0, {"primary": "precision", "n_pairs": 40}),
+    "comparison_http": (0, {"statusCode": 200}),
     "audit_sink": (0, {"recorded": 1, "duplicates": 0}),
     "housekeeping": (0, {"analyses_failed": 0}),
     "ingest": (0, {}),

@@ -18,6 +18,7 @@ from aws_lambda_powertools.utilities.parser.models import (
 )
 
 from coderev.audit.model import AuditEntry
+from coderev.comparison.models import ComparisonRequest
 from coderev.quotas.models import QuotaCheckRequest
 from coderev.routing.preview import RoutePreviewRequest
 from coderev.runtime.template import KafkaEvent as KafkaTrigger
@@ -60,6 +61,18 @@ class RouteEvent:
         return RoutePreviewRequest.model_validate(event)
 
 
+class ComparisonEvent:
+    """comparison takes an API Gateway proxy event whose body is the request, or the request
+    itself (invoke)."""
+
+    @staticmethod
+    def from_event(event: dict[str, Any]) -> ComparisonRequest:
+        if "httpMethod" in event:
+            body = APIGatewayProxyEventModel.model_validate(event).body
+            return ComparisonRequest.model_validate_json(str(body))
+        return ComparisonRequest.model_validate(event)
+
+
 MODELS: dict[str, Any] = {
     "ingest": S3Model,
     "analyses": APIGatewayProxyEventModel,
@@ -76,6 +89,7 @@ MODELS: dict[str, Any] = {
     "audit_sink": KafkaSelfManagedEventModel,
     "quota_check": QuotaCheckEvent,
     "model_router": RouteEvent,
+    "comparison": ComparisonEvent,
     "providers": APIGatewayProxyEventModel,
     "provider_health": EventBridgeModel,
     "authorizer": ApiGatewayAuthorizerRequest,

@@ -21,6 +21,7 @@ REVIEWER = VIEWER | {"analyses:create", "analyses:rerun"}
 MAINTAINER = REVIEWER | {
     "projects:create", "projects:update", "projects:baseline", "projects:members",
     "projects:settings", "versions:write", "api_keys:manage", "routes:preview",
+    "comparisons:run",
 }  # fmt: skip
 ADMIN_ONLY = {"projects:delete", "providers:read", "providers:write", "quotas:check",
               "audits:read", "tenants:write", "unknown:write"}  # fmt: skip

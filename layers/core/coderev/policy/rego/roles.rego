@@ -12,6 +12,7 @@ reviewer := viewer | {"analyses:create", "analyses:rerun"}
 maintainer := reviewer | {
 	"projects:create", "projects:update", "projects:baseline", "projects:members",
 	"projects:settings", "versions:write", "api_keys:manage", "routes:preview",
+	"comparisons:run",
 }
 
 admin := {"*"}

@@ -15,6 +15,8 @@ actions := {
 	# routing, quotas, providers: platform administration
 	"POST /routes/preview": "routes:preview",
 	"POST /quotas/check": "quotas:check",
+	# experiments: comparisons compute only (they store nothing)
+	"POST /comparisons": "comparisons:run",
 	"GET /providers": "providers:read",
 	"POST /providers": "providers:write",
 	"GET /providers/{name}": "providers:read",
