@@ -57,6 +57,8 @@ EXPECTED: dict[str, tuple[int, Any]] = {
     "comparison": (0, {"primary": "precision", "n_pairs": 40}),
     "comparison_http": (0, {"statusCode": 200}),
     "audit_sink": (0, {"recorded": 1, "duplicates": 0}),
+    # the sample's token has no valid signature: API Gateway's 401 (the authorizer raises)
+    "authorizer": (1, {"errorType": "Unauthorized"}),
     "housekeeping": (0, {"analyses_failed": 0}),
     "ingest": (0, {}),
     "provider_health": (0, {"probed": 0, "failing": []}),
