@@ -75,12 +75,19 @@ def test_upgrade_creates_the_schemas_and_what_the_models_describe(engine: sa.Eng
     assert migrations.current(engine) is None
     assert migrations.upgrade(engine) == HEAD
     inspector = sa.inspect(engine)
-    assert {"projects", "audits", "providers"} <= set(inspector.get_schema_names())
+    assert {"projects", "audits", "providers", "auth", "experiments_v1", "production",
+            "quarantine"} <= set(inspector.get_schema_names())  # fmt: skip
     assert inspector.get_table_names(schema="projects") == ["alembic_version", "analyses"]
     assert inspector.get_table_names(schema="audits") == ["events"]
     assert sorted(inspector.get_table_names(schema="providers")) == [
         "health", "models", "providers",
     ]  # fmt: skip
+    assert sorted(inspector.get_table_names(schema="auth")) == [
+        "api_keys", "memberships", "organizations", "refresh_families", "refresh_tokens",
+        "users",
+    ]  # fmt: skip
+    for empty in ("experiments_v1", "production", "quarantine"):
+        assert inspector.get_table_names(schema=empty) == []
     assert inspector.get_table_names(schema="public") == []
     assert runner.diff(engine) == []  # alembic's compare_metadata: no difference
     assert migrations.current(engine) == HEAD
@@ -93,6 +100,17 @@ def test_upgrading_twice_changes_nothing(engine: sa.Engine) -> None:
             shape(engine, "projects", "analyses"),
             shape(engine, "audits", "events"),
             *(shape(engine, "providers", t) for t in ("providers", "models", "health")),
+            *(
+                shape(engine, "auth", t)
+                for t in (
+                    "organizations",
+                    "users",
+                    "memberships",
+                    "refresh_families",
+                    "refresh_tokens",
+                    "api_keys",
+                )
+            ),
         ),
     )
 
@@ -120,7 +138,8 @@ def test_a_sandbox_schema_holds_every_table(engine: sa.Engine) -> None:
     inspector = sa.inspect(engine)
     tables = inspector.get_table_names(schema="sandbox")
     assert sorted(tables) == [
-        "alembic_version", "analyses", "events", "health", "models", "providers",
+        "alembic_version", "analyses", "api_keys", "events", "health", "memberships", "models",
+        "organizations", "providers", "refresh_families", "refresh_tokens", "users",
     ]  # fmt: skip
     assert "projects" not in inspector.get_schema_names()
     assert runner.diff(engine, schema="sandbox") == []

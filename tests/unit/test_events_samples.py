@@ -91,6 +91,7 @@ MODELS: dict[str, Any] = {
     "model_router": RouteEvent,
     "comparison": ComparisonEvent,
     "providers": APIGatewayProxyEventModel,
+    "auth": APIGatewayProxyEventModel,
     "provider_health": EventBridgeModel,
     "authorizer": ApiGatewayAuthorizerRequest,
 }

@@ -20,6 +20,9 @@ if TYPE_CHECKING:
     from coderev.adapters.cypher_graph import CypherGraphStore, CypherSession
     from coderev.analyses.repository import AnalysisRepository
     from coderev.audit.repository import AuditRepository
+    from coderev.auth.api_keys import ApiKeys
+    from coderev.auth.service import AuthService
+    from coderev.auth.sql_repository import SqlAuthRepository
     from coderev.config import Settings
     from coderev.pipeline.options import ModelAccess
     from coderev.ports import (
@@ -277,6 +280,39 @@ def revocation_store() -> RevocationStore:
     return SqliteRevocations(settings.data_dir / "revocations.sqlite")
 
 
+@cache
+def auth_repository() -> SqlAuthRepository:
+    """Organizations, users, memberships, refresh-token families and API keys: the analysis
+    records' database (DATABASE_URL, else SQLite)."""
+    from coderev.analyses.sql_repository import database_url
+    from coderev.auth.sql_repository import SqlAuthRepository
+    from coderev.migrations import open_repository
+
+    settings = _settings()
+    url = database_url(settings.database_url, settings.data_dir)
+    return open_repository(SqlAuthRepository, url)
+
+
+@cache
+def api_keys() -> ApiKeys:
+    """API keys: verified by the authorizer, managed by the auth function."""
+    from coderev.auth.api_keys import ApiKeys
+
+    return ApiKeys(auth_repository(), revocation_store())
+
+
+@cache
+def auth_service() -> AuthService:
+    """Register, login, refresh, logout, whoami, members (coderev.auth.service). Refuses to be
+    built without a usable JWT_SECRET_KEY outside embedded mode (AuthConfigError)."""
+    from coderev.auth.service import AuthService
+    from coderev.auth.verify import policy_for
+
+    settings = _settings()
+    return AuthService(auth_repository(), revocation_store(), policy_for(settings),
+                       settings=settings, events=event_bus())  # fmt: skip
+
+
 def review_models() -> ModelAccess:
     """How an AI review reaches models (coderev.review.ai): the router, built only when an AI
     reviewer is asked for (None while no provider is configured: `auto` then runs offline),
@@ -378,7 +414,8 @@ def reset() -> None:
     for provider in (_built_object_store, event_bus, analysis_repository, audit_repository,
                      idempotency_store, quota_store, _default_starter, secret_box,
                      provider_repository, provider_registry, _provider_catalog,
-                     router, revocation_store, policy_engine):  # fmt: skip
+                     router, revocation_store, policy_engine, auth_repository, api_keys,
+                     auth_service):  # fmt: skip
         provider.cache_clear()
     get_settings.cache_clear()
     for store in _cypher_stores.values():

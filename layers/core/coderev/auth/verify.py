@@ -47,8 +47,10 @@ def verify_bearer(
     AuthConfigError when the settings cannot verify anything (no usable JWT_SECRET_KEY)."""
     token = _bare(token)
     if token.startswith(API_KEY_PREFIX):
-        if api_keys is None:  # the API key store lands next (issue 11): until then, refused
-            raise InvalidTokenError("API keys are not accepted yet")
+        if api_keys is None:
+            from coderev import bootstrap
+
+            api_keys = bootstrap.api_keys()
         return api_keys.verify(token)
     access = policy_for(settings).verify(token)
     if revocations is None:

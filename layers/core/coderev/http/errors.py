@@ -8,6 +8,13 @@ from __future__ import annotations
 
 from coderev.adapters.embedded.object_store import InvalidObjectKeyError, ObjectStoreError
 from coderev.analyses.errors import AnalysisNotFoundError, AnalysisStoreError
+from coderev.auth.errors import (
+    AuthConfigError,
+    AuthenticationError,
+    AuthStoreError,
+    PermissionDeniedError,
+    WeakPasswordError,
+)
 from coderev.domain.errors import ConflictError, InputError, NotFoundError, SecretBoxError
 from coderev.pipeline.request import RequestError
 from coderev.providers.errors import InvalidProviderError, ProviderStoreError
@@ -37,6 +44,11 @@ STATUS_BY_ERROR: dict[type[BaseException], int] = {
     RequestError: 422,
     BaselineUnavailableError: 422,
     InvalidFilenameError: 422,
+    AuthenticationError: 401,
+    PermissionDeniedError: 403,
+    WeakPasswordError: 422,
+    AuthConfigError: 503,
+    AuthStoreError: 503,
     NotFoundError: 404,
     ConflictError: 409,
     InvalidProviderError: 422,

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from aws_lambda_powertools.event_handler.api_gateway import ApiGatewayResolver
 
-__all__ = ["openapi_json", "swagger_html"]
+__all__ = ["BEARER_SCHEME", "openapi_json", "swagger_html", "with_bearer_security"]
 
 
 @cache
@@ -53,3 +53,26 @@ def swagger_html(app: ApiGatewayResolver, title: str) -> str:
     style = (assets / "swagger-ui.min.css").read_text(encoding="utf-8")
     document = openapi_json(app, title).replace("</", "<\\/")  # never closes the <script>
     return generate_swagger_html(document, script, style, "", None)
+
+
+BEARER_SCHEME = {
+    "type": "http",
+    "scheme": "bearer",
+    "bearerFormat": "JWT access token, or an API key crk_...",
+    "description": "Authorization: Bearer <access token from /auth/login, or an API key>",
+}
+
+
+@cache
+def with_bearer_security(document: str, *, public: frozenset[str] = frozenset()) -> str:
+    """`document` with the `bearerAuth` security scheme required on every operation whose
+    path is not in `public` (an empty requirement there: no credential needed)."""
+    parsed = json.loads(document)
+    parsed.setdefault("components", {}).setdefault("securitySchemes", {})["bearerAuth"] = (
+        BEARER_SCHEME
+    )
+    for path, operations in parsed.get("paths", {}).items():
+        for operation in operations.values():
+            if isinstance(operation, dict):
+                operation["security"] = [] if path in public else [{"bearerAuth": []}]
+    return json.dumps(parsed, indent=2)

@@ -16,9 +16,17 @@ from coderev.domain.errors import CoderevError
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
 
-HEAD = "0003"
+HEAD = "0004"
 """The newest revision in versions/ (a test checks it is Alembic's head)."""
-LOGICAL_SCHEMAS = ("projects", "audits", "providers")
+LOGICAL_SCHEMAS = (
+    "projects",
+    "audits",
+    "providers",
+    "auth",
+    "experiments_v1",
+    "production",
+    "quarantine",
+)
 VERSION_SCHEMA = "projects"
 VERSION_TABLE = "alembic_version"
 

@@ -24,4 +24,12 @@ actions := {
 	"POST /providers/{name}/disable": "providers:write",
 	"PUT /providers/{name}/key": "providers:write",
 	"GET /providers/openapi.json": "docs:read",
+	# auth: the caller's own session; members and API keys of the caller's organization
+	"POST /auth/logout": "self:write",
+	"GET /auth/whoami": "self:read",
+	"GET /auth/members": "members:read",
+	"POST /auth/members": "members:manage",
+	"GET /auth/api-keys": "api_keys:manage",
+	"POST /auth/api-keys": "api_keys:manage",
+	"DELETE /auth/api-keys/{key_id}": "api_keys:manage",
 }
