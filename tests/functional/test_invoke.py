@@ -64,6 +64,9 @@ EXPECTED: dict[str, tuple[int, Any]] = {
     "audit_sink": (0, {"recorded": 1, "duplicates": 0}),
     # the sample's token has no valid signature: API Gateway's 401 (the authorizer raises)
     "authorizer": (1, {"errorType": "Unauthorized"}),
+    "experiments_configuration": (0, {"statusCode": 201}),
+    "experiments_list": (0, {"statusCode": 200}),
+    "experiments_openapi": (0, {"statusCode": 200}),
     "housekeeping": (0, {"analyses_failed": 0}),
     "ingest": (0, {}),
     "provider_health": (0, {"probed": 0, "failing": []}),

@@ -86,8 +86,11 @@ def test_upgrade_creates_the_schemas_and_what_the_models_describe(engine: sa.Eng
         "api_keys", "memberships", "organizations", "refresh_families", "refresh_tokens",
         "users",
     ]  # fmt: skip
-    for empty in ("experiments_v1", "production", "quarantine"):
+    for empty in ("production", "quarantine"):
         assert inspector.get_table_names(schema=empty) == []
+    assert sorted(inspector.get_table_names(schema="experiments_v1")) == [
+        "configurations", "experiments", "feedback", "observations", "transitions",
+    ]  # fmt: skip
     assert inspector.get_table_names(schema="public") == []
     assert runner.diff(engine) == []  # alembic's compare_metadata: no difference
     assert migrations.current(engine) == HEAD
@@ -138,8 +141,9 @@ def test_a_sandbox_schema_holds_every_table(engine: sa.Engine) -> None:
     inspector = sa.inspect(engine)
     tables = inspector.get_table_names(schema="sandbox")
     assert sorted(tables) == [
-        "alembic_version", "analyses", "api_keys", "events", "health", "memberships", "models",
-        "organizations", "providers", "refresh_families", "refresh_tokens", "users",
+        "alembic_version", "analyses", "api_keys", "configurations", "events", "experiments",
+        "feedback", "health", "memberships", "models", "observations", "organizations",
+        "providers", "refresh_families", "refresh_tokens", "transitions", "users",
     ]  # fmt: skip
     assert "projects" not in inspector.get_schema_names()
     assert runner.diff(engine, schema="sandbox") == []

@@ -92,6 +92,7 @@ MODELS: dict[str, Any] = {
     "comparison": ComparisonEvent,
     "providers": APIGatewayProxyEventModel,
     "auth": APIGatewayProxyEventModel,
+    "experiments": APIGatewayProxyEventModel,
     "provider_health": EventBridgeModel,
     "authorizer": ApiGatewayAuthorizerRequest,
 }

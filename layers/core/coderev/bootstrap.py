@@ -24,6 +24,8 @@ if TYPE_CHECKING:
     from coderev.auth.service import AuthService
     from coderev.auth.sql_repository import SqlAuthRepository
     from coderev.config import Settings
+    from coderev.experiments.repository import ExperimentRepository
+    from coderev.experiments.service import Experiments
     from coderev.pipeline.options import ModelAccess
     from coderev.ports import (
         EventBus,
@@ -172,6 +174,27 @@ def audit_repository() -> AuditRepository:
     settings = _settings()
     url = database_url(settings.database_url, settings.data_dir)
     return open_repository(SqlAuditRepository, url)
+
+
+@cache
+def experiment_repository() -> ExperimentRepository:
+    """Review configurations, experiments, observations, feedback (`experiments_v1`): the
+    analysis records' database (DATABASE_URL, else SQLite)."""
+    from coderev.analyses.sql_repository import database_url
+    from coderev.experiments.sql_repository import SqlExperimentRepository
+    from coderev.migrations import open_repository
+
+    settings = _settings()
+    url = database_url(settings.database_url, settings.data_dir)
+    return open_repository(SqlExperimentRepository, url)
+
+
+@cache
+def experiments() -> Experiments:
+    """The experiments' use cases: every lifecycle step in the audit trail and on the bus."""
+    from coderev.experiments.service import Experiments
+
+    return Experiments(experiment_repository(), event_bus(), audit_repository)
 
 
 @cache
@@ -415,7 +438,8 @@ def reset() -> None:
                      idempotency_store, quota_store, _default_starter, secret_box,
                      provider_repository, provider_registry, _provider_catalog,
                      router, revocation_store, policy_engine, auth_repository, api_keys,
-                     auth_service):  # fmt: skip
+                     auth_service, experiment_repository,
+                     experiments):  # fmt: skip
         provider.cache_clear()
     get_settings.cache_clear()
     for store in _cypher_stores.values():

@@ -16,15 +16,17 @@ from coderev.ports import Decision, PolicyEngine
 ROOT = Path(__file__).resolve().parents[3]
 
 VIEWER = {"analyses:read", "reports:read", "drift:read", "projects:read", "docs:read",
-          "self:read", "self:write"}  # fmt: skip
-REVIEWER = VIEWER | {"analyses:create", "analyses:rerun"}
+          "self:read", "self:write", "experiments:read", "feedback:read"}  # fmt: skip
+REVIEWER = VIEWER | {"analyses:create", "analyses:rerun", "feedback:write"}
 MAINTAINER = REVIEWER | {
     "projects:create", "projects:update", "projects:baseline", "projects:members",
     "projects:settings", "versions:write", "api_keys:manage", "routes:preview",
     "comparisons:run",
+    "experiments:write",
 }  # fmt: skip
 ADMIN_ONLY = {"projects:delete", "providers:read", "providers:write", "quotas:check",
-              "audits:read", "tenants:write", "unknown:write"}  # fmt: skip
+              "audits:read", "tenants:write", "unknown:write",
+              "experiments:observe"}  # fmt: skip
 ACTIONS = sorted(MAINTAINER | ADMIN_ONLY)
 GRANTED = {"viewer": VIEWER, "reviewer": REVIEWER, "maintainer": MAINTAINER,
            "admin": set(ACTIONS), "auditor": set()}  # fmt: skip

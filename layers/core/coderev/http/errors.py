@@ -16,6 +16,7 @@ from coderev.auth.errors import (
     WeakPasswordError,
 )
 from coderev.domain.errors import ConflictError, InputError, NotFoundError, SecretBoxError
+from coderev.experiments.errors import ExperimentStoreError, InvalidExperimentError
 from coderev.pipeline.request import RequestError
 from coderev.providers.errors import InvalidProviderError, ProviderStoreError
 from coderev.quotas.errors import QuotaStoreError
@@ -52,11 +53,13 @@ STATUS_BY_ERROR: dict[type[BaseException], int] = {
     NotFoundError: 404,
     ConflictError: 409,
     InvalidProviderError: 422,
+    InvalidExperimentError: 422,
     InputError: 400,
     AnalysisStoreError: 503,
     ObjectStoreError: 503,
     QuotaStoreError: 503,
     ProviderStoreError: 503,
+    ExperimentStoreError: 503,
     SecretBoxError: 503,
 }
 

@@ -8,7 +8,8 @@ env.py hands over to `run_in_context` for `coderev.migrations` and for the `alem
 command line alike.
 
 It imports the tables (`coderev.analyses.tables`, `coderev.audit.tables`,
-`coderev.providers.tables`, `coderev.auth.tables`) and the database
+`coderev.providers.tables`, `coderev.auth.tables`, `coderev.experiments.tables`) and the
+database
 helpers (`coderev.analyses.database`), never the repositories (migrating needs only the
 tables) nor `coderev.migrations` itself (its bookkeeping is in `coderev.migrations.versioning`):
 `coderev.migrations` imports this module, so that would be an import cycle.
@@ -36,6 +37,7 @@ from coderev.analyses import tables as analyses_tables
 from coderev.analyses.database import create_database_engine, database_url
 from coderev.audit import tables as audit_tables
 from coderev.auth import tables as auth_tables
+from coderev.experiments import tables as experiment_tables
 from coderev.migrations.versioning import (
     MigrationError,
     read_revision,
@@ -137,7 +139,7 @@ def models_metadata(translate: Mapping[str, str | None]) -> sa.MetaData:
     """The tables the code expects, in the database's schemas (what autogenerate compares)."""
     target = sa.MetaData(naming_convention=analyses_tables.NAMING_CONVENTION)
     for source in (analyses_tables.metadata, audit_tables.metadata, provider_tables.metadata,
-                   auth_tables.metadata):  # fmt: skip
+                   auth_tables.metadata, experiment_tables.metadata):  # fmt: skip
         for table in source.tables.values():
             # None (documented: no schema) is missing from to_metadata's annotation
             schema: Any = translate[str(table.schema)]

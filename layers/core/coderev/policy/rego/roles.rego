@@ -4,15 +4,16 @@ package coderev.roles
 
 viewer := {
 	"analyses:read", "reports:read", "drift:read", "projects:read", "docs:read",
-	"self:read", "self:write",
+	"self:read", "self:write", "experiments:read", "feedback:read",
 }
 
-reviewer := viewer | {"analyses:create", "analyses:rerun"}
+reviewer := viewer | {"analyses:create", "analyses:rerun", "feedback:write"}
 
 maintainer := reviewer | {
 	"projects:create", "projects:update", "projects:baseline", "projects:members",
 	"projects:settings", "versions:write", "api_keys:manage", "routes:preview",
 	"comparisons:run",
+	"experiments:write",
 }
 
 admin := {"*"}

@@ -32,4 +32,17 @@ actions := {
 	"GET /auth/api-keys": "api_keys:manage",
 	"POST /auth/api-keys": "api_keys:manage",
 	"DELETE /auth/api-keys/{key_id}": "api_keys:manage",
+	# experiments: review configurations and experiments (promotion is the state machine's)
+	"GET /configurations": "experiments:read",
+	"POST /configurations": "experiments:write",
+	"GET /configurations/{ref}": "experiments:read",
+	"GET /experiments": "experiments:read",
+	"POST /experiments": "experiments:write",
+	"GET /experiments/{id}": "experiments:read",
+	"POST /experiments/{id}/start": "experiments:write",
+	"POST /experiments/{id}/evaluate": "experiments:write",
+	"POST /experiments/{id}/archive": "experiments:write",
+	"GET /experiments/{id}/observations": "experiments:read",
+	"POST /experiments/{id}/observations": "experiments:observe",
+	"GET /experiments/openapi.json": "docs:read",
 }
