@@ -24,6 +24,7 @@ from coderev.analyses.sql_repository import SqlAnalysisRepository
 from coderev.audit.sql_repository import SqlAuditRepository
 from coderev.cli import app
 from coderev.migrations import HEAD, MigrationError, runner
+from coderev.projects.sql_repository import SqlProjectRepository
 
 
 def version_table(engine: sa.Engine) -> sa.TableClause:
@@ -49,13 +50,27 @@ def upgrading_again_changes_nothing(engine: sa.Engine, schema: Callable[[], Any]
 
 def create_all_database_is_adopted(engine: sa.Engine) -> None:
     """A database made by `create_all` before the migrations (the analyses table, no
-    `alembic_version`) is stamped 0001, then upgraded, its records kept."""
-    old = SqlAnalysisRepository(engine)  # what the release before migrations ran
-    record, _ = old.create_if_absent(NewAnalysis("b", "uploads/a.zip", "e", "v1"))
+    `alembic_version`) is stamped 0001, then upgraded, its records kept and adopted into the
+    default tenant's default project (migration 0006). `engine` has the legacy table."""
+    from tests.legacy_analyses import insert_legacy_record
+
+    translate = migrations.schema_map(engine.dialect.name)
+    with engine.begin() as conn:
+        conn = conn.execution_options(schema_translate_map=translate)
+        insert_legacy_record(conn, "legacy-1", None)
+        insert_legacy_record(conn, "legacy-2", "shop")
     assert migrations.current(engine) is None
     assert migrations.upgrade(engine) == HEAD  # stamped 0001, then upgraded
     assert runner.diff(engine) == []
-    assert old.get(record.id) == record
+    records = SqlAnalysisRepository(engine)
+    for record_id in ("legacy-1", "legacy-2"):
+        record = records.find("default", record_id)
+        assert record is not None, record_id
+        assert (record.tenant_id, record.project_id) == ("default", "default")
+        assert record.report_keys == {"json": f"reports/{record_id}/report.json"}
+    assert records.find("another-tenant", "legacy-1") is None
+    project = SqlProjectRepository(engine).get("default", "default")
+    assert project is not None and project.name == "default"
     assert SqlAuditRepository(engine).list() == []
 
 

@@ -3,6 +3,8 @@
 - POST /analyses (the archive as body, at most ~4.5 MB: base64 in Lambda's 6 MB) → 202;
 - POST /analyses/uploads (no body) → 201: the analysis reserved, a presigned URL to PUT to;
 - GET /analyses/{id}; GET /analyses/{id}/report/{json|sarif|md|html};
+- under /projects/{project}/analyses: the same uploads held to the project's settings and
+  baseline, the list (filters, cursor pages), one analysis, its reports, drift and rerun;
 - GET /openapi.json and /swagger, generated on first request.
 
 Both POSTs take `filename` (or Content-Disposition) and the analysis request (`baseline`,
@@ -20,7 +22,7 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.event_handler.api_gateway import APIGatewayRestResolver, Response
 from aws_lambda_powertools.logging import correlation_paths
 
-from coderev.http import analyses_routes, error_handlers
+from coderev.http import analyses_routes, error_handlers, project_analyses_routes
 from coderev.service.observability import count_outcome, traced
 
 if TYPE_CHECKING:
@@ -33,6 +35,7 @@ logger = Logger()
 metrics = Metrics()
 app = APIGatewayRestResolver(enable_validation=True)
 app.include_router(analyses_routes.router)
+app.include_router(project_analyses_routes.router)
 error_handlers.install(app, logger, metrics)
 
 

@@ -14,10 +14,10 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from tests import legacy_analyses
 from tests import migrations_checks as checks
 
 from coderev import migrations
-from coderev.analyses import tables as analyses
 from coderev.analyses.database import create_database_engine, database_url
 from coderev.config import get_settings
 from coderev.migrations import HEAD, runner
@@ -77,7 +77,9 @@ def test_upgrade_creates_the_schemas_and_what_the_models_describe(engine: sa.Eng
     inspector = sa.inspect(engine)
     assert {"projects", "audits", "providers", "auth", "experiments_v1", "production",
             "quarantine"} <= set(inspector.get_schema_names())  # fmt: skip
-    assert inspector.get_table_names(schema="projects") == ["alembic_version", "analyses"]
+    assert sorted(inspector.get_table_names(schema="projects")) == [
+        "alembic_version", "analyses", "members", "projects",
+    ]  # fmt: skip
     assert inspector.get_table_names(schema="audits") == ["events"]
     assert sorted(inspector.get_table_names(schema="providers")) == [
         "health", "models", "providers",
@@ -100,7 +102,7 @@ def test_upgrading_twice_changes_nothing(engine: sa.Engine) -> None:
     checks.upgrading_again_changes_nothing(
         engine,
         lambda: (
-            shape(engine, "projects", "analyses"),
+            *(shape(engine, "projects", t) for t in ("analyses", "projects", "members")),
             shape(engine, "audits", "events"),
             *(shape(engine, "providers", t) for t in ("providers", "models", "health")),
             *(
@@ -121,7 +123,7 @@ def test_upgrading_twice_changes_nothing(engine: sa.Engine) -> None:
 def test_revision_0001_is_the_table_create_all_made(engine: sa.Engine) -> None:
     with engine.begin() as conn:
         conn.execute(sa.text("CREATE SCHEMA legacy"))
-        analyses.metadata.create_all(
+        legacy_analyses.metadata.create_all(
             conn.execution_options(schema_translate_map={"projects": "legacy"})
         )
     assert runner.migrate(engine, revision="0001") == "0001"
@@ -132,7 +134,7 @@ def test_revision_0001_is_the_table_create_all_made(engine: sa.Engine) -> None:
 def test_a_create_all_database_is_adopted(engine: sa.Engine) -> None:
     with engine.begin() as conn:
         conn.execute(sa.text("CREATE SCHEMA projects"))
-        analyses.metadata.create_all(conn)
+        legacy_analyses.metadata.create_all(conn)
     checks.create_all_database_is_adopted(engine)
 
 
@@ -142,8 +144,8 @@ def test_a_sandbox_schema_holds_every_table(engine: sa.Engine) -> None:
     tables = inspector.get_table_names(schema="sandbox")
     assert sorted(tables) == [
         "alembic_version", "analyses", "api_keys", "configurations", "events", "experiments",
-        "feedback", "health", "memberships", "models", "observations", "organizations",
-        "providers", "refresh_families", "refresh_tokens", "transitions", "users",
+        "feedback", "health", "members", "memberships", "models", "observations", "organizations",
+        "projects", "providers", "refresh_families", "refresh_tokens", "transitions", "users",
     ]  # fmt: skip
     assert "projects" not in inspector.get_schema_names()
     assert runner.diff(engine, schema="sandbox") == []

@@ -93,6 +93,7 @@ MODELS: dict[str, Any] = {
     "providers": APIGatewayProxyEventModel,
     "auth": APIGatewayProxyEventModel,
     "experiments": APIGatewayProxyEventModel,
+    "projects": APIGatewayProxyEventModel,
     "provider_health": EventBridgeModel,
     "authorizer": ApiGatewayAuthorizerRequest,
 }

@@ -38,6 +38,9 @@ if TYPE_CHECKING:
         SecretBox,
         StateMachineStarter,
     )
+    from coderev.projects.analyses import ProjectAnalyses
+    from coderev.projects.repository import ProjectRepository
+    from coderev.projects.service import Projects
     from coderev.providers.catalog import RegistryCatalog
     from coderev.providers.registry import ProviderRegistry
     from coderev.providers.repository import ProviderRepository
@@ -195,6 +198,38 @@ def experiments() -> Experiments:
     from coderev.experiments.service import Experiments
 
     return Experiments(experiment_repository(), event_bus(), audit_repository)
+
+
+@cache
+def project_repository() -> ProjectRepository:
+    """Projects and their members: the analysis records' database (DATABASE_URL, else
+    SQLite)."""
+    from coderev.analyses.sql_repository import database_url
+    from coderev.migrations import open_repository
+    from coderev.projects.sql_repository import SqlProjectRepository
+
+    settings = _settings()
+    url = database_url(settings.database_url, settings.data_dir)
+    return open_repository(SqlProjectRepository, url)
+
+
+@cache
+def projects() -> Projects:
+    """The projects' use cases (tenant-bounded, audited through event_bus())."""
+    from coderev.projects.service import Projects
+
+    return Projects(project_repository(), analysis_repository(), event_bus())
+
+
+@cache
+def project_analyses() -> ProjectAnalyses:
+    """A project's analyses: uploads held to its settings and baseline, list, drift."""
+    from coderev.projects.analyses import ProjectAnalyses
+
+    settings = _settings()
+    return ProjectAnalyses(projects(), object_store(), settings.s3_bucket,
+                           max_pending_uploads=settings.max_pending_uploads,
+                           upload_url_seconds=settings.upload_url_seconds)  # fmt: skip
 
 
 @cache
@@ -438,8 +473,8 @@ def reset() -> None:
                      idempotency_store, quota_store, _default_starter, secret_box,
                      provider_repository, provider_registry, _provider_catalog,
                      router, revocation_store, policy_engine, auth_repository, api_keys,
-                     auth_service, experiment_repository,
-                     experiments):  # fmt: skip
+                     auth_service, experiment_repository, experiments,
+                     project_repository, projects, project_analyses):  # fmt: skip
         provider.cache_clear()
     get_settings.cache_clear()
     for store in _cypher_stores.values():

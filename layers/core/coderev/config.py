@@ -157,6 +157,10 @@ class Settings(BaseSettings):
     # housekeeping: unanalysed/finished uploads older than this go, and records older than that
     upload_hours: float = Field(default=24.0, gt=0, validation_alias="CODEREV_UPLOAD_HOURS")
     retention_days: float = Field(default=30.0, gt=0, validation_alias="CODEREV_RETENTION_DAYS")
+    # presigned uploads a tenant may hold unused at once (one more: 429)
+    max_pending_uploads: int = Field(
+        default=20, ge=1, validation_alias="CODEREV_MAX_PENDING_UPLOADS"
+    )
     # POST /analyses/uploads: how long a presigned upload URL stays valid (S3 allows 7 days)
     upload_url_seconds: int = Field(
         default=900, ge=1, le=604800, validation_alias="CODEREV_UPLOAD_URL_SECONDS"

@@ -14,12 +14,12 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from tests import legacy_analyses
 from tests import migrations_checks as checks
 from tests.unit.conftest import modules_loaded_by
 from typer.testing import CliRunner
 
 from coderev import migrations
-from coderev.analyses import tables as analyses
 from coderev.analyses.database import create_database_engine
 from coderev.cli import app
 from coderev.config import get_settings
@@ -49,7 +49,7 @@ def test_head_is_the_last_revision() -> None:
     script = runner.script_directory()
     assert script.get_current_head() == HEAD
     chain = [r.revision for r in reversed(list(script.walk_revisions()))]
-    assert chain == ["0001", "0002", "0003", "0004", "0005"]
+    assert chain == ["0001", "0002", "0003", "0004", "0005", "0006"]
 
 
 def test_upgrade_builds_what_the_models_describe(engine: sa.Engine) -> None:
@@ -57,7 +57,8 @@ def test_upgrade_builds_what_the_models_describe(engine: sa.Engine) -> None:
     assert migrations.upgrade(engine) == HEAD
     assert migrations.current(engine) == HEAD
     assert set(sa.inspect(engine).get_table_names()) == {
-        "alembic_version", "analyses", "events", "providers", "models", "health",
+        "alembic_version", "analyses", "events", "providers", "models", "health", "projects",
+        "members",
         "organizations", "users", "memberships", "refresh_families", "refresh_tokens",
         "api_keys",
         "configurations", "experiments", "transitions", "observations", "feedback",
@@ -72,7 +73,7 @@ def test_upgrading_twice_changes_nothing(engine: sa.Engine, tmp_path: Path) -> N
 def test_revision_0001_is_the_table_create_all_made(tmp_path: Path) -> None:
     legacy = create_database_engine(f"sqlite:///{tmp_path / 'legacy.db'}")
     with legacy.begin() as conn:
-        analyses.metadata.create_all(
+        legacy_analyses.metadata.create_all(
             conn.execution_options(schema_translate_map={"projects": None})
         )
     legacy.dispose()
@@ -86,7 +87,7 @@ def test_revision_0001_is_the_table_create_all_made(tmp_path: Path) -> None:
 
 def test_a_create_all_database_is_adopted(engine: sa.Engine) -> None:
     with engine.begin() as conn:
-        analyses.metadata.create_all(
+        legacy_analyses.metadata.create_all(
             conn.execution_options(schema_translate_map={"projects": None})
         )
     checks.create_all_database_is_adopted(engine)

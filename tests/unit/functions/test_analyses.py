@@ -26,7 +26,7 @@ def test_upload_accepts_an_archive_and_records_its_analysis(embedded, invoke, ki
     stored = bootstrap.object_store().get(accepted["upload_key"])
     assert stored == base64.b64decode(kit.sample("analyses_upload.json")["body"])
     record = bootstrap.analysis_repository().get(accepted["id"])
-    assert record is not None and record.project_id == "shop"
+    assert record is not None and record.project_id == "default"
 
 
 def test_status_of_an_uploaded_analysis(embedded, invoke, kit) -> None:
@@ -190,8 +190,8 @@ def test_a_failed_analysis_reruns_as_a_new_analysis_of_the_same_archive(
     embedded, invoke, kit
 ) -> None:
     event = kit.sample("analyses_upload.json")
-    event["queryStringParameters"] = {"fail_on": "high", "project_id": "shop"}
-    event["multiValueQueryStringParameters"] = {"fail_on": ["high"], "project_id": ["shop"]}
+    event["queryStringParameters"] = {"fail_on": "high", "project_id": "default"}
+    event["multiValueQueryStringParameters"] = {"fail_on": ["high"], "project_id": ["default"]}
     accepted = _body(invoke("analyses", event))
     store, records = bootstrap.object_store(), bootstrap.analysis_repository()
     assert _rerun(invoke, kit, accepted["id"])["statusCode"] == 409  # QUEUED: still going
@@ -209,7 +209,7 @@ def test_a_failed_analysis_reruns_as_a_new_analysis_of_the_same_archive(
     assert copied.metadata["coderev-request"] == original.metadata["coderev-request"]
     assert copied.metadata["coderev-rerun-of"] == accepted["id"]
     new = records.get(again["id"])
-    assert new is not None and new.project_id == "shop"
+    assert new is not None and new.project_id == "default"
     old = records.get(accepted["id"])
     assert old is not None and old.status is AnalysisStatus.FAILED  # kept as it was
 

@@ -72,7 +72,7 @@ def test_presigning_reserves_the_analysis_and_says_how_to_upload(embedded, invok
     )
     assert (request.fail_on, request.exclude) == ("high", ("docs/*", "tests/*"))
     record = bootstrap.analysis_repository().get(ticket["id"])
-    assert record is not None and record.awaiting_upload and record.project_id == "shop"
+    assert record is not None and record.awaiting_upload and record.project_id == "default"
     assert bootstrap.object_store().head(ticket["upload_key"]) is None  # nothing stored yet
 
     status = kit.sample("analyses_status.json")

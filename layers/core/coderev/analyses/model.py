@@ -16,10 +16,21 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from coderev.domain.errors import InputError
+
+DEFAULT_TENANT = "default"
+"""The tenant of records made without one (before tenants existed; an archive dropped into
+the bucket by hand): migration 0006 adopted the older ones into it."""
+
 __all__ = [
+    "DEFAULT_TENANT",
+    "AnalysisPage",
+    "AnalysisQuery",
     "AnalysisRecord",
     "AnalysisStatus",
+    "InvalidCursorError",
     "NewAnalysis",
+    "Ownership",
     "idempotency_key",
     "reservation_key",
 ]
@@ -70,6 +81,19 @@ def reservation_key(bucket: str, object_key: str) -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class Ownership:
+    """What an upload through a project records besides its object: the version of the code
+    it holds (ref, commit, label), who uploaded it (the principal's subject), and the
+    baseline analysis it is compared with (the project's, when the upload was made)."""
+
+    ref: str | None = None
+    commit: str | None = None
+    label: str | None = None
+    uploaded_by: str | None = None
+    baseline_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class NewAnalysis:
     """What ingest knows about an uploaded archive when it records it."""
 
@@ -78,6 +102,8 @@ class NewAnalysis:
     etag: str
     version_id: str | None = None
     project_id: str | None = None
+    tenant_id: str = DEFAULT_TENANT
+    owner: Ownership | None = None  # the version it holds, who uploaded it, its baseline
 
     @property
     def idempotency_key(self) -> str:
@@ -96,6 +122,8 @@ class AnalysisRecord:
     created_at: datetime  # timezone-aware, UTC
     updated_at: datetime
     project_id: str | None = None
+    tenant_id: str = DEFAULT_TENANT
+    owner: Ownership = field(default_factory=Ownership, hash=False)
     execution_id: str | None = None  # the state machine execution running it
     error: str | None = None  # the error name of a FAILED analysis (e.g. CorruptArchiveError)
     cause: str | None = None  # its cause, as the state machine's Catch reported it
@@ -112,3 +140,56 @@ class AnalysisRecord:
     def source_name(self) -> str:
         """The archive's file name: what the report names as its source."""
         return self.object_key.rpartition("/")[2]
+
+
+class InvalidCursorError(InputError):
+    """A page cursor that this API did not hand out (or that was altered)."""
+
+
+@dataclass(frozen=True, slots=True)
+class AnalysisQuery:
+    """One page of a tenant's analyses, newest first: filters, the cursor of the previous
+    page's last record (`after`), and the page size."""
+
+    tenant_id: str
+    project_id: str | None = None
+    status: AnalysisStatus | None = None
+    ref: str | None = None
+    commit: str | None = None
+    label: str | None = None
+    uploaded_by: str | None = None
+    created_after: datetime | None = None  # inclusive
+    created_before: datetime | None = None  # exclusive
+    after: str | None = None  # a cursor (`AnalysisPage.next_cursor`)
+    limit: int = 50
+
+
+@dataclass(frozen=True, slots=True)
+class AnalysisPage:
+    records: list[AnalysisRecord]
+    next_cursor: str | None  # None: this is the last page
+
+
+def encode_cursor(record: AnalysisRecord) -> str:
+    """An opaque cursor after `record`: its creation time and id (the page order's key)."""
+    import base64
+    import json
+
+    raw = json.dumps([record.created_at.isoformat(), record.id], separators=(",", ":"))
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, str]:
+    import base64
+    import binascii
+    import json
+
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        created, record_id = json.loads(raw)
+        moment = datetime.fromisoformat(created)
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+        raise InvalidCursorError("the cursor is not one this API handed out") from None
+    if moment.tzinfo is None or not isinstance(record_id, str) or len(record_id) > 64:
+        raise InvalidCursorError("the cursor is not one this API handed out")
+    return moment, record_id

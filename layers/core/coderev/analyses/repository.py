@@ -10,7 +10,13 @@ from collections.abc import Collection, Mapping
 from datetime import datetime
 from typing import Protocol
 
-from coderev.analyses.model import AnalysisRecord, AnalysisStatus, NewAnalysis
+from coderev.analyses.model import (
+    AnalysisPage,
+    AnalysisQuery,
+    AnalysisRecord,
+    AnalysisStatus,
+    NewAnalysis,
+)
 
 __all__ = ["AnalysisRepository"]
 
@@ -71,6 +77,21 @@ class AnalysisRepository(Protocol):
         limit: int = 100,
     ) -> list[AnalysisRecord]:
         """Newest first; `created_before` (exclusive) pages through older records."""
+        ...
+
+    # A tenant's view (what the HTTP API reads through): every query is bounded to the rows
+    # of one tenant, so no request can reach another tenant's analysis, even by its id.
+
+    def find(self, tenant_id: str, analysis_id: str) -> AnalysisRecord | None:
+        """The analysis `analysis_id` when it belongs to `tenant_id`; None otherwise."""
+        ...
+
+    def page(self, query: AnalysisQuery) -> AnalysisPage:
+        """One page of the query's tenant's analyses, newest first (created_at, then id)."""
+        ...
+
+    def pending_uploads(self, tenant_id: str) -> int:
+        """How many presigned uploads of the tenant still wait for their archive."""
         ...
 
     def delete_older_than(

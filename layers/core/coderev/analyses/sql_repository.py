@@ -34,7 +34,17 @@ from coderev.analyses.errors import (
     AnalysisStoreError,
     InvalidTransitionError,
 )
-from coderev.analyses.model import AnalysisRecord, AnalysisStatus, NewAnalysis, reservation_key
+from coderev.analyses.model import (
+    AnalysisPage,
+    AnalysisQuery,
+    AnalysisRecord,
+    AnalysisStatus,
+    NewAnalysis,
+    Ownership,
+    decode_cursor,
+    encode_cursor,
+    reservation_key,
+)
 from coderev.analyses.tables import LOGICAL_SCHEMA, NAMING_CONVENTION, analyses, metadata
 from coderev.sql import SqlRepository, read_time
 
@@ -134,10 +144,17 @@ class SqlAnalysisRepository(SqlRepository):
 
     @staticmethod
     def _new_row(new: NewAnalysis, key: str, now: datetime) -> dict[str, Any]:
+        owner = new.owner or Ownership()
         return {
             "id": str(uuid.uuid4()),
             "idempotency_key": key,
             "project_id": new.project_id,
+            "tenant_id": new.tenant_id,
+            "version_ref": owner.ref,
+            "version_commit": owner.commit,
+            "version_label": owner.label,
+            "uploaded_by": owner.uploaded_by,
+            "baseline_id": owner.baseline_id,
             "bucket": new.bucket,
             "object_key": new.object_key,
             "etag": new.etag,
@@ -219,6 +236,60 @@ class SqlAnalysisRepository(SqlRepository):
             rows = conn.execute(query.limit(max(0, limit))).mappings().all()
         return [_record(r) for r in rows]
 
+    # --- a tenant's view: every query below is bounded to one tenant's rows -------------------
+
+    def find(self, tenant_id: str, analysis_id: str) -> AnalysisRecord | None:
+        with self._engine.connect() as conn:
+            row = (
+                conn.execute(
+                    sa.select(analyses).where(
+                        analyses.c.id == analysis_id, analyses.c.tenant_id == tenant_id
+                    )
+                )
+                .mappings()
+                .one_or_none()
+            )
+        return None if row is None else _record(row)
+
+    def page(self, query: AnalysisQuery) -> AnalysisPage:
+        c = analyses.c
+        select = sa.select(analyses).where(c.tenant_id == query.tenant_id)
+        equal = {c.project_id: query.project_id, c.version_ref: query.ref,
+                 c.version_commit: query.commit, c.version_label: query.label,
+                 c.uploaded_by: query.uploaded_by,
+                 c.status: None if query.status is None else query.status.value}  # fmt: skip
+        for column, value in equal.items():
+            if value is not None:
+                select = select.where(column == value)
+        if query.created_after is not None:
+            select = select.where(c.created_at >= self._utc(query.created_after))
+        if query.created_before is not None:
+            select = select.where(c.created_at < self._utc(query.created_before))
+        if query.after is not None:
+            created, last_id = decode_cursor(query.after)
+            moment = self._utc(created)
+            select = select.where(
+                sa.or_(c.created_at < moment, sa.and_(c.created_at == moment, c.id < last_id))
+            )
+        limit = max(1, query.limit)
+        select = select.order_by(c.created_at.desc(), c.id.desc()).limit(limit + 1)
+        with self._engine.connect() as conn:
+            rows = conn.execute(select).mappings().all()
+        records = [_record(r) for r in rows[:limit]]
+        more = len(rows) > limit
+        return AnalysisPage(records, encode_cursor(records[-1]) if more and records else None)
+
+    def pending_uploads(self, tenant_id: str) -> int:
+        """How many presigned uploads of the tenant wait for their archive (QUEUED, no etag)."""
+        c = analyses.c
+        select = (
+            sa.select(sa.func.count())
+            .select_from(analyses)
+            .where(c.tenant_id == tenant_id, c.status == AnalysisStatus.QUEUED.value, c.etag == "")
+        )
+        with self._engine.connect() as conn:
+            return int(conn.execute(select).scalar_one())
+
     def delete_older_than(
         self, cutoff: datetime, *, statuses: Collection[AnalysisStatus] | None = None
     ) -> int:
@@ -241,6 +312,14 @@ def _record(row: RowMapping) -> AnalysisRecord:
         created_at=read_time(row["created_at"]),
         updated_at=read_time(row["updated_at"]),
         project_id=row["project_id"],
+        tenant_id=row["tenant_id"],
+        owner=Ownership(
+            row["version_ref"],
+            row["version_commit"],
+            row["version_label"],
+            row["uploaded_by"],
+            row["baseline_id"],
+        ),
         execution_id=row["execution_id"],
         error=row["error"],
         cause=row["cause"],

@@ -33,6 +33,13 @@ analyses = sa.Table(
     sa.Column("id", sa.String(36), primary_key=True),
     sa.Column("idempotency_key", sa.String(64), nullable=False, unique=True),
     sa.Column("project_id", sa.String(64), nullable=True, index=True),
+    # the owner (migration 0006 adopted older records into the default tenant and project)
+    sa.Column("tenant_id", sa.String(64), nullable=False, server_default="default", index=True),
+    sa.Column("version_ref", sa.String(255), nullable=True),
+    sa.Column("version_commit", sa.String(255), nullable=True),
+    sa.Column("version_label", sa.String(255), nullable=True),
+    sa.Column("uploaded_by", sa.String(255), nullable=True),
+    sa.Column("baseline_id", sa.String(36), nullable=True),  # the analysis it was compared with
     sa.Column("bucket", sa.String(255), nullable=False),
     sa.Column("object_key", sa.String(1024), nullable=False),
     sa.Column("etag", sa.String(255), nullable=False),

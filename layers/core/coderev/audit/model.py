@@ -2,9 +2,10 @@
 
 The audit sink records every event it consumes. An entry is identified the way CloudEvents
 identifies an event, by `source` + `id`: a redelivered event is the same entry, recorded once.
-`analysis_id` and `tenant_id` are lifted out of the event so the trail can be searched by them:
-the extension attributes `analysisid` / `tenantid` when present, else `data.analysis_id` /
-`data.tenant_id` (the platform's `coderev.analysis.*` events carry `data.analysis_id`).
+`analysis_id`, `tenant_id` and `actor_id` are lifted out of the event so the trail can be
+searched by them: the extension attributes `analysisid` / `tenantid` / `actorid` when present,
+else `data.analysis_id` / `data.tenant_id` / `data.actor_id` (the platform's
+`coderev.analysis.*` events carry `data.analysis_id`).
 """
 
 from __future__ import annotations
@@ -42,8 +43,12 @@ class AuditEntry:
     """The event's `time` attribute (when the occurrence happened), timezone-aware."""
     analysis_id: str | None = None
     tenant_id: str | None = None
+    actor_id: str | None = None
+    """Who did it (extension `actorid`, else `data.actor_id`): a principal's subject."""
     recorded_at: datetime | None = None
     """When the repository recorded the entry; None until it is recorded."""
+    seq: int | None = field(default=None, compare=False)
+    """Its place in the trail (grows with each entry recorded); None until it is recorded."""
 
     @classmethod
     def from_cloudevent(cls, value: Mapping[str, Any] | str | bytes) -> AuditEntry:
@@ -83,6 +88,7 @@ class AuditEntry:
             problems.append(f"not JSON-serializable: {exc}")
         analysis_id = _reference(event, "analysisid", "analysis_id", problems)
         tenant_id = _reference(event, "tenantid", "tenant_id", problems)
+        actor_id = _reference(event, "actorid", "actor_id", problems)
         if problems:
             event_id = event.get("id")
             described = f" {event_id!r}" if isinstance(event_id, str) and event_id else ""
@@ -98,6 +104,7 @@ class AuditEntry:
             time=time,
             analysis_id=analysis_id,
             tenant_id=tenant_id,
+            actor_id=actor_id,
         )
 
 

@@ -6,6 +6,7 @@ default) and on PostgreSQL; one contract suite runs against both.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Protocol
 
 from coderev.audit.model import AuditEntry
@@ -23,7 +24,12 @@ class AuditRepository(Protocol):
         ...
 
     def list(
-        self, *, type: str | None = None, subject: str | None = None, limit: int = 100
-    ) -> list[AuditEntry]:
-        """Newest recorded first, with `recorded_at` set; filtered by type and subject."""
+        self, *, type: str | None = None, subject: str | None = None, limit: int = 100,
+        tenant_id: str | None = None, actor_id: str | None = None,
+        since: datetime | None = None, until: datetime | None = None,
+        before: int | None = None,
+    ) -> list[AuditEntry]:  # fmt: skip
+        """Newest recorded first, with `recorded_at` and `seq` set; filtered by type,
+        subject, tenant, actor and recording time (`since` inclusive, `until` exclusive);
+        `before`: only entries recorded before the entry of that `seq` (the next page)."""
         ...

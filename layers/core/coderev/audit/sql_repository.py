@@ -17,7 +17,7 @@ This module imports SQLAlchemy; `coderev.audit` does not import this module.
 
 from __future__ import annotations
 
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -49,6 +49,7 @@ class SqlAuditRepository(SqlRepository):
             "time": None if entry.time is None else entry.time.astimezone(UTC),
             "analysis_id": entry.analysis_id,
             "tenant_id": entry.tenant_id,
+            "actor_id": entry.actor_id,
             "event": dict(entry.event),
             "recorded_at": self._now(),
         }
@@ -63,14 +64,25 @@ class SqlAuditRepository(SqlRepository):
             return conn.execute(insert).first() is not None
 
     def list(
-        self, *, type: str | None = None, subject: str | None = None, limit: int = 100
-    ) -> list[AuditEntry]:
+        self, *, type: str | None = None, subject: str | None = None, limit: int = 100,
+        tenant_id: str | None = None, actor_id: str | None = None,
+        since: datetime | None = None, until: datetime | None = None,
+        before: int | None = None,
+    ) -> list[AuditEntry]:  # fmt: skip
+        c = events.c
         query = sa.select(events)
-        if type is not None:
-            query = query.where(events.c.type == type)
-        if subject is not None:
-            query = query.where(events.c.subject == subject)
-        query = query.order_by(events.c.recorded_at.desc(), events.c.seq.desc())
+        for column, value in ((c.type, type), (c.subject, subject), (c.tenant_id, tenant_id),
+                              (c.actor_id, actor_id)):  # fmt: skip
+            if value is not None:
+                query = query.where(column == value)
+        if since is not None:
+            query = query.where(c.recorded_at >= self._utc(since))
+        if until is not None:
+            query = query.where(c.recorded_at < self._utc(until))
+        if before is not None:
+            query = query.where(c.seq < before)
+        # seq grows with each insert: newest recorded first, and a stable page order
+        query = query.order_by(c.seq.desc())
         with self._engine.connect() as conn:
             rows = conn.execute(query.limit(max(0, limit))).mappings().all()
         return [_entry(r) for r in rows]
@@ -86,5 +98,7 @@ def _entry(row: RowMapping) -> AuditEntry:
         time=None if row["time"] is None else read_time(row["time"]),
         analysis_id=row["analysis_id"],
         tenant_id=row["tenant_id"],
+        actor_id=row["actor_id"],
         recorded_at=read_time(row["recorded_at"]),
+        seq=int(row["seq"]),
     )

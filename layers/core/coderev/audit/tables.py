@@ -32,6 +32,7 @@ events = sa.Table(
     sa.Column("time", sa.DateTime(timezone=True), nullable=True),
     sa.Column("analysis_id", sa.String(MAX_ID_LENGTH), nullable=True, index=True),
     sa.Column("tenant_id", sa.String(MAX_ID_LENGTH), nullable=True, index=True),
+    sa.Column("actor_id", sa.String(MAX_ID_LENGTH), nullable=True, index=True),
     sa.Column("event", sa.JSON().with_variant(postgresql.JSONB(), "postgresql"), nullable=False),
     sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False, index=True),
     sa.UniqueConstraint("source", "event_id", name="uq_events_source_event_id"),

@@ -63,7 +63,9 @@ def install(app: ApiGatewayResolver, logger: Logger, metrics: Metrics) -> None:
         status = status_for(error)
         if status >= 500:
             logger.exception("request failed on %s", type(error).__name__)
-        return Response(status, "application/json", error_body(error))
+        retry = getattr(error, "retry_after_s", None)
+        headers = {"Retry-After": str(int(retry))} if status == 429 and retry else None
+        return Response(status, "application/json", error_body(error), headers=headers)
 
     @app.exception_handler(RequestValidationError)  # type: ignore[untyped-decorator]
     def invalid_request(error: RequestValidationError) -> Response[dict[str, str]]:

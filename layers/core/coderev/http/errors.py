@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from coderev.adapters.embedded.object_store import InvalidObjectKeyError, ObjectStoreError
 from coderev.analyses.errors import AnalysisNotFoundError, AnalysisStoreError
+from coderev.analyses.model import InvalidCursorError
 from coderev.auth.errors import (
     AuthConfigError,
     AuthenticationError,
@@ -18,6 +19,12 @@ from coderev.auth.errors import (
 from coderev.domain.errors import ConflictError, InputError, NotFoundError, SecretBoxError
 from coderev.experiments.errors import ExperimentStoreError, InvalidExperimentError
 from coderev.pipeline.request import RequestError
+from coderev.projects.errors import (
+    AccessDeniedError,
+    InvalidProjectError,
+    ProjectStoreError,
+    TooManyPendingUploadsError,
+)
 from coderev.providers.errors import InvalidProviderError, ProviderStoreError
 from coderev.quotas.errors import QuotaStoreError
 from coderev.service.errors import (
@@ -35,6 +42,13 @@ __all__ = ["STATUS_BY_ERROR", "error_body", "status_for"]
 
 STATUS_BY_ERROR: dict[type[BaseException], int] = {
     AnalysisNotFoundError: 404,
+    AuthenticationError: 401,
+    PermissionDeniedError: 403,
+    AccessDeniedError: 403,
+    TooManyPendingUploadsError: 429,
+    InvalidProjectError: 422,
+    InvalidCursorError: 400,
+    ProjectStoreError: 503,
     InvalidObjectKeyError: 404,
     ReportNotFoundError: 404,
     ReportNotReadyError: 409,

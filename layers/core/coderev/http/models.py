@@ -202,9 +202,7 @@ UPLOAD_RESPONSES: dict[int, OpenAPIResponse] = {
         "content": {"application/json": {"model": AnalysisAccepted}},
     },
     400: _error("the body is empty"),
-    413: _error(
-        "the body is over the direct upload limit (~4.5 MB): use POST /analyses/uploads"
-    ),
+    413: _error("the body is over the direct upload limit (~4.5 MB): use POST /analyses/uploads"),
     415: _error("not a zip, tar or tar.gz archive"),
     **_REQUEST_ERRORS,
 }
@@ -213,8 +211,12 @@ PRESIGN_RESPONSES: dict[int, OpenAPIResponse] = {
     201: {
         "description": "the analysis is reserved: PUT the archive to upload.url with "
         "upload.headers before upload.expires_at; it starts once the archive is stored",
-        "headers": {"Location": {"description": "the status URL of the analysis",
-                                 "schema": {"type": "string"}}},
+        "headers": {
+            "Location": {
+                "description": "the status URL of the analysis",
+                "schema": {"type": "string"},
+            }
+        },
         "content": {"application/json": {"model": UploadTicket}},
     },
     **_REQUEST_ERRORS,
@@ -240,8 +242,12 @@ RERUN_RESPONSES: dict[int, OpenAPIResponse] = {
     202: {
         "description": "accepted: a new analysis of the same archive is queued; `rerun_of` "
         "names the FAILED one it repeats",
-        "headers": {"Location": {"description": "the status URL of the new analysis",
-                                 "schema": {"type": "string"}}},
+        "headers": {
+            "Location": {
+                "description": "the status URL of the new analysis",
+                "schema": {"type": "string"},
+            }
+        },
         "content": {"application/json": {"model": AnalysisAccepted}},
     },
     409: _error("the analysis is not FAILED, or its archive is no longer stored as it was"),

@@ -44,6 +44,7 @@ from coderev.migrations.versioning import (
     schema_map,
     version_schema,
 )
+from coderev.projects import tables as project_tables
 from coderev.providers import tables as provider_tables
 
 __all__ = [
@@ -138,8 +139,9 @@ def run_in_context() -> None:
 def models_metadata(translate: Mapping[str, str | None]) -> sa.MetaData:
     """The tables the code expects, in the database's schemas (what autogenerate compares)."""
     target = sa.MetaData(naming_convention=analyses_tables.NAMING_CONVENTION)
-    for source in (analyses_tables.metadata, audit_tables.metadata, provider_tables.metadata,
-                   auth_tables.metadata, experiment_tables.metadata):  # fmt: skip
+    for source in (analyses_tables.metadata, project_tables.metadata, audit_tables.metadata,
+                   provider_tables.metadata, auth_tables.metadata,
+                   experiment_tables.metadata):  # fmt: skip
         for table in source.tables.values():
             # None (documented: no schema) is missing from to_metadata's annotation
             schema: Any = translate[str(table.schema)]

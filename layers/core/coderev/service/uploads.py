@@ -38,12 +38,18 @@ import re
 import unicodedata
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from coderev.analyses.errors import AnalysisNotFoundError
-from coderev.analyses.model import AnalysisRecord, AnalysisStatus, NewAnalysis
+from coderev.analyses.model import (
+    DEFAULT_TENANT,
+    AnalysisRecord,
+    AnalysisStatus,
+    NewAnalysis,
+    Ownership,
+)
 from coderev.analyses.repository import AnalysisRepository
 from coderev.ports import ObjectInfo, ObjectStore, PresignedDownload, PresignedUpload
 from coderev.service.errors import (
@@ -67,6 +73,7 @@ __all__ = [
     "PresignedAnalysis",
     "Report",
     "accept_upload",
+    "baseline_key",
     "get_analysis",
     "presign_upload",
     "read_report",
@@ -153,6 +160,8 @@ def upload_key(filename: str | None, data: bytes | None = None) -> str:
 def review_request(
     records: AnalysisRepository,
     *,
+    tenant_id: str | None = None,
+    project_id: str | None = None,
     baseline: str | None = None,
     fail_on: str | None = None,
     exclude: Sequence[str] = (),
@@ -160,7 +169,9 @@ def review_request(
     lint_config: str | None = None,
     reviewer: str | None = None,
 ) -> ReviewRequest:
-    """The analysis request an HTTP client asked for; `baseline` is an analysis id.
+    """The analysis request an HTTP client asked for; `baseline` is an analysis id, of the
+    tenant `tenant_id` (and of the project `project_id`, when given): another tenant's
+    analysis is as unknown as one that does not exist.
 
     RequestError (a malformed gate or glob), BaselineUnavailableError (no such analysis, or
     it has no report.json).
@@ -180,12 +191,19 @@ def review_request(
     if reviewer is not None:
         document["reviewer"] = reviewer
     if baseline is not None:
-        document["baseline_key"] = _baseline_key(records, baseline)
+        document["baseline_key"] = baseline_key(records, baseline, tenant_id, project_id)
     return ReviewRequest.parse(document)
 
 
-def _baseline_key(records: AnalysisRepository, analysis_id: str) -> str:
-    record = records.get(analysis_id)
+def baseline_key(
+    records: AnalysisRepository, analysis_id: str, tenant_id: str | None = None,
+    project_id: str | None = None,
+) -> str:  # fmt: skip
+    """The report.json key of the baseline analysis `analysis_id` (of the tenant, and the
+    project, when given); BaselineUnavailableError when it is unknown there or unfinished."""
+    record = records.get(analysis_id) if tenant_id is None else records.find(tenant_id, analysis_id)
+    if record is not None and project_id is not None and record.project_id != project_id:
+        record = None
     if record is None:
         raise BaselineUnavailableError(f"baseline analysis {analysis_id} does not exist")
     key = record.report_keys.get("json")
@@ -212,7 +230,8 @@ def _metadata(request: ReviewRequest | None, extra: Mapping[str, str]) -> dict[s
 def accept_upload(
     store: ObjectStore, records: AnalysisRepository, bucket: str, data: bytes,
     project_id: str | None = None, *, filename: str | None = None,
-    request: ReviewRequest | None = None,
+    request: ReviewRequest | None = None, tenant_id: str = DEFAULT_TENANT,
+    owner: Ownership | None = None,
 ) -> AnalysisRecord:  # fmt: skip
     """Store the archive under uploads/ (with `request` as its metadata) and record its
     analysis (QUEUED)."""
@@ -224,7 +243,8 @@ def accept_upload(
     key = upload_key(filename, data)
     metadata = _metadata(request, {UPLOADED_AT: datetime.now(UTC).isoformat()})
     info = store.put(key, data, content_type="application/octet-stream", metadata=metadata)
-    new = NewAnalysis(bucket, key, info.etag.strip('"'), info.version_id, project_id)
+    new = NewAnalysis(bucket, key, info.etag.strip('"'), info.version_id, project_id,
+                      tenant_id, owner)  # fmt: skip
     record, _created = records.create_if_absent(new)
     return record
 
@@ -232,12 +252,21 @@ def accept_upload(
 def presign_upload(
     store: ObjectStore, records: AnalysisRepository, bucket: str, *, expires_in: int,
     project_id: str | None = None, filename: str | None = None,
-    request: ReviewRequest | None = None,
+    request: ReviewRequest | None = None, tenant_id: str = DEFAULT_TENANT,
+    owner: Ownership | None = None, max_pending: int | None = None,
 ) -> PresignedAnalysis:  # fmt: skip
-    """Reserve an analysis and presign the PUT of its archive (see the module docstring)."""
+    """Reserve an analysis and presign the PUT of its archive (see the module docstring).
+
+    `max_pending`: how many reservations the tenant may hold unused at once
+    (TooManyPendingUploadsError beyond): each is a row and a URL until it expires.
+    """
+    if max_pending is not None and records.pending_uploads(tenant_id) >= max_pending:
+        from coderev.projects.errors import TooManyPendingUploadsError
+
+        raise TooManyPendingUploadsError(max_pending)
     key = upload_key(filename)
     upload = store.presign_put(key, expires_in=expires_in, metadata=_metadata(request, {}))
-    record = records.reserve(NewAnalysis(bucket, key, "", None, project_id))
+    record = records.reserve(NewAnalysis(bucket, key, "", None, project_id, tenant_id, owner))
     return PresignedAnalysis(record, upload)
 
 
@@ -245,8 +274,9 @@ RERUN_OF = "coderev-rerun-of"  # object metadata: the id of the analysis a rerun
 
 
 def rerun_analysis(
-    store: ObjectStore, records: AnalysisRepository, bucket: str, analysis_id: str
-) -> AnalysisRecord:
+    store: ObjectStore, records: AnalysisRepository, bucket: str, analysis_id: str,
+    tenant_id: str | None = None, uploaded_by: str | None = None,
+) -> AnalysisRecord:  # fmt: skip
     """A new analysis (QUEUED) of the archive FAILED analysis `analysis_id` read.
 
     AnalysisNotFoundError; AnalysisNotRerunnableError unless it is FAILED; UploadGoneError
@@ -254,7 +284,7 @@ def rerun_analysis(
     """
     from coderev.service.housekeeping import UPLOADED_AT
 
-    old = get_analysis(records, analysis_id)
+    old = get_analysis(records, analysis_id, tenant_id)
     if old.status is not AnalysisStatus.FAILED:
         raise AnalysisNotRerunnableError(
             f"analysis {analysis_id} is {old.status.value}: only a FAILED analysis is rerun"
@@ -275,7 +305,9 @@ def rerun_analysis(
     if copied.etag.strip('"') != old.etag:  # replaced between the check and the copy
         store.delete(key)
         raise gone
-    new = NewAnalysis(bucket, key, copied.etag.strip('"'), copied.version_id, old.project_id)
+    owner = replace(old.owner, uploaded_by=uploaded_by or old.owner.uploaded_by)
+    new = NewAnalysis(bucket, key, copied.etag.strip('"'), copied.version_id, old.project_id,
+                      old.tenant_id, owner)  # fmt: skip
     record, _created = records.create_if_absent(new)
     return record
 
@@ -289,15 +321,22 @@ def record_uploaded(records: AnalysisRepository, bucket: str, info: ObjectInfo) 
     return record
 
 
-def get_analysis(records: AnalysisRepository, analysis_id: str) -> AnalysisRecord:
-    record = records.get(analysis_id)
+def get_analysis(
+    records: AnalysisRepository, analysis_id: str, tenant_id: str | None = None
+) -> AnalysisRecord:
+    """The analysis `analysis_id`; of the tenant `tenant_id` only, when given (what every
+    HTTP route gives: another tenant's analysis is not found). None is the pipeline's own
+    reading, by an id it was handed."""
+    record = records.get(analysis_id) if tenant_id is None else records.find(tenant_id, analysis_id)
     if record is None:
         raise AnalysisNotFoundError(analysis_id)
     return record
 
 
-def _report_key(records: AnalysisRepository, analysis_id: str, fmt: str) -> str:
-    record = get_analysis(records, analysis_id)
+def _report_key(
+    records: AnalysisRepository, analysis_id: str, fmt: str, tenant_id: str | None = None
+) -> str:
+    record = get_analysis(records, analysis_id, tenant_id)
     if record.status is not AnalysisStatus.SUCCEEDED:
         raise ReportNotReadyError(
             f"analysis {analysis_id} is {record.status.value}: it has no reports yet"
@@ -310,11 +349,11 @@ def _report_key(records: AnalysisRepository, analysis_id: str, fmt: str) -> str:
 
 def report_download(
     store: ObjectStore, records: AnalysisRepository, analysis_id: str, fmt: str, *,
-    expires_in: int,
+    expires_in: int, tenant_id: str | None = None,
 ) -> PresignedDownload:  # fmt: skip
     """A presigned download URL of the report of a SUCCEEDED analysis in `fmt`: how a report
     of any size reaches the client (a Lambda response holds 6 MB at most)."""
-    key = _report_key(records, analysis_id, fmt)
+    key = _report_key(records, analysis_id, fmt, tenant_id)
     try:
         return store.presign_get(key, expires_in=expires_in,
                                  content_type=REPORT_CONTENT_TYPES[fmt])  # fmt: skip
@@ -323,10 +362,11 @@ def report_download(
 
 
 def read_report(
-    store: ObjectStore, records: AnalysisRepository, analysis_id: str, fmt: str
-) -> Report:
+    store: ObjectStore, records: AnalysisRepository, analysis_id: str, fmt: str,
+    tenant_id: str | None = None,
+) -> Report:  # fmt: skip
     """The report of a SUCCEEDED analysis in `fmt` (json, sarif, md, html)."""
-    key = _report_key(records, analysis_id, fmt)
+    key = _report_key(records, analysis_id, fmt, tenant_id)
     try:
         body = store.get(key)
     except KeyError:
