@@ -99,9 +99,36 @@ def review(
             "checked (a custom contract class); it is listed either way.",
         ),
     ] = False,
-) -> None:
+    project: Annotated[
+        str | None,
+        typer.Option(help="Review on a running platform, in this project (its name or id): "
+                     "held to its settings, compared with its baseline; prints the report "
+                     "link, exits with the gate's code. See --server."),
+    ] = None,
+    server: Annotated[
+        str | None,
+        typer.Option(help="The platform's URL with --project (default: CODEREV_API_URL, else "
+                     "http://127.0.0.1:8080)."),
+    ] = None,
+    token: Annotated[
+        str | None,
+        typer.Option(help="With --project: an access token (default: CODEREV_TOKEN, else "
+                     "what `coderev login` stored)."),
+    ] = None,
+    api_key: Annotated[
+        str | None, typer.Option(help="With --project: an API key (default: CODEREV_API_KEY).")
+    ] = None,
+    ref: Annotated[str | None, typer.Option(help="With --project: the version's ref.")] = None,
+    commit: Annotated[str | None, typer.Option(help="With --project: its commit.")] = None,
+    label: Annotated[str | None, typer.Option(help="With --project: its label.")] = None,
+) -> None:  # fmt: skip
     """Review PATH and write report.json, report.sarif, report.md and report.html to --out."""
     console = Console(stderr=True)
+    if project is not None:
+        remote = _Remote(server, token or api_key, ref, commit, label)
+        code = _review_remote(path, project, remote, out, fail_on, formats, exclude or [],
+                              baseline, quiet, console)  # fmt: skip
+        raise typer.Exit(code)
     try:
         if via not in ("direct", "platform"):
             raise InputError(f"--via {via!r}: choose platform or direct")
@@ -124,6 +151,49 @@ def review(
         console.print("interrupted: the analysis was aborted", highlight=False)
         raise typer.Exit(130) from None
     raise typer.Exit(code)
+
+
+@dataclass(frozen=True)
+class _Remote:
+    server: str | None
+    token: str | None
+    ref: str | None
+    commit: str | None
+    label: str | None
+
+
+def _review_remote(path: Path, project: str, remote: _Remote, out: Path, fail_on: str,
+                   formats: str, exclude: list[str], baseline: Path | None, quiet: bool,
+                   console: Console) -> int:  # fmt: skip
+    """`coderev review --project`: upload to a running platform (coderev.cli_remote)."""
+    import io
+    import tarfile
+
+    from coderev.cli_remote import review_remote
+
+    chosen = tuple(f.strip() for f in formats.split(",") if f.strip())
+    problem = None
+    if not path.exists():
+        problem = f"{path}: no such file or directory"
+    elif baseline is not None:
+        problem = "--baseline is a file; with --project the project's baseline applies"
+    elif unknown := [f for f in chosen if f not in FORMATS]:
+        problem = f"unknown report format(s) {', '.join(unknown)}"
+    if problem is not None:
+        console.print(f"[bold red]error:[/] {problem}", highlight=False)
+        return 2
+    if path.is_dir():
+        buffer = io.BytesIO()
+        with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
+            tar.add(path, arcname=path.resolve().name)
+        archive, filename = buffer.getvalue(), f"{path.resolve().name}.tar.gz"
+    else:
+        archive, filename = path.read_bytes(), path.name
+    query = {"ref": remote.ref, "commit": remote.commit, "label": remote.label,
+             "fail_on": None if fail_on == "none" else fail_on, "exclude": exclude}  # fmt: skip
+    return review_remote(archive, filename, project, remote.server, remote.token, out=out,
+                         formats=("json", *(f for f in chosen if f != "json")), query=query,
+                         quiet=quiet)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -482,6 +552,7 @@ def _register_local_commands() -> None:
     from coderev.cli_analyses import analyses_app
     from coderev.cli_backup import backup, restore
     from coderev.cli_local import gc, generate_event_app, invoke, model_server
+    from coderev.cli_remote import login, projects_app
     from coderev.cli_route import route
 
     app.command("invoke")(invoke)
@@ -492,6 +563,8 @@ def _register_local_commands() -> None:
     app.command("model-server")(model_server)
     app.add_typer(generate_event_app, name="generate-event")
     app.add_typer(analyses_app, name="analyses")
+    app.command("login")(login)
+    app.add_typer(projects_app, name="projects")
 
 
 _register_local_commands()
