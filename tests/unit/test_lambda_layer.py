@@ -28,7 +28,8 @@ SOURCE = ROOT / "layers" / "core"
 FUNCTIONS = sorted(p.parent for p in (ROOT / "functions").glob("*/app.py"))
 LOCAL_ONLY = (
     "coderev.runtime", "coderev.cli", "coderev.cli_local", "coderev.cli_analyses",
-    "coderev.cli_route", "coderev.cli_backup", "coderev.console", "coderev.providers.wire",
+    "coderev.cli_route", "coderev.cli_backup", "coderev.cli_remote", "coderev.console",
+    "coderev.providers.wire",
 )
 
 _IMPORT_ALL = r"""

@@ -169,6 +169,8 @@ def _error(description: str) -> OpenAPIResponse:
 # What any route of the API may answer besides its own outcomes: every one is an ErrorView.
 ERROR_RESPONSES: dict[int, OpenAPIResponse] = {
     400: _error("a malformed request (framing, Content-Length) the gateway refuses"),
+    401: _error("no valid bearer token or API key (the authorizer refused it)"),
+    403: _error("the caller's roles (or the API key's scopes) do not allow this action"),
     404: _error("no such analysis (or no such route)"),
     422: _error("a parameter is invalid: the message names it and the rule it broke"),
     414: _error("the request line (path and query) is over the gateway's limit"),

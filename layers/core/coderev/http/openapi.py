@@ -7,7 +7,9 @@ then kept for the life of the process (routes never change after import). The pa
 Powertools' own (its `generate_swagger_html` and bundled Swagger UI assets), with the
 document inlined, and `?format=json` answering the document as Powertools' page expects.
 
-Two things Powertools cannot say from the routes are added to its document here: the raw
+Three things Powertools cannot say from the routes are added to its document here: the
+security scheme every route is behind (`with_bearer_security`: a bearer token or an API
+key), the raw
 archive body of POST /analyses (its handler reads the body itself) and the removal of
 Powertools' own validation-error schemas, which no answer uses since every 422 is the API's
 `ErrorView` (coderev.http.error_handlers).
@@ -39,7 +41,8 @@ def openapi_json(app: ApiGatewayResolver, title: str) -> str:
     for unused in ("HTTPValidationError", "ResponseValidationError", "ValidationError"):
         if f'"#/components/schemas/{unused}"' not in json.dumps(document):  # referrers first
             schemas.pop(unused, None)
-    return json.dumps(document, indent=2)
+    # every route is behind the authorizer (a bearer token or an API key)
+    return with_bearer_security(json.dumps(document, indent=2))
 
 
 @cache

@@ -31,8 +31,8 @@ __all__ = ["router"]
 
 router = Router()  # type: ignore[no-untyped-call]
 
-PROJECT = Path(description="the project's id or name", max_length=100)
-ANALYSIS = Path(description="the analysis id", max_length=64)
+PROJECT = Path(description="the project's id or name")
+ANALYSIS = Path(description="the analysis id")
 REF = Query(max_length=255, description="the version's ref, e.g. refs/heads/main")
 COMMIT = Query(max_length=255, description="the version's commit")
 LABEL = Query(max_length=255, description="the version's label, e.g. v1.4.0")

@@ -252,4 +252,4 @@ def responses(status: int, model: type[BaseModel] | None, description: str,
     if model is not None:
         own["content"] = {"application/json": {"model": model}}
     mine = {int(code): _error(why) for code, why in ((k.strip("_"), v) for k, v in extra.items())}
-    return {status: own, **_AUTH, **ERROR_RESPONSES, **mine}
+    return {status: own, **ERROR_RESPONSES, **_AUTH, **mine}

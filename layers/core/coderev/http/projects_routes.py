@@ -26,8 +26,8 @@ __all__ = ["router"]
 
 router = Router()  # type: ignore[no-untyped-call]
 
-PROJECT = Path(description="the project's id or name", max_length=100)
-SUBJECT = Path(description="the member's user id", max_length=255)
+PROJECT = Path(description="the project's id or name")
+SUBJECT = Path(description="the member's user id")
 LIMIT = Query(ge=1, le=200, description="page size")
 CURSOR = Query(max_length=512, description="next_cursor of the previous page")
 

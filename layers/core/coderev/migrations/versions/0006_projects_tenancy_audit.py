@@ -34,7 +34,8 @@ def _schema(logical: str) -> str | None:
     """The schema `logical` is mapped to: Alembic's ALTER TABLE names the schema it is given
     as it is (the Engine's schema_translate_map does not reach it), CREATE TABLE/INDEX not."""
     translate = op.get_bind().get_execution_options().get("schema_translate_map") or {}
-    return translate.get(logical, logical)
+    mapped = translate.get(logical, logical)
+    return None if mapped is None else str(mapped)
 
 
 def upgrade() -> None:
