@@ -42,8 +42,6 @@ __all__ = ["STATUS_BY_ERROR", "error_body", "status_for"]
 
 STATUS_BY_ERROR: dict[type[BaseException], int] = {
     AnalysisNotFoundError: 404,
-    AuthenticationError: 401,
-    PermissionDeniedError: 403,
     AccessDeniedError: 403,
     TooManyPendingUploadsError: 429,
     InvalidProjectError: 422,
