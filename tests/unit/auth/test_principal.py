@@ -28,3 +28,20 @@ def test_the_local_admin_is_an_admin_of_the_default_tenant() -> None:
 def test_a_request_without_a_principal_is_unauthenticated(ctx: dict[str, str]) -> None:
     with pytest.raises(AuthenticationError):
         Principal.from_context(ctx)
+
+
+def test_the_context_fits_api_gateway_event_models_and_keeps_an_api_keys_scopes() -> None:
+    """Handlers' events are parsed by Powertools' APIGatewayProxyEventModel, whose
+    `requestContext.authorizer.scopes` is a list: the context must not put a string there."""
+    import json
+    from pathlib import Path
+
+    from aws_lambda_powertools.utilities.parser.models import APIGatewayProxyEventModel
+
+    key = Principal("key-1", "acme", frozenset({"reviewer"}), "api_key",
+                    scopes=frozenset({"analyses:upload", "analyses:read"}))  # fmt: skip
+    sample = Path(__file__).parents[3] / "events" / "analyses_status.json"
+    event = json.loads(sample.read_text())
+    event["requestContext"]["authorizer"] = key.to_context()
+    APIGatewayProxyEventModel.model_validate(event)
+    assert Principal.from_context(event["requestContext"]["authorizer"]) == key

@@ -41,14 +41,16 @@ class Principal:
             raise ValueError("a principal has a subject and a tenant")
 
     def to_context(self) -> dict[str, str]:
-        """The API Gateway authorizer context: every value a string."""
+        """The API Gateway authorizer context: every value a string. An API key's scopes go
+        under `apiScopes`: API Gateway's own `scopes` member (a JWT authorizer's OAuth scopes)
+        is a list in the event models that parse it (Powertools'), so a string there fails."""
         return {
             "principalId": self.subject,
             "subject": self.subject,
             "tenant": self.tenant,
             "roles": ",".join(sorted(self.roles)),
             "kind": self.kind,
-            "scopes": ",".join(sorted(self.scopes)),
+            "apiScopes": ",".join(sorted(self.scopes)),
             "tokenId": self.token_id or "",
         }
 
@@ -67,7 +69,7 @@ class Principal:
         try:
             return cls(
                 subject=subject, tenant=tenant, roles=_names(ctx.get("roles")), kind=str(kind),
-                scopes=_names(ctx.get("scopes")),
+                scopes=_names(ctx.get("apiScopes", ctx.get("scopes"))),
                 token_id=str(token_id) if token_id not in (None, "") else None,
             )  # fmt: skip
         except ValueError as exc:
