@@ -145,6 +145,13 @@ FORMS = (
     "def find(db, name, table):\n"
     "    db.execute(\"SELECT * FROM users WHERE name = '%s'\" % name)\n"
     "    db.execute('SELECT * FROM \"%s\"' % table)\n"
+    "\n"
+    "\n"
+    "def load(path, response, ctx, expression):\n"
+    "    exec(compile(open(path).read(), path, 'exec'), ctx)\n"
+    "    eval(expression, ctx)\n"
+    "    response.content  # read the body so the connection is released\n"
+    "    response.status == 200\n"
 ).encode()
 
 
@@ -166,3 +173,7 @@ def test_narrower_forms_of_a_rule_are_rated_on_their_own(tmp_path: Path) -> None
     assert by_line[("PLE2502", 16)] == (Severity.HIGH, None)
     assert by_line[("S608", 20)] == (Severity.HIGH, "value-in-sql-literal")
     assert by_line[("S608", 21)] == (Severity.HIGH, None)
+    assert by_line[("S102", 25)] == (Severity.LOW, "compiled-file")
+    assert by_line[("S307", 26)] == (Severity.CRITICAL, None)
+    assert by_line[("B018", 27)] == (Severity.LOW, "attribute-access")
+    assert by_line[("B015", 28)][1] is None  # a comparison left as a statement: no form
