@@ -4,6 +4,7 @@ arms' observations, and feedback on review comments.
 - GET, POST /configurations; GET /configurations/{ref};
 - GET, POST /experiments; GET /experiments/{id}; POST /experiments/{id}/{start|evaluate|archive}
   (409 when the state does not allow it); GET, POST /experiments/{id}/observations;
+- POST /feedback; GET /feedback/acceptance; GET, POST /feedback/new (the reports' links);
 - GET /experiments/openapi.json, generated on first request.
 
 Errors map by type to a status through coderev.http.errors; every error answers
@@ -18,7 +19,7 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.event_handler.api_gateway import APIGatewayRestResolver, Response
 from aws_lambda_powertools.logging import correlation_paths
 
-from coderev.http import error_handlers, experiments_routes
+from coderev.http import error_handlers, experiments_routes, feedback_routes
 from coderev.service.observability import count_outcome, traced
 
 if TYPE_CHECKING:
@@ -41,6 +42,7 @@ def openapi() -> Response[str]:
 
 
 app.include_router(experiments_routes.router)
+app.include_router(feedback_routes.router)
 error_handlers.install(app, logger, metrics)
 
 

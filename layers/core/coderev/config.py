@@ -198,7 +198,14 @@ class Settings(BaseSettings):
         default=30.0, gt=0, validation_alias="CODEREV_BREAKER_COOLDOWN_S"
     )
 
-    @field_validator("routing_rules", "analysis_budget_usd", mode="before")
+    # feedback on review comments (coderev.experiments.feedback): a rule is shown collapsed in
+    # a project's reports once it has this many verdicts there and < 30% of them accept it;
+    # reports link each finding's verdicts to this URL (the experiments API's /feedback/new;
+    # unset: no links)
+    feedback_min_votes: int = Field(default=5, ge=1, validation_alias="CODEREV_FEEDBACK_MIN_VOTES")
+    feedback_url: str | None = Field(default=None, validation_alias="CODEREV_FEEDBACK_URL")
+
+    @field_validator("routing_rules", "analysis_budget_usd", "feedback_url", mode="before")
     @classmethod
     def _routing_unset_when_empty(cls, value: object) -> object:
         return None if value == "" else value  # a template passes "" for "not set"

@@ -14,7 +14,14 @@ from coderev.auth.principal import Principal
 
 def _request(kit: Any, method: str, path: str, body: object = None,
              principal: Principal | None = None) -> dict[str, Any]:  # fmt: skip
+    from urllib.parse import parse_qsl
+
     event: dict[str, Any] = kit.sample("experiments_list.json")
+    path, _, query = path.partition("?")
+    if query:
+        given = dict(parse_qsl(query))
+        event["queryStringParameters"] = given
+        event["multiValueQueryStringParameters"] = {k: [v] for k, v in given.items()}
     event.update(httpMethod=method, path=path, resource=path,
                  body=None if body is None else json.dumps(body))  # fmt: skip
     event["requestContext"].update(httpMethod=method, resourcePath=path, path=f"/v1{path}")
@@ -147,3 +154,57 @@ def test_paired_observations_and_the_openapi_document(
     response = invoke("experiments", kit.sample("experiments_openapi.json"))
     document = json.loads(response["body"])
     assert "/experiments/{experiment_id}/start" in document["paths"]
+
+
+def test_feedback_gives_acceptance_and_the_collapsed_rules(
+    embedded: Path, invoke: Any, kit: Any
+) -> None:
+    users = [Principal(f"u-{i}", "default", frozenset({"reviewer"}), "user") for i in range(6)]
+    for i, user in enumerate(users):  # CR-MET-005: 1 of 6 accepted; S101: 5 of 6
+        for rule, accepted in (("CR-MET-005", i == 0), ("S101", i != 0)):
+            status, view = _call(invoke, kit, "POST", "/feedback", {
+                "analysis_id": "a-1", "fingerprint": f"fp-{rule}", "rule_id": rule,
+                "project": "shop", "configuration": "prod@1",
+                "verdict": "accepted" if accepted else "dismissed"}, user)  # fmt: skip
+            assert status == 201 and view["actor"] == user.subject
+    # a later verdict replaces the caller's earlier one
+    _call(invoke, kit, "POST", "/feedback", {"analysis_id": "a-1", "fingerprint": "fp-S101",
+          "rule_id": "S101", "project": "shop", "verdict": "wrong"}, users[1])  # fmt: skip
+
+    status, view = _call(invoke, kit, "GET", "/feedback/acceptance?project=shop")
+    assert status == 200
+    rows = {r["key"]: r for r in view["rows"]}
+    assert rows["CR-MET-005"]["accepted"] == 1 and rows["CR-MET-005"]["verdicts"] == 6
+    assert rows["S101"] == {"key": "S101", "accepted": 4, "dismissed": 1, "wrong": 1,
+                            "verdicts": 6, "acceptance": 4 / 6}  # fmt: skip
+    assert view["collapsed_rules"] == {"CR-MET-005": 1 / 6}
+    assert "< 30% acceptance" in view["note"]
+    by_config = _call(invoke, kit, "GET", "/feedback/acceptance?by=configuration")[1]
+    assert [r["key"] for r in by_config["rows"]] == ["prod@1"]
+    entries = bootstrap.audit_repository().list(type="coderev.feedback.recorded")
+    assert len(entries) == 13
+    bad = _call(invoke, kit, "POST", "/feedback",
+                {"analysis_id": "a", "fingerprint": "f", "verdict": "meh"})  # fmt: skip
+    assert bad[0] == 422
+
+
+def test_a_report_link_shows_a_form_and_only_its_post_records(
+    embedded: Path, invoke: Any, kit: Any
+) -> None:
+    query = {"analysis": "a-9", "fingerprint": "fp1", "rule": "S101", "verdict": "dismissed",
+             "project": "shop"}  # fmt: skip
+    event = _request(kit, "GET", "/feedback/new")
+    event["queryStringParameters"] = query
+    event["multiValueQueryStringParameters"] = {k: [v] for k, v in query.items()}
+    page = invoke("experiments", event)
+    assert page["statusCode"] == 200 and '<form method="post">' in page["body"]
+    assert "dismiss as noise" in page["body"]
+    assert bootstrap.experiment_repository().feedback("default") == []  # a GET records nothing
+
+    post = _request(kit, "POST", "/feedback/new")
+    post["body"] = "&".join(f"{k}={v}" for k, v in query.items())
+    post["headers"]["Content-Type"] = "application/x-www-form-urlencoded"
+    answer = invoke("experiments", post)
+    assert answer["statusCode"] == 201 and "Recorded" in answer["body"]
+    [kept] = bootstrap.experiment_repository().feedback("default")
+    assert (kept.verdict, kept.rule_id, kept.project) == ("dismissed", "S101", "shop")

@@ -12,6 +12,51 @@ from coderev.domain.review import Review
 from coderev.domain.roles import FileRole
 from coderev.domain.source import SkippedEntry
 
+ACCEPTANCE_THRESHOLD = 0.30
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewContext:
+    """Which review configuration reviewed, under which experiment and arm, and what users'
+    feedback says of the project's rules: the rules whose comments users accept less than
+    `acceptance_threshold` of the time are shown collapsed in every report (which says so).
+
+    `feedback_url`: where a report links a finding's accept / dismiss / wrong verdict (the
+    experiments API's feedback form), None: no server to send it to (an offline run)."""
+
+    configuration: str | None = None  # "name@version"; None: coderev's built-in defaults
+    configuration_digest: str | None = None
+    experiment_id: str | None = None
+    experiment_name: str | None = None
+    arm: str | None = None
+    project: str | None = None
+    analysis_id: str | None = None
+    collapsed_rules: tuple[str, ...] = ()
+    acceptance: dict[str, float] = field(default_factory=dict)  # rule -> share accepted
+    acceptance_threshold: float = ACCEPTANCE_THRESHOLD
+    feedback_url: str | None = None
+
+    @property
+    def collapse_note(self) -> str:
+        return (
+            f"Rules with < {self.acceptance_threshold:.0%} acceptance in this project are "
+            "shown collapsed"
+        )
+
+    def feedback_link(self, fingerprint: str, rule_id: str, verdict: str) -> str | None:
+        """The link a user follows to give `verdict` on a finding; None without a server."""
+        if self.feedback_url is None or self.analysis_id is None:
+            return None
+        from urllib.parse import urlencode
+
+        query = {"analysis": self.analysis_id, "fingerprint": fingerprint, "rule": rule_id,
+                 "verdict": verdict}  # fmt: skip
+        if self.project:
+            query["project"] = self.project
+        if self.configuration:
+            query["configuration"] = self.configuration
+        return f"{self.feedback_url}?{urlencode(query)}"
+
 
 @dataclass(frozen=True, slots=True)
 class FindingsDrift:
@@ -36,3 +81,4 @@ class ReviewResult:
     # the roles whose findings the quality gate counts (the project's gate_roles)
     gate_roles: tuple[FileRole, ...] = (FileRole.SOURCE,)
     lint_config: LintConfiguration | None = None  # what ruff ran with; None: not recorded
+    context: ReviewContext = field(default_factory=ReviewContext)

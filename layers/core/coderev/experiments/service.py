@@ -28,9 +28,11 @@ from coderev.experiments.errors import (
 from coderev.experiments.lifecycle import next_state
 from coderev.experiments.model import (
     ARMS,
+    FEEDBACK_VERDICTS,
     ConfigurationSpec,
     Experiment,
     ExperimentPlan,
+    Feedback,
     Observation,
     Population,
     ReviewConfiguration,
@@ -223,6 +225,68 @@ class Experiments:
             for (src, task), both in sorted(arms.items())
             if "baseline" in both and "candidate" in both
         ]  # fmt: skip
+
+    # --- feedback ---------------------------------------------------------------------------
+
+    def record_feedback(
+        self,
+        principal: Principal,
+        *,
+        analysis_id: str,
+        fingerprint: str,
+        verdict: str,
+        rule_id: str | None = None,
+        project: str | None = None,
+        model: str | None = None,
+        configuration: str | None = None,
+        comment: str | None = None,
+    ) -> Feedback:
+        """Keep the caller's verdict on a finding or comment (a later one replaces it), in the
+        audit trail and as `coderev.feedback.recorded`."""
+        if verdict not in FEEDBACK_VERDICTS:
+            raise InvalidExperimentError(f"verdict must be one of {', '.join(FEEDBACK_VERDICTS)}")
+        if not analysis_id or not fingerprint:
+            raise InvalidExperimentError("feedback names the analysis and the fingerprint")
+        item = Feedback(
+            tenant=principal.tenant, analysis_id=analysis_id, fingerprint=fingerprint,
+            verdict=verdict, actor=principal.subject, project=project, rule_id=rule_id,
+            model=model, configuration=configuration, comment=comment, at=self._now(),
+        )  # fmt: skip
+        self.repository.record_feedback(item)
+        data = {"analysis_id": analysis_id, "fingerprint": fingerprint, "verdict": verdict,
+                "rule_id": rule_id, "project": project, "model": model,
+                "configuration": configuration}  # fmt: skip
+        self._announce("coderev.feedback.recorded", principal, f"{analysis_id}/{fingerprint}",
+                       data)  # fmt: skip
+        return item
+
+    def feedback(self, tenant: str, project: str | None = None) -> builtins.list[Feedback]:
+        return self.repository.feedback(tenant, project=project)
+
+    def comparison_request(
+        self, tenant: str, experiment_id: str, source: str | None = None, seed: int = 0
+    ) -> dict[str, Any]:
+        """The comparison function's request (coderev.comparison.models.ComparisonRequest)
+        for the experiment's paired observations, under the plan chosen up front; metrics
+        outside the comparison's catalogue (the offline ones) are declared."""
+        from coderev.comparison.catalogue import KNOWN_METRICS
+        from coderev.comparison.offline import OFFLINE_METRICS
+
+        experiment = self.get(tenant, experiment_id)
+        pairs = self.pairs(tenant, experiment_id, source)
+        names = {n for p in pairs for arm in ("baseline", "candidate") for n in p[arm]}
+        names |= {experiment.plan.primary_metric, *experiment.plan.guard_metrics}
+        declared = {
+            name: {"kind": spec.kind, "higher_is_better": spec.higher_is_better}
+            for name in sorted(names - set(KNOWN_METRICS))
+            if (spec := OFFLINE_METRICS.get(name)) is not None
+        }
+        plan = experiment.plan
+        return {
+            "primary": plan.primary_metric, "guards": list(plan.guard_metrics),
+            "metrics": declared, "alpha": plan.alpha, "power": plan.power, "mde": plan.mde,
+            "seed": seed, "pairs": pairs,
+        }  # fmt: skip
 
     # --- internals ------------------------------------------------------------------------
 

@@ -233,3 +233,55 @@ STEP_RESPONSES: dict[int, OpenAPIResponse] = {
     409: _error("the experiment's state does not allow this step (the message says which do)"),
     **ERRORS,
 }
+
+
+class FeedbackIn(BaseModel):
+    """A verdict on a finding or review comment, keyed by its analysis and fingerprint."""
+
+    model_config = _REQUEST
+
+    analysis_id: str = Field(min_length=1, max_length=64)
+    fingerprint: str = Field(min_length=1, max_length=128)
+    verdict: Literal["accepted", "dismissed", "wrong"] = Field(
+        description="accepted: acted on; dismissed: noise; wrong: the comment is mistaken"
+    )
+    rule_id: str | None = Field(default=None, max_length=64)
+    project: str | None = Field(default=None, max_length=128)
+    model: str | None = Field(default=None, max_length=255)
+    configuration: str | None = Field(default=None, max_length=80)
+    comment: str | None = Field(default=None, max_length=2048)
+
+
+class FeedbackView(BaseModel):
+    model_config = _VIEW
+
+    analysis_id: str
+    fingerprint: str
+    verdict: str
+    actor: str
+    rule_id: str | None
+    project: str | None
+    at: datetime | None
+
+
+class AcceptanceRow(BaseModel):
+    model_config = _VIEW
+
+    key: str
+    accepted: int
+    dismissed: int
+    wrong: int
+    verdicts: int
+    acceptance: float
+
+
+class AcceptanceView(BaseModel):
+    model_config = _VIEW
+
+    by: str
+    project: str | None
+    rows: list[AcceptanceRow]
+    collapsed_rules: dict[str, float] = Field(
+        description="rules shown collapsed in this project's reports: rule -> share accepted"
+    )
+    note: str

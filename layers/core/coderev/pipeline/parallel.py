@@ -121,8 +121,12 @@ def _new_pool(workers: int) -> ProcessPoolExecutor | None:
     if _no_pools:
         return None
     try:
-        return ProcessPoolExecutor(max_workers=workers, mp_context=_context(),
-                                   initializer=_die_with, initargs=(os.getpid(),))
+        return ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=_context(),
+            initializer=_die_with,
+            initargs=(os.getpid(),),
+        )
     except OSError:  # e.g. "[Errno 38] Function not implemented" for SemLock on Lambda
         _no_pools = True
         return None
@@ -271,8 +275,9 @@ def _run_pool(
 def _isolated(f: SourceFile, thresholds: Thresholds, budget_seconds: float) -> FileAnalysis:
     """Analyse one file in a process of its own; a crash becomes a finding on that file."""
     try:
-        with ProcessPoolExecutor(max_workers=1, mp_context=_context(), initializer=_die_with,
-                                 initargs=(os.getpid(),)) as pool:
+        with ProcessPoolExecutor(
+            max_workers=1, mp_context=_context(), initializer=_die_with, initargs=(os.getpid(),)
+        ) as pool:
             return pool.submit(analyze_shard, [f], thresholds, budget_seconds).result()[0]
     except BrokenProcessPool:
         message = "analysing this file killed the analysis process (crash or out of memory)"

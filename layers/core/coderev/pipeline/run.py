@@ -136,6 +136,7 @@ def run_review(
             options.reviewer,
             models=options.models,
             sources=_tree_sources(tree),
+            finding_policy=options.finding_policy,
         )
     return ReviewResult(
         source=tree.name,
@@ -191,6 +192,7 @@ def review_stage(
     *,
     models: ModelAccess | None = None,
     sources: SourceLoader | None = None,
+    finding_policy: Callable[[Sequence[Finding]], list[Finding]] | None = None,
 ) -> ReviewedFindings:
     """The combined findings (see combine_findings) under the severity policy, baseline-marked
     and sorted, then reviewed.
@@ -199,12 +201,15 @@ def review_stage(
     metrics and their roles, see file_infos); then the severity policy (coderev.rules.policy)
     is applied, here and only here: the direct engine and the platform's Review step both come
     through here. Findings of rules meaningless in their file's role are left out.
+    `finding_policy` (a review configuration's severity policy) then has the last word.
 
     An AI reviewer's name ("auto", "openai:MODEL", ...) reviews with the models `models`
     reaches, reading the files' text through `sources` (coderev.review.ai.reviewer); any
     other name is a registered reviewer (coderev.review.registry).
     """
     findings = apply_policy(findings_with_roles(combined, files))
+    if finding_policy is not None:
+        findings = finding_policy(findings)
     findings_drift = arch_drift = None
     if baseline is not None:
         findings, findings_drift = mark_findings(findings, baseline.fingerprints)

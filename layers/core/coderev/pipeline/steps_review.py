@@ -21,14 +21,14 @@ the Map, is recorded failed with the step's error: never dropped), merges the co
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from coderev.domain.ai_review import NotReviewed
 from coderev.domain.gate import GateOutcome
-from coderev.domain.report import ReviewResult
-from coderev.pipeline.options import ModelAccess
+from coderev.domain.report import ReviewContext, ReviewResult
+from coderev.pipeline.options import ModelAccess, ReviewArrangement
 from coderev.pipeline.run import ReviewedFindings, review_stage, tool_versions
 from coderev.pipeline.steps_baseline import read_baseline
 from coderev.pipeline.steps_finalize import CONTENT_TYPES, counts
@@ -74,6 +74,7 @@ def review(
     *,
     reviewer: str = OFFLINE,
     models: ModelAccess | None = None,
+    arrangement: ReviewArrangement | None = None,
 ) -> dict[str, Any]:
     """Combine, baseline-mark and sort the findings, review them, judge them by the request's
     gate; then render the reports (`report.*`, `outcome.json`, which Finalize publishes), or,
@@ -83,6 +84,9 @@ def review(
     `baseline_key` is the object key of an earlier report.json (BaselineError when it is
     absent or not a valid report); without one, the upload's request may name one.
     `reviewer` is the function's (CODEREV_REVIEWER); the upload's request may name another.
+    `arrangement` (coderev.experiments.live): the review configuration in force for this
+    analysis (its reviewer unless the request names one, its severity policy), the report's
+    context, and where each arm's outcome is recorded (an AI review's at MergeReview).
     """
     keys = WorkKeys(analysis_id)
     indexed = read_document(store, keys.index, IndexDocument, analysis_id)
@@ -91,14 +95,15 @@ def review(
     given = read_document(store, keys.review_input, ReviewInputDocument, analysis_id)
     start = time.perf_counter()
     baseline = read_baseline(store, baseline_key) if baseline_key else None
-    requested = ai_reviewer_name(indexed.reviewer or reviewer)
+    arranged = arrangement or ReviewArrangement(context=ReviewContext())
+    requested = ai_reviewer_name(indexed.reviewer or arranged.reviewer or reviewer)
     models = models or ModelAccess()
     router = models.router() if requested is not None else None
     plan_ai = requested is not None and router is not None
     reviewed = review_stage(
         indexed.source, given.files, given.findings, arch.architecture, baseline,
         OFFLINE if plan_ai or requested is None else requested,
-        models=models,
+        models=models, finding_policy=arranged.finding_policy,
     )  # fmt: skip
     timings = {
         "config": indexed.config_seconds,
@@ -106,7 +111,7 @@ def review(
         "ruff": given.ruff_seconds,
         "architecture": arch.seconds,
     }
-    result = _result(indexed, given, arch, reviewed, timings)
+    result = replace(_result(indexed, given, arch, reviewed, timings), context=arranged.context)
     gate = _gate(indexed, arch, result)
     chunks: list[Chunk] = []
     if plan_ai and requested is not None:
@@ -131,7 +136,12 @@ def review(
                 len(chunks), plan.not_reviewed, baseline_key, time.time(),
             ))  # fmt: skip
     if not chunks:
-        _publish(store, keys, replace(result, timings=timings | _since(start)), gate)
+        result = replace(result, timings=timings | _since(start))
+        _publish(store, keys, result, gate)
+        _observe(arranged, result, lambda policy: review_stage(
+            indexed.source, given.files, given.findings, arch.architecture, baseline, OFFLINE,
+            models=models, finding_policy=policy,
+        ))  # fmt: skip
     return _summary(analysis_id, result, baseline_key, gate) | {
         "chunks": [{"analysis_id": analysis_id, "chunk": c.index} for c in chunks]
     }
@@ -170,9 +180,13 @@ def review_chunk(
 
 
 def merge_review(
-    store: ObjectStore, analysis_id: str, reviewed: Sequence[Mapping[str, Any]] = ()
+    store: ObjectStore,
+    analysis_id: str,
+    reviewed: Sequence[Mapping[str, Any]] = (),
+    observe: Callable[[ReviewResult], None] | None = None,
 ) -> dict[str, Any]:
     """The chunks' comments merged with the offline review; the reports rendered.
+    `observe(result)`: records the outcome of the arm the analysis is in (its context says).
 
     `reviewed`: the Map's output, one item per chunk (a ReviewChunk's result, or, for a
     chunk whose step failed after its retries, the Catch's `error` with Error and Cause).
@@ -210,6 +224,8 @@ def merge_review(
     timings = result.timings | {"ai_review": round(time.time() - plan.planned_at, 4)}
     result = replace(result, review=review, timings=timings)
     _publish(store, keys, result, plan.gate)
+    if observe is not None and result.context.arm is not None:
+        observe(result)
     return _summary(analysis_id, result, plan.baseline_key, plan.gate) | {
         "ai": {"chunks": plan.chunks, "failed": review.ai.failed if review.ai else 0}
     }
@@ -234,6 +250,18 @@ def _subject(source: str, reviewed: ReviewedFindings, arch: ArchitectureDocument
         architecture=arch.architecture, architecture_drift=reviewed.architecture_drift,
         findings_drift=reviewed.findings_drift,
     )  # fmt: skip
+
+
+def _observe(arranged: ReviewArrangement, result: ReviewResult, again: Any) -> None:
+    """Record the served arm's outcome and, when it is cheap (offline arms), the other arm's
+    from the Review stage run again under its policy (`again(policy)`)."""
+    if arranged.observe is None or arranged.context.arm is None:
+        return
+    arranged.observe(arranged.context.arm, result)
+    if arranged.shadow is not None:
+        arm, policy = arranged.shadow
+        shadow: ReviewedFindings = again(policy)
+        arranged.observe(arm, replace(result, findings=shadow.findings, review=shadow.review))
 
 
 def _result(

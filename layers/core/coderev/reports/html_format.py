@@ -15,7 +15,12 @@ from coderev.domain.findings import Category, Severity
 from coderev.domain.report import ReviewResult
 from coderev.reports.coupling_table import package_groups, packages_of_tests
 from coderev.reports.graph_svg import render_svg
-from coderev.reports.html_page import PageLimits, files_shown, findings_sections
+from coderev.reports.html_page import (
+    PageLimits,
+    collapsed_section,
+    files_shown,
+    findings_sections,
+)
 from coderev.reports.lint_config_text import lint_config_line
 from coderev.reports.markdown_html import (
     code_spans_to_html,
@@ -57,7 +62,22 @@ def to_html(result: ReviewResult, report: dict[str, Any], limits: PageLimits | N
     roles = {f.path: f.role for f in result.files}
     tests = packages_of_tests(result.architecture, roles)
     graph = package_graph(result.architecture, limits.graph_nodes, tests)
-    sections = findings_sections(report["findings"], limits.full_rows, limits.compact_rows)
+    context = result.context
+    rare = frozenset(context.collapsed_rules)
+    shown = [f for f in report["findings"] if f["rule_id"] not in rare]
+    sections = findings_sections(shown, limits.full_rows, limits.compact_rows)
+    if rare:
+        sections += collapsed_section(
+            [f for f in report["findings"] if f["rule_id"] in rare], limits.full_rows,
+            limits.compact_rows, f"{context.collapse_note} — rules rarely accepted here",
+        )  # fmt: skip
+
+    def feedback_links(f: dict[str, Any]) -> list[tuple[str, str]]:
+        links = [(label, context.feedback_link(f["fingerprint"], f["rule_id"], verdict))
+                 for label, verdict in (("accept", "accepted"), ("dismiss", "dismissed"),
+                                        ("wrong", "wrong"))]  # fmt: skip
+        return [(label, url) for label, url in links if url is not None]
+
     template = env.get_template("report.html.j2")
     return template.render(
         **report,
@@ -74,4 +94,5 @@ def to_html(result: ReviewResult, report: dict[str, Any], limits: PageLimits | N
         graph=graph,
         graph_svg=Markup(render_svg(graph)),  # noqa: S704 - built from escaped parts in graph_svg
         lint_line=lint_config_line(result.lint_config),
+        feedback_links=feedback_links,
     )

@@ -113,6 +113,21 @@ def findings_sections(
     return tuple(sections)
 
 
+def collapsed_section(
+    findings: Sequence[dict[str, Any]], full_rows: int, compact_rows: int, title: str
+) -> tuple[FindingsSection, ...]:
+    """The findings of the project's low-acceptance rules as one section of their own (role
+    "collapsed": the page shows it closed), worst first; none when there are none."""
+    if not findings:
+        return ()
+    rows = sorted(findings, key=_order)
+    compact = rows[full_rows : full_rows + compact_rows]
+    return (FindingsSection(role="collapsed", title=title, total=len(rows),
+                            full=tuple(rows[:full_rows]),
+                            compact=tuple({**f, "message": _cut(f["message"])}
+                                          for f in compact)),)  # fmt: skip
+
+
 def files_shown(
     files: Sequence[dict[str, Any]],
     findings: Sequence[dict[str, Any]],

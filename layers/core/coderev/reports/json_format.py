@@ -65,8 +65,23 @@ def to_json_dict(
         "drift": _drift(result),
         "review": _review(result.review),
         "timings": dict(sorted(result.timings.items())),
+        "review_context": review_context_dict(result),
     }
     return report
+
+
+def review_context_dict(result: ReviewResult) -> dict[str, Any]:
+    """Which configuration reviewed (and its experiment and arm), and the collapsed rules."""
+    c = result.context
+    return {
+        "configuration": c.configuration, "configuration_digest": c.configuration_digest,
+        "experiment_id": c.experiment_id, "experiment_name": c.experiment_name, "arm": c.arm,
+        "project": c.project, "analysis_id": c.analysis_id,
+        "collapsed_rules": list(c.collapsed_rules),
+        "acceptance": {rule: round(share, 4) for rule, share in sorted(c.acceptance.items())},
+        "acceptance_threshold": c.acceptance_threshold, "collapse_note": c.collapse_note,
+        "feedback_url": c.feedback_url,
+    }  # fmt: skip
 
 
 def _review(review: Review) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from collections import Counter
 from coderev.domain.architecture import PackageMetrics
 from coderev.domain.findings import Finding, FindingStatus, Severity
 from coderev.domain.gate import GateOutcome
-from coderev.domain.report import ReviewResult
+from coderev.domain.report import ReviewContext, ReviewResult
 from coderev.domain.roles import FileRole
 from coderev.reports.lint_config_text import lint_config_line
 
@@ -55,6 +55,9 @@ def _headline(result: ReviewResult, gate: GateOutcome | None) -> str:
     ]
     if (lint := lint_config_line(result.lint_config)) is not None:
         lines.append(f"<sub>Lint: {_cell(lint, 1000)}</sub>")
+    lines.append(f"<sub>{_cell(configuration_line(result.context), 1000)}</sub>")
+    collapsed = ", ".join(f"`{r}`" for r in result.context.collapsed_rules) or "none yet"
+    lines.append(f"<sub>{result.context.collapse_note} ({collapsed}).</sub>")
     if result.findings_drift is not None:
         d = result.findings_drift
         lines.append(
@@ -68,10 +71,32 @@ def _headline(result: ReviewResult, gate: GateOutcome | None) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _finding_rows(findings: list[Finding]) -> list[str]:
+def configuration_line(context: ReviewContext) -> str:
+    """ "Reviewed with configuration `strict@2` (experiment ..., candidate arm)"."""
+    if context.configuration is None:
+        said = "Reviewed with coderev's built-in configuration"
+    else:
+        said = f"Reviewed with configuration `{context.configuration}`"
+    if context.experiment_id is not None:
+        name = context.experiment_name or context.experiment_id
+        said += f" ({context.arm} arm of experiment {name} `{context.experiment_id}`)"
+    return said + "."
+
+
+def _feedback(f: Finding, context: ReviewContext | None) -> str:
+    """Links to accept, dismiss (noise) or call a finding wrong; empty without a server."""
+    if context is None or context.feedback_link(f.fingerprint, f.rule_id, "accepted") is None:
+        return ""
+    links = [f"[{label}]({context.feedback_link(f.fingerprint, f.rule_id, verdict)})"
+             for label, verdict in (("accept", "accepted"), ("dismiss", "dismissed"),
+                                    ("wrong", "wrong"))]  # fmt: skip
+    return " " + " · ".join(links)
+
+
+def _finding_rows(findings: list[Finding], context: ReviewContext | None = None) -> list[str]:
     return [
         f"| {_ICON[f.severity]} {f.severity.value} | {f.status.value} | `{f.rule_id}` | "
-        f"`{_cell(f.path, 80)}:{f.line}` | {_cell(f.message)} |"
+        f"`{_cell(f.path, 80)}:{f.line}` | {_cell(f.message)}{_feedback(f, context)} |"
         for f in findings
     ]
 
@@ -222,7 +247,35 @@ def _cut_note(rows: int) -> str:
     return f"\n… {rows} more findings not shown (comment size limit); see report.html.\n"
 
 
-def _findings(ordered: list[Finding], budget: int) -> str:
+def _collapsed(findings: list[Finding], context: ReviewContext, budget: int) -> str:
+    """The findings of the project's low-acceptance rules, folded away (the most severe
+    MAX_OTHER_ROWS listed inside, as the size limit allows)."""
+    if not findings:
+        return ""
+    rules = Counter(f.rule_id for f in findings)
+    shares = ", ".join(
+        f"`{r}` {context.acceptance[r]:.0%} accepted" if r in context.acceptance else f"`{r}`"
+        for r in sorted(rules)
+    )
+    head = (
+        f"\n<details><summary>{len(findings)} finding(s) of rules users of this project "
+        f"rarely accept ({shares}): collapsed</summary>\n\n"
+        "| severity | status | rule | where | message |\n|---|---|---|---|---|\n"
+    )
+    tail = "\n</details>\n"
+    used = _size(head) + _size(tail)
+    if used > budget:
+        return ""
+    rows = []
+    for row in _finding_rows(findings[:MAX_OTHER_ROWS], context):
+        if used + _size(row) + 1 > budget:
+            break
+        rows.append(row)
+        used += _size(row) + 1
+    return head + "\n".join(rows) + tail
+
+
+def _findings(ordered: list[Finding], budget: int, context: ReviewContext | None = None) -> str:
     source = [f for f in ordered if f.role is FileRole.SOURCE]
     others = [f for f in ordered if f.role is not FileRole.SOURCE]
     if not ordered:
@@ -237,7 +290,7 @@ def _findings(ordered: list[Finding], budget: int) -> str:
     table_head = "| severity | status | rule | where | message |\n|---|---|---|---|---|\n"
     rows: list[str] = []
     used = _size(head) + _size(table_head) + _size(_cut_note(MAX_ROWS))
-    for row in _finding_rows(source[:MAX_ROWS]):
+    for row in _finding_rows(source[:MAX_ROWS], context):
         if used + _size(row) + 1 > budget:
             break
         rows.append(row)
@@ -272,7 +325,10 @@ def to_markdown(
         key=lambda f: (f.status is not FindingStatus.NEW, -f.severity.rank, f.path, f.line),
     )
     budget = max_chars - _size("\n".join(["", *fixed]) + footer)  # with the findings' "\n"
-    findings = _findings(ordered, budget)
+    rare = frozenset(result.context.collapsed_rules)
+    collapsed = _collapsed([f for f in ordered if f.rule_id in rare], result.context, budget // 4)
+    shown = [f for f in ordered if f.rule_id not in rare]
+    findings = _findings(shown, budget - _size(collapsed), result.context) + collapsed
     return "\n".join([fixed[0], fixed[1], findings, fixed[2]]) + footer
 
 

@@ -16,7 +16,7 @@ from coderev.domain.architecture import Cycle
 from coderev.domain.findings import Category, Finding, FindingStatus, Severity
 from coderev.domain.report import ReviewResult
 from coderev.domain.roles import FileRole
-from coderev.reports.json_format import ai_review_dict
+from coderev.reports.json_format import ai_review_dict, review_context_dict
 from coderev.reports.lint_config_text import lint_config_dict
 from coderev.reports.sarif_ai import ai_results, ai_rule
 from coderev.rules import Catalogue, default_catalogue
@@ -42,6 +42,7 @@ SECURITY_SEVERITY = {
     Severity.INFO: "1.0",
 }
 
+
 def to_sarif(result: ReviewResult) -> dict[str, Any]:
     baseline_used = result.findings_drift is not None
     rule_ids = sorted({f.rule_id for f in result.findings})
@@ -51,7 +52,8 @@ def to_sarif(result: ReviewResult) -> dict[str, Any]:
         first.setdefault(f.rule_id, f)
     book = default_catalogue()
     ai = ai_results(result.review, len(rule_ids))
-    properties: dict[str, Any] = {"source": result.source}
+    properties: dict[str, Any] = {"source": result.source,
+                                  "reviewContext": review_context_dict(result)}  # fmt: skip
     if result.review.ai is not None:
         properties["aiReview"] = ai_review_dict(result.review.ai)
     return {
@@ -70,7 +72,11 @@ def to_sarif(result: ReviewResult) -> dict[str, Any]:
                 },
                 "originalUriBaseIds": {"%SRCROOT%": {"description": {"text": result.source}}},
                 "results": [
-                    _with_chain(_result(f, index[f.rule_id], baseline_used), f, result)
+                    _with_feedback(
+                        _with_chain(_result(f, index[f.rule_id], baseline_used), f, result),
+                        f,
+                        result,
+                    )
                     for f in result.findings
                 ]
                 + ai,
@@ -95,9 +101,7 @@ def _unchecked_contracts(result: ReviewResult) -> dict[str, Any]:
                     "text": f"contract {u.name!r} (type {u.type}, {u.source}) was not checked: "
                     f"{u.reason}"
                 },
-                "locations": [
-                    {"physicalLocation": {"artifactLocation": {"uri": config_file}}}
-                ],
+                "locations": [{"physicalLocation": {"artifactLocation": {"uri": config_file}}}],
                 "properties": {"contract": u.name, "type": u.type, "source": u.source},
             }
         )
@@ -151,6 +155,27 @@ def _rule(f: Finding, book: Catalogue) -> dict[str, Any]:
     if category is Category.SECURITY:
         rule["properties"]["security-severity"] = SECURITY_SEVERITY[level]
     return rule
+
+
+def _with_feedback(
+    sarif_result: dict[str, Any], f: Finding, result: ReviewResult
+) -> dict[str, Any]:
+    """A finding of a rule the project's users rarely accept is marked `collapsed`; with a
+    server to send verdicts to, the message links accept / dismiss / wrong (markdown, and
+    `properties.feedback` for tools that read properties)."""
+    context = result.context
+    if f.rule_id in context.collapsed_rules:
+        sarif_result["properties"]["collapsed"] = True
+    links = {v: context.feedback_link(f.fingerprint, f.rule_id, v)
+             for v in ("accepted", "dismissed", "wrong")}  # fmt: skip
+    if all(links.values()):
+        sarif_result["properties"]["feedback"] = links
+        text = sarif_result["message"]["text"]
+        sarif_result["message"]["markdown"] = (
+            f"{text}\n\n[accept]({links['accepted']}) · [dismiss]({links['dismissed']}) · "
+            f"[wrong]({links['wrong']})"
+        )
+    return sarif_result
 
 
 def _result(f: Finding, rule_index: int, baseline_used: bool) -> dict[str, Any]:

@@ -66,4 +66,8 @@ actions := {
 	"GET /experiments/{id}/observations": "experiments:read",
 	"POST /experiments/{id}/observations": "experiments:observe",
 	"GET /experiments/openapi.json": "docs:read",
+	"POST /feedback": "feedback:write",
+	"GET /feedback/acceptance": "feedback:read",
+	"GET /feedback/new": "feedback:read",
+	"POST /feedback/new": "feedback:write",
 }
