@@ -16,11 +16,17 @@ from coderev.service.task_inputs import ReviewTask
 
 def _run(task: ReviewTask) -> dict[str, Any]:
     from coderev.config import get_settings
+    from coderev.experiments.live import arrange_analysis
     from coderev.pipeline.steps import review
 
-    reviewer = get_settings().reviewer  # CODEREV_REVIEWER, unless the upload's request says
+    settings = get_settings()
+    # the configuration in force (an experiment's arm, else the built-in one) and the report's
+    # context; CODEREV_REVIEWER unless the configuration or the upload's request says
+    arranged = arrange_analysis(bootstrap.experiments(), bootstrap.analysis_owner(),
+                                task.analysis_id, settings)  # fmt: skip
     return review(bootstrap.object_store(), task.analysis_id, task.baseline_key,
-                  reviewer=reviewer, models=bootstrap.review_models())  # fmt: skip
+                  reviewer=settings.reviewer, models=bootstrap.review_models(),
+                  arrangement=arranged)  # fmt: skip
 
 
 lambda_handler = step_handler(ReviewTask.from_event, _run, "Reviewed")

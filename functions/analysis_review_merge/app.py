@@ -15,9 +15,14 @@ from coderev.service.task_inputs import MergeReviewTask
 
 
 def _run(task: MergeReviewTask) -> dict[str, Any]:
+    from coderev.experiments.live import record_served
     from coderev.pipeline.steps import merge_review
 
-    return merge_review(bootstrap.object_store(), task.analysis_id, task.reviewed)
+    def observe(result: Any) -> None:  # the arm's outcome, when the analysis is in one
+        tenant, _ = bootstrap.analysis_owner()(task.analysis_id)
+        record_served(bootstrap.experiments(), tenant, result)
+
+    return merge_review(bootstrap.object_store(), task.analysis_id, task.reviewed, observe)
 
 
 lambda_handler = step_handler(MergeReviewTask.from_event, _run, "ReviewMerged")

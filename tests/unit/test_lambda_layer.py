@@ -27,8 +27,15 @@ ROOT = Path(__file__).resolve().parents[2]
 SOURCE = ROOT / "layers" / "core"
 FUNCTIONS = sorted(p.parent for p in (ROOT / "functions").glob("*/app.py"))
 LOCAL_ONLY = (
-    "coderev.runtime", "coderev.cli", "coderev.cli_local", "coderev.cli_analyses",
-    "coderev.cli_route", "coderev.cli_backup", "coderev.cli_remote", "coderev.console",
+    "coderev.runtime",
+    "coderev.cli",
+    "coderev.cli_local",
+    "coderev.cli_analyses",
+    "coderev.cli_route",
+    "coderev.cli_backup",
+    "coderev.cli_remote",
+    "coderev.console",
+    "coderev.cli_experiments",
     "coderev.providers.wire",
 )
 

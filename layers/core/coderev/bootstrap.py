@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from coderev.auth.service import AuthService
     from coderev.auth.sql_repository import SqlAuthRepository
     from coderev.config import Settings
+    from coderev.experiments.live import AnalysisOwner
     from coderev.experiments.repository import ExperimentRepository
     from coderev.experiments.service import Experiments
     from coderev.pipeline.options import ModelAccess
@@ -230,6 +231,17 @@ def project_analyses() -> ProjectAnalyses:
     return ProjectAnalyses(projects(), object_store(), settings.s3_bucket,
                            max_pending_uploads=settings.max_pending_uploads,
                            upload_url_seconds=settings.upload_url_seconds)  # fmt: skip
+
+
+def analysis_owner() -> AnalysisOwner:
+    """Whose an analysis is (tenant, project name), for the experiments' live arms."""
+    from coderev.experiments.live import AnalysisOwner
+
+    def project_name(tenant: str, project_id: str) -> str | None:
+        found = project_repository().get(tenant, project_id)
+        return None if found is None else found.name
+
+    return AnalysisOwner(analysis_repository(), project_name)
 
 
 @cache

@@ -551,6 +551,7 @@ def _database_exit(shown: str, exc: Exception) -> typer.Exit:
 def _register_local_commands() -> None:
     from coderev.cli_analyses import analyses_app
     from coderev.cli_backup import backup, restore
+    from coderev.cli_experiments import experiments_app
     from coderev.cli_local import gc, generate_event_app, invoke, model_server
     from coderev.cli_remote import login, projects_app
     from coderev.cli_route import route
@@ -565,6 +566,7 @@ def _register_local_commands() -> None:
     app.add_typer(analyses_app, name="analyses")
     app.command("login")(login)
     app.add_typer(projects_app, name="projects")
+    app.add_typer(experiments_app, name="experiments")
 
 
 _register_local_commands()

@@ -102,7 +102,9 @@ def test_an_upload_runs_the_whole_chain_to_its_reports(chain, invoke, kit) -> No
     assert response["statusCode"] == 303  # to the presigned download URL of the report
     link = json.loads(response["body"])
     assert (link["content_type"], response["multiValueHeaders"]["Location"]) == (
-        "application/sarif+json", [link["url"]])
+        "application/sarif+json",
+        [link["url"]],
+    )
     assert "/_objects/reports/" in link["url"]
     sarif = bootstrap.object_store().get(record.report_keys["sarif"])
     assert json.loads(sarif)["version"] == "2.1.0" and link["size"] == len(sarif)
@@ -130,3 +132,71 @@ def test_a_failing_step_is_caught_and_marked_failed(chain, invoke, kit) -> None:
     assert record is not None and record.status is AnalysisStatus.FAILED
     assert record.error == "ArchiveChangedError"
     assert "replaced" in (record.cause or "")
+
+
+# --- live traffic under an experiment (coderev.experiments.live) ---------------------------
+
+
+def _stored_report(record: Any) -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads(bootstrap.object_store().get(record.report_keys["json"]))
+    return loaded
+
+
+def test_an_analysis_in_an_experiment_is_reviewed_by_its_arm(
+    chain: Any,
+    invoke: Any,
+    kit: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from coderev.auth.principal import LOCAL_ADMIN, Principal
+    from coderev.experiments.arms import arm_of
+    from coderev.experiments.live import AnalysisOwner
+    from coderev.experiments.model import ConfigurationSpec, ExperimentPlan, Population
+
+    monkeypatch.setattr(AnalysisOwner, "__call__", lambda self, _id: ("default", "shop"))
+    monkeypatch.setenv("CODEREV_FEEDBACK_MIN_VOTES", "2")
+    monkeypatch.setenv("CODEREV_FEEDBACK_URL", "http://127.0.0.1:8080/feedback/new")
+    service = bootstrap.experiments()
+    service.create_configuration(LOCAL_ADMIN, "prod", ConfigurationSpec())
+    quiet = ConfigurationSpec(severity_policy={"min_severity": "critical"})
+    service.create_configuration(LOCAL_ADMIN, "quiet", quiet)
+    exp = service.create(LOCAL_ADMIN, name="quiet", baseline="prod", candidate="quiet",
+                         plan=ExperimentPlan("comments_per_kloc", split=50),
+                         population=Population(projects=("shop",)))  # fmt: skip
+    service.transition(LOCAL_ADMIN, exp.id, "start")
+    arm = arm_of(service.get("default", exp.id), "shop")
+    for user in ("u-1", "u-2"):  # the project's users dismiss S101
+        service.record_feedback(Principal(user, "default", frozenset({"reviewer"}), "user"),
+                                analysis_id="earlier", fingerprint="x", verdict="dismissed",
+                                rule_id="S101", project="shop")  # fmt: skip
+
+    _tasks, _interpreter, executions = chain
+    accepted = _post(invoke, kit, kit.zip_archive(kit.shop))
+    _notify(invoke, kit, accepted["upload_key"])
+    [execution] = executions
+    assert execution.status.value == "SUCCEEDED", (execution.error, execution.cause)
+    record = bootstrap.analysis_repository().get(accepted["id"])
+    assert record is not None
+    report = _stored_report(record)
+    context = report["review_context"]
+    expected = "quiet@1" if arm == "candidate" else "prod@1"
+    assert (context["configuration"], context["arm"], context["experiment_id"]) == (
+        expected,
+        arm,
+        exp.id,
+    )
+    assert context["collapsed_rules"] == ["S101"] and context["acceptance"] == {"S101": 0.0}
+    if arm == "candidate":
+        assert all(f["severity"] == "critical" for f in report["findings"])
+    html = bootstrap.object_store().get(record.report_keys["html"]).decode()
+    assert exp.id in html and "shown collapsed" in html
+    md = bootstrap.object_store().get(record.report_keys["md"]).decode()
+    assert context["feedback_url"] == "http://127.0.0.1:8080/feedback/new"
+    if report["findings"]:  # each finding links its verdicts
+        assert "http://127.0.0.1:8080/feedback/new?analysis=" in md
+
+    [pair] = service.pairs("default", exp.id, "live")
+    assert pair["task"] == accepted["id"]
+    quiet_arm, prod_arm = pair["candidate"], pair["baseline"]
+    assert quiet_arm["findings"] < prod_arm["findings"]  # the stricter policy reports fewer
+    assert quiet_arm["failed"] is False and quiet_arm["comments_per_kloc"][1] > 0

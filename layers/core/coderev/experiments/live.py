@@ -21,11 +21,13 @@ from typing import TYPE_CHECKING, Any
 from coderev.domain.report import ReviewContext
 
 if TYPE_CHECKING:
+    from coderev.analyses.repository import AnalysisRepository
     from coderev.domain.report import ReviewResult
     from coderev.experiments.service import Experiments
     from coderev.pipeline.options import ReviewArrangement
 
-__all__ = ["arrange", "observation_metrics", "record_served"]
+__all__ = ["AnalysisOwner", "arrange", "arrange_analysis", "observation_metrics",
+           "record_served"]  # fmt: skip
 
 
 def observation_metrics(result: ReviewResult) -> dict[str, Any]:
@@ -100,3 +102,32 @@ def record_served(service: Experiments, tenant: str, result: ReviewResult) -> No
     service.record(tenant, c.experiment_id, source="live", task=c.analysis_id, arm=c.arm,
                    metrics=observation_metrics(result), project=c.project,
                    analysis_id=c.analysis_id)  # fmt: skip
+
+
+class AnalysisOwner:
+    """Whose an analysis is: its tenant and its project's name (the experiments' project key),
+    read from the analysis record and the project registry when there is one."""
+
+    def __init__(self, analyses: AnalysisRepository, project_name: Any = None) -> None:
+        self._analyses = analyses
+        self._project_name = project_name  # (tenant, project id) -> name | None
+
+    def __call__(self, analysis_id: str) -> tuple[str, str | None]:
+        record = self._analyses.get(analysis_id)
+        if record is None:
+            return "default", None
+        tenant = str(getattr(record, "tenant_id", None) or "default")
+        project = record.project_id
+        if project is not None and self._project_name is not None:
+            project = self._project_name(tenant, project) or project
+        return tenant, project
+
+
+def arrange_analysis(
+    service: Experiments, owner: AnalysisOwner, analysis_id: str, settings: Any
+) -> ReviewArrangement:
+    """`arrange` for the analysis `analysis_id` under the settings' feedback options."""
+    tenant, project = owner(analysis_id)
+    return arrange(service, tenant, project, analysis_id,
+                   min_votes=settings.feedback_min_votes,
+                   feedback_url=settings.feedback_url)  # fmt: skip
