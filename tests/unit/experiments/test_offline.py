@@ -81,3 +81,19 @@ def test_an_evaluated_experiment_takes_no_more_observations(
     service.transition(LOCAL_ADMIN, exp.id, "evaluate")
     with pytest.raises(ObservationsClosedError, match="evaluated"):
         evaluate_offline(service, LOCAL_ADMIN, exp.id, _corpus(tmp_path), ["demo"], _review)
+
+
+def test_feedback_on_a_live_analysis_is_its_arms_acceptance(service: Experiments) -> None:
+    service.create_configuration(LOCAL_ADMIN, "prod", ConfigurationSpec())
+    service.create_configuration(LOCAL_ADMIN, "next", ConfigurationSpec(reviewer="auto"))
+    exp = service.create(LOCAL_ADMIN, name="x", baseline="prod", candidate="next",
+                         plan=ExperimentPlan("acceptance"), population=Population())  # fmt: skip
+    for arm in ("baseline", "candidate"):
+        service.record("default", exp.id, source="live", task="a-1", arm=arm,
+                       metrics={"findings": 3.0}, analysis_id="a-1")  # fmt: skip
+    for fingerprint, verdict in (("f1", "accepted"), ("f2", "dismissed")):
+        service.record_feedback(LOCAL_ADMIN, analysis_id="a-1", fingerprint=fingerprint,
+                                verdict=verdict, configuration="next@1")  # fmt: skip
+    [pair] = service.pairs("default", exp.id)
+    assert pair["candidate"]["acceptance"] == [1.0, 2.0]
+    assert "acceptance" not in pair["baseline"]  # its comments were not shown: no verdicts

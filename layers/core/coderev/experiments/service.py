@@ -214,14 +214,25 @@ class Experiments:
         self, tenant: str, experiment_id: str, source: str | None = None
     ) -> builtins.list[dict[str, Any]]:
         """Tasks both arms were observed on, as the comparison takes them:
-        `{"task", "baseline": {metric: value}, "candidate": {metric: value}}`, in task order."""
+        `{"task", "baseline": {metric: value}, "candidate": {metric: value}}`, in task order.
+        A live arm's `acceptance` is [accepted, verdicts] of the feedback its analysis got on
+        that arm's configuration (when it got any)."""
         self.get(tenant, experiment_id)
-        arms: dict[tuple[str, str], dict[str, Mapping[str, Any]]] = {}
+        arms: dict[tuple[str, str], dict[str, dict[str, Any]]] = {}
         for seen in self.repository.observations(experiment_id, source):
-            arms.setdefault((seen.source, seen.task), {})[seen.arm] = seen.metrics
+            metrics = dict(seen.metrics)
+            if seen.source == "live" and seen.analysis_id is not None:
+                votes = [
+                    f.verdict
+                    for f in self.repository.feedback(tenant, analysis_id=seen.analysis_id)
+                    if f.configuration == seen.configuration
+                ]
+                if votes:
+                    metrics["acceptance"] = [float(votes.count("accepted")), float(len(votes))]
+            arms.setdefault((seen.source, seen.task), {})[seen.arm] = metrics
         return [
             {"task": f"{src}:{task}" if source is None else task,
-             "baseline": dict(both["baseline"]), "candidate": dict(both["candidate"])}
+             "baseline": both["baseline"], "candidate": both["candidate"]}
             for (src, task), both in sorted(arms.items())
             if "baseline" in both and "candidate" in both
         ]  # fmt: skip
