@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from coderev.auth.service import AuthService
     from coderev.auth.sql_repository import SqlAuthRepository
     from coderev.config import Settings
+    from coderev.experiments.arms import ExperimentArms
     from coderev.experiments.live import AnalysisOwner
     from coderev.experiments.repository import ExperimentRepository
     from coderev.experiments.service import Experiments
@@ -437,7 +438,8 @@ def state_machine_starter() -> StateMachineStarter:
 @cache
 def router() -> Router:
     """The model router over provider_catalog() and quota_store() (with the limits of
-    coderev.quotas), the routing rules (CODEREV_ROUTING_RULES, else the packaged ones) and a
+    coderev.quotas), the experiments' arms (a rule's `when.arms`), the routing rules
+    (CODEREV_ROUTING_RULES, else the packaged ones) and a
     circuit breaker shared through Redis when REDIS_URL is set, else this process's."""
     from coderev.quotas import limits_for
     from coderev.routing import InMemoryBreaker, RedisBreaker, Router, load_rules
@@ -453,8 +455,16 @@ def router() -> Router:
     return Router(
         provider_catalog(), quota_store(), rules=load_rules(settings.routing_rules),
         breaker=breaker, limits=limits_for, max_retry_after_s=settings.max_retry_after_s,
-        default_budget_usd=settings.analysis_budget_usd,
+        default_budget_usd=settings.analysis_budget_usd, arms=_experiment_arms(),
     )  # fmt: skip
+
+
+def _experiment_arms() -> ExperimentArms:
+    """The router's arm hook: the arm of the tenant's running experiment on the task's project
+    (coderev.experiments.arms), read from the experiments' database on first need."""
+    from coderev.experiments.arms import ExperimentArms
+
+    return ExperimentArms(lambda tenant: experiments().list(tenant, ["running"]))
 
 
 @cache

@@ -10,10 +10,12 @@ decides: an analysis is in at most one experiment.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
+from coderev.domain.errors import CoderevError
 from coderev.routing.arms import HashedArms
 
 if TYPE_CHECKING:
@@ -21,6 +23,8 @@ if TYPE_CHECKING:
     from coderev.routing.model import RouteTask
 
 __all__ = ["ExperimentArms", "arm_of", "experiment_for"]
+
+_log = logging.getLogger(__name__)
 
 
 def experiment_for(running: Sequence[Experiment], project: str | None) -> Experiment | None:
@@ -54,7 +58,14 @@ class ExperimentArms:
         now = time.monotonic()
         cached = self._seen.get(task.tenant)
         if cached is None or now - cached[0] > self._ttl_s:
-            cached = (now, tuple(self._running(task.tenant)))
+            try:
+                running = tuple(self._running(task.tenant))
+            except CoderevError:
+                # routing goes on without an arm: a review is not failed by the experiments'
+                # database; the analysis' own arrangement (coderev.experiments.live) says more
+                _log.warning("experiment arms unavailable for tenant %s", task.tenant)
+                return None
+            cached = (now, running)
             self._seen[task.tenant] = cached
         experiment = experiment_for(cached[1], task.project)
         return None if experiment is None else arm_of(experiment, task.project)
