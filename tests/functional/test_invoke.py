@@ -69,6 +69,8 @@ EXPECTED: dict[str, tuple[int, Any]] = {
     "experiments_openapi": (0, {"statusCode": 200}),
     "housekeeping": (0, {"analyses_failed": 0}),
     "ingest": (0, {}),
+    "projects_create": (0, {"statusCode": 201}),
+    "projects_list": (0, {"statusCode": 200}),
     "provider_health": (0, {"probed": 0, "failing": []}),
     "providers_create": (0, {"statusCode": 201}),
     "providers_list": (0, {"statusCode": 200}),
