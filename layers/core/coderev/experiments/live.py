@@ -6,6 +6,8 @@ arm of its running experiment (coderev.experiments.arms) chooses the configurati
 reviewer and severity policy apply (thresholds apply to offline evaluation and `coderev review
 --configuration` runs: a live analysis measured its files before Review); the report's context
 names the configuration, the experiment, the arm, and the project's low-acceptance rules.
+Outside any running experiment the configuration production holds for the project or tenant
+reviews (`in_force`, answered by promotion's records), else coderev's built-in one.
 
 Both arms' outcomes are recorded per analysis (task = the analysis id): the served arm's, and,
 when neither arm calls a model, the other arm's too, by re-running the cheap Review stage
@@ -16,6 +18,7 @@ served arm only, until an offline evaluation supplies pairs.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from coderev.domain.report import ReviewContext
@@ -23,10 +26,12 @@ from coderev.domain.report import ReviewContext
 if TYPE_CHECKING:
     from coderev.analyses.repository import AnalysisRepository
     from coderev.domain.report import ReviewResult
+    from coderev.experiments.configured import SeverityPolicy
+    from coderev.experiments.model import ConfigurationSpec, ReviewConfiguration
     from coderev.experiments.service import Experiments
     from coderev.pipeline.options import ReviewArrangement
 
-__all__ = ["AnalysisOwner", "arrange", "arrange_analysis", "observation_metrics",
+__all__ = ["AnalysisOwner", "InForce", "arrange", "arrange_analysis", "observation_metrics",
            "record_served"]  # fmt: skip
 
 
@@ -45,6 +50,11 @@ def observation_metrics(result: ReviewResult) -> dict[str, Any]:
     }
 
 
+InForce = Callable[[str, "str | None"], "ReviewConfiguration | None"]
+"""(tenant, project) -> the configuration production holds for it (the project's, else the
+tenant's), None: coderev's built-in one. Promotion's production records answer it."""
+
+
 def arrange(
     service: Experiments,
     tenant: str,
@@ -53,10 +63,11 @@ def arrange(
     *,
     min_votes: int = 5,
     feedback_url: str | None = None,
+    in_force: InForce | None = None,
 ) -> ReviewArrangement:
-    """The arrangement of one analysis (no experiment: coderev's built-in configuration)."""
+    """The arrangement of one analysis: its experiment arm's configuration; outside any
+    running experiment, the one in force (`in_force`), else coderev's built-in one."""
     from coderev.experiments.arms import arm_of, experiment_for
-    from coderev.experiments.configured import SeverityPolicy
     from coderev.experiments.feedback import collapsed_rules
     from coderev.pipeline.options import ReviewArrangement
 
@@ -66,7 +77,17 @@ def arrange(
                          feedback_url=feedback_url)  # fmt: skip
     experiment = experiment_for(service.list(tenant, ["running"]), project)
     if experiment is None or project is None:
-        return ReviewArrangement(context=base)
+        production = None if in_force is None else in_force(tenant, project)
+        if production is None:
+            return ReviewArrangement(context=base)
+        from dataclasses import replace as changed
+
+        return ReviewArrangement(
+            context=changed(base, configuration=production.ref,
+                            configuration_digest=production.digest),
+            reviewer=production.spec.reviewer,
+            finding_policy=_policy(production.spec),
+        )  # fmt: skip
     arm = arm_of(experiment, project)
     other = "candidate" if arm == "baseline" else "baseline"
     refs = {"baseline": experiment.baseline, "candidate": experiment.candidate}
@@ -74,8 +95,7 @@ def arrange(
     shadow = service.configuration(tenant, refs[other])
     offline = served.spec.reviewer == "offline" and shadow.spec.reviewer == "offline"
 
-    def policy(spec: Any) -> SeverityPolicy | None:
-        return SeverityPolicy(spec.severity_policy) if spec.severity_policy else None
+    policy = _policy
 
     def observe(which: str, result: ReviewResult) -> None:
         service.record(tenant, experiment.id, source="live", task=analysis_id, arm=which,
@@ -92,6 +112,12 @@ def arrange(
         context=context, reviewer=served.spec.reviewer, finding_policy=policy(served.spec),
         shadow=(other, policy(shadow.spec)) if offline else None, observe=observe,
     )  # fmt: skip
+
+
+def _policy(spec: ConfigurationSpec) -> SeverityPolicy | None:
+    from coderev.experiments.configured import SeverityPolicy
+
+    return SeverityPolicy(spec.severity_policy) if spec.severity_policy else None
 
 
 def record_served(service: Experiments, tenant: str, result: ReviewResult) -> None:
@@ -124,10 +150,14 @@ class AnalysisOwner:
 
 
 def arrange_analysis(
-    service: Experiments, owner: AnalysisOwner, analysis_id: str, settings: Any
+    service: Experiments,
+    owner: AnalysisOwner,
+    analysis_id: str,
+    settings: Any,
+    in_force: InForce | None = None,
 ) -> ReviewArrangement:
     """`arrange` for the analysis `analysis_id` under the settings' feedback options."""
     tenant, project = owner(analysis_id)
     return arrange(service, tenant, project, analysis_id,
-                   min_votes=settings.feedback_min_votes,
-                   feedback_url=settings.feedback_url)  # fmt: skip
+                   min_votes=settings.feedback_min_votes, feedback_url=settings.feedback_url,
+                   in_force=in_force)  # fmt: skip
