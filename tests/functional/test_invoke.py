@@ -79,6 +79,13 @@ EXPECTED: dict[str, tuple[int, Any]] = {
     # no provider configured: the rule holds, no candidate
     "model_router": (0, {"rule": "default@rules-v1", "candidates": []}),
     "model_router_preview": (0, {"statusCode": 200}),
+    # no experiment and no decision on a fresh platform; Notify announces whatever it is given
+    "promotion_compare": (1, {"errorType": "ExperimentNotFoundError"}),
+    "promotion_decide": (1, {"errorType": "ExperimentNotFoundError"}),
+    "promotion_promote": (1, {"errorType": "DecisionNotFoundError"}),
+    "promotion_quarantine": (1, {"errorType": "DecisionNotFoundError"}),
+    "promotion_notify": (0, {"notified": "completed"}),
+    "promotion_notify_failed": (0, {"notified": "failed"}),
 }
 
 

@@ -88,8 +88,8 @@ def test_upgrade_creates_the_schemas_and_what_the_models_describe(engine: sa.Eng
         "api_keys", "memberships", "organizations", "refresh_families", "refresh_tokens",
         "users",
     ]  # fmt: skip
-    for empty in ("production", "quarantine"):
-        assert inspector.get_table_names(schema=empty) == []
+    assert sorted(inspector.get_table_names(schema="production")) == ["decisions", "releases"]
+    assert inspector.get_table_names(schema="quarantine") == ["entries"]
     assert sorted(inspector.get_table_names(schema="experiments_v1")) == [
         "configurations", "experiments", "feedback", "observations", "transitions",
     ]  # fmt: skip
@@ -116,6 +116,9 @@ def test_upgrading_twice_changes_nothing(engine: sa.Engine) -> None:
                     "api_keys",
                 )
             ),
+            shape(engine, "production", "releases"),
+            shape(engine, "production", "decisions"),
+            shape(engine, "quarantine", "entries"),
         ),
     )
 
@@ -143,9 +146,10 @@ def test_a_sandbox_schema_holds_every_table(engine: sa.Engine) -> None:
     inspector = sa.inspect(engine)
     tables = inspector.get_table_names(schema="sandbox")
     assert sorted(tables) == [
-        "alembic_version", "analyses", "api_keys", "configurations", "events", "experiments",
-        "feedback", "health", "members", "memberships", "models", "observations", "organizations",
-        "projects", "providers", "refresh_families", "refresh_tokens", "transitions", "users",
+        "alembic_version", "analyses", "api_keys", "configurations", "decisions", "entries",
+        "events", "experiments", "feedback", "health", "members", "memberships", "models",
+        "observations", "organizations", "projects", "providers", "refresh_families",
+        "refresh_tokens", "releases", "transitions", "users",
     ]  # fmt: skip
     assert "projects" not in inspector.get_schema_names()
     assert runner.diff(engine, schema="sandbox") == []

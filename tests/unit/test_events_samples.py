@@ -19,6 +19,8 @@ from aws_lambda_powertools.utilities.parser.models import (
 
 from coderev.audit.model import AuditEntry
 from coderev.comparison.models import ComparisonRequest
+from coderev.promotion.errors import InvalidPromotionTaskError
+from coderev.promotion.tasks import PromotionTask
 from coderev.quotas.models import QuotaCheckRequest
 from coderev.routing.preview import RoutePreviewRequest
 from coderev.runtime.template import KafkaEvent as KafkaTrigger
@@ -96,6 +98,11 @@ MODELS: dict[str, Any] = {
     "projects": APIGatewayProxyEventModel,
     "provider_health": EventBridgeModel,
     "authorizer": ApiGatewayAuthorizerRequest,
+    "promotion_compare": PromotionTask,
+    "promotion_decide": PromotionTask,
+    "promotion_promote": PromotionTask,
+    "promotion_quarantine": PromotionTask,
+    "promotion_notify": PromotionTask,
 }
 
 
@@ -128,6 +135,20 @@ def test_step_samples_are_strict_about_their_fields(sample: Path) -> None:
         model.from_event({**_load(sample), "analysis_id": "../escape"})
     with pytest.raises(InvalidTaskInputError, match="analysis_id"):
         model.from_event({k: v for k, v in _load(sample).items() if k != "analysis_id"})
+
+
+@pytest.mark.parametrize("sample", [p for p in EVENTS if p.stem.startswith("promotion_")],
+                         ids=lambda p: p.name)  # fmt: skip
+def test_promotion_samples_are_strict_about_their_fields(sample: Path) -> None:
+    task = PromotionTask.from_event(_load(sample))
+    if task.requester is not None:
+        assert task.principal().tenant == "default"
+    with pytest.raises(InvalidPromotionTaskError, match="promotion_id"):
+        PromotionTask.from_event({**_load(sample), "promotion_id": "../escape"})
+    with pytest.raises(InvalidPromotionTaskError, match="expected_version"):
+        PromotionTask.from_event({**_load(sample), "expected_version": -1})
+    with pytest.raises(InvalidPromotionTaskError, match="requester"):
+        PromotionTask.from_event({**_load(sample), "requester": None}).principal()
 
 
 def test_the_s3_sample_reads_as_the_ingest_data_class() -> None:

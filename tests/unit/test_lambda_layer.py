@@ -36,6 +36,7 @@ LOCAL_ONLY = (
     "coderev.cli_remote",
     "coderev.console",
     "coderev.cli_experiments",
+    "coderev.cli_promote",
     "coderev.providers.wire",
 )
 

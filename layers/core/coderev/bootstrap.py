@@ -43,6 +43,9 @@ if TYPE_CHECKING:
     from coderev.projects.analyses import ProjectAnalyses
     from coderev.projects.repository import ProjectRepository
     from coderev.projects.service import Projects
+    from coderev.promotion.repository import PromotionRepository
+    from coderev.promotion.service import PromotionService
+    from coderev.promotion.sources import ExperimentSource
     from coderev.providers.catalog import RegistryCatalog
     from coderev.providers.registry import ProviderRegistry
     from coderev.providers.repository import ProviderRepository
@@ -487,6 +490,55 @@ def policy_engine() -> PolicyEngine:
     return CachedPolicyEngine(engine)
 
 
+@cache
+def promotion_repository() -> PromotionRepository:
+    """Production and quarantine: the analysis records' database (DATABASE_URL, else SQLite)."""
+    from coderev.analyses.sql_repository import database_url
+    from coderev.migrations import open_repository
+    from coderev.promotion.sql_repository import SqlPromotionRepository
+
+    settings = _settings()
+    url = database_url(settings.database_url, settings.data_dir)
+    return open_repository(SqlPromotionRepository, url)
+
+
+_experiment_source: ExperimentSource | None = None
+
+
+def use_experiment_source(source: ExperimentSource | None) -> None:
+    """Let a test (or the experiments room, once wired) say where experiments are read."""
+    global _experiment_source
+    _experiment_source = source
+
+
+def experiment_source() -> ExperimentSource:
+    """What use_experiment_source set, else the experiments room (experiments_v1)."""
+    if _experiment_source is not None:
+        return _experiment_source
+    from coderev.promotion.from_experiments import ExperimentsRoomSource
+
+    return ExperimentsRoomSource(experiments())
+
+
+def promotion_service() -> PromotionService:
+    """The promotion use cases on this process's ports."""
+    from coderev.policy.files import policy_modules
+    from coderev.promotion.comparing import LibraryComparator
+    from coderev.promotion.events import Announcer
+    from coderev.promotion.model import FreezeWindow
+    from coderev.promotion.service import PromotionService
+
+    settings = _settings()
+    return PromotionService(
+        experiments=experiment_source(), comparator=LibraryComparator(),
+        repository=promotion_repository(), engine=policy_engine(),
+        policy_modules=policy_modules(settings.policy_dir),
+        announcer=Announcer(event_bus(), audit_repository()),
+        freeze_windows=FreezeWindow.parse_all(settings.freeze_windows),
+        default_cost_ceiling=settings.promotion_cost_ceiling_usd,
+    )  # fmt: skip
+
+
 def reset() -> None:
     """Forget every built adapter, override and the settings (tests switching data dirs)."""
     from coderev.config import get_settings
@@ -496,7 +548,8 @@ def reset() -> None:
                      provider_repository, provider_registry, _provider_catalog,
                      router, revocation_store, policy_engine, auth_repository, api_keys,
                      auth_service, experiment_repository, experiments,
-                     project_repository, projects, project_analyses):  # fmt: skip
+                     project_repository, projects, project_analyses,
+                     promotion_repository):  # fmt: skip
         provider.cache_clear()
     get_settings.cache_clear()
     for store in _cypher_stores.values():
@@ -504,3 +557,4 @@ def reset() -> None:
     _cypher_stores.clear()
     use_state_machine_starter(None)
     use_object_store(None)
+    use_experiment_source(None)

@@ -553,11 +553,13 @@ def _register_local_commands() -> None:
     from coderev.cli_backup import backup, restore
     from coderev.cli_experiments import experiments_app
     from coderev.cli_local import gc, generate_event_app, invoke, model_server
+    from coderev.cli_promote import promote
     from coderev.cli_remote import login, projects_app
     from coderev.cli_route import route
 
     app.command("invoke")(invoke)
     app.command("route")(route)
+    app.command("promote")(promote)
     app.command("gc")(gc)
     app.command("backup")(backup)
     app.command("restore")(restore)

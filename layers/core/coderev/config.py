@@ -205,7 +205,16 @@ class Settings(BaseSettings):
     feedback_min_votes: int = Field(default=5, ge=1, validation_alias="CODEREV_FEEDBACK_MIN_VOTES")
     feedback_url: str | None = Field(default=None, validation_alias="CODEREV_FEEDBACK_URL")
 
-    @field_validator("routing_rules", "analysis_budget_usd", "feedback_url", mode="before")
+    # promotion (coderev.promotion): no promotion during these windows (a JSON list of
+    # {"name", "start", "end"}, RFC 3339 with an offset), and the cost ceiling (mean USD per
+    # task of the candidate) for experiments whose plan sets none
+    freeze_windows: str | None = Field(default=None, validation_alias="CODEREV_FREEZE_WINDOWS")
+    promotion_cost_ceiling_usd: float | None = Field(
+        default=None, ge=0, validation_alias="CODEREV_PROMOTION_COST_CEILING_USD"
+    )
+
+    @field_validator("routing_rules", "analysis_budget_usd", "feedback_url", "freeze_windows",
+                     "promotion_cost_ceiling_usd", mode="before")  # fmt: skip
     @classmethod
     def _routing_unset_when_empty(cls, value: object) -> object:
         return None if value == "" else value  # a template passes "" for "not set"

@@ -1,7 +1,7 @@
 """Identity and token issuance: who is calling, for which tenant, with which roles.
 
 The room owns organizations (tenants), users (argon2id password hashes), memberships with
-roles (admin, maintainer, reviewer, viewer), access JWTs (HS256 pinned), refresh-token
+roles (admin, approver, maintainer, reviewer, viewer), access JWTs (HS256 pinned), refresh-token
 families with rotation and reuse detection, logout, API keys for machines (shown once,
 stored hashed, scoped, revocable), and the revocation/session store (Redis, SQLite or
 in-process).

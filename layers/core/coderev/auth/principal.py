@@ -15,8 +15,11 @@ from coderev.auth.errors import AuthenticationError
 
 __all__ = ["KINDS", "LOCAL_ADMIN", "ROLES", "Principal"]
 
-ROLES = ("admin", "maintainer", "reviewer", "viewer")
-"""Membership roles, most powerful first."""
+ROLES = ("admin", "approver", "maintainer", "reviewer", "viewer")
+"""Membership roles, most powerful first. `approver` decides promotions of review
+configurations (the promotion policy) and otherwise reads like a viewer; it ranks right below
+admin so that only an admin can create an approver's API key (a key's role cannot exceed its
+creator's, by this order)."""
 KINDS = ("user", "api_key", "local")
 
 

@@ -2,7 +2,7 @@
 
 - `organizations`: the tenants;
 - `users`: an email (stored lower-case) and an argon2id password hash;
-- `memberships`: a user's role in an organization (admin, maintainer, reviewer, viewer);
+- `memberships`: a user's role in an organization (admin, approver, maintainer, reviewer, viewer);
 - `refresh_families`: one per login (a session); revoked on logout or when one of its
   rotated refresh tokens is presented again;
 - `refresh_tokens`: each refresh token of a family, by id, its secret as a SHA-256 hash;

@@ -8,7 +8,8 @@ env.py hands over to `run_in_context` for `coderev.migrations` and for the `alem
 command line alike.
 
 It imports the tables (`coderev.analyses.tables`, `coderev.audit.tables`,
-`coderev.providers.tables`, `coderev.auth.tables`, `coderev.experiments.tables`) and the
+`coderev.providers.tables`, `coderev.auth.tables`, `coderev.experiments.tables`,
+`coderev.promotion.tables`) and the
 database
 helpers (`coderev.analyses.database`), never the repositories (migrating needs only the
 tables) nor `coderev.migrations` itself (its bookkeeping is in `coderev.migrations.versioning`):
@@ -45,6 +46,7 @@ from coderev.migrations.versioning import (
     version_schema,
 )
 from coderev.projects import tables as project_tables
+from coderev.promotion import tables as promotion_tables
 from coderev.providers import tables as provider_tables
 
 __all__ = [
@@ -141,7 +143,7 @@ def models_metadata(translate: Mapping[str, str | None]) -> sa.MetaData:
     target = sa.MetaData(naming_convention=analyses_tables.NAMING_CONVENTION)
     for source in (analyses_tables.metadata, project_tables.metadata, audit_tables.metadata,
                    provider_tables.metadata, auth_tables.metadata,
-                   experiment_tables.metadata):  # fmt: skip
+                   experiment_tables.metadata, promotion_tables.metadata):  # fmt: skip
         for table in source.tables.values():
             # None (documented: no schema) is missing from to_metadata's annotation
             schema: Any = translate[str(table.schema)]

@@ -16,7 +16,7 @@ from coderev.domain.errors import CoderevError
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
 
-HEAD = "0006"
+HEAD = "0007"
 """The newest revision in versions/ (a test checks it is Alembic's head)."""
 LOGICAL_SCHEMAS = (
     "projects",

@@ -26,13 +26,16 @@ def step_handler[T](
     parse: Callable[[dict[str, Any]], T],
     run: Callable[[T], dict[str, Any]],
     outcome: str,
+    *,
+    correlation: str = "analysis_id",
 ) -> Handler:
-    """A Lambda handler: `parse` the event, `run` the use case, count `outcome` on success."""
+    """A Lambda handler: `parse` the event, `run` the use case, count `outcome` on success;
+    logs correlated by the event's `correlation` field."""
     logger = Logger()
     metrics = Metrics()
 
     @traced
-    @logger.inject_lambda_context(correlation_id_path="analysis_id")
+    @logger.inject_lambda_context(correlation_id_path=correlation)
     @metrics.log_metrics
     def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         task = parse(event)

@@ -16,11 +16,18 @@ maintainer := reviewer | {
 	"experiments:write",
 }
 
+# Approvers decide promotions of review configurations (the promotion policy asks for this
+# role or admin); they read experiments and production like a viewer.
+approver := viewer | {
+	"promotions:create", "promotions:read", "production:read", "production:rollback",
+}
+
 admin := {"*"}
 
 permissions := {
 	"viewer": viewer,
 	"reviewer": reviewer,
 	"maintainer": maintainer,
+	"approver": approver,
 	"admin": admin,
 }
