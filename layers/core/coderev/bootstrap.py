@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from coderev.auth.sql_repository import SqlAuthRepository
     from coderev.config import Settings
     from coderev.experiments.arms import ExperimentArms
-    from coderev.experiments.live import AnalysisOwner
+    from coderev.experiments.live import AnalysisOwner, InForce
     from coderev.experiments.repository import ExperimentRepository
     from coderev.experiments.service import Experiments
     from coderev.pipeline.options import ModelAccess
@@ -518,6 +518,13 @@ def experiment_source() -> ExperimentSource:
     from coderev.promotion.from_experiments import ExperimentsRoomSource
 
     return ExperimentsRoomSource(experiments())
+
+
+def configuration_in_force() -> InForce:
+    """The experiments' live hook: the configuration production holds for a tenant/project."""
+    from coderev.promotion.from_experiments import ConfigurationInForce
+
+    return ConfigurationInForce(promotion_repository(), experiments())
 
 
 def promotion_service() -> PromotionService:

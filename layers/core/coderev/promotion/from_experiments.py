@@ -19,9 +19,11 @@ from coderev.promotion.errors import ExperimentNotFoundError
 from coderev.promotion.model import ExperimentView, PromotionPlan, ReviewConfig
 
 if TYPE_CHECKING:
+    from coderev.experiments.model import ReviewConfiguration
     from coderev.experiments.service import Experiments
+    from coderev.promotion.repository import PromotionRepository
 
-__all__ = ["ExperimentsRoomSource"]
+__all__ = ["ConfigurationInForce", "ExperimentsRoomSource"]
 
 _VERB = {"promoted": "promote", "quarantined": "quarantine"}
 
@@ -73,3 +75,23 @@ class ExperimentsRoomSource:
             return  # a retried or redriven step
         self.experiments.transition(Principal(actor, found.tenant, frozenset(), "user"),
                                     experiment_id, _VERB[status])  # fmt: skip
+
+
+class ConfigurationInForce:
+    """The experiments' `InForce` hook (coderev.experiments.live): (tenant, project) -> the
+    configuration production holds for the project, else for the tenant; None before any
+    promotion (coderev's built-in configuration reviews). A release naming a configuration the
+    experiments room does not have raises its ConfigurationNotFoundError rather than reviewing
+    with another configuration than the one in force."""
+
+    def __init__(self, repository: PromotionRepository, experiments: Experiments) -> None:
+        self.repository = repository
+        self.experiments = experiments
+
+    def __call__(self, tenant: str, project: str | None) -> ReviewConfiguration | None:
+        release = self.repository.current(tenant, project) if project else None
+        release = release or self.repository.current(tenant, None)
+        if release is None:
+            return None
+        config = release.config
+        return self.experiments.configuration(tenant, f"{config.id}@{config.version}")
