@@ -208,3 +208,17 @@ def test_a_report_link_shows_a_form_and_only_its_post_records(
     assert answer["statusCode"] == 201 and "Recorded" in answer["body"]
     [kept] = bootstrap.experiment_repository().feedback("default")
     assert (kept.verdict, kept.rule_id, kept.project) == ("dismissed", "S101", "shop")
+
+
+def test_a_body_that_is_not_utf8_is_refused_not_a_server_error(
+    embedded: Path, invoke: Any, kit: Any
+) -> None:
+    import base64
+
+    event = _request(kit, "POST", "/configurations")
+    event.update(body=base64.b64encode(b"x\xf0l\x01}").decode(), isBase64Encoded=True)
+    event["headers"]["Content-Type"] = "application/json"
+    response = invoke("experiments", event)
+    assert response["statusCode"] == 422
+    assert _body(response) == {"error": "ValidationError",
+                               "message": "body: not UTF-8 text, so not JSON"}  # fmt: skip

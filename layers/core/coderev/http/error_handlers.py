@@ -3,7 +3,8 @@
 
 - coderev's errors: by type through `coderev.http.errors` (the one status table);
 - Powertools' request validation (422; its own body is `{"statusCode", "detail"}`): the
-  first invalid parameter and why, in a sentence (`ValidationError`);
+  first invalid parameter and why, in a sentence (`ValidationError`); a body that is not
+  UTF-8 (which Powertools lets through as a UnicodeDecodeError) the same way;
 - no such route (404 `NotFound`); anything unexpected (500 `InternalError`): the stack trace
   goes to the log, with the request id the client got in `x-amzn-RequestId`, never to it.
 
@@ -70,6 +71,12 @@ def install(app: ApiGatewayResolver, logger: Logger, metrics: Metrics) -> None:
     @app.exception_handler(RequestValidationError)  # type: ignore[untyped-decorator]
     def invalid_request(error: RequestValidationError) -> Response[dict[str, str]]:
         return _answer(422, "ValidationError", validation_message(list(error.errors())))
+
+    @app.exception_handler(UnicodeDecodeError)  # type: ignore[untyped-decorator]
+    def undecodable_body(_error: UnicodeDecodeError) -> Response[dict[str, str]]:
+        # a body that is not UTF-8 never reaches JSON parsing (Powertools answers invalid
+        # JSON with its validation error, but lets a decoding error through)
+        return _answer(422, "ValidationError", "body: not UTF-8 text, so not JSON")
 
     @app.not_found
     def not_found(_error: NotFoundError) -> Response[dict[str, str]]:

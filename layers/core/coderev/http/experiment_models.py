@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from coderev.http.models import ErrorView
+from coderev.http.models import ERROR_RESPONSES, ErrorView
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
@@ -23,6 +23,7 @@ __all__ = [
     "ExperimentList",
     "ExperimentView",
     "ObservationIn",
+    "ObservationRecorded",
     "PairList",
     "StepIn",
 ]
@@ -219,22 +220,6 @@ class PairList(BaseModel):
     )
 
 
-def _error(description: str) -> OpenAPIResponse:
-    return {"description": description, "content": {"application/json": {"model": ErrorView}}}
-
-
-ERRORS: dict[int, OpenAPIResponse] = {
-    404: _error("no such experiment or configuration in the caller's tenant (or no route)"),
-    422: _error("the body or a parameter is invalid: the message names the field and rule"),
-    500: _error("the server failed on this request (logged with the request id)"),
-    503: _error("the experiments' database is unavailable"),
-}
-STEP_RESPONSES: dict[int, OpenAPIResponse] = {
-    409: _error("the experiment's state does not allow this step (the message says which do)"),
-    **ERRORS,
-}
-
-
 class FeedbackIn(BaseModel):
     """A verdict on a finding or review comment, keyed by its analysis and fingerprint."""
 
@@ -285,3 +270,32 @@ class AcceptanceView(BaseModel):
         description="rules shown collapsed in this project's reports: rule -> share accepted"
     )
     note: str
+
+
+class ObservationRecorded(BaseModel):
+    model_config = _VIEW
+
+    recorded: bool = Field(description="false: this source, task and arm were already kept")
+
+
+def _error(description: str) -> OpenAPIResponse:
+    return {"description": description, "content": {"application/json": {"model": ErrorView}}}
+
+
+ERRORS: dict[int, OpenAPIResponse] = {
+    **ERROR_RESPONSES,
+    404: _error("no such experiment or configuration in the caller's tenant (or no route)"),
+    422: _error("the body or a parameter is invalid: the message names the field and rule"),
+    503: _error("the experiments' database is unavailable"),
+}
+_CONFLICT = _error("the experiment's state does not allow this (the message says what does)")
+
+
+def answer(
+    status: int, model: type[BaseModel], description: str, *, conflict: bool = False
+) -> dict[int, OpenAPIResponse]:
+    """A route's documented answers: its outcome, every error any route may give, and 409
+    where the experiment's state can refuse it."""
+    ok: OpenAPIResponse = {"description": description,
+                           "content": {"application/json": {"model": model}}}  # fmt: skip
+    return {status: ok, **ERRORS, **({409: _CONFLICT} if conflict else {})}

@@ -29,12 +29,15 @@ REF = Path(pattern=r"^[a-z0-9][a-z0-9_.-]{0,63}(@[1-9][0-9]{0,8})?$",
            description="NAME (its newest version) or NAME@VERSION")  # fmt: skip
 
 
+STEP = models.answer(200, models.ExperimentView, "the experiment after the step", conflict=True)
+
+
 def _principal() -> Principal:
     return current_principal(router.current_event.raw_event)
 
 
 @router.get("/configurations", summary="The tenant's review configurations, every version",
-            responses=models.ERRORS)  # fmt: skip
+            responses=models.answer(200, models.ConfigurationList, "every version"))  # fmt: skip
 def list_configurations(
     name: Annotated[str | None, Query(pattern=r"^[a-z0-9][a-z0-9_.-]{0,63}$")] = None,
 ) -> models.ConfigurationList:
@@ -42,7 +45,8 @@ def list_configurations(
     return models.ConfigurationList(configurations=[models.ConfigurationView.of(c) for c in found])
 
 
-@router.post("/configurations", status_code=201, responses=models.ERRORS,
+@router.post("/configurations", status_code=201,
+             responses=models.answer(201, models.ConfigurationView, "the version written"),
              summary="Write a review configuration: a new name is version 1, an existing one "
              "gets its next version (a version never changes)")  # fmt: skip
 def create_configuration(
@@ -58,14 +62,19 @@ def create_configuration(
                     headers={"Location": f"/configurations/{made.ref}"})  # fmt: skip
 
 
-@router.get("/configurations/<ref>", responses=models.ERRORS,
+@router.get("/configurations/<ref>",
+            responses=models.answer(200, models.ConfigurationView, "the version"),
             summary="One configuration version (NAME: its newest)")  # fmt: skip
 def get_configuration(ref: Annotated[str, REF]) -> models.ConfigurationView:
     found = bootstrap.experiments().configuration(_principal().tenant, ref)
     return models.ConfigurationView.of(found)
 
 
-@router.get("/experiments", responses=models.ERRORS, summary="The tenant's experiments")
+@router.get(
+    "/experiments",
+    summary="The tenant's experiments",
+    responses=models.answer(200, models.ExperimentList, "newest first"),
+)
 def list_experiments(
     state: Annotated[str | None, Query(pattern=r"^[a-z]{1,16}$")] = None,
 ) -> models.ExperimentList:
@@ -73,7 +82,8 @@ def list_experiments(
     return models.ExperimentList(experiments=[models.ExperimentView.of(e) for e in found])
 
 
-@router.post("/experiments", status_code=201, responses=models.ERRORS,
+@router.post("/experiments", status_code=201,
+             responses=models.answer(201, models.ExperimentView, "the draft"),
              summary="A draft experiment: a candidate configuration against the baseline, "
              "on a population, with its primary and guard metrics, MDE and alpha chosen up "
              "front")  # fmt: skip
@@ -94,7 +104,8 @@ def create_experiment(
     return Response(201, "application/json", view, headers={"Location": f"/experiments/{made.id}"})
 
 
-@router.get("/experiments/<experiment_id>", responses=models.ERRORS,
+@router.get("/experiments/<experiment_id>",
+            responses=models.answer(200, models.ExperimentView, "the experiment"),
             summary="One experiment with its history of lifecycle steps")  # fmt: skip
 def get_experiment(experiment_id: Annotated[str, EXPERIMENT]) -> models.ExperimentView:
     tenant = _principal().tenant
@@ -111,7 +122,7 @@ def _step(experiment_id: str, verb: str, body: models.StepIn | None) -> models.E
     return models.ExperimentView.of(moved, service.history(principal.tenant, experiment_id))
 
 
-@router.post("/experiments/<experiment_id>/start", responses=models.STEP_RESPONSES,
+@router.post("/experiments/<experiment_id>/start", responses=STEP,
              summary="Start: draft -> running (its configurations are in use from then on)",
              )  # fmt: skip
 def start_experiment(
@@ -121,7 +132,7 @@ def start_experiment(
     return _step(experiment_id, "start", body)
 
 
-@router.post("/experiments/<experiment_id>/evaluate", responses=models.STEP_RESPONSES,
+@router.post("/experiments/<experiment_id>/evaluate", responses=STEP,
              summary="Evaluate: running -> evaluated (no more observations are taken)")  # fmt: skip
 def evaluate_experiment(
     experiment_id: Annotated[str, EXPERIMENT],
@@ -130,7 +141,7 @@ def evaluate_experiment(
     return _step(experiment_id, "evaluate", body)
 
 
-@router.post("/experiments/<experiment_id>/archive", responses=models.STEP_RESPONSES,
+@router.post("/experiments/<experiment_id>/archive", responses=STEP,
              summary="Archive: from any state but archived")  # fmt: skip
 def archive_experiment(
     experiment_id: Annotated[str, EXPERIMENT],
@@ -139,7 +150,8 @@ def archive_experiment(
     return _step(experiment_id, "archive", body)
 
 
-@router.get("/experiments/<experiment_id>/observations", responses=models.ERRORS,
+@router.get("/experiments/<experiment_id>/observations",
+            responses=models.answer(200, models.PairList, "the pairs, in task order"),
             summary="Paired observations: the tasks both arms were observed on")  # fmt: skip
 def list_pairs(
     experiment_id: Annotated[str, EXPERIMENT],
@@ -150,16 +162,18 @@ def list_pairs(
 
 
 @router.post("/experiments/<experiment_id>/observations", status_code=201,
-             responses=models.STEP_RESPONSES,
+             responses=models.answer(201, models.ObservationRecorded, "kept (200: already kept)",
+                                   conflict=True),
              summary="Record one arm's outcome on a task (once per source, task and arm)",
              )  # fmt: skip
 def record_observation(
     experiment_id: Annotated[str, EXPERIMENT],
     body: Annotated[models.ObservationIn, Body()],
-) -> Response[dict[str, bool]]:
+) -> Response[models.ObservationRecorded]:
     kept = bootstrap.experiments().record(
         _principal().tenant, experiment_id, source=body.source, task=body.task, arm=body.arm,
         metrics={k: list(v) if isinstance(v, tuple) else v for k, v in body.metrics.items()},
         project=body.project, analysis_id=body.analysis_id,
     )  # fmt: skip
-    return Response(201 if kept else 200, "application/json", {"recorded": kept})
+    view = models.ObservationRecorded(recorded=kept)
+    return Response(201 if kept else 200, "application/json", view)

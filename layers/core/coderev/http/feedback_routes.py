@@ -26,7 +26,8 @@ _FIELDS = ("analysis", "fingerprint", "verdict", "rule", "project", "configurati
 _VERDICT_TEXT = {"accepted": "accept", "dismissed": "dismiss as noise", "wrong": "mark as wrong"}
 
 
-@router.post("/feedback", status_code=201, responses=models.ERRORS,
+@router.post("/feedback", status_code=201,
+             responses=models.answer(201, models.FeedbackView, "the verdict kept"),
              summary="Mark a finding or review comment accepted, dismissed (noise) or wrong; "
              "the caller's later verdict replaces an earlier one")  # fmt: skip
 def give_feedback(body: Annotated[models.FeedbackIn, Body()]) -> Response[models.FeedbackView]:
@@ -39,7 +40,8 @@ def give_feedback(body: Annotated[models.FeedbackIn, Body()]) -> Response[models
     return Response(201, "application/json", view)
 
 
-@router.get("/feedback/acceptance", responses=models.ERRORS,
+@router.get("/feedback/acceptance",
+            responses=models.answer(200, models.AcceptanceView, "acceptance, most verdicts first"),
             summary="Acceptance (accepted / verdicts) per rule, model, configuration or project, "
             "and the rules a project's reports show collapsed")  # fmt: skip
 def acceptance(
