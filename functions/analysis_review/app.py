@@ -20,10 +20,12 @@ def _run(task: ReviewTask) -> dict[str, Any]:
     from coderev.pipeline.steps import review
 
     settings = get_settings()
-    # the configuration in force (an experiment's arm, else the built-in one) and the report's
-    # context; CODEREV_REVIEWER unless the configuration or the upload's request says
+    # the configuration that reviews (an experiment's arm, else production's, else the
+    # built-in one) and the report's context; CODEREV_REVIEWER unless the configuration or the
+    # upload's request says
     arranged = arrange_analysis(bootstrap.experiments(), bootstrap.analysis_owner(),
-                                task.analysis_id, settings)  # fmt: skip
+                                task.analysis_id, settings,
+                                bootstrap.configuration_in_force())  # fmt: skip
     return review(bootstrap.object_store(), task.analysis_id, task.baseline_key,
                   reviewer=settings.reviewer, models=bootstrap.review_models(),
                   arrangement=arranged)  # fmt: skip

@@ -200,3 +200,35 @@ def test_an_analysis_in_an_experiment_is_reviewed_by_its_arm(
     quiet_arm, prod_arm = pair["candidate"], pair["baseline"]
     assert quiet_arm["findings"] < prod_arm["findings"]  # the stricter policy reports fewer
     assert quiet_arm["failed"] is False and quiet_arm["comments_per_kloc"][1] > 0
+
+
+def test_outside_experiments_the_configuration_in_force_reviews(
+    chain: Any, invoke: Any, kit: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from coderev.auth.principal import LOCAL_ADMIN
+    from coderev.experiments.live import AnalysisOwner
+    from coderev.experiments.model import ConfigurationSpec
+
+    monkeypatch.setattr(AnalysisOwner, "__call__", lambda self, _id: ("default", "shop"))
+    quiet = bootstrap.experiments().create_configuration(
+        LOCAL_ADMIN, "quiet", ConfigurationSpec(severity_policy={"min_severity": "critical"})
+    )
+    asked: list[tuple[str, str | None]] = []
+
+    def in_force(tenant: str, project: str | None) -> Any:
+        asked.append((tenant, project))
+        return quiet
+
+    monkeypatch.setattr(bootstrap, "configuration_in_force", lambda: in_force)
+    _tasks, _interpreter, executions = chain
+    accepted = _post(invoke, kit, kit.zip_archive(kit.shop))
+    _notify(invoke, kit, accepted["upload_key"])
+    [execution] = executions
+    assert execution.status.value == "SUCCEEDED", (execution.error, execution.cause)
+    record = bootstrap.analysis_repository().get(accepted["id"])
+    assert record is not None
+    report = _stored_report(record)
+    assert asked == [("default", "shop")]
+    assert report["review_context"]["configuration"] == "quiet@1"
+    assert report["review_context"]["experiment_id"] is None
+    assert all(f["severity"] == "critical" for f in report["findings"])
