@@ -21,10 +21,16 @@ BRANCHY = (
 RISKY = "\n\ndef run(text):\n    return eval(text)\n"
 
 
-def _coderev(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+_PROVIDER_VARS = ("OPENAI_API_KEY", "OPENAI_BASE_URL", "ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL",
+                  "HUGGINGFACE_API_KEY", "CODEREV_HF_ENDPOINT_URL", "CODEREV_REVIEWER")  # fmt: skip
+
+
+def _coderev(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    environ = {k: v for k, v in embedded_environ(XDG_DATA_HOME=str(cwd / "data")).items()
+               if k not in _PROVIDER_VARS}  # fmt: skip
     return subprocess.run(
         [sys.executable, "-m", "coderev.cli", "experiments", *args], capture_output=True,
-        text=True, cwd=cwd, env=embedded_environ(XDG_DATA_HOME=str(cwd / "data")), timeout=300,
+        text=True, cwd=cwd, env={**environ, **env}, timeout=300,
     )  # fmt: skip
 
 
@@ -42,6 +48,56 @@ def _sdist(path: Path, files: dict[str, str]) -> None:
             archive.addfile(info, io.BytesIO(data))
 
 
+def _corpus(tmp_path: Path, spec: Any) -> tuple[Path, Path]:
+    """A corpus of one project (twelve files) whose CR-MET-001 findings are labelled noise,
+    the others useful, as `spec` reviews it; its sdist."""
+    from coderev.analysis.archive import read_source
+    from coderev.experiments.configured import review_options
+    from coderev.pipeline.run import run_review
+
+    corpus, sources = tmp_path / "corpus", tmp_path / "sdists"
+    corpus.mkdir()
+    sources.mkdir()
+    _sdist(sources / "demo-1.0.tar.gz",
+           {f"demo-1.0/demo/m{i}.py": BRANCHY + RISKY for i in range(12)})  # fmt: skip
+    (corpus / "projects.toml").write_text(
+        '[[project]]\nname = "demo"\nrequirement = "demo==1.0"\nstyle = "test"\n'
+    )
+    tree = read_source(sources / "demo-1.0.tar.gz")
+    found = run_review(tree, review_options(spec, tree)).findings
+    rows = [f"demo,{f.fingerprint},{f.path},{'noise' if f.rule_id == 'CR-MET-001' else 'useful'}"
+            for f in found]  # fmt: skip
+    assert any(",noise" in r for r in rows)
+    (corpus / "findings.csv").write_text("project,fingerprint,path,label\n" + "\n".join(rows))
+    (corpus / "comments.csv").write_text("project,fingerprint,text_sha,label\n")
+    return corpus, sources
+
+
+def test_an_ai_candidate_served_by_a_local_openai_compatible_server(tmp_path: Path) -> None:
+    from coderev.experiments.model import ConfigurationSpec
+    from coderev.providers.wire import Call, WireServer
+    from coderev.review.ai.scripted import scripted_reply
+
+    def reviewer(call: Call) -> str:
+        return scripted_reply(call.user, call.model)
+
+    corpus, sources = _corpus(tmp_path, ConfigurationSpec(thresholds={"max_complexity": 1}))
+    _json(_coderev("config", "create", "prod", cwd=tmp_path))
+    _json(_coderev("config", "create", "ai", "--reviewer", "openai:gpt-4.1",
+                   "--prompt-version", "review-v1", cwd=tmp_path))  # fmt: skip
+    exp = _json(_coderev("create", "ai review", "--baseline", "prod", "--candidate", "ai",
+                         "--primary", "precision", "--guard", "useful_kept", "--corpus",
+                         "precision", "--no-live", cwd=tmp_path))  # fmt: skip
+    with WireServer(responder=reviewer) as openai:
+        done = _coderev("evaluate-offline", exp["id"], "--corpus", str(corpus), "--sources",
+                        str(sources), cwd=tmp_path, OPENAI_BASE_URL=f"{openai.url}/v1",
+                        OPENAI_API_KEY="sk-test-local")  # fmt: skip
+        outcome = _json(done)
+        assert openai.app.seen, "the candidate's reviews went to the local server"
+    assert outcome["tasks"] == 12 and outcome["recorded"] == 24
+    assert outcome["pooled"]["useful_kept"]["candidate"]["value"] == 1.0
+
+
 def test_the_experiments_cli_from_configuration_to_comparison(tmp_path: Path) -> None:
     made = _json(_coderev("config", "create", "prod", "--threshold", "max_complexity=1",
                           cwd=tmp_path))  # fmt: skip
@@ -57,29 +113,9 @@ def test_the_experiments_cli_from_configuration_to_comparison(tmp_path: Path) ->
     refused = _coderev("evaluate", exp["id"], cwd=tmp_path)
     assert refused.returncode == 2 and "draft" in refused.stderr
 
-    # a corpus of one project whose CR-MET-001 findings are labelled noise
-    corpus, sources = tmp_path / "corpus", tmp_path / "sdists"
-    corpus.mkdir()
-    sources.mkdir()
-    files = {f"demo-1.0/demo/m{i}.py": BRANCHY + RISKY for i in range(12)}
-    _sdist(sources / "demo-1.0.tar.gz", files)
-    (corpus / "projects.toml").write_text(
-        '[[project]]\nname = "demo"\nrequirement = "demo==1.0"\nstyle = "test"\n'
-    )
-    from coderev.analysis.archive import read_source
-    from coderev.experiments.configured import review_options
     from coderev.experiments.model import ConfigurationSpec
-    from coderev.pipeline.run import run_review
 
-    tree = read_source(sources / "demo-1.0.tar.gz")
-    spec = ConfigurationSpec(thresholds={"max_complexity": 1})
-    found = run_review(tree, review_options(spec, tree)).findings
-    rows = [f"demo,{f.fingerprint},{f.path},{'noise' if f.rule_id == 'CR-MET-001' else 'useful'}"
-            for f in found]  # fmt: skip
-    assert any(",noise" in r for r in rows)
-    (corpus / "findings.csv").write_text("project,fingerprint,path,label\n" + "\n".join(rows))
-    (corpus / "comments.csv").write_text("project,fingerprint,text_sha,label\n")
-
+    corpus, sources = _corpus(tmp_path, ConfigurationSpec(thresholds={"max_complexity": 1}))
     outcome = _json(_coderev("evaluate-offline", exp["id"], "--corpus", str(corpus),
                              "--sources", str(sources), cwd=tmp_path))  # fmt: skip
     assert outcome["tasks"] == 12 and outcome["recorded"] == 24

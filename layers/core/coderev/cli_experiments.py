@@ -202,13 +202,17 @@ def evaluate_offline(
         help="Only this corpus project (repeatable; default: every one).")] = None,
 ) -> None:  # fmt: skip
     """Review the corpus projects with both configurations; keep each file as a pair."""
+    from coderev import bootstrap
     from coderev.experiments.offline import evaluate_offline as run
     from coderev.experiments.offline import sdist_review
+    from coderev.pipeline.options import ReviewOptions
 
     with _reported():
         found = _corpus_sources(corpus, sources, project)
-        outcome = run(_service(), _me(), experiment_id, corpus, sorted(found),
-                      sdist_review(found))  # fmt: skip
+        # an AI configuration's reviewer reaches the configured providers (OPENAI_BASE_URL: a
+        # local OpenAI-compatible server, ...) through the router, as `coderev review` does
+        review = sdist_review(found, base=ReviewOptions(models=bootstrap.review_models()))
+        outcome = run(_service(), _me(), experiment_id, corpus, sorted(found), review)
         totals = {m: {arm: {"numerator": n, "denominator": d,
                             "value": None if d == 0 else round(n / d, 4)}
                       for arm, (n, d) in arms.items()}

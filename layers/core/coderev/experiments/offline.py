@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from coderev.domain.source import SourceTree
     from coderev.experiments.model import ReviewConfiguration
     from coderev.experiments.service import Experiments
+    from coderev.pipeline.options import ReviewOptions
 
 __all__ = ["OfflineOutcome", "Review", "evaluate_offline", "sdist_review"]
 
@@ -73,10 +74,13 @@ def evaluate_offline(
 
 
 def sdist_review(
-    sources: Mapping[str, Path], load: Callable[[Path], SourceTree] | None = None
+    sources: Mapping[str, Path],
+    load: Callable[[Path], SourceTree] | None = None,
+    base: ReviewOptions | None = None,
 ) -> Review:
     """Review corpus projects from their archives (project -> sdist path), as a configuration
-    says, in this process; each (configuration, project) once."""
+    says, in this process; each (configuration, project) once. `base`: the options under the
+    configuration's (an AI configuration reaches models through `base.models`)."""
     cache: dict[tuple[str, str], Mapping[str, Any]] = {}
 
     def review(config: ReviewConfiguration, project: str) -> Mapping[str, Any]:
@@ -88,7 +92,7 @@ def sdist_review(
             from coderev.reports.json_format import to_json_dict
 
             tree = (load or read_source)(sources[project])
-            result = run_review(tree, review_options(config.spec, tree))
+            result = run_review(tree, review_options(config.spec, tree, base))
             cache[key] = to_json_dict(result)
         return cache[key]
 
