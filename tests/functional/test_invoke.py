@@ -80,6 +80,9 @@ EXPECTED: dict[str, tuple[int, Any]] = {
     "model_router": (0, {"rule": "default@rules-v1", "candidates": []}),
     "model_router_preview": (0, {"statusCode": 200}),
     # no experiment and no decision on a fresh platform; Notify announces whatever it is given
+    "promotion_start": (0, {"statusCode": 404}),
+    "promotion_production": (0, {"statusCode": 200}),
+    "promotion_openapi": (0, {"statusCode": 200}),
     "promotion_compare": (1, {"errorType": "ExperimentNotFoundError"}),
     "promotion_decide": (1, {"errorType": "ExperimentNotFoundError"}),
     "promotion_promote": (1, {"errorType": "DecisionNotFoundError"}),

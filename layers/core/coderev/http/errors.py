@@ -19,12 +19,14 @@ from coderev.auth.errors import (
 from coderev.domain.errors import ConflictError, InputError, NotFoundError, SecretBoxError
 from coderev.experiments.errors import ExperimentStoreError, InvalidExperimentError
 from coderev.pipeline.request import RequestError
+from coderev.policy.errors import PolicyDeniedError, PolicyEngineError
 from coderev.projects.errors import (
     AccessDeniedError,
     InvalidProjectError,
     ProjectStoreError,
     TooManyPendingUploadsError,
 )
+from coderev.promotion.errors import PromotionStoreError
 from coderev.providers.errors import InvalidProviderError, ProviderStoreError
 from coderev.quotas.errors import QuotaStoreError
 from coderev.service.errors import (
@@ -43,6 +45,9 @@ __all__ = ["STATUS_BY_ERROR", "error_body", "status_for"]
 STATUS_BY_ERROR: dict[type[BaseException], int] = {
     AnalysisNotFoundError: 404,
     AccessDeniedError: 403,
+    PolicyDeniedError: 403,
+    PolicyEngineError: 503,
+    PromotionStoreError: 503,
     TooManyPendingUploadsError: 429,
     InvalidProjectError: 422,
     InvalidCursorError: 400,

@@ -39,7 +39,7 @@ from coderev.promotion.policy import POLICY_PATH, decision_input, policy_ref
 
 if TYPE_CHECKING:
     from coderev.auth.principal import Principal
-    from coderev.ports import PolicyEngine
+    from coderev.ports import PolicyEngine, StateMachineStarter
     from coderev.promotion.repository import PromotionRepository
     from coderev.promotion.sources import Comparator, ExperimentSource
 
@@ -91,6 +91,26 @@ class PromotionService:
         self.freeze_windows = tuple(freeze_windows)
         self.default_cost_ceiling = default_cost_ceiling
         self.clock = clock or (lambda: datetime.now(UTC))
+
+    # --- starting -----------------------------------------------------------------------------
+
+    def start(self, requester: Principal, experiment_id: str, starter: StateMachineStarter,
+              state_machine: str) -> tuple[str, str]:  # fmt: skip
+        """Start the promotion machine for the requester's experiment (not found in another
+        tenant; 409 unless evaluated): (the promotion id, the execution ARN)."""
+        from coderev.promotion.tasks import new_promotion_id, promotion_input
+
+        experiment = self._experiment(experiment_id, requester)
+        if experiment.status not in PROMOTABLE:
+            raise ExperimentNotPromotableError(
+                f"experiment {experiment_id} is {experiment.status}; a promotion starts from "
+                f"{' or '.join(PROMOTABLE)}"
+            )
+        promotion_id = new_promotion_id()
+        execution = starter.start(
+            state_machine, promotion_id, promotion_input(promotion_id, experiment_id, requester)
+        )
+        return promotion_id, execution
 
     # --- Compare ----------------------------------------------------------------------------
 
@@ -286,6 +306,13 @@ class PromotionService:
                   "reason": release.reason},
         )  # fmt: skip
         return release
+
+    def decision_of(self, requester: Principal, promotion_id: str) -> DecisionRecord:
+        """A kept decision of the requester's tenant (another tenant's is not found)."""
+        record = self._decision(promotion_id)
+        if record.tenant != requester.tenant:
+            raise DecisionNotFoundError(f"no promotion decision {promotion_id}")
+        return record
 
     def explain(self, promotion_id: str) -> Explanation:
         """Re-evaluate a kept decision's input under the policy in force now."""

@@ -66,6 +66,12 @@ actions := {
 	"GET /experiments/{id}/observations": "experiments:read",
 	"POST /experiments/{id}/observations": "experiments:observe",
 	"GET /experiments/openapi.json": "docs:read",
+	# promotion: approvers (and admins) promote through the policy and roll back
+	"POST /promotions": "promotions:create",
+	"GET /promotions/{id}": "promotions:read",
+	"GET /promotions/openapi.json": "docs:read",
+	"GET /production": "production:read",
+	"POST /production/rollback": "production:rollback",
 	"POST /feedback": "feedback:write",
 	"GET /feedback/acceptance": "feedback:read",
 	"GET /feedback/new": "feedback:read",
