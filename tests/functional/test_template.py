@@ -73,6 +73,20 @@ def test_every_function_folder_is_a_function_of_the_template() -> None:
     assert code_uris == FUNCTIONS
 
 
+def test_every_kafka_trigger_takes_one_topic_under_a_consumer_group_of_its_own() -> None:
+    """Lambda's self-managed Kafka event source mapping takes exactly one topic (the
+    resource schema's Topics maxItems is 1), and its consumer group id must be unique among
+    the account's Kafka mappings; cfn-lint does not see either through the SAM transform."""
+    groups = []
+    for name, resource in _template()["Resources"].items():
+        for event_name, event in resource.get("Properties", {}).get("Events", {}).items():
+            if event.get("Type") != "SelfManagedKafka":
+                continue
+            assert len(event["Properties"]["Topics"]) == 1, f"{name}.{event_name}"
+            groups.append(event["Properties"]["ConsumerGroupId"])
+    assert groups and len(groups) == len(set(groups))
+
+
 def test_sam_build_builds_the_functions_and_the_layer(tmp_path: Path) -> None:
     build = tmp_path / "build"
     # pip's python3.12 must be on PATH for the python3.12 runtime: the venv's own
