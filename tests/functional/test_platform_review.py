@@ -15,8 +15,11 @@ STATES = ["Index", "Analyze", "Architecture", "Review", "Finalize"]
 
 
 def comparable(report: dict[str, Any]) -> dict[str, Any]:
-    """The report bar its times (without --fail-on both paths record `gate: null`)."""
-    return {key: value for key, value in report.items() if key not in ("generated_at", "timings")}
+    """The report bar its times and analysis id (without --fail-on both paths record
+    `gate: null`)."""
+    from tests.report_compare import comparable as alike
+
+    return alike(report)
 
 
 def review(target: Path, out: Path, *extra: str) -> Run:

@@ -24,8 +24,6 @@ from tests.functional.conftest import (
     start_server,
 )
 
-VOLATILE = ("generated_at", "timings")
-
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
@@ -40,8 +38,11 @@ def succeeded(server: Server) -> dict[str, Any]:
 
 
 def without_volatile(report: dict[str, Any]) -> dict[str, Any]:
-    """The report bar its times (without --fail-on both paths record `gate: null`)."""
-    return {key: value for key, value in report.items() if key not in VOLATILE}
+    """The report bar its times and analysis id (without --fail-on both paths record
+    `gate: null`)."""
+    from tests.report_compare import comparable
+
+    return comparable(report)
 
 
 def test_it_announces_what_it_serves(server: Server) -> None:
