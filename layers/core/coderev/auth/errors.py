@@ -14,6 +14,7 @@ __all__ = [
     "AuthStoreError",
     "AuthenticationError",
     "InvalidCredentialsError",
+    "InvalidFieldError",
     "InvalidTokenError",
     "PermissionDeniedError",
     "RefreshReuseError",
@@ -61,6 +62,11 @@ class UserExistsError(AuthError, ConflictError):
 
 class WeakPasswordError(AuthError, InputError):
     """A password that breaks the length rule."""
+
+
+class InvalidFieldError(AuthError, InputError):
+    """A field coderev does not accept: an email address, an organization name, a role (422,
+    like the request's other field checks: the documented answer to an invalid body)."""
 
 
 class AuthConfigError(AuthError, ConfigError):

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from coderev.auth.errors import (
     InvalidCredentialsError,
+    InvalidFieldError,
     InvalidTokenError,
     PermissionDeniedError,
     RefreshReuseError,
@@ -55,14 +56,14 @@ _ORG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,127}$")
 def normalize_email(email: str) -> str:
     email = email.strip().lower() if isinstance(email, str) else ""
     if not _EMAIL.match(email):
-        raise InputError("not an email address")
+        raise InvalidFieldError("not an email address")
     return email
 
 
 def _org_name(name: str) -> str:
     name = name.strip() if isinstance(name, str) else ""
     if not _ORG.match(name):
-        raise InputError("an organization name has 1 to 128 letters, digits, spaces, . _ -")
+        raise InvalidFieldError("an organization name has 1 to 128 letters, digits, spaces, . _ -")
     return name
 
 
@@ -123,7 +124,7 @@ class AuthService:
         if admin.kind == "api_key" or not admin.has_role("admin"):
             raise PermissionDeniedError("only an organization's admin adds members")
         if role not in ROLES:
-            raise InputError(f"role must be one of {', '.join(ROLES)}")
+            raise InvalidFieldError(f"role must be one of {', '.join(ROLES)}")
         email = normalize_email(email)
         hashed = hash_password(password) if password is not None else None
         membership = self.repository.add_member(admin.tenant, email, hashed, role)

@@ -100,7 +100,7 @@ def logout(body: Annotated[models.LogoutRequest | None, Body()] = None) -> Respo
 
     refresh_token = body.refresh_token.get_secret_value() if body and body.refresh_token else None
     bootstrap.auth_service().logout(_bare(_bearer()), refresh_token)
-    return Response(204, "application/json", "")
+    return Response(204)  # no body, so no content type
 
 
 @router.get("/auth/whoami", responses=models.WHOAMI_RESPONSES, summary="The caller")

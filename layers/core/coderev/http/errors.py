@@ -13,6 +13,7 @@ from coderev.auth.errors import (
     AuthConfigError,
     AuthenticationError,
     AuthStoreError,
+    InvalidFieldError,
     PermissionDeniedError,
     WeakPasswordError,
 )
@@ -65,6 +66,7 @@ STATUS_BY_ERROR: dict[type[BaseException], int] = {
     AuthenticationError: 401,
     PermissionDeniedError: 403,
     WeakPasswordError: 422,
+    InvalidFieldError: 422,
     AuthConfigError: 503,
     AuthStoreError: 503,
     NotFoundError: 404,
