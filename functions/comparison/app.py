@@ -54,17 +54,9 @@ def create(request: ComparisonRequest) -> Response[dict[str, Any]]:
 
 
 def _invoke(event: dict[str, Any]) -> dict[str, Any]:
-    from pydantic import ValidationError
-
     from coderev.comparison.errors import InvalidComparisonRequestError
-    from coderev.http.error_handlers import validation_message
 
-    try:
-        request = ComparisonRequest.model_validate(event)
-    except ValidationError as exc:
-        raise InvalidComparisonRequestError(
-            validation_message([{**e, "loc": ("body", *e["loc"])} for e in exc.errors()])
-        ) from None
+    request = error_handlers.direct_request(ComparisonRequest, event, InvalidComparisonRequestError)
     return _compare(request)
 
 
@@ -72,8 +64,4 @@ def _invoke(event: dict[str, Any]) -> dict[str, Any]:
 @logger.inject_lambda_context
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    if "httpMethod" in event and "requestContext" in event:  # an API Gateway proxy event
-        response = app.resolve(event, context)
-        count_outcome(metrics, f"Status{response['statusCode']}")
-        return response
-    return _invoke(event)
+    return error_handlers.proxy_or_direct(app, metrics, event, context, _invoke)

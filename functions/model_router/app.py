@@ -43,16 +43,9 @@ def preview(request: RoutePreviewRequest) -> Response[RoutePreview]:
 
 
 def _invoke(event: dict[str, Any]) -> dict[str, Any]:
-    from pydantic import ValidationError
-
-    from coderev.http.error_handlers import validation_message
     from coderev.routing.errors import InvalidRouteRequestError
 
-    try:
-        request = RoutePreviewRequest.model_validate(event)
-    except ValidationError as exc:
-        raise InvalidRouteRequestError(validation_message(
-            [{**e, "loc": ("body", *e["loc"])} for e in exc.errors()])) from None  # fmt: skip
+    request = error_handlers.direct_request(RoutePreviewRequest, event, InvalidRouteRequestError)
     return _preview(request).model_dump(mode="json")
 
 
@@ -60,8 +53,4 @@ def _invoke(event: dict[str, Any]) -> dict[str, Any]:
 @logger.inject_lambda_context
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    if "httpMethod" in event and "requestContext" in event:  # an API Gateway proxy event
-        response = app.resolve(event, context)
-        count_outcome(metrics, f"Status{response['statusCode']}")
-        return response
-    return _invoke(event)
+    return error_handlers.proxy_or_direct(app, metrics, event, context, _invoke)

@@ -51,16 +51,9 @@ def check(request: QuotaCheckRequest) -> Response[QuotaCheckAnswer]:
 
 
 def _invoke(event: dict[str, Any]) -> dict[str, Any]:
-    from pydantic import ValidationError
-
-    from coderev.http.error_handlers import validation_message
     from coderev.quotas.errors import InvalidQuotaRequestError
 
-    try:
-        request = QuotaCheckRequest.model_validate(event)
-    except ValidationError as exc:
-        raise InvalidQuotaRequestError(validation_message(
-            [{**e, "loc": ("body", *e["loc"])} for e in exc.errors()])) from None  # fmt: skip
+    request = error_handlers.direct_request(QuotaCheckRequest, event, InvalidQuotaRequestError)
     return _check(request).model_dump(mode="json")
 
 
@@ -68,8 +61,4 @@ def _invoke(event: dict[str, Any]) -> dict[str, Any]:
 @logger.inject_lambda_context
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    if "httpMethod" in event and "requestContext" in event:  # an API Gateway proxy event
-        response = app.resolve(event, context)
-        count_outcome(metrics, f"Status{response['statusCode']}")
-        return response
-    return _invoke(event)
+    return error_handlers.proxy_or_direct(app, metrics, event, context, _invoke)

@@ -9,12 +9,15 @@
   goes to the log, with the request id the client got in `x-amzn-RequestId`, never to it.
 
 Installed on the resolver by the function (`install`); the error table and the formatting are
-imported when an error is to be answered, not at cold start.
+imported when an error is to be answered, not at cold start. A function answering both API
+Gateway and direct invocations with one body model (quota_check, model_router, comparison)
+dispatches with `proxy_or_direct` and reads a direct event with `direct_request`, whose error
+says what the HTTP route's 422 would.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.event_handler.api_gateway import Response
@@ -26,8 +29,9 @@ from coderev.domain.errors import CoderevError
 if TYPE_CHECKING:
     from aws_lambda_powertools import Logger, Metrics
     from aws_lambda_powertools.event_handler.api_gateway import ApiGatewayResolver
+    from pydantic import BaseModel
 
-__all__ = ["install", "validation_message"]
+__all__ = ["direct_request", "install", "proxy_or_direct", "validation_message"]
 
 _INTERNAL = "the server failed on this request; it is logged with the request id"
 _WHERE = {"path": "path parameter", "query": "query parameter", "header": "header",
@@ -87,3 +91,35 @@ def install(app: ApiGatewayResolver, logger: Logger, metrics: Metrics) -> None:
     def unexpected(_error: Exception) -> Response[dict[str, str]]:
         logger.exception("request failed")  # the trace, with the request's correlation id
         return _answer(500, "InternalError", _INTERNAL)
+
+
+def direct_request[M: BaseModel](
+    model: type[M], event: Any, error: Callable[[str], Exception]
+) -> M:
+    """A direct invocation's event as `model`; raises `error(message)`, with the message the
+    same request answers over HTTP (422), when it does not validate."""
+    from pydantic import ValidationError
+
+    try:
+        return model.model_validate(event)
+    except ValidationError as exc:
+        located = [{**e, "loc": ("body", *e["loc"])} for e in exc.errors()]
+        raise error(validation_message(located)) from None
+
+
+def proxy_or_direct(
+    app: ApiGatewayResolver,
+    metrics: Metrics,
+    event: dict[str, Any],
+    context: Any,
+    direct: Callable[[dict[str, Any]], dict[str, Any]],
+) -> dict[str, Any]:
+    """An API Gateway proxy event through `app` (its status counted as an outcome), any other
+    event through `direct`."""
+    if "httpMethod" in event and "requestContext" in event:
+        from coderev.service.observability import count_outcome
+
+        response: dict[str, Any] = app.resolve(event, context)
+        count_outcome(metrics, f"Status{response['statusCode']}")
+        return response
+    return direct(event)
