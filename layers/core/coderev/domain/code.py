@@ -7,8 +7,10 @@ from dataclasses import dataclass
 from coderev.domain.architecture import ImportKind
 from coderev.domain.findings import Finding
 from coderev.domain.metrics import FileMetrics
+from coderev.domain.pickling import pickled_by_fields
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class RawImport:
     """An import statement as written, before resolution to module names.
@@ -32,6 +34,7 @@ class RawImport:
         return self.kind is ImportKind.TYPE_CHECKING
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class ClassInfo:
     name: str
@@ -41,6 +44,7 @@ class ClassInfo:
     is_abstract: bool  # ABC/Protocol base, ABCMeta metaclass, or an @abstractmethod inside
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class FileAnalysis:
     """Everything learnt from one file in one parse. `error` is set when parsing failed."""

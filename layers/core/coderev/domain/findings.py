@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
+from coderev.domain.pickling import pickled_by_fields
 from coderev.domain.roles import FileRole
 
 
@@ -48,6 +49,7 @@ class FindingStatus(StrEnum):
     EXISTING = "existing"
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Finding:
     """One thing a reviewer should look at.

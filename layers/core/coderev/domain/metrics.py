@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from coderev.domain.pickling import pickled_by_fields
 from coderev.domain.roles import FileRole
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class FunctionMetrics:
     """Metrics of one function or method (radon-compatible cyclomatic complexity)."""
@@ -34,6 +36,7 @@ class FunctionMetrics:
     guard_lines: tuple[int, ...] = ()
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class FileMetrics:
     """Line counts (radon's raw definitions) and maintainability index of one file."""
