@@ -36,6 +36,7 @@ import re
 import tokenize
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from itertools import islice
 from typing import Any
 
 try:  # CPython 3.12+: the C tokenizer behind tokenize.generate_tokens
@@ -98,9 +99,11 @@ class _Lines:
 
     def count(self, first: int, last: int) -> tuple[int, int]:
         """(non-empty, empty) radon lines among physical rows first..last (1-based)."""
-        full = empty = 0
         lines = self.lines
         pieces = self.pieces
+        if first == last and not pieces and first <= len(lines):  # the usual: one row
+            return (1, 0) if lines[first - 1].strip() else (0, 1)
+        full = empty = 0
         for row in range(first, min(last, len(lines)) + 1):
             if pieces and row in pieces:
                 f, e = pieces[row]
@@ -129,73 +132,84 @@ def count_raw_lines(text: str, check: Callable[[], None] | None = None) -> RawLi
     chunk_comments = 0
     k = 0  # tokens in the current `;`-separated part
     colon = -1  # index of that part's last ':' token
-    budget = _CHECK_EVERY
-    for tok in _tokens(text):
-        if check is not None:
-            budget -= 1
-            if not budget:
-                budget = _CHECK_EVERY
-                check()
-        ttype = tok[0]
-        if ttype in (_NEWLINE, _NL):
-            if sig and ttype == _NL:
-                continue  # a line break inside brackets
-            end = tok[2][0]
-            if not start:
-                start = end
-            if start > next_row:
-                b = lines.count(next_row, start - 1)
-                blank += b[0] + b[1]
-            full, empty = lines.count(start, end)
-            if not sig:
-                if chunk_comments:
-                    single += 1
-                    blank += empty
+    op, nl, comment, skipped = _OP, _NL, _COMMENT, _SKIPPED
+    breaks = (_NEWLINE, _NL)
+    tokens = _tokens(text)
+    tok: Any = None
+    while True:  # _CHECK_EVERY tokens per round, then `check`
+        before = tok
+        for tok in islice(tokens, _CHECK_EVERY):
+            ttype = tok[0]
+            if ttype == op:  # the commonest token (41% of Django's), then NAME (32%)
+                if not start:
+                    start = tok[2][0]
+                sig += 1
+                if sig == 1:
+                    first_type = op
+                s = tok[1]
+                if s == ":":
+                    colon = k
+                elif s == ";":
+                    if colon >= 0:
+                        lloc += 2 - (colon == k - 2)
+                    elif k:
+                        lloc += 1
+                    k = 0
+                    colon = -1
+                    continue
+                k += 1
+                continue
+            if ttype in breaks:
+                if sig and ttype == nl:
+                    continue  # a line break inside brackets
+                end = tok[2][0]
+                if not start:
+                    start = end
+                if start > next_row:
+                    b = lines.count(next_row, start - 1)
+                    blank += b[0] + b[1]
+                full, empty = lines.count(start, end)
+                if not sig:
+                    if chunk_comments:
+                        single += 1
+                        blank += empty
+                    else:
+                        blank += full + empty
+                elif sig == 1 and first_type == _STRING:
+                    if start == end:
+                        single += 1
+                        blank += empty
+                    else:
+                        multi += full
+                        blank += empty
                 else:
-                    blank += full + empty
-            elif sig == 1 and first_type == _STRING:
-                if start == end:
-                    single += 1
+                    sloc += full
                     blank += empty
-                else:
-                    multi += full
-                    blank += empty
-            else:
-                sloc += full
-                blank += empty
-                code_lines.append(start)
-            if colon >= 0:
-                lloc += 2 - (colon == k - 1)
-            elif k:
-                lloc += 1
-            next_row = end + 1
-            start = sig = chunk_comments = k = 0
-            colon = -1
-            continue
-        if ttype in _SKIPPED:
-            continue
-        if not start:
-            start = tok[2][0]
-        if ttype == _COMMENT:
-            chunk_comments += 1
-            comments += 1
-            continue
-        sig += 1
-        if sig == 1:
-            first_type = ttype
-        if ttype == _OP:
-            s = tok[1]
-            if s == ":":
-                colon = k
-            elif s == ";":
+                    code_lines.append(start)
                 if colon >= 0:
-                    lloc += 2 - (colon == k - 2)
+                    lloc += 2 - (colon == k - 1)
                 elif k:
                     lloc += 1
-                k = 0
+                next_row = end + 1
+                start = sig = chunk_comments = k = 0
                 colon = -1
                 continue
-        k += 1
+            if ttype in skipped:
+                continue
+            if not start:
+                start = tok[2][0]
+            if ttype == comment:
+                chunk_comments += 1
+                comments += 1
+                continue
+            sig += 1
+            if sig == 1:
+                first_type = ttype
+            k += 1
+        if tok is before:  # the round read nothing: the tokens are done
+            break
+        if check is not None:
+            check()
     total_rows = len(lines.lines)
     if total_rows >= next_row:
         b = lines.count(next_row, total_rows)
