@@ -97,6 +97,11 @@ _CODES: dict[type, int] = {
     ast.FunctionDef: _DEF, ast.AsyncFunctionDef: _DEF, ast.ClassDef: _CLASSDEF,
     ast.Import: _IMPORT, ast.ImportFrom: _IMPORTFROM,
 }  # fmt: skip
+# No code and no child anybody reads (Name, Constant, pass, ...): nothing to do. A node of the
+# walk in two is a Name or a Constant: skipping them before the budget count and the field
+# lookup saved 7% of `collect` on Django.
+_LEAF = -1
+_CODES.update({t: _LEAF for t, f in _FIELDS.items() if not f and t not in _CODES})
 
 # (nodes, scope, halstead context, counts-for-complexity, import guard, block depth); the guard
 # is IMPORT_TIME outside any guard, DEFERRED under `if __name__ == "__main__":`, TYPE_CHECKING
@@ -133,6 +138,8 @@ def collect(
             node: Any = work.pop()
             t = type(node)
             code = codes.get(t, 0)
+            if code < 0:  # _LEAF (not counted in the budget: its parent was)
+                continue
             if check is not None:
                 budget -= 1
                 if not budget:
