@@ -23,6 +23,9 @@ app = typer.Typer(
     help="coderev: code review and architecture analysis.",
 )
 FORMATS = ("json", "sarif", "md", "html")
+# From this archive size on (about a hundred Python files), a review starts its worker
+# processes before it reads the archive (coderev.pipeline.parallel.warm_up).
+WARM_POOL_FROM_BYTES = 256 * 1024
 
 
 @app.command()
@@ -257,6 +260,10 @@ def _review(ask: _Ask, out: Path, quiet: bool, console: Console) -> int:
     settings = get_settings()
     request, base = ask.request, ask.baseline
     project = request.config
+    if ask.path.is_file() and ask.path.stat().st_size >= WARM_POOL_FROM_BYTES:
+        from coderev.pipeline.parallel import warm_up
+
+        warm_up(ask.jobs or settings.jobs)  # the workers start while the archive is read
     tree = read_source(ask.path, exclude=request.exclude + (project.exclude if project else ()))
     options = ReviewOptions(
         jobs=ask.jobs or settings.jobs,
@@ -310,6 +317,11 @@ def _review_on_platform(ask: _Ask, out: Path, quiet: bool, console: Console,
         archive = buffer.getvalue()
     else:
         archive = ask.path.read_bytes()
+    if len(archive) >= WARM_POOL_FROM_BYTES:  # the AnalyzeShard steps' workers start now,
+        from coderev.config import get_settings  # while the platform starts and Index runs
+        from coderev.pipeline.parallel import warm_up
+
+        warm_up(ask.jobs or get_settings().jobs, preload=("coderev.pipeline.steps",))
     out.mkdir(parents=True, exist_ok=True)
 
     def entered(state: str) -> None:

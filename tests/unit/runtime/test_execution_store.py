@@ -4,6 +4,7 @@ of executions while they run and after they end, and the ExecutionStore contract
 from __future__ import annotations
 
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -82,13 +83,14 @@ def test_a_running_execution_is_visible_elsewhere_after_a_sync(tmp_path: Path) -
         assert [e.name for e in other.list(status=ExecutionStatus.RUNNING)] == ["slow"]
     finally:
         gate.set()
-    for _ in range(100):
+    # the run saves its status before it records the closing event: wait for that event
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
         store.sync()
-        if other.get(execution.execution_arn).status is not ExecutionStatus.RUNNING:
+        done = other.get(execution.execution_arn)
+        if done.history and done.history[-1].type == "ExecutionSucceeded":
             break
         threading.Event().wait(0.02)
-    store.sync()
-    done = other.get(execution.execution_arn)
     assert done.status is ExecutionStatus.SUCCEEDED
     assert done.history[-1].type == "ExecutionSucceeded"
 

@@ -249,10 +249,49 @@ def test_a_nested_invocation_from_a_handler_thread_does_not_wait_for_its_turn(mo
         waiting = threading.Thread(target=outsider)
         waiting.start()
         assert not blocked.wait(0.2)
-        assert gate.owner == "A"
+        assert gate.owner == frozenset({("GATE_TEST", "a")})
     waiting.join(2)
     assert seen == ["b", "a", "c"]
     assert "GATE_TEST" not in os.environ
+
+
+def test_functions_whose_variables_agree_bar_lambdas_own_share_a_turn(monkeypatch):
+    """The analysis steps declare the same variables (the template's Globals): a Parallel's
+    Ruff branch runs beside the Map's AnalyzeShard iterations, not after them. Each sees its
+    own function name in its environment; os.environ holds the opener's."""
+    monkeypatch.delenv("GATE_TEST", raising=False)
+    monkeypatch.delenv("AWS_LAMBDA_FUNCTION_NAME", raising=False)
+    gate = EnvironmentGate()
+    both_inside = threading.Barrier(2, timeout=2)
+    seen: dict[str, tuple[str, str | None]] = {}
+
+    def invoke(name: str, stage: str) -> None:
+        variables = {"GATE_TEST": stage, "AWS_LAMBDA_FUNCTION_NAME": name, "_HANDLER": name}
+        with gate.turn(name, variables) as environ:
+            both_inside.wait()  # raises BrokenBarrierError if the other never got in
+            seen[name] = (environ["AWS_LAMBDA_FUNCTION_NAME"], os.environ.get("GATE_TEST"))
+
+    with gate.turn("Shard", {"GATE_TEST": "s", "AWS_LAMBDA_FUNCTION_NAME": "shard"}):
+        ruff = threading.Thread(target=invoke, args=("ruff", "s"))
+        ruff.start()
+        invoke("index", "s")
+        ruff.join(2)
+        assert os.environ["AWS_LAMBDA_FUNCTION_NAME"] == "shard"
+    assert seen == {"ruff": ("ruff", "s"), "index": ("index", "s")}
+    assert "AWS_LAMBDA_FUNCTION_NAME" not in os.environ and "GATE_TEST" not in os.environ
+
+    other = threading.Event()  # other variables still wait for the turn to end
+
+    def outsider() -> None:
+        with gate.turn("Echo", {"GATE_TEST": "e"}):
+            other.set()
+
+    with gate.turn("Shard", {"GATE_TEST": "s"}):
+        waiting = threading.Thread(target=outsider)
+        waiting.start()
+        assert not other.wait(0.2)
+    waiting.join(2)
+    assert other.is_set()
 
 
 def test_handler_threads_are_reused_and_a_stuck_one_blocks_nothing():

@@ -78,6 +78,7 @@ def analyze_files(
     python = [f for f in files if f.language == "python"]
     workers = worker_count(jobs)
     pool = None
+    shared_pool = shared_pool or workers in _pools  # warmed up for this run: see warm_up
     if workers > 1 and len(python) >= IN_PROCESS_BELOW:
         pool = _shared(workers) if shared_pool else _new_pool(workers)
     results: list[FileAnalysis] | None = None
@@ -113,6 +114,7 @@ def _no_more_pools() -> None:
 _pools: dict[int, ProcessPoolExecutor] = {}
 _pools_lock = threading.Lock()
 _no_pools = False  # set when this process cannot make one (AWS Lambda has no /dev/shm)
+_preload: list[str] = []  # modules the forkserver imports beside coderev.pipeline.shards
 
 
 def _new_pool(workers: int) -> ProcessPoolExecutor | None:
@@ -163,6 +165,29 @@ def submit_to_shared_pool[**P, T](
     except OSError:  # no worker can start here (see _PoolUnavailableError): run in-process
         _no_more_pools()
         return None
+
+
+def warm_up(jobs: int, preload: Sequence[str] = ()) -> None:
+    """Start this process's shared pool of `jobs` workers (0: one per CPU) now, in the
+    background, for a run about to analyse many files: the forkserver imports the analysis
+    (and the `preload` modules the workers will run, e.g. the platform's steps) and each
+    worker starts while this process is still reading the archive, or starting the platform,
+    on one core, instead of after it. Later analyze_files calls (and the platform's
+    AnalyzeShard steps) use that pool; it is shut down at exit. Nothing for one job."""
+    _preload.extend(m for m in preload if m not in _preload)
+    workers = worker_count(jobs)
+    pool = _shared(workers) if workers > 1 else None
+    if pool is None:
+        return
+    try:
+        for _ in range(workers):  # one task per worker: a pool starts its workers on demand
+            pool.submit(_ready)
+    except (BrokenProcessPool, OSError):  # no worker can start here: files run in-process
+        pass
+
+
+def _ready() -> None:
+    """A worker's first task, which only makes it start (see warm_up)."""
 
 
 @atexit.register
@@ -221,7 +246,8 @@ def _alive(pid: int) -> bool:
 
 def _context() -> multiprocessing.context.BaseContext:
     ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["coderev.pipeline.shards"])
+    # the forkserver imports what the workers run once; each worker is forked with it
+    ctx.set_forkserver_preload(["coderev.pipeline.shards", *_preload])
     return ctx
 
 

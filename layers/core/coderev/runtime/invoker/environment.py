@@ -1,10 +1,18 @@
 """The environment variables of an invocation, applied to a process-global `os.environ`.
 
 Lambda gives each sandbox its own environment; in one process there is only one. So
-`EnvironmentGate` lets invocations of the same function share a turn (same variables)
-while a different function waits for the turn to end; the previous values are restored
-when the last invocation of a turn finishes. Waiting functions are served before new
-arrivals of the current one, so a busy function cannot starve the others.
+`EnvironmentGate` lets invocations share a turn when their variables agree, while a function
+with other variables waits for the turn to end; the previous values are restored when the
+last invocation of a turn finishes. Waiting functions are served before new arrivals of the
+current turn, so a busy function cannot starve the others.
+
+Variables agree when they are equal bar the names Lambda sets per function
+(`PER_FUNCTION`: AWS_LAMBDA_FUNCTION_NAME, _HANDLER, ...): functions declaring the same
+variables (the analysis steps, all from the template's Globals) run side by side, as the
+state machine's Parallel and Map states ask, instead of one function at a time (the Ruff
+step waited for the AnalyzeShard iterations, then ran while they waited). In a shared turn
+`os.environ` holds the per-function names of the invocation that opened it; each
+invocation's own are in its environment mapping (below) and its Lambda context.
 
 A turn also gives each invocation its environment as a mapping (the process's environment
 when the turn began, plus the function's variables), which `settings_bound` binds to the
@@ -29,7 +37,14 @@ from contextlib import contextmanager
 from coderev.runtime.template import FunctionSpec
 from coderev.runtime.template.intrinsics import StackIdentity
 
-__all__ = ["EnvironmentGate", "lambda_environment", "settings_bound"]
+__all__ = ["PER_FUNCTION", "EnvironmentGate", "lambda_environment", "settings_bound"]
+
+# What Lambda defines per function (see lambda_environment): functions whose other variables
+# agree share a turn (see the module docstring).
+PER_FUNCTION = frozenset({
+    "AWS_LAMBDA_FUNCTION_NAME", "AWS_LAMBDA_FUNCTION_VERSION", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+    "AWS_LAMBDA_LOG_GROUP_NAME", "LAMBDA_TASK_ROOT", "_HANDLER", "AWS_EXECUTION_ENV",
+})
 
 
 def lambda_environment(
@@ -81,11 +96,11 @@ class EnvironmentGate:
 
     def __init__(self) -> None:
         self._condition = threading.Condition()
-        self._owner: str | None = None
+        self._owner: frozenset[tuple[str, str]] | None = None  # the turn's shared variables
         self._active = 0
         self._saved: dict[str, str | None] = {}
         self._base: dict[str, str] | None = None  # os.environ when the current turn began
-        self._waiting: Counter[str] = Counter()
+        self._waiting: Counter[frozenset[tuple[str, str]]] = Counter()
         self._local = threading.local()
 
     def mark_inside(self) -> None:
@@ -93,10 +108,11 @@ class EnvironmentGate:
         self._local.inside = True
 
     @property
-    def owner(self) -> str | None:
+    def owner(self) -> frozenset[tuple[str, str]] | None:
+        """The variables (bar PER_FUNCTION) of the turn being held; None between turns."""
         return self._owner
 
-    def _may_enter(self, owner: str) -> bool:
+    def _may_enter(self, owner: frozenset[tuple[str, str]]) -> bool:
         if self._owner is None:
             return True
         others_waiting = any(count for name, count in self._waiting.items() if name != owner)
@@ -104,8 +120,9 @@ class EnvironmentGate:
 
     @contextmanager
     def turn(self, owner: str, variables: Mapping[str, str]) -> Iterator[Mapping[str, str]]:
-        """Hold `owner`'s turn with `variables` applied for the duration of the block; yields
-        the invocation's whole environment."""
+        """Hold a turn for function `owner` with `variables` applied for the duration of the
+        block (shared with the functions whose variables agree); yields the invocation's
+        whole environment."""
         if getattr(self._local, "inside", False):
             base = self._base if self._base is not None else dict(os.environ)
             saved = _apply(variables)
@@ -114,14 +131,15 @@ class EnvironmentGate:
             finally:
                 _restore(saved)
             return
+        key = frozenset((k, v) for k, v in variables.items() if k not in PER_FUNCTION)
         with self._condition:
-            self._waiting[owner] += 1
+            self._waiting[key] += 1
             try:
-                self._condition.wait_for(lambda: self._may_enter(owner))
+                self._condition.wait_for(lambda: self._may_enter(key))
             finally:
-                self._waiting[owner] -= 1
+                self._waiting[key] -= 1
             if self._active == 0:
-                self._owner = owner
+                self._owner = key
                 self._base = dict(os.environ)
                 self._saved = _apply(variables)
             environ = {**(self._base or {}), **variables}

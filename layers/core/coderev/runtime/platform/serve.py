@@ -353,20 +353,28 @@ def _follow(
     platform: Platform, analysis_id: str, on_state: Callable[[str], object], deadline: float
 ) -> str:
     """Wait for the analysis' execution to end, reporting states as they are entered."""
-    from coderev.runtime.states import ExecutionNotFoundError, ExecutionStatus
+    from coderev.runtime.states import Execution, ExecutionNotFoundError, ExecutionStatus
 
     seen = 0
     started = False
     machines = [entry.spec for entry in platform.machines.values()]
     arns = [spec.arn.replace(":stateMachine:", ":execution:", 1) + f":{analysis_id}"
             for spec in machines]  # fmt: skip
+    # Once its execution is found only it is followed (a read of the store for each machine
+    # on every poll opened a connection each time: 2 s of the GIL on Django's review), from
+    # memory while it runs here.
+    live: Execution | None = None
     while time.monotonic() < deadline:
         for arn in arns:
-            try:
-                execution = platform.interpreter.describe(arn)
-            except ExecutionNotFoundError:
-                continue
-            started = True
+            execution = live or platform.interpreter.live(arn)
+            if execution is not None:
+                live = execution
+            else:
+                try:  # not running here (yet, or it ended before this poll)
+                    execution = platform.interpreter.describe(arn)
+                except ExecutionNotFoundError:
+                    continue
+            arns, started = [arn], True
             events = execution.events()
             for event in events[seen:]:
                 if event.type.endswith("StateEntered"):
@@ -374,6 +382,7 @@ def _follow(
             seen = len(events)
             if execution.status is not ExecutionStatus.RUNNING and events[-1].type in _CLOSED:
                 return arn
+            break
         if not started:  # the record is read only until an execution runs: a query per poll
             # would take the GIL from the steps for as long as the analysis runs
             record = _record(analysis_id)
