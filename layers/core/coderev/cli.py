@@ -248,11 +248,13 @@ def _reviewer(name: str) -> str:
 
 def _review(ask: _Ask, out: Path, quiet: bool, console: Console) -> int:
     from coderev import bootstrap
+    from coderev.adapters.background_graph import BackgroundWrites
     from coderev.analysis.archive import read_source
     from coderev.config import get_settings
     from coderev.console import TerminalProgress, print_summary, print_unchecked_contracts
     from coderev.pipeline.options import BaselineInput, ReviewOptions
     from coderev.pipeline.run import run_review
+    from coderev.ports import GraphQueries
     from coderev.reports import write_reports
     from coderev.reports.json_format import to_json_dict
     from coderev.review.gate import evaluate_gate, parse_gate
@@ -260,6 +262,7 @@ def _review(ask: _Ask, out: Path, quiet: bool, console: Console) -> int:
     settings = get_settings()
     request, base = ask.request, ask.baseline
     project = request.config
+    graph_writes: BackgroundWrites | None = None
     if ask.path.is_file() and ask.path.stat().st_size >= WARM_POOL_FROM_BYTES:
         from coderev.pipeline.parallel import warm_up
 
@@ -276,6 +279,8 @@ def _review(ask: _Ask, out: Path, quiet: bool, console: Console) -> int:
         lint_config=request.lint_config,
     )
     store = bootstrap.graph_store(settings, out / "graph.sqlite")
+    if not isinstance(store, GraphQueries):  # no Cypher rule reads it back during the review
+        store = graph_writes = BackgroundWrites(store)
     show = not quiet and console.is_terminal
     with TerminalProgress(console, enabled=show) as progress:
         result = run_review(tree, options, progress, graph_store=store)
@@ -290,6 +295,8 @@ def _review(ask: _Ask, out: Path, quiet: bool, console: Console) -> int:
             contract_warnings=result.architecture.contract_warnings,
         )  # fmt: skip
     written = write_reports(result, out, formats=ask.formats, gate=gate)
+    if graph_writes is not None:
+        graph_writes.close()  # the code graph was written beside the review and its reports
     if not quiet:
         print_summary(console, to_json_dict(result, gate), written)
     elif result.architecture.contracts_unsupported or result.architecture.contract_warnings:

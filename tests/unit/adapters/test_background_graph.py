@@ -1,0 +1,44 @@
+"""The direct review's code graph written beside the review: reads see every write before
+them, writes keep their order, and a failed write is raised, never lost."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+
+import pytest
+
+from coderev.adapters.background_graph import BackgroundWrites
+from coderev.adapters.embedded.graph_store import SqliteGraphStore
+from coderev.ports import GraphEdge, GraphNode, GraphScope
+
+
+def test_reads_see_the_writes_made_before_them_in_order(tmp_path):
+    store = BackgroundWrites(SqliteGraphStore(tmp_path / "graph.sqlite"))
+    nodes = [GraphNode("m.a", "Module", {"path": "m/a.py"}), GraphNode("m.b", "Module", {})]
+    edges = [GraphEdge("m.a", "m.b", "IMPORTS", {"line": 3})]
+    store.write("latest", iter(nodes), iter(edges), scope=GraphScope("p", "1"))
+    store.write("latest", nodes[:1], [])  # replaces the first, after it
+    assert store.nodes("latest") == nodes[:1] and store.edges("latest") == []
+    store.close()
+    reopened = SqliteGraphStore(tmp_path / "graph.sqlite")
+    assert reopened.nodes("latest") == nodes[:1]
+
+
+class _Failing:
+    def __init__(self) -> None:
+        self.entered = threading.Event()
+
+    def write(self, graph_id: str, nodes: Iterable[GraphNode], edges: Iterable[GraphEdge], *,
+              scope: GraphScope | None = None) -> None:  # fmt: skip
+        self.entered.set()
+        raise OSError("disk full")
+
+
+def test_a_failed_write_is_raised_when_the_command_waits_for_it():
+    failing = _Failing()
+    store = BackgroundWrites(failing)  # type: ignore[arg-type]
+    store.write("latest", [], [])  # returns at once: the failure comes later
+    assert failing.entered.wait(2)
+    with pytest.raises(OSError, match="disk full"):
+        store.close()
