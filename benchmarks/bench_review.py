@@ -11,9 +11,12 @@ Fetches the Django sdist with `pip download` (cached in benchmarks/.cache), then
 Targets (2-core machine): direct <= 2.0x anchor, platform <= 1.2x direct with CPU/wall >= 1.6,
 no file over 5x its parse, <= 250 MB per process.
 
-The CPU of a command's process tree is sampled with psutil (every pid's user+system, last
-seen, every 20 ms): `time`'s %U+%S and RUSAGE_CHILDREN miss the pool's workers, which are
-the forkserver's children, not the command's.
+The CPU of a command's process tree is the kernel's account of it (`wait4`'s rusage: the
+command and every descendant it reaped, the pool's workers through the forkserver that reaps
+them; coderev leaves no process behind, so none is missed). Peak memory per process is each
+one's high-water mark (VmHWM), read every 250 ms: a lighter watch than sampling every
+process's RSS every 20 ms, which cost a quarter of a core on this 2-core machine and was
+charged to both commands.
 
     python benchmarks/bench_review.py [--package django==5.1.4] [--skip-radon]
         [--skip-platform] [--rounds 3]
@@ -25,10 +28,12 @@ import argparse
 import ast
 import contextlib
 import math
+import os
 import resource
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import warnings
 from dataclasses import dataclass
@@ -90,25 +95,42 @@ class CommandRun:
 
 
 def run_command(argv: list[str]) -> CommandRun:
-    """Run `argv` to its end, sampling its process tree (see the module docstring)."""
-    cpu: dict[int, float] = {}
+    """Run `argv` to its end: its CPU from the kernel's accounting, peak memory per process
+    sampled (see the module docstring)."""
     peak: dict[int, int] = {}
+    ended: list[tuple[float, int, resource.struct_rusage]] = []
+    done = threading.Event()
     start = time.perf_counter()
-    with subprocess.Popen(argv, stdout=subprocess.DEVNULL) as process:
-        root = psutil.Process(process.pid)
-        while process.poll() is None:
-            with contextlib.suppress(psutil.Error):
-                for proc in (root, *root.children(recursive=True)):
-                    with contextlib.suppress(psutil.Error), proc.oneshot():
-                        times, rss = proc.cpu_times(), proc.memory_info().rss
-                        cpu[proc.pid] = times.user + times.system
-                        peak[proc.pid] = max(peak.get(proc.pid, 0), rss)
-            time.sleep(0.02)
-    wall = time.perf_counter() - start
-    if process.returncode not in (0, 1):  # 1: the review's gate failed, still a review
-        raise SystemExit(f"{' '.join(argv)} exited {process.returncode}")
+    process = subprocess.Popen(argv, stdout=subprocess.DEVNULL)
+
+    def reap() -> None:  # the exit's moment and rusage, whatever the sampler is doing
+        _, status, usage = os.wait4(process.pid, 0)
+        ended.append((time.perf_counter() - start, status, usage))
+        done.set()
+
+    threading.Thread(target=reap, daemon=True).start()
+    root = psutil.Process(process.pid)
+    while not done.wait(0.25):
+        with contextlib.suppress(psutil.Error):
+            for proc in (root, *root.children(recursive=True)):
+                with contextlib.suppress(psutil.Error, OSError, ValueError):
+                    peak[proc.pid] = max(peak.get(proc.pid, 0), _high_water_mark(proc.pid))
+    wall, status, usage = ended[0]
+    code = os.waitstatus_to_exitcode(status)
+    if code not in (0, 1):  # 1: the review's gate failed, still a review
+        raise SystemExit(f"{' '.join(argv)} exited {code}")
+    peak[process.pid] = max(peak.get(process.pid, 0), usage.ru_maxrss * 1024)
     sizes = tuple(sorted((b / 2**20 for b in peak.values()), reverse=True))
-    return CommandRun(wall, sum(cpu.values()), sizes)
+    return CommandRun(wall, usage.ru_utime + usage.ru_stime, sizes)
+
+
+def _high_water_mark(pid: int) -> int:
+    """A process's peak resident memory so far (VmHWM), in bytes."""
+    with open(f"/proc/{pid}/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    return 0
 
 
 def time_commands(archive: Path, rounds: int) -> tuple[list[CommandRun], list[CommandRun]]:
