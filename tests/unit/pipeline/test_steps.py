@@ -150,6 +150,38 @@ def test_the_steps_publish_the_direct_engines_report(
         assert len(json.dumps(output)) < PAYLOAD_LIMIT
 
 
+class _RemoteStore:
+    """The local store as a remote one looks to the steps: no `local` property."""
+
+    def __init__(self, store: LocalObjectStore) -> None:
+        self._store = store
+
+    def __getattr__(self, name: str) -> Any:
+        if name == "local":
+            raise AttributeError(name)
+        return getattr(self._store, name)
+
+
+@pytest.mark.parametrize("remote", [False, True])
+def test_shard_inputs_are_gzipped_for_a_remote_store_only_and_read_either_way(
+    platform: Platform, remote: bool
+) -> None:
+    record = platform.upload(sample_archive())
+    store: Any = _RemoteStore(platform.store) if remote else platform.store
+    index = steps.index(store, platform.records, record.id, shards=2)
+    bodies = [platform.store.get(WorkKeys(record.id).shard_input(i)) for i in range(2)]
+    assert all(body[:2] == b"\x1f\x8b" for body in bodies) is remote
+    assert all(body[:1] == b"{" for body in bodies) is not remote
+    for item in index["shards"]:
+        steps.analyze_shard(store, record.id, item["shard"])
+    steps.ruff(store, record.id)
+    steps.architecture(store, record.id)
+    steps.review(store, record.id, None)
+    steps.finalize(store, platform.records, platform.bus, record.id)
+    got = json.loads(platform.report(record.id))
+    assert comparable(got) == comparable(to_json_dict(direct(sample_archive(), "shop.tar.gz")))
+
+
 @pytest.mark.parametrize("shards", [1, 4, 16])
 def test_shards_judge_imports_as_the_whole_tree_does(platform: Platform, shards: int) -> None:
     data = first_party_archive()

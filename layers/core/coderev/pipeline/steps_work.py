@@ -239,6 +239,9 @@ def write_document(
     return len(body)
 
 
+_GZIP_MAGIC = b"\x1f\x8b"  # a JSON document never starts with it
+
+
 def read_document[T](
     store: ObjectStore, key: str, tp: type[T], analysis_id: str, *, compressed: bool = False
 ) -> T:
@@ -248,7 +251,7 @@ def read_document[T](
     except KeyError:
         raise MissingWorkFileError(key, "absent; did the step that writes it run?") from None
     try:
-        if compressed:
+        if compressed and body[:2] == _GZIP_MAGIC:  # else written plain (a local store)
             body = gzip.decompress(body)
         document = codec.loads(tp, body)
     except (OSError, EOFError, zlib.error, codec.CodecError) as exc:

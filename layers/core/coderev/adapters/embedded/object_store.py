@@ -128,6 +128,12 @@ class LocalObjectStore:
         self._thread_lock = threading.Lock()
         self._signer = signer
 
+    @property
+    def local(self) -> bool:
+        """Its objects are files on this machine: a work file gains nothing from compression
+        (coderev.pipeline.steps writes the shard inputs plain here, gzip'd on S3)."""
+        return True
+
     def reopener(self) -> Callable[[], LocalObjectStore]:
         """A picklable way to open this store again in another process (a worker that runs
         a step on its own, as a Lambda sandbox would)."""

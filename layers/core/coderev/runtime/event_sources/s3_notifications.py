@@ -179,6 +179,10 @@ class NotifyingObjectStore:
     def get(self, key: str) -> bytes:
         return self.store.get(key)
 
+    @property
+    def local(self) -> bool:
+        return bool(getattr(self.store, "local", False))
+
     def reopener(self) -> Callable[[], ObjectStore] | None:
         """The wrapped store's: another process writes work files, which notify no one."""
         reopen = getattr(self.store, "reopener", None)
