@@ -339,9 +339,11 @@ def _review_on_platform(ask: _Ask, out: Path, quiet: bool, console: Console,
 
     # The handlers log JSON lines to stdout, as on Lambda; here they go to a file.
     platform = contextlib.nullcontext() if keep else ephemeral_platform()
+    uploaded = [archive]  # handed over, not kept: its bytes are freed once uploaded
+    del archive
     with platform, (out / "platform.log").open("w") as log, contextlib.redirect_stdout(log):
         outcome = review_on_platform(
-            archive, ask.path.resolve().name, ask.formats, request=ask.request,
+            uploaded.pop(), ask.path.resolve().name, ask.formats, request=ask.request,
             baseline=ask.baseline_bytes, on_state=entered, template_path=template,
         )  # fmt: skip
     if outcome.status != "SUCCEEDED":

@@ -306,11 +306,12 @@ def _publish(
     store: ObjectStore, keys: WorkKeys, result: ReviewResult, gate: GateOutcome | None
 ) -> None:
     """The rendered reports and the outcome Finalize publishes."""
-    from coderev.reports.writer import FILENAMES, render_reports
+    from coderev.reports.writer import FILENAMES, render_each
 
-    for fmt, text in render_reports(result, tuple(FILENAMES), gate=gate).items():
+    for fmt, text in render_each(result, tuple(FILENAMES), gate=gate):  # one in memory at once
         store.put(keys.rendered(FILENAMES[fmt]), text.encode("utf-8"),
                   content_type=CONTENT_TYPES[fmt])  # fmt: skip
+        del text
     write_document(store, keys.outcome, ReviewOutcome(keys.analysis_id, counts(result)))
 
 

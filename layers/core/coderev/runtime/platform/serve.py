@@ -330,6 +330,7 @@ def review_on_platform(
         key = f"uploads/{upload}/{name}"
         stamp = {UPLOADED_AT: datetime.now(UTC).isoformat()}
         info = store.put(key, archive, metadata=stamp | request.to_metadata())
+        del archive  # uploaded: the analysis reads it from the store (the caller lets go too)
         new = NewAnalysis(store.bucket, key, info.etag.strip('"'), info.version_id)
         record, _created = records.create_if_absent(new)
         try:
