@@ -72,11 +72,12 @@ class SqliteGraphStore:
         *,
         scope: GraphScope | None = None,
     ) -> None:
-        node_rows = [(graph_id, n.id, n.label, _dumps(n.properties)) for n in nodes]
-        edge_rows = [
+        # rows made as SQLite asks for them: Django's 100k rows of JSON are never all held
+        node_rows = ((graph_id, n.id, n.label, _dumps(n.properties)) for n in nodes)
+        edge_rows = (
             (graph_id, i, e.source, e.target, e.type, _dumps(e.properties))
             for i, e in enumerate(edges)
-        ]
+        )
         with self._lock, self._db:
             # first: this INSERT opens the transaction and takes the write lock, so no other
             # connection adds a graph between _delete_rows' look and its delete
