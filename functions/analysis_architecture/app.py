@@ -18,10 +18,11 @@ def _run(task: AnalysisTask) -> dict[str, Any]:
     from coderev.config import get_settings
     from coderev.pipeline.steps import architecture
 
-    settings = (
-        get_settings()
-    )  # the code graph, under the analysis id, as the direct engine keeps it
-    graphs = bootstrap.graph_store(settings, settings.data_dir / "graph.sqlite")
+    settings = get_settings()
+    # the code graph, under the analysis id, as the direct engine keeps it (unless nobody
+    # will: CODEREV_CODE_GRAPH=false, a default `coderev review`'s private platform)
+    graphs = bootstrap.graph_store(settings, settings.data_dir / "graph.sqlite") \
+        if settings.code_graph else None  # fmt: skip
     return architecture(bootstrap.object_store(), task.analysis_id, graph_store=graphs)
 
 

@@ -128,6 +128,9 @@ class Settings(BaseSettings):
     # coderev's own
     data_dir: Path = Field(default_factory=_default_data_dir, validation_alias="CODEREV_DATA_DIR")
     jobs: int = Field(default=0, ge=0, validation_alias="CODEREV_JOBS")  # 0 = one per CPU
+    # the Architecture step writes the code graph (false: a review nobody keeps, see
+    # coderev.runtime.platform.ephemeral)
+    code_graph: bool = Field(default=True, validation_alias="CODEREV_CODE_GRAPH")
     file_budget_seconds: float = Field(
         default=10.0, gt=0, validation_alias="CODEREV_FILE_BUDGET_SECONDS"
     )

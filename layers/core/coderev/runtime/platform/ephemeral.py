@@ -1,7 +1,7 @@
 """An embedded platform of its own for one `coderev review`, gone when the review is.
 
-A CLI review through the platform uploads its archive, writes work files, reports, a code
-graph, an analysis record and an execution history: on the user's data dir, a dozen reviews
+A CLI review through the platform uploads its archive, writes work files, reports, an
+analysis record and an execution history: on the user's data dir, a dozen reviews
 of Django left 0.5 GB behind. By default a review therefore runs on a private data dir under
 the system temp dir, with every backend variable unset (the platform's embedded defaults:
 nothing reaches a database, bucket or broker the user configured), and removes it at the
@@ -35,12 +35,16 @@ def ephemeral_platform() -> Iterator[Path]:
     for name in HOST_VARIABLES:
         os.environ.pop(name, None)
     os.environ["CODEREV_DATA_DIR"] = str(run_dir)
+    # nobody could read a code graph written here (the data dir goes with the review): on
+    # Django, half a second of the Architecture step's SQLite writes saved
+    saved_graph = os.environ.get("CODEREV_CODE_GRAPH")
+    os.environ["CODEREV_CODE_GRAPH"] = "false"
     bootstrap.reset()
     try:
         yield run_dir
     finally:
         bootstrap.reset()  # close what was built on the run's data dir before removing it
-        for name, value in saved.items():
+        for name, value in (*saved.items(), ("CODEREV_CODE_GRAPH", saved_graph)):
             if value is None:
                 os.environ.pop(name, None)
             else:
