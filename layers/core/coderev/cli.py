@@ -248,13 +248,12 @@ def _reviewer(name: str) -> str:
 
 def _review(ask: _Ask, out: Path, quiet: bool, console: Console) -> int:
     from coderev import bootstrap
-    from coderev.adapters.background_graph import BackgroundWrites
+    from coderev.adapters.background_graph import in_background
     from coderev.analysis.archive import read_source
     from coderev.config import get_settings
     from coderev.console import TerminalProgress, print_summary, print_unchecked_contracts
     from coderev.pipeline.options import BaselineInput, ReviewOptions
     from coderev.pipeline.run import run_review
-    from coderev.ports import GraphQueries
     from coderev.reports import write_reports
     from coderev.reports.json_format import to_json_dict
     from coderev.review.gate import evaluate_gate, parse_gate
@@ -262,7 +261,6 @@ def _review(ask: _Ask, out: Path, quiet: bool, console: Console) -> int:
     settings = get_settings()
     request, base = ask.request, ask.baseline
     project = request.config
-    graph_writes: BackgroundWrites | None = None
     if ask.path.is_file() and ask.path.stat().st_size >= WARM_POOL_FROM_BYTES:
         from coderev.pipeline.parallel import warm_up
 
@@ -279,11 +277,10 @@ def _review(ask: _Ask, out: Path, quiet: bool, console: Console) -> int:
         lint_config=request.lint_config,
     )
     store = bootstrap.graph_store(settings, out / "graph.sqlite")
-    if not isinstance(store, GraphQueries):  # no Cypher rule reads it back during the review
-        store = graph_writes = BackgroundWrites(store)
+    graph_writes = in_background(store)
     show = not quiet and console.is_terminal
     with TerminalProgress(console, enabled=show) as progress:
-        result = run_review(tree, options, progress, graph_store=store)
+        result = run_review(tree, options, progress, graph_store=graph_writes or store)
     # no gate asked for: the report says so with `gate: null`, as the platform's report does
     spec = parse_gate(request.fail_on)
     allowed = request.allow_unsupported_contracts

@@ -5,15 +5,16 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable
+from pathlib import Path
 
 import pytest
 
-from coderev.adapters.background_graph import BackgroundWrites
+from coderev.adapters.background_graph import BackgroundWrites, in_background
 from coderev.adapters.embedded.graph_store import SqliteGraphStore
 from coderev.ports import GraphEdge, GraphNode, GraphScope
 
 
-def test_reads_see_the_writes_made_before_them_in_order(tmp_path):
+def test_reads_see_the_writes_made_before_them_in_order(tmp_path: Path) -> None:
     store = BackgroundWrites(SqliteGraphStore(tmp_path / "graph.sqlite"))
     nodes = [GraphNode("m.a", "Module", {"path": "m/a.py"}), GraphNode("m.b", "Module", {})]
     edges = [GraphEdge("m.a", "m.b", "IMPORTS", {"line": 3})]
@@ -35,10 +36,25 @@ class _Failing:
         raise OSError("disk full")
 
 
-def test_a_failed_write_is_raised_when_the_command_waits_for_it():
+def test_a_failed_write_is_raised_when_the_command_waits_for_it() -> None:
     failing = _Failing()
     store = BackgroundWrites(failing)  # type: ignore[arg-type]
     store.write("latest", [], [])  # returns at once: the failure comes later
     assert failing.entered.wait(2)
     with pytest.raises(OSError, match="disk full"):
         store.close()
+
+
+class _Cypher(_Failing):
+    def query(self, graph_id: str, cypher: str, parameters: object = None) -> list[object]:
+        return []
+
+
+def test_only_a_store_nothing_reads_back_during_the_run_writes_in_the_background(
+    tmp_path: Path,
+) -> None:
+    assert in_background(None) is None
+    assert in_background(_Cypher()) is None  # type: ignore[arg-type]  # graph rules query it
+    writes = in_background(SqliteGraphStore(tmp_path / "graph.sqlite"))
+    assert isinstance(writes, BackgroundWrites)
+    writes.close()

@@ -4,8 +4,9 @@
 SQLite on Django) and then reviews and renders its reports, which never read the graph back
 from an embedded store (it answers no Cypher: coderev.architecture.graph_rules). SQLite lets
 go of the GIL while it writes its pages, so the write runs beside the review and reports on
-the other core. Every read waits for the writes before it; `wait` (the command's last step)
-waits for them and raises what a write raised, so a failed write is never silent.
+the other core; the platform's Architecture step writes it beside its work files the same
+way. Every read waits for the writes before it; `close` (the command's or the step's last
+act) waits for them and raises what a write raised, so a failed write is never silent.
 """
 
 from __future__ import annotations
@@ -13,9 +14,18 @@ from __future__ import annotations
 from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 
-from coderev.ports import GraphEdge, GraphNode, GraphScope, GraphStore
+from coderev.ports import GraphEdge, GraphNode, GraphQueries, GraphScope, GraphStore
 
-__all__ = ["BackgroundWrites"]
+__all__ = ["BackgroundWrites", "in_background"]
+
+
+def in_background(store: GraphStore | None) -> BackgroundWrites | None:
+    """`store` with its writes on a thread, or None when there is no store or the run reads
+    its graph back (a store that answers Cypher: the project's graph rules query it right
+    after the write). The caller `close`s it before it ends."""
+    if store is None or isinstance(store, GraphQueries):
+        return None
+    return BackgroundWrites(store)
 
 
 class BackgroundWrites:

@@ -22,7 +22,7 @@ from collections.abc import Callable
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
-from coderev.adapters.background_graph import BackgroundWrites
+from coderev.adapters.background_graph import in_background
 from coderev.analyses.errors import AnalysisNotFoundError
 from coderev.analyses.model import AnalysisRecord, AnalysisStatus
 from coderev.analyses.repository import AnalysisRepository
@@ -58,7 +58,7 @@ from coderev.pipeline.steps_work import (
     read_document,
     write_document,
 )
-from coderev.ports import GraphQueries, GraphStore, ObjectStore
+from coderev.ports import GraphStore, ObjectStore
 
 __all__ = [
     "MAX_SHARDS",
@@ -245,14 +245,13 @@ def architecture(
     keys = WorkKeys(analysis_id)
     indexed = read_document(store, keys.index, IndexDocument, analysis_id)
     analyses, ruff, analysis_seconds = _shard_results(store, keys, indexed)
-    # A store that answers no Cypher is not read back here: the code graph is written beside
-    # this step's documents, and the step ends once it is written (see BackgroundWrites).
-    graph = graph_store if isinstance(graph_store, GraphQueries | None) else \
-        BackgroundWrites(graph_store)  # fmt: skip
+    # the code graph is written beside this step's documents; the step ends once it is
+    graph_writes = in_background(graph_store)
     try:
         start = time.perf_counter()
         with collector_paused():  # as the direct engine's stage: a large graph, no cycles
-            result, findings = architecture_stage(analyses, indexed.config, graph, analysis_id)
+            result, findings = architecture_stage(analyses, indexed.config,
+                                                  graph_writes or graph_store, analysis_id)
         seconds = round(time.perf_counter() - start, 4)
         document = ArchitectureDocument(analysis_id, result, tuple(findings), seconds)
         write_document(store, keys.architecture, document)
@@ -266,8 +265,8 @@ def architecture(
         )
         write_document(store, keys.review_input, review_input)
     finally:
-        if isinstance(graph, BackgroundWrites):
-            graph.close()
+        if graph_writes is not None:
+            graph_writes.close()
     return {
         "analysis_id": analysis_id,
         "modules": len(result.modules),

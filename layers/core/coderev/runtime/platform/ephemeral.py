@@ -31,20 +31,19 @@ def ephemeral_platform() -> Iterator[Path]:
 
     remove_abandoned()
     run_dir = make_dir("review")
-    saved = {name: os.environ.get(name) for name in HOST_VARIABLES}
+    saved = {name: os.environ.get(name) for name in (*HOST_VARIABLES, "CODEREV_CODE_GRAPH")}
     for name in HOST_VARIABLES:
         os.environ.pop(name, None)
     os.environ["CODEREV_DATA_DIR"] = str(run_dir)
     # nobody could read a code graph written here (the data dir goes with the review): on
     # Django, half a second of the Architecture step's SQLite writes saved
-    saved_graph = os.environ.get("CODEREV_CODE_GRAPH")
     os.environ["CODEREV_CODE_GRAPH"] = "false"
     bootstrap.reset()
     try:
         yield run_dir
     finally:
         bootstrap.reset()  # close what was built on the run's data dir before removing it
-        for name, value in (*saved.items(), ("CODEREV_CODE_GRAPH", saved_graph)):
+        for name, value in saved.items():
             if value is None:
                 os.environ.pop(name, None)
             else:

@@ -354,27 +354,22 @@ def _follow(
     platform: Platform, analysis_id: str, on_state: Callable[[str], object], deadline: float
 ) -> str:
     """Wait for the analysis' execution to end, reporting states as they are entered."""
-    from coderev.runtime.states import Execution, ExecutionNotFoundError, ExecutionStatus
+    from coderev.runtime.states import ExecutionNotFoundError, ExecutionStatus
 
     seen = 0
     started = False
     machines = [entry.spec for entry in platform.machines.values()]
     arns = [spec.arn.replace(":stateMachine:", ":execution:", 1) + f":{analysis_id}"
             for spec in machines]  # fmt: skip
-    # Once its execution is found only it is followed (a read of the store for each machine
-    # on every poll opened a connection each time: 2 s of the GIL on Django's review), from
-    # memory while it runs here.
-    live: Execution | None = None
+    # Once its execution is found only it is followed: a look for each machine's on every
+    # poll opened a connection to the store each time (2 s of the GIL on Django's review);
+    # the store hands a running execution back from memory.
     while time.monotonic() < deadline:
         for arn in arns:
-            execution = live or platform.interpreter.live(arn)
-            if execution is not None:
-                live = execution
-            else:
-                try:  # not running here (yet, or it ended before this poll)
-                    execution = platform.interpreter.describe(arn)
-                except ExecutionNotFoundError:
-                    continue
+            try:
+                execution = platform.interpreter.describe(arn)
+            except ExecutionNotFoundError:
+                continue
             arns, started = [arn], True
             events = execution.events()
             for event in events[seen:]:

@@ -174,13 +174,6 @@ class Interpreter:
     def describe(self, execution_arn: str) -> Execution:
         return self.store.get(execution_arn)
 
-    def live(self, execution_arn: str) -> Execution | None:
-        """The running execution itself (its history as it grows, without a read of the
-        store), or None when it is not running in this interpreter. Read it through its
-        thread-safe `events()`; it stays valid, and ends closed, after the run is over."""
-        run = self._runs.get(execution_arn)
-        return None if run is None else run.execution
-
     def history(self, execution_arn: str, type_: str | None = None) -> list[HistoryEvent]:
         return self.store.get(execution_arn).events(type_)
 
