@@ -306,3 +306,19 @@ def test_pathological_input_is_a_result_or_one_finding_within_budget(name: str) 
     # The budget cuts walks short (CR-PARSE-003); what is left is the parse itself, linear
     # in the input: a hang would be minutes, not this generous bound.
     assert took < budget + 20, (name, took)
+
+
+def test_the_reviewed_codes_syntax_warnings_do_not_reach_the_terminal() -> None:
+    """`"\\{"` and `x is 1` make the compiler (and the tokenizer) warn: a line on the user's
+    terminal per file, from every worker, before; the file is still analysed whole."""
+    import warnings
+
+    source = b'PATTERN = "\\{x\\}"\n\ndef f(x):\n    return x is 1\n'
+    before = list(warnings.filters)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        analysis = analyze_python_file("pkg/escapes.py", source, Thresholds())
+    assert [w for w in caught if issubclass(w.category, SyntaxWarning)] == []
+    assert analysis.error is None and analysis.metrics is not None
+    assert [f.name for f in analysis.metrics.functions] == ["f"]
+    assert warnings.filters == before  # nothing left switched off for coderev itself
