@@ -14,9 +14,14 @@ from coderev.service.task_inputs import AnalysisTask
 
 
 def _run(task: AnalysisTask) -> dict[str, Any]:
+    from coderev.config import get_settings
+    from coderev.pipeline.parallel import worker_count
     from coderev.pipeline.steps import index
 
-    return index(bootstrap.object_store(), bootstrap.analysis_repository(), task.analysis_id)
+    # the AnalyzeShard steps' pool (CODEREV_JOBS, as theirs): shards in multiples of it
+    workers = worker_count(get_settings().jobs)
+    return index(bootstrap.object_store(), bootstrap.analysis_repository(), task.analysis_id,
+                 workers=workers)  # fmt: skip
 
 
 lambda_handler = step_handler(AnalysisTask.from_event, _run, "Indexed")

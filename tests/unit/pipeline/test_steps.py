@@ -36,7 +36,10 @@ from coderev.pipeline.steps_work import (
     CorruptWorkFileError,
     InvalidAnalysisIdError,
     MissingWorkFileError,
+    ReviewOutcome,
     WorkKeys,
+    read_document,
+    write_document,
 )
 from coderev.reports import load_baseline, render_reports, to_json_dict
 from coderev.review.gate import evaluate_gate, parse_gate
@@ -509,3 +512,85 @@ def test_a_shard_input_under_another_shards_key_is_refused(platform: Platform) -
     platform.store.put(keys.shard_input(1), platform.store.get(keys.shard_input(0)))
     with pytest.raises(CorruptWorkFileError, match="holds shard 0"):
         steps.analyze_shard(platform.store, record.id, 1)
+
+
+def test_shard_counts_fill_every_worker_of_a_shared_pool() -> None:
+    mib = steps.SHARD_TARGET_BYTES
+    assert steps.shard_count(17 * mib, workers=2) == 18  # the 17th no longer runs alone
+    assert steps.shard_count(18 * mib, workers=2) == 18
+    assert steps.shard_count(7 * mib, workers=4) == 8
+    assert steps.shard_count(mib, workers=2) == 1  # too little to share: one shard
+    assert steps.shard_count(39 * mib + 1, workers=4) == 40
+    assert steps.shard_count(10**12, workers=3) == 39  # a multiple within MAX_SHARDS
+
+
+class CountingStore(LocalObjectStore):
+    """A local store that counts the bodies read per key."""
+
+    def __init__(self, root: Path) -> None:
+        super().__init__(root)
+        self.reads: dict[str, int] = {}
+
+    def get(self, key: str) -> bytes:
+        self.reads[key] = self.reads.get(key, 0) + 1
+        return super().get(key)
+
+
+def test_a_work_file_this_process_wrote_is_handed_over_once_while_unchanged(
+    tmp_path: Path,
+) -> None:
+    store = CountingStore(tmp_path / "bucket")
+    key = WorkKeys("a1").outcome
+    outcome = ReviewOutcome("a1", {"high": 1})
+    write_document(store, key, outcome)
+    assert read_document(store, key, ReviewOutcome, "a1") is outcome  # not decoded again
+    assert store.reads.get(key) is None
+    again = read_document(store, key, ReviewOutcome, "a1")  # once: then the stored JSON
+    assert again == outcome and again is not outcome and store.reads[key] == 1
+    write_document(store, key, outcome)
+    LocalObjectStore(tmp_path / "bucket").put(  # another process rewrites it
+        key, b'{"analysis_id": "a1", "counts": {"high": 2}}'
+    )
+    assert read_document(store, key, ReviewOutcome, "a1").counts == {"high": 2}
+    write_document(store, key, outcome)
+    with pytest.raises(CorruptWorkFileError, match="belongs to analysis 'a1'"):
+        read_document(store, key, ReviewOutcome, "b2")  # still checked
+
+
+class RemoteLikeStore(LocalObjectStore):
+    """A store whose objects are not on this machine (as S3's): nothing is kept for it."""
+
+    @property
+    def local(self) -> bool:
+        return False
+
+
+def test_nothing_is_kept_for_a_store_whose_reads_are_another_sandboxs(tmp_path: Path) -> None:
+    store = RemoteLikeStore(tmp_path / "bucket")
+    key = WorkKeys("a1").outcome
+    outcome = ReviewOutcome("a1", {"high": 1})
+    write_document(store, key, outcome)
+    got = read_document(store, key, ReviewOutcome, "a1")
+    assert got == outcome and got is not outcome
+
+
+def test_a_shard_analysed_in_a_worker_hands_its_result_to_architecture(tmp_path: Path) -> None:
+    records = open_repository(SqlAnalysisRepository, database_url(None, tmp_path / "data"))
+    store = CountingStore(tmp_path / "bucket")
+    platform = Platform(store, records, InMemoryEventBus())
+    record = platform.upload(sample_archive())
+    keys = WorkKeys(record.id)
+    try:
+        plan = steps.index(store, records, record.id, shards=2)
+        for item in plan["shards"]:  # files=None: each in a worker process of the pool
+            steps.analyze_shard(store, record.id, item["shard"], jobs=2)
+        steps.ruff(store, record.id)
+        steps.architecture(store, record.id)
+        steps.review(store, record.id)
+        steps.finalize(store, records, platform.bus, record.id)
+    finally:
+        records.close()
+    assert [store.reads.get(keys.shard_result(s)) for s in (0, 1)] == [None, None]
+    assert store.reads.get(keys.review_input) is None and store.reads.get(keys.architecture) is None
+    report = json.loads(platform.report(record.id))
+    assert comparable(report) == comparable(to_json_dict(direct(sample_archive(), "shop.tar.gz")))

@@ -55,10 +55,11 @@ from coderev.pipeline.steps_work import (
     ShardInput,
     ShardResult,
     WorkKeys,
+    hand_over,
     read_document,
     write_document,
 )
-from coderev.ports import GraphStore, ObjectStore
+from coderev.ports import GraphStore, ObjectInfo, ObjectStore
 
 __all__ = [
     "MAX_SHARDS",
@@ -84,9 +85,19 @@ class ArchiveChangedError(InputError):
     """The recorded upload is gone, or its key now holds other bytes (another etag)."""
 
 
-def shard_count(python_bytes: int, max_shards: int = MAX_SHARDS) -> int:
-    """How many shards for this much Python: one per SHARD_TARGET_BYTES, 1..max_shards."""
-    return max(1, min(max_shards, math.ceil(python_bytes / SHARD_TARGET_BYTES)))
+def shard_count(python_bytes: int, max_shards: int = MAX_SHARDS, workers: int = 1) -> int:
+    """How many shards for this much Python: one per SHARD_TARGET_BYTES, 1..max_shards.
+
+    With `workers` > 1 (the AnalyzeShard steps share one pool of that many worker processes:
+    the local platform) a count of at least `workers` is rounded up to a multiple of it, as
+    far as max_shards allows: the shards are of about equal size, so with 17 on 2 workers the
+    last ran alone while the other worker idled (0.8 s of Django's review on one core).
+    """
+    count = max(1, min(max_shards, math.ceil(python_bytes / SHARD_TARGET_BYTES)))
+    if workers > 1 and count >= workers and count % workers:
+        rounded = count + workers - count % workers
+        count = rounded if rounded <= max_shards else count - count % workers
+    return count
 
 
 def index(
@@ -97,10 +108,12 @@ def index(
     shards: int | None = None,
     budget_seconds: float = 10.0,
     limits: ArchiveLimits | None = None,
+    workers: int = 1,
 ) -> dict[str, Any]:
     """Read the recorded upload, plan the shards and write their inputs; the record RUNNING.
 
-    `shards` fixes the shard count (else shard_count of the Python bytes). Raises
+    `shards` fixes the shard count (else shard_count of the Python bytes, for `workers`
+    processes sharing the shards). Raises
     AnalysisNotFoundError, ArchiveChangedError, and the archive's own InputErrors.
     """
     keys = WorkKeys(analysis_id)
@@ -114,7 +127,7 @@ def index(
     tree = exclude_from_tree(tree, config.exclude)  # the repository's own exclusions
     config_seconds = time.perf_counter() - start
     python = tree.python_files()
-    count = shards or shard_count(sum(len(f.data) for f in python))
+    count = shards or shard_count(sum(len(f.data) for f in python), workers=workers)
     planned = plan_shards(python, count)
     # gzip'd on S3 (70% fewer bytes moved); plain on a local disk, where it would cost 0.2 s
     # of Django's Index and save nothing (read_document reads either)
@@ -162,7 +175,8 @@ def analyze_shard(
     (`store.reopener()`), the whole step — read the shard, analyse it, write its result —
     runs in a worker of this process's shared pool, as its own Lambda sandbox would: the
     Map's iterations, running here on threads, then share the cores instead of the GIL, and
-    none of the shard's data crosses the process boundary. Otherwise the shard's files are
+    none of the shard's data crosses the process boundary but its result, handed over to this
+    process's next step on a local store (see steps_work). Otherwise the shard's files are
     analysed on the pool (or here) and the result written from this process. `files` (the
     Map item's count, when Index gave it): a shard too small to be worth a worker runs here.
     """
@@ -173,21 +187,29 @@ def analyze_shard(
         future = submit_to_shared_pool(jobs, _analyze_shard_in_worker, reopen, analysis_id, shard)
         if future is not None:
             try:
-                return future.result()
+                response, written = future.result()
             except BrokenProcessPool:  # a worker died (a file that kills it): isolate files
                 pass
-    return _analyze_shard_here(store, analysis_id, shard, jobs)
+            else:
+                if written is not None:  # for Architecture, in this process (steps_work)
+                    hand_over(*written)
+                return response
+    return _analyze_shard_here(store, analysis_id, shard, jobs)[0]
 
 
 def _analyze_shard_in_worker(
     reopen: Callable[[], ObjectStore], analysis_id: str, shard: int
-) -> dict[str, Any]:
-    return _analyze_shard_here(reopen(), analysis_id, shard, jobs=1)
+) -> tuple[dict[str, Any], tuple[str, ObjectInfo, ShardResult] | None]:
+    store = reopen()
+    local = bool(getattr(store, "local", False))
+    return _analyze_shard_here(store, analysis_id, shard, jobs=1, handing_over=local)
 
 
 def _analyze_shard_here(
-    store: ObjectStore, analysis_id: str, shard: int, jobs: int
-) -> dict[str, Any]:
+    store: ObjectStore, analysis_id: str, shard: int, jobs: int, *, handing_over: bool = False
+) -> tuple[dict[str, Any], tuple[str, ObjectInfo, ShardResult] | None]:
+    """The step; with `handing_over` (a worker whose parent reads the result next) the
+    result document is also returned, with where it was written, instead of kept here."""
     keys = WorkKeys(analysis_id)
     indexed = read_document(store, keys.index, IndexDocument, analysis_id)
     bundle = _shard_input(store, keys, shard)
@@ -206,13 +228,15 @@ def _analyze_shard_here(
         analyses=tuple(sorted(analyses, key=lambda a: a.path)),
         analysis_seconds=analysis_seconds,
     )
-    write_document(store, keys.shard_result(shard), result)
-    return {
+    key = keys.shard_result(shard)
+    info = write_document(store, key, result, keep=not handing_over)
+    response = {
         "analysis_id": analysis_id,
         "shard": shard,
         "files": len(analyses),
         "findings": sum(len(a.findings) for a in analyses),
     }
+    return response, ((key, info, result) if handing_over else None)
 
 
 def ruff(store: ObjectStore, analysis_id: str) -> dict[str, Any]:
