@@ -9,7 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from coderev.analysis.archive import ArchiveLimits, archive_kind, read_archive_bytes, read_source
+from coderev.analysis.archive import (
+    ArchiveLimits,
+    archive_kind,
+    check_archive_bytes,
+    read_archive_bytes,
+    read_source,
+)
 from coderev.domain.errors import ArchiveLimitError, CorruptArchiveError
 from coderev.domain.source import SkipReason
 
@@ -106,3 +112,35 @@ def test_an_encrypted_zip_member_is_skipped_and_reported() -> None:
     tree = read_archive_bytes("a.zip", bytes(data))
     assert [f.path for f in tree.files] == ["open.py"]
     assert [(s.path, s.reason) for s in tree.skipped] == [("secret.py", SkipReason.ENCRYPTED)]
+
+
+def test_a_checked_archive_is_refused_as_a_read_would_refuse_it() -> None:
+    corrupt = tar_bytes(tarfile.PAX_FORMAT, MEMBERS)[:-300]
+    with pytest.raises(CorruptArchiveError):
+        check_archive_bytes("p.tgz", corrupt, keep=True)
+    with pytest.raises(ArchiveLimitError):
+        check_archive_bytes("p.tgz", tar_bytes(tarfile.PAX_FORMAT, MEMBERS),
+                            ArchiveLimits(max_members=2))  # fmt: skip
+
+
+def test_the_members_a_check_kept_serve_the_next_read_of_the_same_bytes_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from coderev.analysis import archive
+
+    data = tar_bytes(tarfile.PAX_FORMAT, MEMBERS)
+    fresh = read_archive_bytes("p.tgz", data, exclude=["scripts/*"])
+    check_archive_bytes("p.tgz", data, keep=True)
+    inflated: list[int] = []
+    real = archive.read_tar
+    monkeypatch.setattr(archive, "read_tar", lambda *a: inflated.append(1) or real(*a))
+    same_bytes = bytes(bytearray(data))  # equal, not the same object: as a second store.get
+    assert read_archive_bytes("p.tgz", same_bytes, exclude=["scripts/*"]) == fresh
+    assert inflated == []  # the check's members, with this read's own exclusions
+    assert read_archive_bytes("p.tgz", data, exclude=["scripts/*"]) == fresh
+    assert inflated == [1]  # taken once
+    check_archive_bytes("p.tgz", data, keep=True)
+    inflated.clear()
+    other = tar_bytes(tarfile.PAX_FORMAT, {**MEMBERS, "proj/new.py": b"x = 2\n"})
+    assert "new.py" in [f.path for f in read_archive_bytes("p.tgz", other).files]
+    assert inflated == [1]  # other bytes: read, not the kept members

@@ -109,7 +109,7 @@ def ingest_upload(
 
 def _rejection(store: ObjectStore, record: AnalysisRecord) -> tuple[str, str] | None:
     """(error, cause) when the recorded upload cannot be analysed; None when it can."""
-    from coderev.analysis.archive import read_archive_bytes
+    from coderev.analysis.archive import check_archive_bytes
     from coderev.pipeline.request import ReviewRequest
 
     info = store.head(record.object_key)
@@ -124,7 +124,9 @@ def _rejection(store: ObjectStore, record: AnalysisRecord) -> tuple[str, str] | 
     if request.config_key is not None and store.head(request.config_key) is None:
         return "RequestError", f"the configuration {request.config_key} does not exist"
     try:
-        read_archive_bytes(record.source_name, store.get(record.object_key))
+        # on a local store Index runs next in this process: it takes the members read here
+        local = bool(getattr(store, "local", False))
+        check_archive_bytes(record.source_name, store.get(record.object_key), keep=local)
     except KeyError:
         return "ArchiveChangedError", f"{record.object_key} was deleted"
     except InputError as exc:
