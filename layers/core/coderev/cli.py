@@ -593,7 +593,39 @@ _register_local_commands()
 
 
 def main() -> None:
-    app(prog_name="coderev")
+    """The `coderev` command. It ends without the interpreter's teardown of its heap (see
+    _exit_now): after a review that took 0.4 s (--via direct) to 0.8 s (the platform) on
+    Django, one core freeing objects the process was about to hand back to the system."""
+    try:
+        app(prog_name="coderev")
+    except SystemExit as done:
+        _exit_now(done)
+        raise
+
+
+def _exit_now(done: SystemExit) -> None:
+    """End the process with `done`'s status once what an exit must do is done: the atexit
+    handlers (the worker pool's shutdown, logging's flush, temporary folders' removal) run,
+    then stdout and stderr are flushed, then os._exit skips the teardown of modules and
+    objects, which has no effect outside the process. Only when no other non-daemon thread
+    runs (the interpreter would wait for it) and the status is an int or None; otherwise the
+    normal exit goes on."""
+    import atexit
+    import contextlib
+    import os
+    import threading
+
+    code = done.code
+    if not (code is None or isinstance(code, int)):
+        return
+    if any(t is not threading.main_thread() and not t.daemon and t.is_alive()
+           for t in threading.enumerate()):  # fmt: skip
+        return
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    os._exit(code or 0)
 
 
 if __name__ == "__main__":
