@@ -6,6 +6,7 @@ suites run are in tests/migrations_checks.py.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import subprocess
 import sys
@@ -23,7 +24,7 @@ from coderev import migrations
 from coderev.analyses.database import create_database_engine
 from coderev.cli import app
 from coderev.config import get_settings
-from coderev.migrations import HEAD, runner
+from coderev.migrations import HEAD, runner, snapshot
 
 
 @pytest.fixture
@@ -118,8 +119,56 @@ def test_alembic_is_imported_only_to_migrate(url: str) -> None:
         command = [sys.executable, "-c", probe]
         return subprocess.run(command, capture_output=True, text=True, check=True).stdout.strip()
 
-    assert run() == "False True"  # a new database: migrated
+    assert run() == "False False"  # a new database: filled from the snapshot
     assert run() == "False False"  # up to date: two small queries, no Alembic
+
+
+def test_an_older_database_is_migrated_with_alembic(url: str) -> None:
+    engine = create_database_engine(url)
+    runner.migrate(engine, revision="0006")
+    engine.dispose()
+    probe = (
+        "import sys; from coderev import migrations; "
+        f"print(migrations.upgrade({url!r}), 'alembic' in sys.modules)"
+    )
+    command = [sys.executable, "-c", probe]
+    done = subprocess.run(command, capture_output=True, text=True, check=True)
+    assert done.stdout.split() == [HEAD, "True"]
+
+
+def test_the_snapshot_is_the_schema_the_migrations_build(tmp_path: Path) -> None:
+    migrated = tmp_path / "migrated.db"
+    engine = create_database_engine(f"sqlite:///{migrated}")
+    runner.migrate(engine)  # the migrations themselves, not the snapshot
+    engine.dispose()
+    saved = json.loads(snapshot.SNAPSHOT.read_text(encoding="utf-8"))
+    assert saved["revision"] == HEAD, "run: python -m coderev.migrations.snapshot"
+    assert saved["statements"] == snapshot.dump(migrated), (
+        "the migrations changed: python -m coderev.migrations.snapshot writes it again"
+    )
+
+
+def test_a_new_database_from_the_snapshot_is_the_migrated_one(
+    engine: sa.Engine, tmp_path: Path
+) -> None:
+    assert migrations.upgrade(engine) == HEAD
+    migrated = tmp_path / "migrated.db"
+    other = create_database_engine(f"sqlite:///{migrated}")
+    runner.migrate(other)
+    other.dispose()
+    assert snapshot.dump(tmp_path / "coderev.db") == snapshot.dump(migrated)
+    assert schema_sql(tmp_path / "coderev.db") == schema_sql(migrated)
+
+
+def test_a_snapshot_of_another_revision_is_not_used(
+    engine: sa.Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stale = tmp_path / "stale.json"
+    stale.write_text(json.dumps({"revision": "0006", "statements": ["CREATE TABLE t (x)"]}))
+    monkeypatch.setattr(snapshot, "SNAPSHOT", stale)
+    assert migrations.upgrade(engine) == HEAD  # by the migrations
+    assert "t" not in schema_sql(tmp_path / "coderev.db")
+    assert runner.diff(engine) == []
 
 
 def test_importing_the_cli_and_bootstrap_imports_neither() -> None:

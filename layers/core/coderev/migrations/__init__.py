@@ -24,7 +24,8 @@ tables (`coderev.analyses.tables`, `coderev.audit.tables`, `coderev.providers.ta
 tables and on `coderev.sql`'s repositories, never the reverse (a contract in pyproject.toml).
 
 Alembic is imported only when a migration has to run: a database already at `HEAD` costs two
-small queries and no Alembic import (a Lambda cold start builds the repositories).
+small queries and no Alembic import (a Lambda cold start builds the repositories), and a new
+SQLite database is filled from a snapshot of the migrated schema (coderev.migrations.snapshot).
 """
 
 from __future__ import annotations
@@ -67,8 +68,14 @@ def upgrade(target: Engine | str, *, schema: str | None = None) -> str:
     """Bring the database to `HEAD` (creating schemas and tables); the revision it is at."""
     engine, owned = _engine(target)
     try:
-        if _read_revision(engine, schema) == HEAD:
+        revision = _read_revision(engine, schema)
+        if revision == HEAD:
             return HEAD
+        if revision is None and schema is None:  # a new SQLite database: from the snapshot
+            from coderev.migrations.snapshot import restore
+
+            if restore(engine):
+                return HEAD
         from coderev.migrations.runner import migrate
 
         return migrate(engine, schema=schema)
