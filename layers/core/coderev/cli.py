@@ -605,11 +605,12 @@ def main() -> None:
 
 def _exit_now(done: SystemExit) -> None:
     """End the process with `done`'s status once what an exit must do is done: the atexit
-    handlers (the worker pool's shutdown, logging's flush, temporary folders' removal) run,
-    then stdout and stderr are flushed, then os._exit skips the teardown of modules and
-    objects, which has no effect outside the process. Only when no other non-daemon thread
-    runs (the interpreter would wait for it) and the status is an int or None; otherwise the
-    normal exit goes on."""
+    handlers run (the worker pools' shutdown, which ends their manager threads; logging's
+    flush; temporary folders' removal), then stdout and stderr are flushed, then os._exit
+    skips the teardown of modules and objects, which has no effect outside the process.
+    Only for an int or None status; and if a non-daemon thread still runs after the handlers
+    (the interpreter would wait for it) the normal exit goes on: it waits for the thread, and
+    the handlers, already run, are not run again."""
     import atexit
     import contextlib
     import os
@@ -618,10 +619,10 @@ def _exit_now(done: SystemExit) -> None:
     code = done.code
     if not (code is None or isinstance(code, int)):
         return
+    atexit._run_exitfuncs()
     if any(t is not threading.main_thread() and not t.daemon and t.is_alive()
            for t in threading.enumerate()):  # fmt: skip
         return
-    atexit._run_exitfuncs()
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(Exception):
             stream.flush()
