@@ -5,6 +5,7 @@ upload -> notification -> handler -> execution chain with a graceful stop."""
 from __future__ import annotations
 
 import json
+import threading
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -290,3 +291,35 @@ def test_the_notified_bucket_is_the_one_the_s3_events_name(template: Template) -
     from coderev.runtime.platform.serve import bucket_name
 
     assert bucket_name(template, "fallback") == template.buckets["Uploads"].name
+
+
+def _listening_ports() -> set[int]:
+    import psutil
+
+    return {c.laddr.port for c in psutil.Process().net_connections(kind="tcp")
+            if c.status == psutil.CONN_LISTEN}  # fmt: skip
+
+
+def test_a_platform_started_without_http_binds_no_port(platform: Platform) -> None:
+    before = _listening_ports()
+    platform.start(http=False)  # what a CLI review does: it uploads through the store
+    assert _listening_ports() == before
+    assert platform.stop(timeout=10) is True
+
+
+def test_a_port_in_use_stops_the_start_before_anything_runs(template: Template,
+                                                            tmp_path: Path) -> None:  # fmt: skip
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        store = NotifyingObjectStore(LocalObjectStore(tmp_path / "objects"), bucket="coderev")
+        backends = PlatformBackends(
+            object_store=store, execution_store=SqliteExecutionStore(tmp_path / "executions.db")
+        )
+        built = Platform(template, backends, port=taken.getsockname()[1])
+        with pytest.raises(OSError):
+            built.start()
+        assert "coderev-scheduler" not in {t.name for t in threading.enumerate()}
+        assert built.stop(timeout=5) is True

@@ -32,7 +32,6 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING
 
 from coderev.runtime.gateway.authorizer import Allow, AuthorizerHook, AuthorizerRequest, Deny
-from coderev.runtime.gateway.http_server import HttpServer
 from coderev.runtime.gateway.lambda_authorizer import LambdaAuthorizer, template_authorizers
 from coderev.runtime.gateway.open_local import open_local
 from coderev.runtime.gateway.rate_limit import RateLimiter
@@ -50,6 +49,7 @@ from coderev.runtime.template.events import ApiEvent
 
 if TYPE_CHECKING:
     from coderev.ports import ObjectStore
+    from coderev.runtime.gateway.http_server import HttpServer
 
 __all__ = [
     "Allow",
@@ -108,8 +108,19 @@ class Gateway:
         )
         self.limits = limits or ServerLimits.resolve(keep_alive_seconds=keep_alive_seconds,
                                                      backlog=backlog)
-        self._server = HttpServer(host, port, self.settings, self.limits)
+        self._host, self._port = host, port
+        self._http: HttpServer | None = None
         self._thread: threading.Thread | None = None
+
+    @property
+    def _server(self) -> HttpServer:
+        """The HTTP server, made (its socket bound) on first use: the platform of a CLI review,
+        which serves no HTTP, neither binds a port nor imports uvicorn (about 0.2 s)."""
+        if self._http is None:
+            from coderev.runtime.gateway.http_server import HttpServer
+
+            self._http = HttpServer(self._host, self._port, self.settings, self.limits)
+        return self._http
 
     @property
     def address(self) -> tuple[str, int]:
@@ -123,14 +134,15 @@ class Gateway:
     @property
     def in_flight(self) -> int:
         """Requests being served right now."""
-        return self._server.in_flight.count
+        return 0 if self._http is None else self._http.in_flight.count
 
     @property
     def stopping(self) -> bool:
-        return self._server.stopping.is_set()
+        return self._http is not None and self._http.stopping.is_set()
 
     def start(self) -> Gateway:
-        """Serve in a background thread; returns at once."""
+        """Serve in a background thread; returns at once (a port in use raises here)."""
+        self.address  # noqa: B018 - binds the socket in the caller's thread
         self._thread = threading.Thread(target=self.serve_forever, name="coderev-gateway",
                                         daemon=True)
         self._thread.start()
@@ -144,7 +156,9 @@ class Gateway:
 
     def stop(self, timeout: float = 10.0) -> bool:
         """Stop accepting, close idle connections, wait for in-flight requests (True if all)."""
-        drained = self._server.stop(timeout)
+        if self._http is None:
+            return True  # never served
+        drained = self._http.stop(timeout)
         if self._thread is not None:
             self._thread.join(timeout)
         return drained

@@ -285,7 +285,10 @@ class Platform:
     def start(self, *, http: bool = True) -> Platform:
         """Close the executions a stopped platform left running, wire the handlers' ports to
         this platform, reconcile the analyses, then start sources, schedules, and HTTP unless
-        `http` is False (a review that only uploads needs no routes)."""
+        `http` is False (a review that only uploads needs no routes). The gateway's port is
+        bound first: one in use stops the start before anything else runs."""
+        if http:
+            self.gateway.address  # noqa: B018 - binds it
         self.close_orphans()
         metrics.use_prometheus()  # GET /metrics; the handlers' metrics count from now on
         self._unregister_queues = metrics.queue_depths(self.queue_depths)
