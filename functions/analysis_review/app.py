@@ -26,9 +26,10 @@ def _run(task: ReviewTask) -> dict[str, Any]:
     arranged = arrange_analysis(bootstrap.experiments(), bootstrap.analysis_owner(),
                                 task.analysis_id, settings,
                                 bootstrap.configuration_in_force())  # fmt: skip
+    # the reports are rendered on this process's worker pool if it has one (CODEREV_JOBS)
     return review(bootstrap.object_store(), task.analysis_id, task.baseline_key,
                   reviewer=settings.reviewer, models=bootstrap.review_models(),
-                  arrangement=arranged)  # fmt: skip
+                  arrangement=arranged, jobs=settings.jobs)  # fmt: skip
 
 
 lambda_handler = step_handler(ReviewTask.from_event, _run, "Reviewed")

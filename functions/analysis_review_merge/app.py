@@ -15,6 +15,7 @@ from coderev.service.task_inputs import MergeReviewTask
 
 
 def _run(task: MergeReviewTask) -> dict[str, Any]:
+    from coderev.config import get_settings
     from coderev.experiments.live import record_served
     from coderev.pipeline.steps import merge_review
 
@@ -22,7 +23,9 @@ def _run(task: MergeReviewTask) -> dict[str, Any]:
         tenant, _ = bootstrap.analysis_owner()(task.analysis_id)
         record_served(bootstrap.experiments(), tenant, result)
 
-    return merge_review(bootstrap.object_store(), task.analysis_id, task.reviewed, observe)
+    # the reports are rendered on this process's worker pool if it has one (CODEREV_JOBS)
+    return merge_review(bootstrap.object_store(), task.analysis_id, task.reviewed, observe,
+                        jobs=get_settings().jobs)  # fmt: skip
 
 
 lambda_handler = step_handler(MergeReviewTask.from_event, _run, "ReviewMerged")

@@ -1,4 +1,5 @@
-"""coderev.domain.pickling: the records a pool worker sends back come back equal, every field."""
+"""coderev.domain.pickling: the records a pool worker sends back (or is sent, to render the
+reports) come back equal, every field."""
 
 from __future__ import annotations
 
@@ -10,11 +11,11 @@ from typing import Any
 import pytest
 
 from coderev.analysis.python_file import analyze_python_file
-from coderev.domain.architecture import ImportKind
+from coderev.domain.architecture import ImportEdge, ImportKind, ModuleNode, PackageMetrics
 from coderev.domain.code import ClassInfo, FileAnalysis, RawImport
 from coderev.domain.config import Thresholds
 from coderev.domain.findings import Category, Finding, FindingStatus, Severity
-from coderev.domain.metrics import FileMetrics, FunctionMetrics
+from coderev.domain.metrics import FileMetrics, FunctionMetrics, SourceFileInfo
 from coderev.domain.pickling import pickled_by_fields
 from coderev.domain.roles import FileRole
 
@@ -32,7 +33,11 @@ CLASS = ClassInfo("C", "C", 1, ("abc.ABC",), True)
 ANALYSIS = FileAnalysis(
     "a.py", "python", 120, METRICS, (IMPORT,), (CLASS,), (FINDING,), 0.5, 0.25, "boom"
 )
-RECORDS = [FUNCTION, METRICS, FINDING, IMPORT, CLASS, ANALYSIS]
+FILE = SourceFileInfo("t/a.py", "python", 120, METRICS, FileRole.TEST)
+MODULE = ModuleNode("a.b", "a/b/__init__.py", True)
+EDGE = ImportEdge("a.b", "a.c", 7, ImportKind.DEFERRED, external=True)
+PACKAGE = PackageMetrics("a", 3, 1, 0.25, 0.5, 0.25, 4, 6, 3)
+RECORDS = [FUNCTION, METRICS, FINDING, IMPORT, CLASS, ANALYSIS, FILE, MODULE, EDGE, PACKAGE]
 
 
 @pytest.mark.parametrize("record", RECORDS, ids=lambda r: type(r).__name__)

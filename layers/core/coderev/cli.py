@@ -253,6 +253,7 @@ def _review(ask: _Ask, out: Path, quiet: bool, console: Console) -> int:
     from coderev.config import get_settings
     from coderev.console import TerminalProgress, print_summary, print_unchecked_contracts
     from coderev.pipeline.options import BaselineInput, ReviewOptions
+    from coderev.pipeline.parallel import running_pool
     from coderev.pipeline.run import run_review
     from coderev.reports import write_reports
     from coderev.reports.json_format import to_json_dict
@@ -263,8 +264,10 @@ def _review(ask: _Ask, out: Path, quiet: bool, console: Console) -> int:
     project = request.config
     if ask.path.is_file() and ask.path.stat().st_size >= WARM_POOL_FROM_BYTES:
         from coderev.pipeline.parallel import warm_up
+        from coderev.reports.writer import WORKER_PRELOAD
 
-        warm_up(ask.jobs or settings.jobs)  # the workers start while the archive is read
+        # the workers start while the archive is read, ready to render the reports at the end
+        warm_up(ask.jobs or settings.jobs, preload=(WORKER_PRELOAD,))
     tree = read_source(ask.path, exclude=request.exclude + (project.exclude if project else ()))
     options = ReviewOptions(
         jobs=ask.jobs or settings.jobs,
@@ -291,7 +294,9 @@ def _review(ask: _Ask, out: Path, quiet: bool, console: Console) -> int:
             spec, result.findings, unchecked, roles=result.gate_roles,
             contract_warnings=result.architecture.contract_warnings,
         )  # fmt: skip
-    written = write_reports(result, out, formats=ask.formats, gate=gate)
+    # rendered on the workers warm_up started, if it did (a pool started now would cost more)
+    submit = running_pool(options.jobs)
+    written = write_reports(result, out, formats=ask.formats, gate=gate, submit=submit)
     if graph_writes is not None:
         graph_writes.close()  # the code graph was written beside the review and its reports
     if not quiet:
@@ -324,8 +329,9 @@ def _review_on_platform(ask: _Ask, out: Path, quiet: bool, console: Console,
     if len(archive) >= WARM_POOL_FROM_BYTES:  # the AnalyzeShard steps' workers start now,
         from coderev.config import get_settings  # while the platform starts and Index runs
         from coderev.pipeline.parallel import warm_up
+        from coderev.reports.writer import WORKER_PRELOAD  # (the Review step renders on them)
 
-        warm_up(ask.jobs or get_settings().jobs, preload=("coderev.pipeline.steps",))
+        warm_up(ask.jobs or get_settings().jobs, preload=("coderev.pipeline.steps", WORKER_PRELOAD))
     out.mkdir(parents=True, exist_ok=True)
 
     def entered(state: str) -> None:

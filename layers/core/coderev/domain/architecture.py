@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from coderev.domain.pickling import pickled_by_fields
+
 
 class ImportKind(StrEnum):
     """When an import runs: strongest first.
@@ -27,6 +29,7 @@ class ImportKind(StrEnum):
 _STRENGTH = {ImportKind.IMPORT_TIME: 2, ImportKind.DEFERRED: 1, ImportKind.TYPE_CHECKING: 0}
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class ModuleNode:
     name: str  # dotted module name, e.g. "shop.orders.service"
@@ -34,6 +37,7 @@ class ModuleNode:
     is_package: bool  # an __init__.py, or a namespace package directory
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class ImportEdge:
     source: str  # importing module
@@ -107,6 +111,7 @@ class ContractWarning:
     message: str
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class PackageMetrics:
     package: str

@@ -52,6 +52,7 @@ class FileMetrics:
     functions: tuple[FunctionMetrics, ...] = field(default=())
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class SourceFileInfo:
     """A file as the report lists it."""

@@ -7,7 +7,9 @@ The `__getstate__`/`__setstate__` that `dataclass(frozen=True, slots=True)` adds
 Django's `pickle.loads` took 0.40 s, `pickle.dumps` 0.29 s. `pickled_by_fields` replaces them
 with a state read by one `operator.attrgetter` and written through the slots' descriptors,
 with the field names taken from `dataclasses.fields` once per class (a field added later is
-part of the state with no change here): 0.23 s and 0.19 s.
+part of the state with no change here): 0.23 s and 0.19 s. The workers rendering a review's
+reports are sent its ReviewResult (its files' SourceFileInfo, the architecture's ModuleNode,
+ImportEdge and PackageMetrics: 17k objects on Django, without the files' metrics).
 """
 
 from __future__ import annotations

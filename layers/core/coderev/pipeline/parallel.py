@@ -25,6 +25,7 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
+from typing import Any
 
 from coderev.domain.code import FileAnalysis
 from coderev.domain.config import Thresholds
@@ -167,6 +168,25 @@ def submit_to_shared_pool[**P, T](
         return None
 
 
+def running_pool(jobs: int) -> Callable[..., Future[Any] | None] | None:
+    """`submit(fn, *args)` on this process's shared pool of `jobs` workers (0: one per CPU) if
+    it has that pool running (warm_up started it, or an earlier call), else None: none is
+    started here, for work that takes less than starting a pool would (a review's reports, see
+    coderev.reports.writer). The submit returns None if the pool broke since: run it here."""
+    with _pools_lock:
+        pool = _pools.get(worker_count(jobs))
+    if pool is None or getattr(pool, "_broken", False):
+        return None
+
+    def submit[**P, T](fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> Future[T] | None:
+        try:
+            return pool.submit(fn, *args, **kwargs)
+        except (BrokenProcessPool, OSError, RuntimeError):  # broken (or shut down) meanwhile
+            return None
+
+    return submit
+
+
 def warm_up(jobs: int, preload: Sequence[str] = ()) -> None:
     """Start this process's shared pool of `jobs` workers (0: one per CPU) now, in the
     background, for a run about to analyse many files: the forkserver imports the analysis
@@ -176,8 +196,9 @@ def warm_up(jobs: int, preload: Sequence[str] = ()) -> None:
     AnalyzeShard steps) use that pool; it is shut down at exit. Nothing for one job.
 
     The workers are started from a thread: starting one waits until the forkserver has
-    imported what it preloads and forked it (about 0.5 s with the platform's steps), which
-    this process would otherwise spend waiting instead of reading the archive."""
+    imported what it preloads and forked it (about 0.5 s with the platform's steps, 0.6 s
+    more with the report renderer's coderev.reports.html_warm), which this process would
+    otherwise spend waiting instead of reading the archive."""
     _preload.extend(m for m in preload if m not in _preload)
     workers = worker_count(jobs)
     pool = _shared(workers) if workers > 1 else None

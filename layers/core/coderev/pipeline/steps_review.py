@@ -75,6 +75,7 @@ def review(
     reviewer: str = OFFLINE,
     models: ModelAccess | None = None,
     arrangement: ReviewArrangement | None = None,
+    jobs: int = 1,
 ) -> dict[str, Any]:
     """Combine, baseline-mark and sort the findings, review them, judge them by the request's
     gate; then render the reports (`report.*`, `outcome.json`, which Finalize publishes), or,
@@ -87,6 +88,9 @@ def review(
     `arrangement` (coderev.experiments.live): the review configuration in force for this
     analysis (its reviewer unless the request names one, its severity policy), the report's
     context, and where each arm's outcome is recorded (an AI review's at MergeReview).
+    `jobs`: the reports are rendered on this process's worker pool of that many (0: one per
+    CPU) when it has one running (the local platform's, started for AnalyzeShard); 1, or no
+    pool (AWS Lambda), here.
     """
     keys = WorkKeys(analysis_id)
     indexed = read_document(store, keys.index, IndexDocument, analysis_id)
@@ -137,7 +141,7 @@ def review(
             ))  # fmt: skip
     if not chunks:
         result = replace(result, timings=timings | _since(start))
-        _publish(store, keys, result, gate)
+        _publish(store, keys, result, gate, jobs)
         _observe(arranged, result, lambda policy: review_stage(
             indexed.source, given.files, given.findings, arch.architecture, baseline, OFFLINE,
             models=models, finding_policy=policy,
@@ -184,8 +188,10 @@ def merge_review(
     analysis_id: str,
     reviewed: Sequence[Mapping[str, Any]] = (),
     observe: Callable[[ReviewResult], None] | None = None,
+    jobs: int = 1,
 ) -> dict[str, Any]:
-    """The chunks' comments merged with the offline review; the reports rendered.
+    """The chunks' comments merged with the offline review; the reports rendered (on a worker
+    pool as Review's are, see `jobs` there).
     `observe(result)`: records the outcome of the arm the analysis is in (its context says).
 
     `reviewed`: the Map's output, one item per chunk (a ReviewChunk's result, or, for a
@@ -223,7 +229,7 @@ def merge_review(
                             CURRENT_PROMPT, outcomes, plan.not_reviewed)  # fmt: skip
     timings = result.timings | {"ai_review": round(time.time() - plan.planned_at, 4)}
     result = replace(result, review=review, timings=timings)
-    _publish(store, keys, result, plan.gate)
+    _publish(store, keys, result, plan.gate, jobs)
     if observe is not None and result.context.arm is not None:
         observe(result)
     return _summary(analysis_id, result, plan.baseline_key, plan.gate) | {
@@ -303,12 +309,18 @@ def _gate(
 
 
 def _publish(
-    store: ObjectStore, keys: WorkKeys, result: ReviewResult, gate: GateOutcome | None
-) -> None:
+    store: ObjectStore, keys: WorkKeys, result: ReviewResult, gate: GateOutcome | None,
+    jobs: int,
+) -> None:  # fmt: skip
     """The rendered reports and the outcome Finalize publishes."""
     from coderev.reports.writer import FILENAMES, render_each
 
-    for fmt, text in render_each(result, tuple(FILENAMES), gate=gate):  # one in memory at once
+    submit = None
+    if jobs != 1:
+        from coderev.pipeline.parallel import running_pool
+
+        submit = running_pool(jobs)
+    for fmt, text in render_each(result, tuple(FILENAMES), gate=gate, submit=submit):  # in turn
         store.put(keys.rendered(FILENAMES[fmt]), text.encode("utf-8"),
                   content_type=CONTENT_TYPES[fmt])  # fmt: skip
         del text

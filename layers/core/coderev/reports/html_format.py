@@ -9,6 +9,7 @@ the script only adds filtering, table sorting and graph highlighting.
 
 from __future__ import annotations
 
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from coderev.domain.findings import Category, Severity
@@ -30,6 +31,7 @@ from coderev.reports.markdown_html import (
 from coderev.reports.package_graph import package_graph
 
 if TYPE_CHECKING:
+    from jinja2 import Template
     from markupsafe import Markup
 
 # Findings rows per table: each table is laid out only when near the screen (see report.css.j2)
@@ -44,10 +46,11 @@ def break_after(text: str, separator: str) -> Markup:
     return Markup(separator + "<wbr>").join(escape(text).split(separator))  # noqa: S704
 
 
-def to_html(result: ReviewResult, report: dict[str, Any], limits: PageLimits | None = None) -> str:
-    """The page for `result`; `report` is its to_json_dict. `limits`: how much it embeds."""
+@cache
+def report_template() -> Template:
+    """report.html's template, compiled once per process (about 0.12 s; the pool's forkserver
+    does it for its workers: see html_warm), with the templates it includes."""
     from jinja2 import Environment, PackageLoader, select_autoescape
-    from markupsafe import Markup
 
     env = Environment(
         loader=PackageLoader("coderev.reports", "templates"),
@@ -58,6 +61,24 @@ def to_html(result: ReviewResult, report: dict[str, Any], limits: PageLimits | N
     env.filters["break_after"] = break_after
     env.filters["markdown_inline"] = markdown_inline_to_html
     env.filters["code_spans"] = code_spans_to_html
+    for included in ("report.css.j2", "report.js.j2"):  # kept in the environment's cache
+        env.get_template(included)
+    return env.get_template("report.html.j2")
+
+
+def page_document(report: dict[str, Any]) -> dict[str, Any]:
+    """What the page reads of report.json's document: all but the files without findings (it
+    lists the others only, and counts them all from the summary). Half the document's pickle:
+    what a worker rendering the page is sent (coderev.reports.writer)."""
+    with_findings = {f["path"] for f in report["findings"]}
+    return report | {"files": [f for f in report["files"] if f["path"] in with_findings]}
+
+
+def to_html(result: ReviewResult, report: dict[str, Any], limits: PageLimits | None = None) -> str:
+    """The page for `result`; `report` is its to_json_dict (or that dict's page_document).
+    `limits`: how much it embeds."""
+    from markupsafe import Markup
+
     limits = limits or PageLimits()
     roles = {f.path: f.role for f in result.files}
     tests = packages_of_tests(result.architecture, roles)
@@ -78,15 +99,16 @@ def to_html(result: ReviewResult, report: dict[str, Any], limits: PageLimits | N
                                         ("wrong", "wrong"))]  # fmt: skip
         return [(label, url) for label, url in links if url is not None]
 
-    template = env.get_template("report.html.j2")
-    return template.render(
+    return report_template().render(
         **report,
         severities=[s.value for s in Severity],
         categories=[c.value for c in Category],
         summary_html=markdown_to_html(report["review"]["summary"]),
         sections=sections,
         findings_left_out=sum(s.left_out for s in sections),
-        files_shown=files_shown(report["files"], report["findings"], limits.file_rows),
+        files_shown=files_shown(
+            report["files"], report["findings"], report["summary"]["files"], limits.file_rows
+        ),
         package_groups=package_groups(result.architecture, roles),
         has_baseline=result.findings_drift is not None,
         CHUNK_ROWS=CHUNK_ROWS,

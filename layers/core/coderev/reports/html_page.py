@@ -131,9 +131,11 @@ def collapsed_section(
 def files_shown(
     files: Sequence[dict[str, Any]],
     findings: Sequence[dict[str, Any]],
+    total: int,
     max_rows: int = FILE_ROWS,
 ) -> FilesShown:
-    """The files with findings, most findings first, each with its most complex function."""
+    """The files with findings, most findings first, each with its most complex function;
+    `total`: the files reviewed (`files` may hold only those with findings)."""
     counts = Counter(f["path"] for f in findings)
     with_findings = [f for f in files if counts[f["path"]]]
     with_findings.sort(key=lambda f: (-counts[f["path"]], f["path"]))
@@ -142,4 +144,4 @@ def files_shown(
         functions = (f.get("metrics") or {}).get("functions", [])
         worst = max(functions, key=lambda fn: fn["complexity"], default=None)
         rows.append({**f, "findings": counts[f["path"]], "worst": worst})
-    return FilesShown(rows=tuple(rows), with_findings=len(with_findings), total=len(files))
+    return FilesShown(rows=tuple(rows), with_findings=len(with_findings), total=total)

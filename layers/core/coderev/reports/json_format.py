@@ -32,10 +32,15 @@ SCHEMA_VERSION = "1.1"
 AI_SCHEMA_VERSION = "1.2"
 
 
+def generated_now() -> str:
+    """A report's `generated_at` for now: UTC, to the second."""
+    return datetime.now(UTC).replace(microsecond=0).isoformat()
+
+
 def to_json_dict(
     result: ReviewResult, gate: GateOutcome | None = None, generated_at: str | None = None
 ) -> dict[str, Any]:
-    stamp = generated_at or datetime.now(UTC).replace(microsecond=0).isoformat()
+    stamp = generated_at or generated_now()
     report: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION if result.review.ai is None else AI_SCHEMA_VERSION,
         "tool": {
