@@ -23,7 +23,9 @@ def _run(task: AnalysisTask) -> dict[str, Any]:
     # will: CODEREV_CODE_GRAPH=false, a default `coderev review`'s private platform)
     graphs = bootstrap.graph_store(settings, settings.data_dir / "graph.sqlite") \
         if settings.code_graph else None  # fmt: skip
-    return architecture(bootstrap.object_store(), task.analysis_id, graph_store=graphs)
+    # CODEREV_JOBS: the graph is built and written in a worker of the shared pool, if any
+    return architecture(bootstrap.object_store(), task.analysis_id, graph_store=graphs,
+                        jobs=settings.jobs)  # fmt: skip
 
 
 lambda_handler = step_handler(AnalysisTask.from_event, _run, "ArchitectureAnalyzed")

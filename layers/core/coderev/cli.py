@@ -266,8 +266,11 @@ def _review(ask: _Ask, out: Path, quiet: bool, console: Console) -> int:
         from coderev.pipeline.parallel import warm_up
         from coderev.reports.writer import WORKER_PRELOAD
 
-        # the workers start while the archive is read, ready to render the reports at the end
-        warm_up(ask.jobs or settings.jobs, preload=(WORKER_PRELOAD,))
+        # the workers start while the archive is read: once the files are analysed one builds
+        # and writes the code graph (coderev.pipeline.graph_writes), then they render reports
+        warm_up(
+            ask.jobs or settings.jobs, preload=("coderev.pipeline.graph_writes", WORKER_PRELOAD)
+        )
     tree = read_source(ask.path, exclude=request.exclude + (project.exclude if project else ()))
     options = ReviewOptions(
         jobs=ask.jobs or settings.jobs,

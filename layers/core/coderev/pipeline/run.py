@@ -20,7 +20,6 @@ from coderev.analysis.ruff_process import ruff_version
 from coderev.analysis.ruff_project import RuffRun, lint_python
 from coderev.analysis.skipping import exclude_from_tree
 from coderev.architecture.analyze import analyze_architecture, cycle_findings, violation_findings
-from coderev.architecture.code_graph import build_code_graph
 from coderev.architecture.config import load_project_config
 from coderev.architecture.drift import architecture_drift
 from coderev.architecture.graph_rules import check_graph_rules
@@ -33,6 +32,7 @@ from coderev.domain.report import FindingsDrift, ReviewResult
 from coderev.domain.review import Review
 from coderev.domain.roles import RoleGlobs
 from coderev.domain.source import SourceTree
+from coderev.pipeline.graph_writes import write_code_graph
 from coderev.pipeline.options import BaselineInput, ModelAccess, ReviewOptions
 from coderev.pipeline.parallel import analyze_files
 from coderev.pipeline.progress import ProgressSink, SilentProgress
@@ -132,7 +132,7 @@ def run_review(
     progress.stage("Architecture")
     with _timed(timings, "architecture"), collector_paused():
         architecture, arch_findings = architecture_stage(
-            analyses, config, graph_store, graph_id, GraphScope(project=tree.name)
+            analyses, config, graph_store, graph_id, GraphScope(tree.name), jobs=options.jobs
         )
 
     progress.stage("Review")
@@ -171,14 +171,17 @@ def architecture_stage(
     graph_store: GraphStore | None = None,
     graph_id: str = "latest",
     scope: GraphScope | None = None,
+    *,
+    jobs: int = 1,
 ) -> tuple[ArchitectureResult, list[Finding]]:
     """The architecture of the analysed files (in path order), and its findings. The code
-    graph goes to `graph_store` under `graph_id` (when given), then the project's Cypher rules
-    run on it (coderev.architecture.graph_rules)."""
+    graph goes to `graph_store` under `graph_id` (when given; built and written in a worker of
+    the shared pool of `jobs` when the store writes in the background, see
+    coderev.pipeline.graph_writes), then the project's Cypher rules run on it
+    (coderev.architecture.graph_rules)."""
     architecture = analyze_architecture(analyses, config)
     if graph_store is not None:
-        nodes, edges = build_code_graph(analyses, architecture)
-        graph_store.write(graph_id, nodes, edges, scope=scope)
+        write_code_graph(graph_store, graph_id, analyses, architecture, scope, jobs=jobs)
     architecture = check_graph_rules(architecture, config.graph_rules, graph_store, graph_id)
     return architecture, [*violation_findings(architecture), *cycle_findings(architecture)]
 

@@ -261,11 +261,16 @@ def ruff(store: ObjectStore, analysis_id: str) -> dict[str, Any]:
 
 
 def architecture(
-    store: ObjectStore, analysis_id: str, *, graph_store: GraphStore | None = None
+    store: ObjectStore,
+    analysis_id: str,
+    *,
+    graph_store: GraphStore | None = None,
+    jobs: int = 1,
 ) -> dict[str, Any]:
     """The architecture of every shard's files into `architecture.json` (and the code graph
-    into `graph_store` under the analysis id, when given), and what Review needs of the shards
-    and ruff into `review-input.json`: the shards are decoded here only."""
+    into `graph_store` under the analysis id, when given: built and written in a worker of the
+    shared pool of `jobs` when it can be, see coderev.pipeline.graph_writes), and what Review
+    needs of the shards and ruff into `review-input.json`: the shards are decoded here only."""
     keys = WorkKeys(analysis_id)
     indexed = read_document(store, keys.index, IndexDocument, analysis_id)
     analyses, ruff, analysis_seconds = _shard_results(store, keys, indexed)
@@ -274,8 +279,9 @@ def architecture(
     try:
         start = time.perf_counter()
         with collector_paused():  # as the direct engine's stage: a large graph, no cycles
-            result, findings = architecture_stage(analyses, indexed.config,
-                                                  graph_writes or graph_store, analysis_id)
+            result, findings = architecture_stage(
+                analyses, indexed.config, graph_writes or graph_store, analysis_id, jobs=jobs
+            )
         seconds = round(time.perf_counter() - start, 4)
         document = ArchitectureDocument(analysis_id, result, tuple(findings), seconds)
         write_document(store, keys.architecture, document)

@@ -8,10 +8,11 @@ can hold a package's CONTAINS and IMPORTS edges to the same module side by side)
 
 from __future__ import annotations
 
+import functools
 import json
 import sqlite3
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from json.encoder import c_make_encoder, encode_basestring_ascii  # type: ignore[attr-defined]
 from pathlib import Path
 from types import TracebackType
@@ -59,10 +60,19 @@ class SqliteGraphStore:
     """GraphStore on SQLite (a file, or ":memory:"). Safe to share between threads."""
 
     def __init__(self, path: str | Path = ":memory:") -> None:
+        self._path = path
         self._lock = threading.Lock()
         self._db = sqlite3.connect(str(path), check_same_thread=False)
         with self._lock, self._db:
             self._db.executescript(_SCHEMA)
+
+    def reopener(self) -> Callable[[], SqliteGraphStore] | None:
+        """A picklable way to open this store again in another process (a pool worker that
+        writes the code graph, see coderev.pipeline.graph_writes); None for ":memory:", which
+        no other connection sees."""
+        if str(self._path) in (":memory:", ""):
+            return None
+        return functools.partial(SqliteGraphStore, Path(self._path).resolve())
 
     def write(
         self,
