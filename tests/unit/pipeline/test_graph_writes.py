@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import functools
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
@@ -23,11 +23,23 @@ from coderev.architecture.code_graph import (
 from coderev.domain.code import FileAnalysis
 from coderev.domain.config import ProjectConfig, Thresholds
 from coderev.domain.source import SourceFile
-from coderev.pipeline import graph_writes
-from coderev.pipeline.parallel import IN_PROCESS_BELOW, submit_to_shared_pool
+from coderev.pipeline import graph_writes, parallel
+from coderev.pipeline.parallel import IN_PROCESS_BELOW
 from coderev.pipeline.run import architecture_stage
 from coderev.pipeline.shards import analyze_shard
 from coderev.ports import GraphEdge, GraphNode, GraphScope
+
+
+@pytest.fixture
+def running_pool() -> Iterator[None]:
+    """This process's shared pool of 2 workers, as `coderev review` of an archive starts it
+    (warm_up); stopped after. The graph goes to a worker only when that pool runs."""
+    parallel.warm_up(2)
+    yield
+    with parallel._pools_lock:
+        pool = parallel._pools.pop(2, None)
+    if pool is not None:
+        pool.shutdown(cancel_futures=True)
 
 
 def _module(i: int) -> str:
@@ -74,6 +86,7 @@ def _graph(path: Path) -> tuple[list[GraphNode], list[GraphEdge], GraphScope | N
         return store.nodes("latest"), store.edges("latest"), store.scope("latest")
 
 
+@pytest.mark.usefixtures("running_pool")
 @pytest.mark.parametrize("jobs", [2, 1])
 def test_the_graph_written_through_a_worker_is_the_one_written_here(
     jobs: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -84,17 +97,26 @@ def test_the_graph_written_through_a_worker_is_the_one_written_here(
     with SqliteGraphStore(here) as store:
         architecture_stage(analyses, ProjectConfig(), store, "latest", scope)
     submitted: list[Future[Any] | None] = []
+    running = graph_writes.running_pool
 
-    def submit(*args: Any) -> Future[Any] | None:
-        submitted.append(submit_to_shared_pool(*args))
-        return submitted[-1]
+    def recording(jobs: int) -> Any:
+        submit = running(jobs)
+        if submit is None:
+            return None
 
-    monkeypatch.setattr(graph_writes, "submit_to_shared_pool", submit)
+        def recorded(*args: Any) -> Future[Any] | None:
+            submitted.append(submit(*args))
+            return submitted[-1]
+
+        return recorded
+
+    monkeypatch.setattr(graph_writes, "running_pool", recording)
     writes = BackgroundWrites(SqliteGraphStore(tmp_path / "worker.sqlite"))
     architecture_stage(analyses, ProjectConfig(), writes, "latest", scope, jobs=jobs)
     writes.close()
-    # two jobs: a worker built and wrote it; one: no pool, built here, written on the thread
-    assert [f is not None for f in submitted] == [jobs > 1]
+    # two jobs: a worker of the running pool built and wrote it; one: no pool of one worker
+    # runs, so it was built here and written on the thread
+    assert [f is not None for f in submitted] == ([True] if jobs > 1 else [])
     nodes, edges, written_scope = _graph(tmp_path / "worker.sqlite")
     assert (nodes, edges, written_scope) == _graph(here)
     labels = {n.label for n in nodes}
@@ -117,6 +139,7 @@ class _Unopenable:
         raise AssertionError("the graph is written in the worker, not here")
 
 
+@pytest.mark.usefixtures("running_pool")
 def test_a_write_that_fails_in_the_worker_is_raised_when_the_command_waits(
     tmp_path: Path,
 ) -> None:
@@ -134,3 +157,17 @@ def test_what_a_worker_gets_builds_the_same_graph() -> None:
     architecture = analyze_architecture(analyses, ProjectConfig())
     inputs = code_graph_inputs(analyses, architecture)
     assert build_code_graph_from(inputs) == build_code_graph(analyses, architecture)
+
+
+def test_no_pool_is_started_for_the_graph(tmp_path: Path) -> None:
+    """A directory's review has no pool left once its files are analysed: starting one for the
+    graph alone would cost more than building it here."""
+    analyses = _analyses()
+    with parallel._pools_lock:
+        assert 2 not in parallel._pools
+    writes = BackgroundWrites(SqliteGraphStore(tmp_path / "graph.sqlite"))
+    architecture_stage(analyses, ProjectConfig(), writes, "latest", jobs=2)
+    writes.close()
+    with parallel._pools_lock:
+        assert 2 not in parallel._pools
+    assert len(_graph(tmp_path / "graph.sqlite")[0]) > 300

@@ -4,8 +4,8 @@
 and renders its reports, which never read the graph back from an embedded store (it answers
 no Cypher: coderev.architecture.graph_rules). Once the files are analysed the worker pool is
 idle while the command's own process works on alone, so when the store can be opened by
-another process (`reopener`: SQLite on a file) and there is a pool, a worker builds the graph
-*and* writes it (coderev.pipeline.graph_writes; `written_elsewhere` follows it). On Django
+another process (`reopener`: SQLite on a file) and that pool is running, a worker builds the
+graph *and* writes it (coderev.pipeline.graph_writes; `written_elsewhere` follows it). On Django
 that takes the build (about 0.9 s) off the command's core and the write (0.6-1.2 s) off its
 GIL, for 0.1-0.15 s spent there pickling what the build reads. Without a pool (one job;
 AWS Lambda) the graph is built in the caller's process and only its write runs on this
