@@ -29,6 +29,19 @@ from coderev.quotas.errors import QuotaStoreError
 
 __all__ = ["SqliteQuotaStore"]
 
+# Serializes a store's renewal in a forked child; a new one in each child, since a thread of
+# the parent may have held it when the process forked.
+_renewing = threading.Lock()
+
+
+def _new_renewing_lock() -> None:
+    global _renewing
+    _renewing = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_new_renewing_lock)
+
 _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS quota_counters (key TEXT PRIMARY KEY, "
     "used INTEGER NOT NULL, expires_at REAL NOT NULL) WITHOUT ROWID",
@@ -47,13 +60,13 @@ class SqliteQuotaStore:
     def __init__(self, path: Path, *, busy_timeout_s: float = 30.0) -> None:
         self.path = Path(path)
         self.busy_timeout_s = busy_timeout_s
-        self._pid = -1
+        self._pid = os.getpid()
         self._lock = threading.Lock()
         self._conn: sqlite3.Connection | None = None
         self._purged_at = 0.0
 
     def _connection(self) -> sqlite3.Connection:
-        if self._conn is None or self._pid != os.getpid():
+        if self._conn is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             # isolation_level=None: this class says when transactions begin (BEGIN IMMEDIATE)
             conn = sqlite3.connect(self.path, timeout=self.busy_timeout_s,
@@ -62,13 +75,21 @@ class SqliteQuotaStore:
             conn.execute("PRAGMA synchronous=NORMAL")
             for statement in _SCHEMA:
                 conn.execute(statement)
-            self._conn, self._pid = conn, os.getpid()
+            self._conn = conn
         return self._conn
 
     def _reset_after_fork(self) -> None:
-        if self._pid != os.getpid():  # the parent's lock may have been held at fork time
-            self._lock = threading.Lock()
-            self._conn = None
+        """In a forked child, a lock and connection of its own (the parent's lock may have
+        been held at fork time), made once: threads racing here all take the same new lock.
+        (Made on every first check, as it was, two threads each made a lock of their own and
+        used the one connection at once: "cannot start a transaction within a transaction".)"""
+        if self._pid == os.getpid():
+            return
+        with _renewing:
+            if self._pid != os.getpid():
+                self._lock = threading.Lock()
+                self._conn = None
+                self._pid = os.getpid()
 
     def check_and_spend(
         self,
