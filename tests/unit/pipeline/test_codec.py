@@ -378,3 +378,38 @@ def test_unsupported_types_are_refused_when_first_used() -> None:
 
     with pytest.raises(TypeError, match="does not support"):
         codec.encode(Odd({"a"}))
+
+
+@dataclass(frozen=True)
+class _Empty:
+    pass
+
+
+@dataclass(frozen=True)
+class _One:
+    when: Severity | None
+
+
+@dataclass(frozen=True)
+class _Mixed:
+    name: str
+    tags: tuple[str, ...]
+    counts: dict[str, int]
+    note: str | None
+    severity: Severity
+    blob: bytes | None
+    inner: _One
+
+
+def test_fields_are_written_in_order_whatever_their_kind() -> None:
+    value = _Mixed("n", ("a", "b"), {"x": 1}, None, Severity.HIGH, b"\x00", _One(Severity.LOW))
+    encoded = codec.encode(value)
+    assert list(encoded) == [f.name for f in fields(_Mixed)]
+    assert encoded == {
+        "name": "n", "tags": ["a", "b"], "counts": {"x": 1}, "note": None, "severity": "high",
+        "blob": "AA==", "inner": {"when": "low"},
+    }  # fmt: skip
+    assert codec.loads(_Mixed, codec.dumps(value)) == value
+    assert codec.encode(_Empty()) == {}
+    assert codec.loads(_Empty, codec.dumps(_Empty())) == _Empty()
+    assert codec.loads(_One, codec.dumps(_One(None))) == _One(None)

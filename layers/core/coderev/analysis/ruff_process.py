@@ -123,6 +123,7 @@ def ruff_check(
     diagnostics: list[tuple[str, dict[str, Any]]] = []
     crashes: list[RuffCrash] = []
     bases = (root.absolute(), root.resolve())
+    relative: dict[str, str] = {}  # ruff reports a file's name once per diagnostic
     pending = list(_batches(paths))[::-1]
     retries = 0
     while pending:
@@ -142,7 +143,12 @@ def ruff_check(
                 retries += 2
             continue
         out: list[dict[str, Any]] = json.loads(proc or b"[]")
-        diagnostics.extend((_relative(bases, d["filename"]), d) for d in out)
+        for d in out:
+            name = d["filename"]
+            rel = relative.get(name)
+            if rel is None:
+                rel = relative[name] = _relative(bases, name)
+            diagnostics.append((rel, d))
     return RuffCheck(diagnostics, tuple(crashes))
 
 
