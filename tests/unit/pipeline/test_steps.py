@@ -39,6 +39,7 @@ from coderev.pipeline.steps_work import (
     ReviewOutcome,
     WorkKeys,
     read_document,
+    read_unchanged,
     write_document,
 )
 from coderev.reports import load_baseline, render_reports, to_json_dict
@@ -557,6 +558,25 @@ def test_a_work_file_this_process_wrote_is_handed_over_once_while_unchanged(
         read_document(store, key, ReviewOutcome, "b2")  # still checked
 
 
+def test_a_document_every_step_reads_is_decoded_once_per_version(tmp_path: Path) -> None:
+    store = CountingStore(tmp_path / "bucket")
+    key = WorkKeys("a1").outcome
+    LocalObjectStore(tmp_path / "bucket").put(key, b'{"analysis_id": "a1", "counts": {"a": 1}}')
+    first = read_unchanged(store, key, ReviewOutcome, "a1")
+    assert read_unchanged(store, key, ReviewOutcome, "a1") is first and store.reads[key] == 1
+    LocalObjectStore(tmp_path / "bucket").put(  # another process rewrites it
+        key, b'{"analysis_id": "a1", "counts": {"a": 2}}'
+    )
+    assert read_unchanged(store, key, ReviewOutcome, "a1").counts == {"a": 2}
+    assert store.reads[key] == 2
+    with pytest.raises(CorruptWorkFileError, match="belongs to analysis 'a1'"):
+        read_unchanged(store, key, ReviewOutcome, "b2")  # still checked
+    remote = RemoteLikeStore(tmp_path / "bucket")  # S3: read every time
+    assert read_unchanged(remote, key, ReviewOutcome, "a1") is not read_unchanged(
+        remote, key, ReviewOutcome, "a1"
+    )
+
+
 class RemoteLikeStore(LocalObjectStore):
     """A store whose objects are not on this machine (as S3's): nothing is kept for it."""
 
@@ -592,5 +612,6 @@ def test_a_shard_analysed_in_a_worker_hands_its_result_to_architecture(tmp_path:
         records.close()
     assert [store.reads.get(keys.shard_result(s)) for s in (0, 1)] == [None, None]
     assert store.reads.get(keys.review_input) is None and store.reads.get(keys.architecture) is None
+    assert store.reads.get(keys.index) is None  # handed over to one step, then kept for all
     report = json.loads(platform.report(record.id))
     assert comparable(report) == comparable(to_json_dict(direct(sample_archive(), "shop.tar.gz")))

@@ -57,6 +57,7 @@ from coderev.pipeline.steps_work import (
     WorkKeys,
     hand_over,
     read_document,
+    read_unchanged,
     write_document,
 )
 from coderev.ports import GraphStore, ObjectInfo, ObjectStore
@@ -211,7 +212,7 @@ def _analyze_shard_here(
     """The step; with `handing_over` (a worker whose parent reads the result next) the
     result document is also returned, with where it was written, instead of kept here."""
     keys = WorkKeys(analysis_id)
-    indexed = read_document(store, keys.index, IndexDocument, analysis_id)
+    indexed = read_unchanged(store, keys.index, IndexDocument, analysis_id)
     bundle = _shard_input(store, keys, shard)
     analyses, analysis_seconds = _measured(
         analyze_files,
@@ -249,7 +250,7 @@ def ruff(store: ObjectStore, analysis_id: str) -> dict[str, Any]:
     one per shard.
     """
     keys = WorkKeys(analysis_id)
-    indexed = read_document(store, keys.index, IndexDocument, analysis_id)
+    indexed = read_unchanged(store, keys.index, IndexDocument, analysis_id)
     sources: dict[str, bytes] = {}
     for shard in range(indexed.shards):
         bundle = _shard_input(store, keys, shard)
@@ -272,7 +273,7 @@ def architecture(
     shared pool of `jobs` when it can be, see coderev.pipeline.graph_writes), and what Review
     needs of the shards and ruff into `review-input.json`: the shards are decoded here only."""
     keys = WorkKeys(analysis_id)
-    indexed = read_document(store, keys.index, IndexDocument, analysis_id)
+    indexed = read_unchanged(store, keys.index, IndexDocument, analysis_id)
     analyses, ruff, analysis_seconds = _shard_results(store, keys, indexed)
     # the code graph is written beside this step's documents; the step ends once it is
     graph_writes = in_background(graph_store)

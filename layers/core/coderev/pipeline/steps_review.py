@@ -41,6 +41,7 @@ from coderev.pipeline.steps_work import (
     ShardInput,
     WorkKeys,
     read_document,
+    read_unchanged,
     write_document,
 )
 from coderev.ports import ObjectStore
@@ -93,7 +94,7 @@ def review(
     pool (AWS Lambda), here.
     """
     keys = WorkKeys(analysis_id)
-    indexed = read_document(store, keys.index, IndexDocument, analysis_id)
+    indexed = read_unchanged(store, keys.index, IndexDocument, analysis_id)
     baseline_key = baseline_key or indexed.baseline_key
     arch = read_document(store, keys.architecture, ArchitectureDocument, analysis_id)
     given = read_document(store, keys.review_input, ReviewInputDocument, analysis_id)
