@@ -511,3 +511,19 @@ def test_a_destination_refusing_the_record_leaves_the_batch_uncommitted(invoker,
         received(tmp_path, invoker.function("FailingFunction").function_name, 3)
         time.sleep(0.2)
     assert offsets.committed("coderev-FailingFunction", FAILING) is None
+
+
+def test_a_wake_ends_the_wait_for_a_record_and_loses_none(invoker, tmp_path):
+    bus, worker = opened_worker(invoker, "BatchedFunction", batching_window=0)
+    worker.poll_timeout = 3600.0  # only a wake-up can end this wait
+    waiting = threading.Thread(target=worker.step)
+    waiting.start()
+    worker.wake()
+    worker.wake()  # twice (two stops): the queue never compares one wake-up with another
+    waiting.join(60)
+    assert not waiting.is_alive()
+    bus.publish(BATCHED, {"n": 0})  # a record queued behind the second wake-up
+    worker.runner.stop.set()
+    worker.close()  # drains: the wake-up is skipped, the record delivered
+    [event] = received(tmp_path, invoker.function("BatchedFunction").function_name, 1)
+    assert [value["n"] for value in values_of([event])] == [0]

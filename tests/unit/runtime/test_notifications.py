@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import threading
 import time
 from pathlib import Path
 
@@ -188,3 +189,21 @@ def test_a_failed_start_leaves_no_subscription_behind(tmp_path, sink):
             running.start()
         # The Kafka worker opened before the store failed was closed again: unsubscribed.
         assert bus._subscribers["coderev.audit.recorded"] == []
+
+
+def test_a_wake_ends_the_wait_for_a_notification_and_loses_none(store, sink):
+    with invoker_for("event_sources.yaml", sink) as invoker:
+        dispatcher = NotificationDispatcher.for_template(invoker)
+        worker = EmbeddedNotificationWorker(store, dispatcher, poll_timeout=3600.0)
+        worker.open()
+        waiting = threading.Thread(target=worker.step)
+        waiting.start()
+        worker.wake()
+        waiting.join(60)
+        assert not waiting.is_alive()
+        worker.wake()
+        store.put("uploads/late.zip", b"z")
+        assert worker.pending() == 1  # the wake-up is not a record
+        worker.close()
+        assert len(dispatcher.invocations) == 1
+        assert dispatcher.invocations[0].result(10).ok

@@ -382,7 +382,10 @@ class EmbeddedKafkaWorker:
         )
         self.stats = KafkaWorkerStats()
         # Ordered by offset, so a replayed backlog comes before what arrives meanwhile.
-        self._queue: queue.PriorityQueue[tuple[int, int, EventRecord]] = queue.PriorityQueue()
+        # A wake-up (stopping) is (-1, n, None): first in the queue, ending the wait for a record.
+        self._queue: queue.PriorityQueue[tuple[int, int, EventRecord | None]] = (
+            queue.PriorityQueue()
+        )
         self._arrivals = 0
         self._arrivals_lock = threading.Lock()
         self._position: dict[str, int] = {}
@@ -447,12 +450,24 @@ class EmbeddedKafkaWorker:
                 if records and wait:
                     continue
                 break
+            if record is None:  # woken: the sources are stopping
+                if wait:
+                    break
+                continue
             if record.offset < self._position.get(record.topic, 0):
                 continue
             if not records:
                 deadline = time.monotonic() + self.batching_window
             records[(record.topic, record.offset)] = record
         return sorted(records.values(), key=lambda r: (r.topic, r.partition, r.offset))
+
+    def wake(self) -> None:
+        """End a wait for the next record now (the sources are stopping): a stop waited up to
+        `poll_timeout` for each of these threads, at the end of every `coderev review`."""
+        with self._arrivals_lock:  # unique: two wake-ups are never compared past it
+            self._arrivals += 1
+            arrival = self._arrivals
+        self._queue.put((-1, arrival, None))
 
     def _requeue(self, records: Sequence[EventRecord]) -> None:
         for record in records:

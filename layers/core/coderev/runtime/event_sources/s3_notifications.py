@@ -306,8 +306,9 @@ class EmbeddedNotificationWorker:
         self.dispatcher = dispatcher
         self.poll_timeout = poll_timeout
         # each record with the trace context of the put that caused it
-        self._queue: queue.Queue[tuple[dict[str, Any], dict[str, str]]] = queue.Queue()
+        self._queue: queue.Queue[tuple[dict[str, Any], dict[str, str]] | None] = queue.Queue()
         self._remove: Callable[[], None] | None = None
+        self._wakes = 0  # wake-ups queued and not yet taken (None in the queue)
 
     def open(self) -> None:
         if self._remove is None:
@@ -318,15 +319,24 @@ class EmbeddedNotificationWorker:
 
     def pending(self) -> int:
         """Records waiting to be dispatched."""
-        return self._queue.qsize()
+        return max(0, self._queue.qsize() - self._wakes)
+
+    def wake(self) -> None:
+        """End a wait for the next record now (the sources are stopping): a stop waited up to
+        `poll_timeout` for this thread, at the end of every `coderev review`."""
+        self._wakes += 1
+        self._queue.put(None)
 
     def step(self) -> int:
         """Dispatch the next queued record (waiting up to `poll_timeout`); 1 if one was."""
         try:
-            record, parent = self._queue.get(timeout=self.poll_timeout)
+            item = self._queue.get(timeout=self.poll_timeout)
         except queue.Empty:
             return 0
-        self.dispatcher.dispatch(record, parent)
+        if item is None:
+            self._wakes -= 1
+            return 0
+        self.dispatcher.dispatch(*item)
         return 1
 
     def close(self) -> None:
@@ -336,10 +346,13 @@ class EmbeddedNotificationWorker:
             self._remove = None
         while True:
             try:
-                record, parent = self._queue.get_nowait()
+                item = self._queue.get_nowait()
             except queue.Empty:
                 return
-            self.dispatcher.dispatch(record, parent)
+            if item is None:
+                self._wakes -= 1
+            else:
+                self.dispatcher.dispatch(*item)
 
 
 class S3NotificationWorker:

@@ -277,6 +277,10 @@ class EventSources:
     def stop(self, timeout: float = 30.0) -> bool:
         """Finish in-flight batches, commit, close; False if a thread outlived `timeout`."""
         self.stopping.set()
+        for worker in self.workers:  # a worker waiting for its next record stops waiting
+            wake = getattr(worker, "wake", None)
+            if callable(wake):
+                wake()
         deadline = time.monotonic() + timeout
         for thread in self._threads:
             thread.join(max(0.0, deadline - time.monotonic()))
