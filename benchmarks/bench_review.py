@@ -44,7 +44,6 @@ from pathlib import Path
 
 import psutil
 
-from coderev.adapters.embedded.graph_store import SqliteGraphStore
 from coderev.analysis.archive import read_source
 from coderev.analysis.python_file import analyze_python_file
 from coderev.domain.config import Thresholds
@@ -247,9 +246,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as out:
         t = time.perf_counter()
         tree = read_source(archive)
-        # as `coderev review` does: the code graph goes to the embedded graph store too
-        store = SqliteGraphStore(Path(out) / "graph.sqlite")
-        result = run_review(tree, ReviewOptions(), graph_store=store)
+        # as `coderev review` does by default: no code graph (--keep writes it; see
+        # bench_graph.py for its cost)
+        result = run_review(tree, ReviewOptions())
         review_s = time.perf_counter() - t
         write_reports(result, Path(out))
         total_s = time.perf_counter() - t

@@ -208,6 +208,33 @@ def test_a_review_leaves_nothing_behind_unless_kept(sample: Path, tmp_path: Path
     assert len(listed.stdout.splitlines()) == 1 and "SUCCEEDED" in listed.stdout
 
 
+def test_a_direct_review_writes_its_code_graph_only_when_kept(sample: Path, tmp_path: Path) -> None:
+    import sqlite3
+    import subprocess
+    import sys
+
+    from tests.functional.conftest import ROOT, embedded_environ
+
+    env = embedded_environ(XDG_DATA_HOME=str(tmp_path / "data"), TMPDIR=str(tmp_path))
+
+    def run(out: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "coderev.cli", "review", str(sample), "--via", "direct",
+             "--out", str(out), "-q", *extra],
+            cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
+        )  # fmt: skip
+
+    assert run(tmp_path / "plain").returncode == 0
+    assert sorted(p.name for p in (tmp_path / "plain").iterdir()) == [
+        "report.html", "report.json", "report.md", "report.sarif",
+    ]  # fmt: skip
+    assert run(tmp_path / "kept", "--keep").returncode == 0
+    with sqlite3.connect(tmp_path / "kept" / "graph.sqlite") as db:
+        modules = db.execute("select count(*) from graph_nodes where label = 'Module'").fetchone()
+    assert modules[0] > 5  # the sample's modules, as the platform's --keep keeps them
+    assert not (tmp_path / "data").exists()
+
+
 def test_gc_reports_and_reclaims_what_retention_no_longer_needs(
     sample: Path, tmp_path: Path
 ) -> None:
