@@ -208,6 +208,42 @@ def test_a_review_leaves_nothing_behind_unless_kept(sample: Path, tmp_path: Path
     assert len(listed.stdout.splitlines()) == 1 and "SUCCEEDED" in listed.stdout
 
 
+def test_both_paths_print_the_same_summary(sample: Path, tmp_path: Path) -> None:
+    platform = review(sample, tmp_path / "platform", "--fail-on", "high")
+    direct = review(sample, tmp_path / "direct", "--via", "direct", "--fail-on", "high")
+    assert platform.code == direct.code == 1  # the sample's planted findings fail the gate
+
+    def summary(run: Run) -> list[str]:
+        lines = [line.strip() for line in run.stderr.splitlines()]
+        first = next(i for i, line in enumerate(lines) if line.startswith("coderev reviewed"))
+        return [line for line in lines[first:] if "→" not in line]  # not where each report went
+
+    printed = summary(platform)
+    assert printed == summary(direct)
+    assert printed[0].startswith("coderev reviewed shop:") and "modules" in printed[0]
+    assert any(line.startswith("architecture: 1 cycle(s)") for line in printed), printed
+    assert any(line.startswith("gate high (source files): FAILED") for line in printed), printed
+
+
+def test_the_platform_hands_the_report_summary_back_with_the_reports(sample: Path) -> None:
+    import io
+    import tarfile
+
+    from coderev.reports.json_format import summary_of
+    from coderev.runtime.platform.ephemeral import ephemeral_platform
+    from coderev.runtime.platform.serve import review_on_platform
+
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
+        tar.add(sample, arcname="shop")
+    with ephemeral_platform():
+        outcome = review_on_platform(buffer.getvalue(), "shop", ("json",))
+    assert outcome.status == "SUCCEEDED"
+    import json
+
+    assert outcome.summary == summary_of(json.loads(outcome.reports["json"]))
+
+
 def test_a_direct_review_writes_its_code_graph_only_when_kept(sample: Path, tmp_path: Path) -> None:
     import sqlite3
     import subprocess

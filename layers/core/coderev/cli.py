@@ -258,7 +258,7 @@ def _review(ask: _Ask, out: Path, quiet: bool, console: Console, keep: bool = Fa
     from coderev.pipeline.parallel import running_pool
     from coderev.pipeline.run import run_review
     from coderev.reports import write_reports
-    from coderev.reports.json_format import to_json_dict
+    from coderev.reports.json_format import summary_of_result
     from coderev.review.gate import evaluate_gate, parse_gate
 
     settings = get_settings()
@@ -310,9 +310,9 @@ def _review(ask: _Ask, out: Path, quiet: bool, console: Console, keep: bool = Fa
     if graph_writes is not None:
         graph_writes.close()  # the code graph was written beside the review and its reports
     if not quiet:
-        print_summary(console, to_json_dict(result, gate), written)
+        print_summary(console, summary_of_result(result, gate), written)
     elif result.architecture.contracts_unsupported or result.architecture.contract_warnings:
-        print_unchecked_contracts(console, to_json_dict(result, gate))
+        print_unchecked_contracts(console, summary_of_result(result, gate))
     return 0 if gate is None or gate.passed else 1
 
 
@@ -325,6 +325,7 @@ def _review_on_platform(ask: _Ask, out: Path, quiet: bool, console: Console,
     import tarfile
 
     from coderev.console import print_summary, print_unchecked_contracts
+    from coderev.reports.json_format import summary_of
     from coderev.runtime.platform.serve import review_on_platform
 
     if ask.jobs:  # the AnalyzeShard step's worker processes: the platform runs in this process
@@ -365,15 +366,17 @@ def _review_on_platform(ask: _Ask, out: Path, quiet: bool, console: Console,
     for fmt in ask.formats:
         written[fmt] = out / f"report.{fmt}"
         written[fmt].write_bytes(outcome.reports[fmt])
-    report = json.loads(outcome.reports["json"])
+    # the Review step's summary of report.json, else (a template whose Review returns none)
+    # the whole report.json parsed for it
+    summary = outcome.summary or summary_of(json.loads(outcome.reports["json"]))
     if not quiet:
         if keep:
             console.print(f"analysis {outcome.analysis_id} (kept: coderev executions show "
                           f"{outcome.analysis_id})", highlight=False)  # fmt: skip
-        print_summary(console, report, written)
+        print_summary(console, summary, written)
     else:
-        print_unchecked_contracts(console, report)
-    gate = report["summary"]["gate"]
+        print_unchecked_contracts(console, summary)
+    gate = summary["summary"]["gate"]
     return 0 if gate is None or gate["passed"] else 1
 
 

@@ -72,7 +72,8 @@ class TerminalProgress:
 
 def print_unchecked_contracts(console: Console, report: Mapping[str, Any]) -> None:
     """One line per configured contract that was not checked and per contract warning (printed
-    even with --quiet: a contract must never disappear without a word)."""
+    even with --quiet: a contract must never disappear without a word); `report` is a
+    report.json document or its summary (summary_of)."""
     for u in report["architecture"].get("contracts_unsupported", ()):
         console.print(
             f"  [bold yellow]not checked[/]: contract {escape(repr(u['name']))} (type "
@@ -106,43 +107,42 @@ def _print_ai_review(console: Console, ai: Mapping[str, Any] | None) -> None:
     )
 
 
-def print_summary(console: Console, report: Mapping[str, Any], written: Mapping[str, Path]) -> None:
-    """The end-of-run summary, read from a report.json document: the same lines whichever
-    engine (direct or the platform) produced the report."""
-    summary = report["summary"]
-    arch = report["architecture"]
+def print_summary(
+    console: Console, summary: Mapping[str, Any], written: Mapping[str, Path]
+) -> None:
+    """The end-of-run summary, read from a report's summary (coderev.reports.json_format.
+    summary_of): the same lines whichever engine (direct or the platform) produced the report."""
+    counts = summary["summary"]
+    arch = summary["architecture"]
     console.print(
-        f"[bold]coderev[/] reviewed [bold]{report['source']}[/]: {summary['files']} files "
-        f"({summary['python_files']} Python{_roles(summary)}), {len(arch['modules'])} modules, "
-        f"{len(arch['imports'])} imports, {summary['skipped']} skipped"
+        f"[bold]coderev[/] reviewed [bold]{summary['source']}[/]: {counts['files']} files "
+        f"({counts['python_files']} Python{_roles(counts)}), {arch['modules']} modules, "
+        f"{arch['imports']} imports, {counts['skipped']} skipped"
     )
     table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
     for sev in Severity:
         table.add_column(sev.value, justify="right", style=_STYLE[sev])
-    table.add_row(*(str(summary["by_severity"].get(sev.value, 0)) for sev in Severity))
+    table.add_row(*(str(counts["by_severity"].get(sev.value, 0)) for sev in Severity))
     console.print(table)
-    drift = (report.get("drift") or {}).get("findings")
+    drift = summary.get("drift")
     if drift is not None:
         console.print(
-            f"vs baseline: {drift['new']} new, {drift['existing']} existing, "
-            f"{len(drift['fixed'])} fixed"
+            f"vs baseline: {drift['new']} new, {drift['existing']} existing, {drift['fixed']} fixed"
         )
     console.print(
-        f"architecture: {len(arch['cycles'])} cycle(s), {len(arch['violations'])} contract "
-        f"violation(s) in {len(arch['contracts_checked'])} contract(s)"
+        f"architecture: {arch['cycles']} cycle(s), {arch['violations']} contract "
+        f"violation(s) in {arch['contracts_checked']} contract(s)"
     )
-    print_unchecked_contracts(console, report)
-    comments = report["review"]["comments"]
+    print_unchecked_contracts(console, summary)
     # tests never crowd the product out of the top lines (see coderev.review.ranking)
-    source = [c for c in comments if c.get("role", "source") == "source"]
-    for comment in (source or comments)[:3]:
+    for comment in summary["comments"]:
         where = f"{comment['path']}:{comment['line']}" if comment["path"] else "repository"
         style = _STYLE[Severity(comment["severity"])]
         console.print(f"  [{style}]{comment['severity']}[/] {where} {comment['title']}")
-    _print_ai_review(console, report["review"].get("ai"))
+    _print_ai_review(console, summary.get("ai"))
     for kind, path in written.items():
         console.print(f"  {kind:>5} → {path}")
-    gate = summary.get("gate")
+    gate = counts.get("gate")
     if gate is not None:
         verdict = "[green]passed[/]" if gate["passed"] else "[bold red]FAILED[/]"
         counted = ", ".join(gate.get("roles", ["source"]))

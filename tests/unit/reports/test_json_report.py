@@ -120,3 +120,24 @@ def test_the_lint_configuration_is_recorded_and_validates(sample_result: ReviewR
     }
     assert sample_result.lint_config is not None  # the sample has no ruff configuration
     assert to_json_dict(sample_result)["lint_config"]["configs"] == []
+
+
+def test_the_terminal_summary_is_report_jsons_in_a_few_kb(
+    sample_result: ReviewResult, sample_with_baseline: ReviewResult, built_result: ReviewResult
+) -> None:
+    from coderev.reports.json_format import summary_of, summary_of_result
+
+    gate = GateOutcome(spec="high", passed=False, reasons=("8 findings at or above high",))
+    for result in (sample_result, sample_with_baseline, built_result):
+        for g in (None, gate):
+            whole = json.loads(json.dumps(to_json_dict(result, g)))  # as read back from JSON
+            summary = summary_of_result(result, g)
+            assert json.loads(json.dumps(summary)) == summary_of(whole)
+            assert summary["summary"] == whole["summary"]
+            arch = whole["architecture"]
+            assert summary["architecture"]["modules"] == len(arch["modules"]) > 0
+            assert summary["architecture"]["imports"] == len(arch["imports"])
+            assert len(summary["comments"]) == min(3, len(whole["review"]["comments"]))
+            assert len(json.dumps(summary)) < 8_000
+    drift = summary_of_result(sample_with_baseline)["drift"]
+    assert drift is not None and isinstance(drift["fixed"], int)

@@ -147,7 +147,8 @@ def review(
             indexed.source, given.files, given.findings, arch.architecture, baseline, OFFLINE,
             models=models, finding_policy=policy,
         ))  # fmt: skip
-    return _summary(analysis_id, result, baseline_key, gate) | {
+    published = {} if chunks else {"report_summary": _report_summary(result, gate)}
+    return _summary(analysis_id, result, baseline_key, gate) | published | {
         "chunks": [{"analysis_id": analysis_id, "chunk": c.index} for c in chunks]
     }
 
@@ -234,7 +235,8 @@ def merge_review(
     if observe is not None and result.context.arm is not None:
         observe(result)
     return _summary(analysis_id, result, plan.baseline_key, plan.gate) | {
-        "ai": {"chunks": plan.chunks, "failed": review.ai.failed if review.ai else 0}
+        "ai": {"chunks": plan.chunks, "failed": review.ai.failed if review.ai else 0},
+        "report_summary": _report_summary(result, plan.gate),
     }
 
 
@@ -326,6 +328,14 @@ def _publish(
                   content_type=CONTENT_TYPES[fmt])  # fmt: skip
         del text
     write_document(store, keys.outcome, ReviewOutcome(keys.analysis_id, counts(result)))
+
+
+def _report_summary(result: ReviewResult, gate: GateOutcome | None) -> dict[str, Any]:
+    """The summary of the published report.json that `coderev review` prints (a few KB in the
+    state's output: the command need not fetch and parse the whole report to print it)."""
+    from coderev.reports.json_format import summary_of_result
+
+    return summary_of_result(result, gate)
 
 
 def _summary(

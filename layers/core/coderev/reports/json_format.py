@@ -8,6 +8,7 @@ review, in what the models said and how long they took).
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -286,14 +287,8 @@ def architecture_dict(a: ArchitectureResult) -> dict[str, Any]:
     return {
         "root_packages": list(a.root_packages),
         "contracts_checked": list(a.contracts_checked),
-        "contracts_unsupported": [
-            {"name": u.name, "type": u.type, "source": u.source, "reason": u.reason}
-            for u in a.contracts_unsupported
-        ],
-        "contract_warnings": [
-            {"contract": w.contract, "level": w.level, "message": w.message}
-            for w in a.contract_warnings
-        ],
+        "contracts_unsupported": _unsupported(a),
+        "contract_warnings": _warnings(a),
         "modules": [
             {"name": m.name, "path": m.path, "is_package": m.is_package} for m in a.modules
         ],
@@ -326,6 +321,72 @@ def architecture_dict(a: ArchitectureResult) -> dict[str, Any]:
             for p in a.package_metrics
         ],
     }
+
+
+def _unsupported(a: ArchitectureResult) -> list[dict[str, Any]]:
+    return [
+        {"name": u.name, "type": u.type, "source": u.source, "reason": u.reason}
+        for u in a.contracts_unsupported
+    ]
+
+
+def _warnings(a: ArchitectureResult) -> list[dict[str, Any]]:
+    return [
+        {"contract": w.contract, "level": w.level, "message": w.message}
+        for w in a.contract_warnings
+    ]
+
+
+SUMMARY_COMMENTS = 3  # the review comments the terminal summary shows
+_AI_SUMMARY_KEYS = ("mode", "requested", "note", "totals", "models")
+
+
+def summary_of(report: Mapping[str, Any]) -> dict[str, Any]:
+    """What `coderev review` prints at its end (coderev.console.print_summary) of a report.json
+    document: its summary, the architecture's counts and unchecked contracts, the findings'
+    drift in counts, the first comments (source files' first) and the AI review's totals. A
+    few KB whatever the project's size: the platform's Review step returns it in its state
+    output, so the command need not parse the whole report.json (Django's 9.8 MB) to print it.
+    """
+    arch = report["architecture"]
+    comments = report["review"]["comments"]
+    source = [c for c in comments if c.get("role", "source") == "source"]
+    drift = (report.get("drift") or {}).get("findings")
+    ai = report["review"].get("ai")
+    counted = ("modules", "imports", "cycles", "violations", "contracts_checked")
+    return {
+        "source": report["source"],
+        "summary": report["summary"],
+        "architecture": {
+            **{k: len(arch[k]) for k in counted},
+            "contracts_unsupported": list(arch.get("contracts_unsupported", ())),
+            "contract_warnings": list(arch.get("contract_warnings", ())),
+        },
+        "drift": None
+        if drift is None
+        else {"new": drift["new"], "existing": drift["existing"], "fixed": len(drift["fixed"])},
+        "comments": [
+            {k: c[k] for k in ("path", "line", "severity", "title")}
+            for c in (source or comments)[:SUMMARY_COMMENTS]
+        ],
+        "ai": None if ai is None else {k: ai[k] for k in _AI_SUMMARY_KEYS if k in ai},
+    }
+
+
+def summary_of_result(result: ReviewResult, gate: GateOutcome | None = None) -> dict[str, Any]:
+    """summary_of(to_json_dict(result, gate)), without building the report's long lists."""
+    a = result.architecture
+    return summary_of({
+        "source": result.source,
+        "summary": _summary(result, gate),
+        "architecture": {
+            "modules": a.modules, "imports": a.imports, "cycles": a.cycles,
+            "violations": a.violations, "contracts_checked": a.contracts_checked,
+            "contracts_unsupported": _unsupported(a), "contract_warnings": _warnings(a),
+        },
+        "drift": _drift(result),
+        "review": _review(result.review),
+    })  # fmt: skip
 
 
 def _drift(result: ReviewResult) -> dict[str, Any] | None:

@@ -32,7 +32,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 from coderev.runtime.errors import RuntimePlatformError, TemplateError
 from coderev.runtime.gateway import OPEN_LOCAL_NOTICE, RateLimiter
@@ -277,6 +277,9 @@ class PlatformReview:
     error: str | None = None
     cause: str | None = None
     reports: Mapping[str, bytes] = field(default_factory=dict)
+    # what the Review (or MergeReview) step returned as report.json's summary (summary_of),
+    # from the execution's output; None when its template's steps return none
+    summary: Mapping[str, Any] | None = None
 
 
 def review_on_platform(
@@ -340,6 +343,7 @@ def review_on_platform(
             timeout = ABORTED_STOP_SECONDS  # only the handlers still running are waited for
             raise
         record = records.get(record.id) or record
+        summary = _report_summary(platform, execution_arn)
     finally:
         platform.stop(timeout)
     if record.status.value != "SUCCEEDED":
@@ -347,7 +351,27 @@ def review_on_platform(
         return PlatformReview(record.id, record.status.value, record.error or "", cause)
     wanted = dict.fromkeys((*formats, "json"))
     reports = {fmt: read_report(store, records, record.id, fmt).body for fmt in wanted}
-    return PlatformReview(record.id, record.status.value, reports=reports)
+    return PlatformReview(record.id, record.status.value, reports=reports, summary=summary)
+
+
+def _report_summary(platform: Platform, execution_arn: str) -> Mapping[str, Any] | None:
+    """The report's summary in the execution's output: MergeReview's after an AI review, else
+    Review's (see coderev.pipeline.steps_review)."""
+    from coderev.runtime.states import ExecutionNotFoundError
+
+    if not execution_arn:
+        return None
+    try:
+        output = platform.interpreter.describe(execution_arn).output
+    except ExecutionNotFoundError:
+        return None
+    if not isinstance(output, Mapping):
+        return None
+    for step in ("merged", "review"):
+        found = output.get(step)
+        if isinstance(found, Mapping) and isinstance(found.get("report_summary"), Mapping):
+            return cast(Mapping[str, Any], found["report_summary"])
+    return None
 
 
 def _follow(

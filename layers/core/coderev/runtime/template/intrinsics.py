@@ -21,7 +21,6 @@ import yaml
 
 from coderev.runtime.errors import TemplateError
 
-
 # libyaml's parser where PyYAML was built with it (the wheels are): 5x faster on template.yaml,
 # whose parse was 0.1 s of every `coderev review` and `coderev invoke`
 _SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
