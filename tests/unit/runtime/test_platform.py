@@ -323,3 +323,24 @@ def test_a_port_in_use_stops_the_start_before_anything_runs(template: Template,
             built.start()
         assert "coderev-scheduler" not in {t.name for t in threading.enumerate()}
         assert built.stop(timeout=5) is True
+
+
+def test_a_cli_review_never_imports_the_http_gateway(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys\n"
+        "from coderev.cli import app\n"
+        "sys.argv = ['coderev', 'review', sys.argv[1], '--out', sys.argv[2], '-q']\n"
+        "try:\n"
+        "    app(prog_name='coderev')  # not main(): it ends the process at once\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print('coderev.runtime.gateway.api' in sys.modules)\n"
+    )
+    sample = Path(__file__).resolve().parents[3] / "samples" / "shop"
+    run = subprocess.run([sys.executable, "-c", probe, str(sample), str(tmp_path / "o")],
+                         capture_output=True, text=True, timeout=300)  # fmt: skip
+    assert (tmp_path / "o" / "report.json").is_file(), run.stderr
+    assert run.stdout.strip().splitlines()[-1] == "False"

@@ -8,17 +8,37 @@ the embedded object store's presigned uploads (`uploads`). `api.Gateway` puts th
 No event source imports it.
 """
 
-from coderev.runtime.gateway.api import (
-    Allow,
-    AuthorizerHook,
-    AuthorizerRequest,
-    Deny,
-    Gateway,
-    LambdaAuthorizer,
-    template_authorizers,
-)
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from coderev.runtime.gateway.open_local import OPEN_LOCAL_NOTICE
 from coderev.runtime.gateway.rate_limit import RateLimiter
+
+if TYPE_CHECKING:
+    from coderev.runtime.gateway.api import (
+        Allow,
+        AuthorizerHook,
+        AuthorizerRequest,
+        Deny,
+        Gateway,
+        LambdaAuthorizer,
+        template_authorizers,
+    )
+
+_API = frozenset({"Allow", "AuthorizerHook", "AuthorizerRequest", "Deny", "Gateway",
+                  "LambdaAuthorizer", "template_authorizers"})  # fmt: skip
+
+
+def __getattr__(name: str) -> Any:
+    """The gateway itself (`api`, with the server and authorizers: 0.11 s of imports) is
+    imported when one of its names is first asked for: `coderev review` runs the platform
+    without HTTP, and its start needs only the rate limiter and the open-local notice."""
+    if name in _API:
+        from coderev.runtime.gateway import api
+
+        return getattr(api, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = [
     "OPEN_LOCAL_NOTICE",
