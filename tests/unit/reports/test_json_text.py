@@ -39,3 +39,22 @@ def test_each_finding_is_one_line_under_an_indented_outline() -> None:
         "S608", "B012",
     ]  # fmt: skip
     assert "ü.py" in dumps_readable(report)  # UTF-8 as written, not \u escapes
+
+
+def test_the_layout_is_pinned_to_the_character() -> None:
+    value = {"a": [{"b": [1, {"c": 2}]}, {}], "d": {"e": [], "f": {"g": "ü"}}, "h": 1}
+    assert dumps_readable(value) == (
+        "{\n"
+        '  "a": [\n'
+        '    {"b": [1, {"c": 2}]},\n'
+        "    {}\n"
+        "  ],\n"
+        '  "d": {\n'
+        '    "e": [],\n'
+        '    "f": {"g": "ü"}\n'
+        "  },\n"
+        '  "h": 1\n'
+        "}\n"
+    )
+    assert dumps_readable([[], [{}]], 3) == "[\n  [],\n  [\n    {}\n  ]\n]\n"
+    assert dumps_readable({}, 2) == "{}\n" and dumps_readable("x", 2) == '"x"\n'

@@ -21,18 +21,31 @@ OUTER_LEVELS = 2  # top-level members and their members are laid out; deeper val
 
 def dumps_readable(value: Any, levels: int = OUTER_LEVELS) -> str:
     """`value` as JSON text: objects and lists of records indented for `levels` levels,
-    everything below each on one line. `json.loads` of it equals `value`."""
-    return _render(value, 0, levels) + "\n"
+    everything below each on one line. `json.loads` of it equals `value`.
+
+    The text is joined once from its pieces: joining each level and concatenating the levels
+    copied Django's 9.8 MB report.json three times over at the Review step's memory peak."""
+    pieces: list[str] = []
+    _render_into(value, 0, levels, pieces)
+    pieces.append("\n")
+    return "".join(pieces)
 
 
-def _render(value: Any, depth: int, levels: int) -> str:
+def _render_into(value: Any, depth: int, levels: int, out: list[str]) -> None:
     if depth < levels:
         pad, end = "  " * (depth + 1), "  " * depth
         if isinstance(value, dict) and value:
-            inner = depth + 1
-            members = (f"{pad}{_ENCODE(k)}: {_render(v, inner, levels)}" for k, v in value.items())
-            return "{\n" + ",\n".join(members) + f"\n{end}}}"
+            out.append("{\n")
+            for i, (k, v) in enumerate(value.items()):
+                out.append(f"{',' if i else ''}{chr(10) if i else ''}{pad}{_ENCODE(k)}: ")
+                _render_into(v, depth + 1, levels, out)
+            out.append(f"\n{end}}}")
+            return
         if isinstance(value, list) and any(isinstance(v, dict | list) for v in value):
-            items = (f"{pad}{_render(v, depth + 1, levels)}" for v in value)
-            return "[\n" + ",\n".join(items) + f"\n{end}]"
-    return _ENCODE(value)
+            out.append("[\n")
+            for i, v in enumerate(value):
+                out.append(f",\n{pad}" if i else pad)
+                _render_into(v, depth + 1, levels, out)
+            out.append(f"\n{end}]")
+            return
+    out.append(_ENCODE(value))
