@@ -344,3 +344,27 @@ def test_a_cli_review_never_imports_the_http_gateway(tmp_path: Path) -> None:
                          capture_output=True, text=True, timeout=300)  # fmt: skip
     assert (tmp_path / "o" / "report.json").is_file(), run.stderr
     assert run.stdout.strip().splitlines()[-1] == "False"
+
+
+def test_what_a_review_preloads_during_the_map_exists() -> None:
+    import importlib.util
+    import json
+
+    from coderev.runtime.platform.serve import AFTER_THE_MAP, MAP_STATE
+
+    missing = [name for name in AFTER_THE_MAP if importlib.util.find_spec(name) is None]
+    assert missing == []
+    definition = json.loads(
+        (Path(__file__).resolve().parents[3] / "state_machines" / "analysis.asl.json").read_text()
+    )
+
+    def states(machine: dict) -> set[str]:
+        found = set(machine["States"])
+        for state in machine["States"].values():
+            for inner in (state.get("ItemProcessor"), state.get("Iterator"),
+                          *state.get("Branches", ())):  # fmt: skip
+                if inner:
+                    found |= states(inner)
+        return found
+
+    assert MAP_STATE in states(definition)  # the preload starts when the Map's shards do
