@@ -248,7 +248,7 @@ def _reviewer(name: str) -> str:
     return parse_reviewer(name)  # ConfigError (exit 2) naming the accepted forms
 
 
-def _review(ask: _Ask, out: Path, quiet: bool, console: Console, keep: bool = False) -> int:
+def _review(ask: _Ask, out: Path, quiet: bool, console: Console, keep: bool) -> int:
     from coderev import bootstrap
     from coderev.adapters.background_graph import in_background
     from coderev.analysis.archive import read_source

@@ -272,11 +272,18 @@ def hand_over(key: str, info: ObjectInfo, document: object) -> None:
     read_document of `key` (which checks the object still has `info.version_id`)."""
     if not info.version_id:
         return  # a store without versions: nothing tells a later read it is the same object
+    _remember(_kept, key, (info.version_id, document), HAND_OVER_ENTRIES)
+
+
+def _remember(
+    cache: dict[str, tuple[str, object]], key: str, entry: tuple[str, object], limit: int
+) -> None:
+    """Keep `entry` for `key` as the newest of `cache`'s at most `limit` entries."""
     with _kept_lock:
-        _kept.pop(key, None)
-        _kept[key] = (info.version_id, document)
-        while len(_kept) > HAND_OVER_ENTRIES:
-            del _kept[next(iter(_kept))]
+        cache.pop(key, None)
+        cache[key] = entry
+        while len(cache) > limit:
+            del cache[next(iter(cache))]
 
 
 def _taken(store: ObjectStore, key: str) -> object | None:
@@ -310,11 +317,7 @@ def read_unchanged[T](store: ObjectStore, key: str, tp: type[T], analysis_id: st
                 return kept
     document = read_document(store, key, tp, analysis_id)
     if version:  # replaced since the head: the next call sees another version and reads again
-        with _kept_lock:
-            _reread.pop(key, None)
-            _reread[key] = (version, document)
-            while len(_reread) > REREAD_ENTRIES:
-                del _reread[next(iter(_reread))]
+        _remember(_reread, key, (version, document), REREAD_ENTRIES)
     return document
 
 

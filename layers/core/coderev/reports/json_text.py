@@ -37,7 +37,7 @@ def _render_into(value: Any, depth: int, levels: int, out: list[str]) -> None:
         if isinstance(value, dict) and value:
             out.append("{\n")
             for i, (k, v) in enumerate(value.items()):
-                out.append(f"{',' if i else ''}{chr(10) if i else ''}{pad}{_ENCODE(k)}: ")
+                out.append(f"{',\n' if i else ''}{pad}{_ENCODE(k)}: ")
                 _render_into(v, depth + 1, levels, out)
             out.append(f"\n{end}}}")
             return

@@ -308,7 +308,6 @@ class EmbeddedNotificationWorker:
         # each record with the trace context of the put that caused it
         self._queue: queue.Queue[tuple[dict[str, Any], dict[str, str]] | None] = queue.Queue()
         self._remove: Callable[[], None] | None = None
-        self._wakes = 0  # wake-ups queued and not yet taken (None in the queue)
 
     def open(self) -> None:
         if self._remove is None:
@@ -318,13 +317,13 @@ class EmbeddedNotificationWorker:
         self._queue.put((record, tracing.carrier()))
 
     def pending(self) -> int:
-        """Records waiting to be dispatched."""
-        return max(0, self._queue.qsize() - self._wakes)
+        """Records waiting to be dispatched (not the wake-ups, see `wake`)."""
+        with self._queue.mutex:
+            return sum(1 for item in self._queue.queue if item is not None)
 
     def wake(self) -> None:
         """End a wait for the next record now (the sources are stopping): a stop waited up to
         `poll_timeout` for this thread, at the end of every `coderev review`."""
-        self._wakes += 1
         self._queue.put(None)
 
     def step(self) -> int:
@@ -334,7 +333,6 @@ class EmbeddedNotificationWorker:
         except queue.Empty:
             return 0
         if item is None:
-            self._wakes -= 1
             return 0
         self.dispatcher.dispatch(*item)
         return 1
@@ -349,9 +347,7 @@ class EmbeddedNotificationWorker:
                 item = self._queue.get_nowait()
             except queue.Empty:
                 return
-            if item is None:
-                self._wakes -= 1
-            else:
+            if item is not None:
                 self.dispatcher.dispatch(*item)
 
 
