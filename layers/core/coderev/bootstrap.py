@@ -145,7 +145,9 @@ def _built_object_store() -> ObjectStore:
         return S3ObjectStore(settings.s3_bucket)
     from coderev.adapters.embedded.object_store import LocalObjectStore
 
-    return LocalObjectStore(settings.data_dir / "objects" / settings.s3_bucket)
+    return LocalObjectStore(
+        settings.data_dir / "objects" / settings.s3_bucket, durable=settings.durable_writes
+    )
 
 
 @cache

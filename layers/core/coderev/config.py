@@ -131,6 +131,9 @@ class Settings(BaseSettings):
     # the Architecture step writes the code graph (false: a review nobody keeps, see
     # coderev.runtime.platform.ephemeral)
     code_graph: bool = Field(default=True, validation_alias="CODEREV_CODE_GRAPH")
+    # the embedded stores wait for the disk (fsync, SQLite's synchronous=FULL) before a write
+    # returns (false: a data dir removed when the review is, see ephemeral)
+    durable_writes: bool = Field(default=True, validation_alias="CODEREV_DURABLE_WRITES")
     file_budget_seconds: float = Field(
         default=10.0, gt=0, validation_alias="CODEREV_FILE_BUDGET_SECONDS"
     )

@@ -28,3 +28,34 @@ def test_the_private_platform_writes_no_code_graph_and_restores_the_environment(
     assert not run_dir.exists()
     assert os.environ.get("CODEREV_CODE_GRAPH") == before
     assert os.environ["CODEREV_DATA_DIR"] == str(embedded_data_dir)
+
+
+def test_the_private_platform_does_not_wait_for_the_disk(
+    embedded_data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its objects and its execution history are not fsync'd (the dir goes with the review);
+    the user's platform, before and after, still is."""
+    from coderev import bootstrap
+    from coderev.runtime.platform.serve import execution_store
+
+    monkeypatch.setenv("TMPDIR", str(tmp_path / "tmp"))
+    monkeypatch.delenv("CODEREV_DURABLE_WRITES", raising=False)
+    synced: list[int] = []
+    real_fsync = os.fsync
+    monkeypatch.setattr(os, "fsync", lambda fd: (synced.append(fd), real_fsync(fd))[1])
+
+    def history_synchronous() -> int:
+        with execution_store(get_settings())._connect() as db:
+            return int(db.execute("PRAGMA synchronous").fetchone()[0])
+
+    bootstrap.object_store().put("uploads/a.txt", b"kept")
+    assert synced and history_synchronous() == 2  # FULL
+    synced.clear()
+    with ephemeral_platform():
+        store = bootstrap.object_store()
+        store.put("uploads/b.txt", b"gone with the review")
+        assert store.reopener()().durable is False  # a worker's store too
+        assert synced == [] and history_synchronous() == 0  # OFF
+    assert "CODEREV_DURABLE_WRITES" not in os.environ
+    bootstrap.object_store().put("uploads/c.txt", b"kept")
+    assert synced

@@ -123,8 +123,20 @@ def md5_etag(data: bytes) -> str:
 class LocalObjectStore:
     """An ObjectStore on a local directory; see the module docstring for layout and rules."""
 
-    def __init__(self, root: str | os.PathLike[str], *, signer: UploadSigner | None = None) -> None:
+    def __init__(
+        self,
+        root: str | os.PathLike[str],
+        *,
+        signer: UploadSigner | None = None,
+        durable: bool = True,
+    ) -> None:
+        """`durable`: every object is on the disk (fsync'd) before a put returns. False for a
+        store whose directory is removed when its process is done (a CLI review's private
+        data dir, coderev.runtime.platform.ephemeral): the page cache holds its objects until
+        they are deleted, and the writes never wait for the disk (0.5-1 s of Django's review
+        on this machine's disk)."""
         self.root = Path(root)
+        self.durable = durable
         self._thread_lock = threading.Lock()
         self._signer = signer
 
@@ -137,7 +149,7 @@ class LocalObjectStore:
     def reopener(self) -> Callable[[], LocalObjectStore]:
         """A picklable way to open this store again in another process (a worker that runs
         a step on its own, as a Lambda sandbox would)."""
-        return functools.partial(LocalObjectStore, self.root)
+        return functools.partial(LocalObjectStore, self.root, durable=self.durable)
 
     @property
     def upload_signer(self) -> UploadSigner:
@@ -202,7 +214,8 @@ class LocalObjectStore:
                     target.write(piece)
                     size += len(piece)
                 target.flush()
-                os.fsync(target.fileno())
+                if self.durable:
+                    os.fsync(target.fileno())
             with self._write_lock():
                 os.replace(temporary, self._blob(sidecar, version_id))
                 return self._commit(key, sidecar, version_id, size, digest.hexdigest(),
@@ -339,14 +352,14 @@ class LocalObjectStore:
             return None
         return record
 
-    @staticmethod
-    def _write_atomically(path: Path, payload: bytes) -> None:
+    def _write_atomically(self, path: Path, payload: bytes) -> None:
         temporary = path.with_name(f".{uuid.uuid4().hex}.tmp")
         try:
             with open(temporary, "wb") as stream:
                 stream.write(payload)
                 stream.flush()
-                os.fsync(stream.fileno())
+                if self.durable:
+                    os.fsync(stream.fileno())
             os.replace(temporary, path)
         finally:
             temporary.unlink(missing_ok=True)

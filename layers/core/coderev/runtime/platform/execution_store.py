@@ -196,7 +196,9 @@ class SqliteExecutionStore:
     """An ExecutionStore in one SQLite file; see the module docstring for `sync` and owners.
 
     `owner` (default: this process, when it first adds an execution), `probe` (how a pid is
-    inspected), `clock` and `lease_seconds` are injectable for tests.
+    inspected), `clock` and `lease_seconds` are injectable for tests. `durable=False`: commits
+    do not wait for the disk (SQLite's synchronous=OFF), for a data dir removed with its
+    process (coderev.runtime.platform.ephemeral).
     """
 
     def __init__(
@@ -207,9 +209,11 @@ class SqliteExecutionStore:
         probe: Callable[[int], ProcessProbe] = probe_process,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         lease_seconds: float = 60.0,
+        durable: bool = True,
     ) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._durable = durable
         self._lock = threading.Lock()
         self._live: dict[str, Execution] = {}
         self._written: dict[str, int] = {}  # events of a live execution already written
@@ -234,6 +238,8 @@ class SqliteExecutionStore:
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
         db = sqlite3.connect(self.path, timeout=30.0)
+        if not self._durable:
+            db.execute("PRAGMA synchronous=OFF")
         try:
             with db:
                 yield db

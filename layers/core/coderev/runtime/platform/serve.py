@@ -74,7 +74,9 @@ class ServeError(RuntimePlatformError):
 
 def execution_store(settings: Settings) -> SqliteExecutionStore:
     """The executions of this machine's platform (shared by `serve` and `executions`)."""
-    return SqliteExecutionStore(settings.data_dir / EXECUTIONS_FILE)
+    return SqliteExecutionStore(
+        settings.data_dir / EXECUTIONS_FILE, durable=settings.durable_writes
+    )
 
 
 def default_template() -> Path:
