@@ -187,7 +187,7 @@ def _scan(text: str, check: Callable[[], None] | None) -> RawLines:
     """radon's figures from a scan of the characters that matter; raises _Unsure."""
     if _EXTRA_BREAKS.search(text):
         raise _Unsure
-    lines: list[str] | None = None
+    lines: list[str] | None = None  # split for the first chunk of several rows
     code_lines: list[int] = []
     lloc = comments = single = multi = blank = sloc = 0
     next_row = row = 1
@@ -238,45 +238,35 @@ def _scan(text: str, check: Callable[[], None] | None) -> RawLines:
             if sig == 2 and start == row == next_row:  # the usual: one row of code
                 sloc += 1
                 code_lines.append(row)
-                lloc += 2 if colon == 1 else 1
-                next_row = row = row + 1
-                start = sig = chunk_comments = 0
-                colon = -1
-                countdown -= 1
-                if not countdown:
-                    countdown = _CHECK_EVERY
-                    if check is not None:
-                        check()
-                continue
-            if not start:
-                start = row
-            if start > next_row:
-                blank += start - next_row
-            if start == row:
-                full, empty = 1, 0
             else:
-                if lines is None:
-                    lines = text.split("\n")
-                full = sum(1 for line in lines[start - 1 : row] if line.strip())
-                empty = row - start + 1 - full
-            if not sig:
-                if chunk_comments:
-                    single += 1
-                blank += empty if chunk_comments else full + empty
-            elif sig == 1:
+                if not start:
+                    start = row
+                if start > next_row:
+                    blank += start - next_row
                 if start == row:
-                    single += 1
+                    full, empty = 1, 0
                 else:
-                    multi += full
-                blank += empty
-            else:
-                sloc += full
-                blank += empty
-                code_lines.append(start)
+                    if lines is None:  # no extra breaks (checked): rows are the "\n" pieces
+                        lines = text.split("\n")
+                    full = sum(1 for line in lines[start - 1 : row] if line.strip())
+                    empty = row - start + 1 - full
+                if not sig:
+                    if chunk_comments:
+                        single += 1
+                    blank += empty if chunk_comments else full + empty
+                elif sig == 1:
+                    if start == row:
+                        single += 1
+                    else:
+                        multi += full
+                    blank += empty
+                else:
+                    sloc += full
+                    blank += empty
+                    code_lines.append(start)
             if sig:
                 lloc += 2 if colon == 1 else 1
-            next_row = row + 1
-            row += 1
+            next_row = row = row + 1
             start = sig = chunk_comments = 0
             colon = -1
             countdown -= 1
