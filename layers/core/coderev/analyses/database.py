@@ -64,22 +64,10 @@ def create_database_engine(url: str) -> Engine:
 
 
 def _sqlite_pragmas(connection: Any, _record: Any) -> None:
-    """WAL, and a 30 s busy timeout. Switching a new database to WAL needs it unlocked, and
-    SQLite answers "database is locked" at once, without its busy handler, while another
-    connection migrates it: the switch is retried for the same 30 s (once a database is in
-    WAL, which is persistent, the pragma returns at once)."""
-    import sqlite3
-    import time
+    """WAL (see coderev.sqlite_wal), and a 30 s busy timeout."""
+    from coderev.sqlite_wal import enable_wal
 
     cursor = connection.cursor()
     cursor.execute("PRAGMA busy_timeout=30000")
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            cursor.execute("PRAGMA journal_mode=WAL")
-            break
-        except sqlite3.OperationalError as exc:
-            if "locked" not in str(exc) or time.monotonic() > deadline:
-                raise
-            time.sleep(0.05)
+    enable_wal(cursor, 30)
     cursor.close()

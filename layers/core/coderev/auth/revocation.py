@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from coderev.auth.errors import AuthStoreError
+from coderev.sqlite_wal import enable_wal
 
 if TYPE_CHECKING:
     import redis
@@ -103,7 +104,7 @@ class SqliteRevocations:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             conn = sqlite3.connect(self.path, timeout=self.busy_timeout_s,
                                    isolation_level=None, check_same_thread=False)  # fmt: skip
-            conn.execute("PRAGMA journal_mode=WAL")
+            enable_wal(conn, self.busy_timeout_s)
             conn.execute("CREATE TABLE IF NOT EXISTS revoked (id TEXT PRIMARY KEY, "
                          "until REAL NOT NULL) WITHOUT ROWID")  # fmt: skip
             self._conn, self._pid = conn, os.getpid()

@@ -27,6 +27,8 @@ from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import (
     DataRecord,
 )
 
+from coderev.sqlite_wal import enable_wal
+
 __all__ = ["SqlitePersistenceLayer"]
 
 _SCHEMA = """
@@ -134,7 +136,7 @@ class SqlitePersistenceLayer(BasePersistenceLayer):
             conn.execute("PRAGMA busy_timeout=30000")
             with self._ready_lock:
                 if not self._ready:
-                    conn.execute("PRAGMA journal_mode=WAL")
+                    enable_wal(conn, 30)
                     conn.execute(_SCHEMA)
                     self._ready = True
             self._local.conn = conn

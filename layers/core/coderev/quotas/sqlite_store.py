@@ -26,6 +26,7 @@ from pathlib import Path
 from coderev.ports import QuotaDecision, QuotaLimit
 from coderev.quotas.counters import counters, decide, utc_now
 from coderev.quotas.errors import QuotaStoreError
+from coderev.sqlite_wal import enable_wal
 
 __all__ = ["SqliteQuotaStore"]
 
@@ -71,7 +72,7 @@ class SqliteQuotaStore:
             # isolation_level=None: this class says when transactions begin (BEGIN IMMEDIATE)
             conn = sqlite3.connect(self.path, timeout=self.busy_timeout_s,
                                    isolation_level=None, check_same_thread=False)  # fmt: skip
-            conn.execute("PRAGMA journal_mode=WAL")
+            enable_wal(conn, self.busy_timeout_s)
             conn.execute("PRAGMA synchronous=NORMAL")
             for statement in _SCHEMA:
                 conn.execute(statement)

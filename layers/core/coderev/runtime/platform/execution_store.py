@@ -52,6 +52,7 @@ from coderev.runtime.states import (
     ExecutionStatus,
     HistoryEvent,
 )
+from coderev.sqlite_wal import enable_wal
 
 __all__ = [
     "ORPHAN_ERROR",
@@ -224,7 +225,7 @@ class SqliteExecutionStore:
         self._lease = timedelta(seconds=lease_seconds)
         self._beat: datetime | None = None
         with self._connect() as db:
-            db.execute("PRAGMA journal_mode=WAL")
+            enable_wal(db, 30)
             db.executescript(_SCHEMA)
             _add_owner_column(db)
 
