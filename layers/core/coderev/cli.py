@@ -252,6 +252,7 @@ def _review(ask: _Ask, out: Path, quiet: bool, console: Console, keep: bool) -> 
     from coderev import bootstrap
     from coderev.adapters.background_graph import in_background
     from coderev.analysis.archive import read_source
+    from coderev.analysis.collector import long_lived_settled
     from coderev.config import get_settings
     from coderev.console import TerminalProgress, print_summary, print_unchecked_contracts
     from coderev.pipeline.options import BaselineInput, ReviewOptions
@@ -273,47 +274,49 @@ def _review(ask: _Ask, out: Path, quiet: bool, console: Console, keep: bool) -> 
         warm_up(
             ask.jobs or settings.jobs, preload=("coderev.pipeline.graph_writes", WORKER_PRELOAD)
         )
-    tree = read_source(ask.path, exclude=request.exclude + (project.exclude if project else ()))
-    options = ReviewOptions(
-        jobs=ask.jobs or settings.jobs,
-        file_budget_seconds=settings.file_budget_seconds,
-        reviewer=request.reviewer or settings.reviewer,
-        models=bootstrap.review_models(),
-        baseline=BaselineInput(base.fingerprints, base.architecture) if base else None,
-        config=project,
-        source_root=ask.path if ask.path.is_dir() else None,
-        lint_config=request.lint_config,
-    )
-    # The code graph is written when asked for (--keep: OUT/graph.sqlite), or when a Cypher
-    # store is configured (NEO4J_URI: the user's graph database, which the project's graph
-    # rules query): as on the platform, whose default review keeps none. Django's is 100k rows,
-    # about 1 s of the command's end spent waiting for the worker writing them.
-    wanted = keep or bool(settings.neo4j_uri)
-    store = bootstrap.graph_store(settings, out / "graph.sqlite") if wanted else None
-    graph_writes = in_background(store)
-    show = not quiet and console.is_terminal
-    with TerminalProgress(console, enabled=show) as progress:
-        result = run_review(tree, options, progress, graph_store=graph_writes or store)
-    # no gate asked for: the report says so with `gate: null`, as the platform's report does
-    spec = parse_gate(request.fail_on)
-    allowed = request.allow_unsupported_contracts
-    unchecked = () if allowed else result.architecture.contracts_unsupported
-    gate = None
-    if spec.enabled:
-        gate = evaluate_gate(
-            spec, result.findings, unchecked, roles=result.gate_roles,
-            contract_warnings=result.architecture.contract_warnings,
-        )  # fmt: skip
-    # rendered on the workers warm_up started, if it did (a pool started now would cost more)
-    submit = running_pool(options.jobs)
-    written = write_reports(result, out, formats=ask.formats, gate=gate, submit=submit)
-    if graph_writes is not None:
-        graph_writes.close()  # the code graph was written beside the review and its reports
-    if not quiet:
-        print_summary(console, summary_of_result(result, gate), written)
-    elif result.architecture.contracts_unsupported or result.architecture.contract_warnings:
-        print_unchecked_contracts(console, summary_of_result(result, gate))
-    return 0 if gate is None or gate.passed else 1
+    # the modules are imported: the collector leaves them be while the review runs
+    with long_lived_settled():
+        tree = read_source(ask.path, exclude=request.exclude + (project.exclude if project else ()))
+        options = ReviewOptions(
+            jobs=ask.jobs or settings.jobs,
+            file_budget_seconds=settings.file_budget_seconds,
+            reviewer=request.reviewer or settings.reviewer,
+            models=bootstrap.review_models(),
+            baseline=BaselineInput(base.fingerprints, base.architecture) if base else None,
+            config=project,
+            source_root=ask.path if ask.path.is_dir() else None,
+            lint_config=request.lint_config,
+        )
+        # The code graph is written when asked for (--keep: OUT/graph.sqlite), or when a Cypher
+        # store is configured (NEO4J_URI: the user's graph database, which the project's graph
+        # rules query): as on the platform, whose default review keeps none. Django's is 100k rows,
+        # about 1 s of the command's end spent waiting for the worker writing them.
+        wanted = keep or bool(settings.neo4j_uri)
+        store = bootstrap.graph_store(settings, out / "graph.sqlite") if wanted else None
+        graph_writes = in_background(store)
+        show = not quiet and console.is_terminal
+        with TerminalProgress(console, enabled=show) as progress:
+            result = run_review(tree, options, progress, graph_store=graph_writes or store)
+        # no gate asked for: the report says so with `gate: null`, as the platform's report does
+        spec = parse_gate(request.fail_on)
+        allowed = request.allow_unsupported_contracts
+        unchecked = () if allowed else result.architecture.contracts_unsupported
+        gate = None
+        if spec.enabled:
+            gate = evaluate_gate(
+                spec, result.findings, unchecked, roles=result.gate_roles,
+                contract_warnings=result.architecture.contract_warnings,
+            )  # fmt: skip
+        # rendered on the workers warm_up started, if it did (a pool started now would cost more)
+        submit = running_pool(options.jobs)
+        written = write_reports(result, out, formats=ask.formats, gate=gate, submit=submit)
+        if graph_writes is not None:
+            graph_writes.close()  # the code graph was written beside the review and its reports
+        if not quiet:
+            print_summary(console, summary_of_result(result, gate), written)
+        elif result.architecture.contracts_unsupported or result.architecture.contract_warnings:
+            print_unchecked_contracts(console, summary_of_result(result, gate))
+        return 0 if gate is None or gate.passed else 1
 
 
 def _review_on_platform(ask: _Ask, out: Path, quiet: bool, console: Console,

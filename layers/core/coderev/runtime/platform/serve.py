@@ -309,6 +309,7 @@ def review_on_platform(
 
     from coderev import bootstrap
     from coderev.analyses.model import NewAnalysis
+    from coderev.analysis.collector import long_lived_settled
     from coderev.pipeline.request import ReviewRequest
     from coderev.service.housekeeping import UPLOADED_AT
     from coderev.service.uploads import read_report
@@ -323,30 +324,31 @@ def review_on_platform(
     records = bootstrap.analysis_repository()
     platform.start(http=False)  # the review uploads through the store: no HTTP routes needed
     try:
-        upload = uuid.uuid4()
-        request = request or ReviewRequest()
-        if baseline is not None:
-            baseline_key = f"baselines/{upload}/report.json"
-            store.put(baseline_key, baseline, content_type="application/json")
-            request = replace(request, baseline_key=baseline_key)
-        request, config = request.with_config_stored(f"configs/{upload}/config.json")
-        if config is not None:
-            store.put(request.config_key or "", config, content_type="application/json")
-        key = f"uploads/{upload}/{name}"
-        stamp = {UPLOADED_AT: datetime.now(UTC).isoformat()}
-        info = store.put(key, archive, metadata=stamp | request.to_metadata())
-        del archive  # uploaded: the analysis reads it from the store (the caller lets go too)
-        new = NewAnalysis(store.bucket, key, info.etag.strip('"'), info.version_id)
-        record, _created = records.create_if_absent(new)
-        try:
-            execution_arn = _follow(platform, record.id, _preloading(on_state),
-                                    time.monotonic() + timeout)  # fmt: skip
-        except BaseException:  # Ctrl-C, or the wait ran out: the analysis must not run on
-            _abort(platform, record.id)
-            timeout = ABORTED_STOP_SECONDS  # only the handlers still running are waited for
-            raise
-        record = records.get(record.id) or record
-        summary = _report_summary(platform, execution_arn)
+        with long_lived_settled():  # the platform is built: the collector leaves it be
+            upload = uuid.uuid4()
+            request = request or ReviewRequest()
+            if baseline is not None:
+                baseline_key = f"baselines/{upload}/report.json"
+                store.put(baseline_key, baseline, content_type="application/json")
+                request = replace(request, baseline_key=baseline_key)
+            request, config = request.with_config_stored(f"configs/{upload}/config.json")
+            if config is not None:
+                store.put(request.config_key or "", config, content_type="application/json")
+            key = f"uploads/{upload}/{name}"
+            stamp = {UPLOADED_AT: datetime.now(UTC).isoformat()}
+            info = store.put(key, archive, metadata=stamp | request.to_metadata())
+            del archive  # uploaded: the analysis reads it from the store (the caller lets go too)
+            new = NewAnalysis(store.bucket, key, info.etag.strip('"'), info.version_id)
+            record, _created = records.create_if_absent(new)
+            try:
+                execution_arn = _follow(platform, record.id, _preloading(on_state),
+                                        time.monotonic() + timeout)  # fmt: skip
+            except BaseException:  # Ctrl-C, or the wait ran out: the analysis must not run on
+                _abort(platform, record.id)
+                timeout = ABORTED_STOP_SECONDS  # only the handlers still running are waited for
+                raise
+            record = records.get(record.id) or record
+            summary = _report_summary(platform, execution_arn)
     finally:
         platform.stop(timeout)
     if record.status.value != "SUCCEEDED":
