@@ -146,7 +146,9 @@ def _built_object_store() -> ObjectStore:
     from coderev.adapters.embedded.object_store import LocalObjectStore
 
     return LocalObjectStore(
-        settings.data_dir / "objects" / settings.s3_bucket, durable=settings.durable_writes
+        settings.data_dir / "objects" / settings.s3_bucket,
+        durable=settings.durable_writes,
+        work_in_memory=settings.work_in_memory,
     )
 
 

@@ -134,6 +134,10 @@ class Settings(BaseSettings):
     # the embedded stores wait for the disk (fsync, SQLite's synchronous=FULL) before a write
     # returns (false: a data dir removed when the review is, see ephemeral)
     durable_writes: bool = Field(default=True, validation_alias="CODEREV_DURABLE_WRITES")
+    # the analysis steps hold their work documents in this process's memory instead of
+    # writing them to the embedded object store (true: a data dir nothing else reads, see
+    # ephemeral; with S3 they always travel through the bucket)
+    work_in_memory: bool = Field(default=False, validation_alias="CODEREV_WORK_IN_MEMORY")
     file_budget_seconds: float = Field(
         default=10.0, gt=0, validation_alias="CODEREV_FILE_BUDGET_SECONDS"
     )

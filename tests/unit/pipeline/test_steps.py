@@ -27,7 +27,7 @@ from coderev.domain.config import ProjectConfig
 from coderev.domain.errors import BaselineError, CorruptArchiveError
 from coderev.domain.events import read_cloud_event
 from coderev.migrations import open_repository
-from coderev.pipeline import steps
+from coderev.pipeline import steps, steps_work
 from coderev.pipeline.options import BaselineInput, ReviewOptions
 from coderev.pipeline.request import ReviewRequest
 from coderev.pipeline.run import run_review
@@ -37,6 +37,7 @@ from coderev.pipeline.steps_work import (
     InvalidAnalysisIdError,
     MissingWorkFileError,
     ReviewOutcome,
+    ShardResult,
     WorkKeys,
     read_document,
     read_unchanged,
@@ -117,10 +118,20 @@ class Platform:
 
 
 @pytest.fixture
-def platform(tmp_path: Path) -> Iterator[Platform]:
+def platform(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Platform]:
+    """Work documents written as files; with the param "held", the store of a default
+    `coderev review`'s platform, which holds them in this process's memory instead."""
     records = open_repository(SqlAnalysisRepository, database_url(None, tmp_path / "data"))
-    yield Platform(LocalObjectStore(tmp_path / "bucket"), records, InMemoryEventBus())
+    held = getattr(request, "param", "written") == "held"
+    store = LocalObjectStore(tmp_path / "bucket", work_in_memory=held)
+    yield Platform(store, records, InMemoryEventBus())
     records.close()
+    if held:
+        assert list(store.list("work/")) == []  # nothing of the steps' work was left written
+
+
+# the steps behave alike whether their work documents are written or held in memory
+either_way = pytest.mark.parametrize("platform", ["written", "held"], indirect=True)
 
 
 def comparable(report: dict[str, Any]) -> dict[str, Any]:
@@ -131,6 +142,7 @@ def direct(data: bytes, name: str, baseline: BaselineInput | None = None) -> Any
     return run_review(read_archive_bytes(name, data), ReviewOptions(jobs=1, baseline=baseline))
 
 
+@either_way
 @pytest.mark.parametrize("shards", [None, 1, 3, 40])
 def test_the_steps_publish_the_direct_engines_report(
     platform: Platform, shards: int | None
@@ -186,6 +198,7 @@ def test_shard_inputs_are_gzipped_for_a_remote_store_only_and_read_either_way(
     assert comparable(got) == comparable(to_json_dict(direct(sample_archive(), "shop.tar.gz")))
 
 
+@either_way
 @pytest.mark.parametrize("shards", [1, 4, 16])
 def test_shards_judge_imports_as_the_whole_tree_does(platform: Platform, shards: int) -> None:
     data = first_party_archive()
@@ -317,6 +330,7 @@ def test_report_objects_carry_their_content_types(tmp_path: Path, platform: Plat
     }
 
 
+@either_way
 def test_every_step_can_run_twice(platform: Platform) -> None:
     data = sample_archive()
     record = platform.upload(data)
@@ -365,6 +379,7 @@ def test_a_work_file_of_another_analysis_is_refused(platform: Platform) -> None:
         steps.architecture(platform.store, two.id)
 
 
+@either_way
 def test_steps_out_of_order_name_the_missing_file(platform: Platform) -> None:
     record = platform.upload(sample_archive())
     with pytest.raises(MissingWorkFileError, match=r"index\.json: absent"):
@@ -615,3 +630,90 @@ def test_a_shard_analysed_in_a_worker_hands_its_result_to_architecture(tmp_path:
     assert store.reads.get(keys.index) is None  # handed over to one step, then kept for all
     report = json.loads(platform.report(record.id))
     assert comparable(report) == comparable(to_json_dict(direct(sample_archive(), "shop.tar.gz")))
+
+
+class PutCountingStore(LocalObjectStore):
+    """A store holding work in memory that records every key put."""
+
+    def __init__(self, root: Path) -> None:
+        super().__init__(root, work_in_memory=True)
+        self.puts: list[str] = []
+
+    def put(self, key: str, data: bytes, **kwargs: Any) -> Any:
+        self.puts.append(key)
+        return super().put(key, data, **kwargs)
+
+
+def test_a_store_holding_work_sends_each_shard_to_a_worker_and_writes_no_work_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    records = open_repository(SqlAnalysisRepository, database_url(None, tmp_path / "data"))
+    store = PutCountingStore(tmp_path / "bucket")
+    platform = Platform(store, records, InMemoryEventBus())
+    record = platform.upload(sample_archive())
+    keys = WorkKeys(record.id)
+
+    def not_here(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("the shard ran in this process, not in a worker")
+
+    try:
+        plan = steps.index(store, records, record.id, shards=2)
+        with monkeypatch.context() as patched:  # the workers run the module as it is
+            patched.setattr(steps, "_analyze_shard_here", not_here)
+            outputs = [steps.analyze_shard(store, record.id, item["shard"], jobs=2)
+                       for item in plan["shards"]]  # fmt: skip
+        assert sum(o["files"] for o in outputs) == plan["python_files"]
+        steps.ruff(store, record.id)
+        steps.architecture(store, record.id)
+        steps.review(store, record.id)
+        # only the rendered reports, which Finalize publishes: no document of the steps
+        assert {k for k in store.puts if k.startswith(keys.prefix)} == {
+            keys.rendered(name) for name in ("report.json", "report.sarif", "report.md",
+                                             "report.html")}  # fmt: skip
+        steps.finalize(store, records, platform.bus, record.id)
+    finally:
+        records.close()
+    report = json.loads(platform.report(record.id))
+    assert comparable(report) == comparable(to_json_dict(direct(sample_archive(), "shop.tar.gz")))
+    with pytest.raises(MissingWorkFileError):  # let go of once the analysis ended
+        read_document(store, keys.index, steps_work.IndexDocument, record.id)
+
+
+def test_held_documents_beyond_the_bound_are_written_not_lost(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(steps_work, "HELD_ENTRIES", 2)
+    store = LocalObjectStore(tmp_path / "bucket", work_in_memory=True)
+    outcomes = {f"a{i}": ReviewOutcome(f"a{i}", {"high": i}) for i in range(3)}
+    for aid, outcome in outcomes.items():
+        write_document(store, WorkKeys(aid).outcome, outcome)
+    assert [info.key for info in store.list("work/")] == [WorkKeys("a0").outcome]
+    for aid, outcome in outcomes.items():
+        assert read_document(store, WorkKeys(aid).outcome, ReviewOutcome, aid) == outcome
+    steps_work.release_held()
+
+
+def test_a_held_document_is_checked_as_a_decoded_one_is(tmp_path: Path) -> None:
+    store = LocalObjectStore(tmp_path / "bucket", work_in_memory=True)
+    key = WorkKeys("a1").outcome
+    write_document(store, key, ReviewOutcome("a1", {"high": 1}))
+    with pytest.raises(CorruptWorkFileError, match="holds a ReviewOutcome, not a ShardResult"):
+        read_document(store, key, ShardResult, "a1")
+    with pytest.raises(CorruptWorkFileError, match="belongs to analysis 'a1', not 'b2'"):
+        read_unchanged(store, key, ReviewOutcome, "b2")
+    other = LocalObjectStore(tmp_path / "other", work_in_memory=True)
+    with pytest.raises(MissingWorkFileError):  # another store's, as its files would be
+        read_document(other, key, ReviewOutcome, "a1")
+    assert steps_work.discard_held("work/a1/") == 1
+    with pytest.raises(MissingWorkFileError):
+        read_document(store, key, ReviewOutcome, "a1")
+
+
+def test_mark_failed_lets_go_of_what_the_failed_analysis_held(platform: Platform) -> None:
+    store = LocalObjectStore(platform.store.root, work_in_memory=True)
+    record = platform.upload(sample_archive())
+    steps.index(store, platform.records, record.id, shards=2)
+    assert read_unchanged(store, WorkKeys(record.id).index, steps_work.IndexDocument, record.id)
+    steps.mark_failed(platform.records, platform.bus, record.id, "States.TaskFailed", "boom")
+    with pytest.raises(MissingWorkFileError):
+        read_unchanged(store, WorkKeys(record.id).index, steps_work.IndexDocument, record.id)

@@ -59,3 +59,26 @@ def test_the_private_platform_does_not_wait_for_the_disk(
     assert "CODEREV_DURABLE_WRITES" not in os.environ
     bootstrap.object_store().put("uploads/c.txt", b"kept")
     assert synced
+
+
+def test_the_private_platform_holds_its_analysis_work_in_memory(
+    embedded_data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its analyses write no work file (nothing else reads them, the dir goes); a worker's
+    reopened store would write them (it cannot share this process's memory); the user's
+    platform, before and after, writes them."""
+    from coderev import bootstrap
+    from coderev.pipeline.steps_work import ReviewOutcome, WorkKeys, write_document
+
+    monkeypatch.setenv("TMPDIR", str(tmp_path / "tmp"))
+    monkeypatch.delenv("CODEREV_WORK_IN_MEMORY", raising=False)
+    outcome = ReviewOutcome("a1", {"high": 1})
+    with ephemeral_platform():
+        store = bootstrap.object_store()
+        write_document(store, WorkKeys("a1").outcome, outcome)
+        assert list(store.list("work/")) == []
+        assert not getattr(store.reopener()(), "work_in_memory", False)  # type: ignore[misc]
+    assert "CODEREV_WORK_IN_MEMORY" not in os.environ
+    store = bootstrap.object_store()
+    write_document(store, WorkKeys("a1").outcome, outcome)
+    assert [info.key for info in store.list("work/")] == [WorkKeys("a1").outcome]

@@ -33,6 +33,7 @@ from coderev.analysis.ruff_project import RuffRun, lint_python
 from coderev.analysis.skipping import exclude_from_tree
 from coderev.architecture.config import load_project_config
 from coderev.domain.code import FileAnalysis
+from coderev.domain.config import Thresholds
 from coderev.domain.errors import InputError
 from coderev.pipeline.parallel import IN_PROCESS_BELOW, analyze_files, submit_to_shared_pool
 from coderev.pipeline.progress import SilentProgress
@@ -56,6 +57,7 @@ from coderev.pipeline.steps_work import (
     ShardResult,
     WorkKeys,
     hand_over,
+    holds_in_memory,
     read_document,
     read_unchanged,
     write_document,
@@ -177,25 +179,59 @@ def analyze_shard(
     runs in a worker of this process's shared pool, as its own Lambda sandbox would: the
     Map's iterations, running here on threads, then share the cores instead of the GIL, and
     none of the shard's data crosses the process boundary but its result, handed over to this
-    process's next step on a local store (see steps_work). Otherwise the shard's files are
-    analysed on the pool (or here) and the result written from this process. `files` (the
-    Map item's count, when Index gave it): a shard too small to be worth a worker runs here.
+    process's next step on a local store (see steps_work). A store holding its work in this
+    process's memory sends the worker the shard's files and takes its result back, neither
+    written. Otherwise the shard's files are analysed on the pool (or here) and the result
+    written from this process. `files` (the Map item's count, when Index gave it): a shard
+    too small to be worth a worker runs here.
     """
     reopener = getattr(store, "reopener", None)
     worth_a_worker = files is None or files >= IN_PROCESS_BELOW
     reopen = reopener() if jobs != 1 and worth_a_worker and callable(reopener) else None
     if reopen is not None:
-        future = submit_to_shared_pool(jobs, _analyze_shard_in_worker, reopen, analysis_id, shard)
-        if future is not None:
-            try:
-                response, written = future.result()
-            except BrokenProcessPool:  # a worker died (a file that kills it): isolate files
-                pass
-            else:
-                if written is not None:  # for Architecture, in this process (steps_work)
-                    hand_over(*written)
-                return response
+        if holds_in_memory(store):
+            response = _sent_to_a_worker(store, analysis_id, shard, jobs)
+        else:
+            response = _read_in_a_worker(reopen, analysis_id, shard, jobs)
+        if response is not None:
+            return response
     return _analyze_shard_here(store, analysis_id, shard, jobs)[0]
+
+
+def _read_in_a_worker(
+    reopen: Callable[[], ObjectStore], analysis_id: str, shard: int, jobs: int
+) -> dict[str, Any] | None:
+    """The step in a worker that reads the shard and writes its result (None: no worker)."""
+    future = submit_to_shared_pool(jobs, _analyze_shard_in_worker, reopen, analysis_id, shard)
+    if future is None:
+        return None
+    try:
+        response, written = future.result()
+    except BrokenProcessPool:  # a worker died (a file that kills it): isolate files
+        return None
+    if written is not None:  # for Architecture, in this process (steps_work)
+        hand_over(*written)
+    return response
+
+
+def _sent_to_a_worker(
+    store: ObjectStore, analysis_id: str, shard: int, jobs: int
+) -> dict[str, Any] | None:
+    """The shard this process holds analysed in a worker, its result held here (None: no
+    worker)."""
+    keys = WorkKeys(analysis_id)
+    indexed = read_unchanged(store, keys.index, IndexDocument, analysis_id)
+    bundle = _shard_input(store, keys, shard)
+    future = submit_to_shared_pool(jobs, _shard_result, bundle, indexed.config.thresholds,
+                                   indexed.budget_seconds)  # fmt: skip
+    if future is None:
+        return None
+    try:
+        result = future.result()
+    except BrokenProcessPool:
+        return None
+    write_document(store, keys.shard_result(shard), result)
+    return _shard_response(result)
 
 
 def _analyze_shard_in_worker(
@@ -214,30 +250,41 @@ def _analyze_shard_here(
     keys = WorkKeys(analysis_id)
     indexed = read_unchanged(store, keys.index, IndexDocument, analysis_id)
     bundle = _shard_input(store, keys, shard)
+    result = _shard_result(bundle, indexed.config.thresholds, indexed.budget_seconds, jobs)
+    key = keys.shard_result(shard)
+    info = write_document(store, key, result, keep=not handing_over)
+    written = (key, info, result) if handing_over and info is not None else None
+    return _shard_response(result), written
+
+
+def _shard_result(
+    bundle: ShardInput, thresholds: Thresholds, budget_seconds: float, jobs: int = 1
+) -> ShardResult:
+    """A shard's analyses, on the shared pool of `jobs` (or here, for 1)."""
     analyses, analysis_seconds = _measured(
         analyze_files,
         bundle.files,
-        indexed.config.thresholds,
-        indexed.budget_seconds,
+        thresholds,
+        budget_seconds,
         jobs,
         SilentProgress(),
         shared_pool=True,
     )
-    result = ShardResult(
-        analysis_id=analysis_id,
-        shard=shard,
+    return ShardResult(
+        analysis_id=bundle.analysis_id,
+        shard=bundle.shard,
         analyses=tuple(sorted(analyses, key=lambda a: a.path)),
         analysis_seconds=analysis_seconds,
     )
-    key = keys.shard_result(shard)
-    info = write_document(store, key, result, keep=not handing_over)
-    response = {
-        "analysis_id": analysis_id,
-        "shard": shard,
-        "files": len(analyses),
-        "findings": sum(len(a.findings) for a in analyses),
+
+
+def _shard_response(result: ShardResult) -> dict[str, Any]:
+    return {
+        "analysis_id": result.analysis_id,
+        "shard": result.shard,
+        "files": len(result.analyses),
+        "findings": sum(len(a.findings) for a in result.analyses),
     }
-    return response, ((key, info, result) if handing_over else None)
 
 
 def ruff(store: ObjectStore, analysis_id: str) -> dict[str, Any]:

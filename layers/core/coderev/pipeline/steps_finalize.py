@@ -30,7 +30,9 @@ from coderev.pipeline.steps_work import (
     MissingWorkFileError,
     ReviewOutcome,
     WorkKeys,
+    discard_held,
     read_document,
+    work_exists,
 )
 from coderev.ports import EventBus, ObjectStore
 from coderev.reports.writer import FILENAMES
@@ -73,7 +75,7 @@ def finalize(
         raise AnalysisNotFoundError(analysis_id)
     if record.status not in AnalysisStatus.SUCCEEDED.predecessors():
         raise InvalidTransitionError(analysis_id, record.status, AnalysisStatus.SUCCEEDED)
-    if record.status is not AnalysisStatus.SUCCEEDED or store.head(keys.outcome) is not None:
+    if record.status is not AnalysisStatus.SUCCEEDED or work_exists(store, keys.outcome):
         outcome = read_document(store, keys.outcome, ReviewOutcome, analysis_id)
         report_keys: dict[str, str] = {}
         for fmt in formats:
@@ -105,6 +107,7 @@ def finalize(
     bus.flush()
     for info in list(store.list(keys.prefix)):
         store.delete(info.key)
+    discard_held(keys.prefix)
     return {
         "analysis_id": analysis_id,
         "status": record.status.value,
@@ -123,11 +126,13 @@ def mark_failed(
     """Record the analysis FAILED with the Catch's Error and Cause; publish the failure.
 
     The cause is kept whole up to MAX_CAUSE_CHARS; the event carries the error name and the
-    cause's message (a Lambda error's `errorMessage` when the cause is its JSON).
+    cause's message (a Lambda error's `errorMessage` when the cause is its JSON). Its work
+    files stay (for `coderev executions show`); what this process held of them goes.
     """
     name = (error or "Error")[:MAX_ERROR_CHARS]
     text = (cause or "")[:MAX_CAUSE_CHARS]
     record = records.update_status(analysis_id, AnalysisStatus.FAILED, error=name, cause=text)
+    discard_held(WorkKeys(analysis_id).prefix)
     _ended(record, None)
     message = cause_message(text)
     data = {**_event_data(record), "error": name, "message": message[:_EVENT_MESSAGE_CHARS]}

@@ -129,14 +129,19 @@ class LocalObjectStore:
         *,
         signer: UploadSigner | None = None,
         durable: bool = True,
+        work_in_memory: bool = False,
     ) -> None:
         """`durable`: every object is on the disk (fsync'd) before a put returns. False for a
         store whose directory is removed when its process is done (a CLI review's private
         data dir, coderev.runtime.platform.ephemeral): the page cache holds its objects until
         they are deleted, and the writes never wait for the disk (0.5-1 s of Django's review
-        on this machine's disk)."""
+        on this machine's disk). `work_in_memory`: nothing but this process reads the
+        analyses' work files here (that same private data dir), so the analysis steps hold
+        them in memory and write none (coderev.pipeline.steps_work); a store reopened in
+        another process writes them."""
         self.root = Path(root)
         self.durable = durable
+        self.work_in_memory = work_in_memory
         self._thread_lock = threading.Lock()
         self._signer = signer
 

@@ -183,6 +183,11 @@ class NotifyingObjectStore:
     def local(self) -> bool:
         return bool(getattr(self.store, "local", False))
 
+    @property
+    def work_in_memory(self) -> bool:
+        """The wrapped store's: work documents held in memory are never put, nor notified."""
+        return bool(getattr(self.store, "work_in_memory", False))
+
     def reopener(self) -> Callable[[], ObjectStore] | None:
         """The wrapped store's: another process writes work files, which notify no one."""
         reopen = getattr(self.store, "reopener", None)
