@@ -717,3 +717,19 @@ def test_mark_failed_lets_go_of_what_the_failed_analysis_held(platform: Platform
     steps.mark_failed(platform.records, platform.bus, record.id, "States.TaskFailed", "boom")
     with pytest.raises(MissingWorkFileError):
         read_unchanged(store, WorkKeys(record.id).index, steps_work.IndexDocument, record.id)
+
+
+def test_finalize_publishes_the_reports_by_copy_not_through_itself(tmp_path: Path) -> None:
+    """On S3 a CopyObject: the reports (Django's report.json is 10 MB) are neither downloaded
+    into the Finalize function nor uploaded again."""
+    records = open_repository(SqlAnalysisRepository, database_url(None, tmp_path / "data"))
+    store = CountingStore(tmp_path / "bucket")
+    platform = Platform(store, records, InMemoryEventBus())
+    record = platform.upload(sample_archive())
+    try:
+        platform.run(record.id)
+    finally:
+        records.close()
+    keys = WorkKeys(record.id)
+    assert not {k for k in store.reads if k.startswith(keys.prefix + "report.")}
+    assert json.loads(platform.report(record.id))["source"] == "shop.tar.gz"

@@ -80,12 +80,11 @@ def finalize(
         report_keys: dict[str, str] = {}
         for fmt in formats:
             rendered = keys.rendered(FILENAMES[fmt])
-            try:
-                body = store.get(rendered)
+            key = keys.report(FILENAMES[fmt])
+            try:  # in the store (S3's CopyObject): a report's bytes never pass through here
+                store.copy(rendered, key)  # with the content type Review gave it
             except KeyError:
                 raise MissingWorkFileError(rendered, "absent; did Review run?") from None
-            key = keys.report(FILENAMES[fmt])
-            store.put(key, body, content_type=CONTENT_TYPES[fmt])
             report_keys[fmt] = key
         first = record.status is not AnalysisStatus.SUCCEEDED
         record = records.update_status(
