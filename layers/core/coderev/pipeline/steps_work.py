@@ -300,9 +300,12 @@ def _hold(store: ObjectStore, key: str, document: object) -> None:
     with _kept_lock:
         _held.pop(key, None)
         _held[key] = (store, document)
-        evicted = [(k, _held.pop(k)) for k in list(_held)[: max(0, len(_held) - HELD_ENTRIES)]]
-    for old_key, (old_store, old_document) in evicted:  # written after all: nothing is lost
-        _write(old_store, old_key, old_document, keep=False)
+        oldest = [(k, _held[k]) for k in list(_held)[: max(0, len(_held) - HELD_ENTRIES)]]
+    for old_key, entry in oldest:  # written after all, then let go: a read finds one or other
+        _write(entry[0], old_key, entry[1], keep=False)
+        with _kept_lock:
+            if _held.get(old_key) is entry:  # not held anew meanwhile
+                del _held[old_key]
 
 
 def _held_document(store: ObjectStore, key: str) -> object | None:
