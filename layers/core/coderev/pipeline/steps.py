@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
+from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
@@ -186,29 +187,38 @@ def analyze_shard(
     too small to be worth a worker runs here.
     """
     reopener = getattr(store, "reopener", None)
-    worth_a_worker = files is None or files >= IN_PROCESS_BELOW
-    reopen = reopener() if jobs != 1 and worth_a_worker and callable(reopener) else None
-    if reopen is not None:
+    if jobs != 1 and (files is None or files >= IN_PROCESS_BELOW):  # worth a worker
+        response = None
         if holds_in_memory(store):
             response = _sent_to_a_worker(store, analysis_id, shard, jobs)
-        else:
+        elif callable(reopener) and (reopen := reopener()) is not None:
             response = _read_in_a_worker(reopen, analysis_id, shard, jobs)
         if response is not None:
             return response
     return _analyze_shard_here(store, analysis_id, shard, jobs)[0]
 
 
+def _worker_outcome[T](future: Future[T] | None) -> T | None:
+    """What a task on the shared pool returned; None when there is no pool, or when a worker
+    died (a file that kills it): the caller then isolates the files here."""
+    if future is None:
+        return None
+    try:
+        return future.result()
+    except BrokenProcessPool:
+        return None
+
+
 def _read_in_a_worker(
     reopen: Callable[[], ObjectStore], analysis_id: str, shard: int, jobs: int
 ) -> dict[str, Any] | None:
     """The step in a worker that reads the shard and writes its result (None: no worker)."""
-    future = submit_to_shared_pool(jobs, _analyze_shard_in_worker, reopen, analysis_id, shard)
-    if future is None:
+    outcome = _worker_outcome(
+        submit_to_shared_pool(jobs, _analyze_shard_in_worker, reopen, analysis_id, shard)
+    )
+    if outcome is None:
         return None
-    try:
-        response, written = future.result()
-    except BrokenProcessPool:  # a worker died (a file that kills it): isolate files
-        return None
+    response, written = outcome
     if written is not None:  # for Architecture, in this process (steps_work)
         hand_over(*written)
     return response
@@ -222,13 +232,10 @@ def _sent_to_a_worker(
     keys = WorkKeys(analysis_id)
     indexed = read_unchanged(store, keys.index, IndexDocument, analysis_id)
     bundle = _shard_input(store, keys, shard)
-    future = submit_to_shared_pool(jobs, _shard_result, bundle, indexed.config.thresholds,
-                                   indexed.budget_seconds)  # fmt: skip
-    if future is None:
-        return None
-    try:
-        result = future.result()
-    except BrokenProcessPool:
+    result = _worker_outcome(submit_to_shared_pool(
+        jobs, _shard_result, bundle, indexed.config.thresholds, indexed.budget_seconds
+    ))  # fmt: skip
+    if result is None:
         return None
     write_document(store, keys.shard_result(shard), result)
     return _shard_response(result)

@@ -60,6 +60,7 @@ process that never ends an analysis grows no further and loses nothing.
 from __future__ import annotations
 
 import gzip
+import itertools
 import re
 import threading
 import zlib
@@ -300,7 +301,8 @@ def _hold(store: ObjectStore, key: str, document: object) -> None:
     with _kept_lock:
         _held.pop(key, None)
         _held[key] = (store, document)
-        oldest = [(k, _held[k]) for k in list(_held)[: max(0, len(_held) - HELD_ENTRIES)]]
+        beyond = max(0, len(_held) - HELD_ENTRIES)
+        oldest = [(k, _held[k]) for k in itertools.islice(_held, beyond)]
     for old_key, entry in oldest:  # written after all, then let go: a read finds one or other
         _write(entry[0], old_key, entry[1], keep=False)
         with _kept_lock:
@@ -379,10 +381,8 @@ def read_unchanged[T](store: ObjectStore, key: str, tp: type[T], analysis_id: st
     a local store the document this process decoded last time is returned again while the
     object still has that version (a `head`, no body read). A pool worker runs many shards of
     one analysis and decoded Django's index.json (336 KB, ~35 ms) once per shard, 20 times."""
-    if _held:
-        held = _held_document(store, key)
-        if held is not None:
-            return _checked(key, held, tp, analysis_id)
+    if _held and (held := _held_document(store, key)) is not None:
+        return _checked(key, held, tp, analysis_id)
     info = store.head(key) if getattr(store, "local", False) else None
     version = info.version_id if info is not None else None
     if version:
@@ -402,10 +402,8 @@ def read_document[T](
     store: ObjectStore, key: str, tp: type[T], analysis_id: str, *, compressed: bool = False
 ) -> T:
     """The `tp` at `key`, which must belong to `analysis_id`."""
-    if _held:
-        held = _held_document(store, key)
-        if held is not None:
-            return _checked(key, held, tp, analysis_id)
+    if _held and (held := _held_document(store, key)) is not None:
+        return _checked(key, held, tp, analysis_id)
     kept = _taken(store, key) if _kept else None
     if isinstance(kept, tp) and getattr(kept, "analysis_id", None) == analysis_id:
         return kept
@@ -419,14 +417,11 @@ def read_document[T](
         document = codec.loads(tp, body)
     except (OSError, EOFError, zlib.error, codec.CodecError) as exc:
         raise CorruptWorkFileError(key, f"unreadable: {exc}") from None
-    owner = getattr(document, "analysis_id", None)
-    if owner != analysis_id:
-        raise CorruptWorkFileError(key, f"belongs to analysis {owner!r}, not {analysis_id!r}")
-    return document
+    return _checked(key, document, tp, analysis_id)
 
 
 def _checked[T](key: str, document: object, tp: type[T], analysis_id: str) -> T:
-    """A held document, refused as a decoded one would be when it is not what was asked."""
+    """`document` (decoded from `key`, or held there) if it is a `tp` of `analysis_id`."""
     if not isinstance(document, tp):
         raise CorruptWorkFileError(key, f"holds a {type(document).__name__}, not a {tp.__name__}")
     owner = getattr(document, "analysis_id", None)
