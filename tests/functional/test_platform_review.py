@@ -294,7 +294,9 @@ def test_gc_reports_and_reclaims_what_retention_no_longer_needs(
     assert planned.returncode == 0, planned.stderr
     assert "would delete: nothing" in planned.stdout  # all within retention
     assert "objects/reports" in planned.stdout and "graph.sqlite" in planned.stdout
-    expired = {"CODEREV_RETENTION_DAYS": "0.00001", "CODEREV_UPLOAD_HOURS": "0.0001"}
+    # 9 ms and 4 ms: both reviews ended longer ago than that, however fast the machine (a
+    # cutoff of 0.9 s let the second review's record through on a fast one)
+    expired = {"CODEREV_RETENTION_DAYS": "0.0000001", "CODEREV_UPLOAD_HOURS": "0.000001"}
     planned = run("gc", "--dry-run", **expired)
     assert "would delete: 2 uploads" in planned.stdout and "2 records" in planned.stdout
     assert run("executions", "list").stdout.count("SUCCEEDED") == 2  # a dry run deleted nothing

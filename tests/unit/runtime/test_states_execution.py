@@ -291,6 +291,28 @@ def test_background_execution_can_be_stopped() -> None:
     assert "PassStateEntered" not in [e.type for e in execution.history]
 
 
+def test_a_follower_is_woken_by_the_next_event_not_its_timeout() -> None:
+    gate = threading.Event()
+    machine = build(
+        {"W": {"Type": "Wait", "Seconds": 1, "Next": "P"}, "P": {"Type": "Pass", "End": True}}
+    )
+    execution = Interpreter(sleeper=lambda _s: gate.wait(5)).start_background(machine, {})
+    while not any(e.type == "WaitStateEntered" for e in execution.events()):
+        execution.wait_for_events(len(execution.events()), 5)
+    seen = len(execution.events())
+    assert not execution.wait_for_events(seen, 0.01)  # the Wait state holds: nothing new
+    assert execution.wait_for_events(seen - 1, 0)  # already there: no wait at all
+    woken: list[bool] = []
+    follower = threading.Thread(target=lambda: woken.append(execution.wait_for_events(seen, 60)))
+    follower.start()
+    gate.set()  # the Wait state ends: its exit event wakes the follower, long before 60 s
+    follower.join(30)
+    assert woken == [True]
+    while status_of(execution) is ExecutionStatus.RUNNING:
+        execution.wait_for_events(len(execution.events()), 5)
+    assert execution.events()[-1].type == "ExecutionSucceeded"
+
+
 def test_context_object_fields() -> None:
     machine = build({"P": {"Type": "Pass", "Parameters": {"ctx.$": "$$"}, "End": True}})
     clock = FakeClock()

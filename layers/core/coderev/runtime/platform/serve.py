@@ -430,10 +430,10 @@ def _follow(
     platform: Platform, analysis_id: str, on_state: Callable[[str], object], deadline: float
 ) -> str:
     """Wait for the analysis' execution to end, reporting states as they are entered."""
-    from coderev.runtime.states import ExecutionNotFoundError, ExecutionStatus
+    from coderev.runtime.states import Execution, ExecutionNotFoundError, ExecutionStatus
 
     seen = 0
-    started = False
+    execution: Execution | None = None
     machines = [entry.spec for entry in platform.machines.values()]
     arns = [spec.arn.replace(":stateMachine:", ":execution:", 1) + f":{analysis_id}"
             for spec in machines]  # fmt: skip
@@ -446,7 +446,7 @@ def _follow(
                 execution = platform.interpreter.describe(arn)
             except ExecutionNotFoundError:
                 continue
-            arns, started = [arn], True
+            arns = [arn]
             events = execution.events()
             for event in events[seen:]:
                 if event.type.endswith("StateEntered"):
@@ -455,12 +455,14 @@ def _follow(
             if execution.status is not ExecutionStatus.RUNNING and events[-1].type in _CLOSED:
                 return arn
             break
-        if not started:  # the record is read only until an execution runs: a query per poll
-            # would take the GIL from the steps for as long as the analysis runs
+        if execution is None:  # the record is read only until an execution runs: a query per
+            # poll would take the GIL from the steps for as long as the analysis runs
             record = _record(analysis_id)
             if record is not None and record.status.value == "FAILED" and not record.execution_id:
                 return ""  # refused at ingest: no execution ran
-        time.sleep(0.05)
+            time.sleep(0.05)
+        else:  # woken by its next event, so the end is seen as it comes, not up to 50 ms later
+            execution.wait_for_events(seen, 0.05)
     raise ServeError(f"the analysis {analysis_id} did not end in time")
 
 

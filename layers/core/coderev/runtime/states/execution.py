@@ -42,7 +42,9 @@ class Execution:
     cause: str | None = None
     stop_date: datetime | None = None
     history: list[HistoryEvent] = field(default_factory=list)
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+    # held to change or read the history; notified when an event is appended
+    _changed: threading.Condition = field(default_factory=threading.Condition, repr=False,
+                                          compare=False)  # fmt: skip
 
     def record(
         self,
@@ -52,10 +54,11 @@ class Execution:
         previous: int | None = None,
     ) -> int:
         """Append an event; returns its id. Thread-safe (Map and Parallel run in threads)."""
-        with self._lock:
+        with self._changed:
             event_id = len(self.history) + 1
             prev = event_id - 1 if previous is None else previous
             self.history.append(HistoryEvent(event_id, prev, timestamp, type_, details or {}))
+            self._changed.notify_all()
             return event_id
 
     @property
@@ -63,5 +66,11 @@ class Execution:
         return None if self.status != ExecutionStatus.SUCCEEDED else json.dumps(self.output)
 
     def events(self, type_: str | None = None) -> list[HistoryEvent]:
-        with self._lock:
+        with self._changed:
             return [e for e in self.history if type_ is None or e.type == type_]
+
+    def wait_for_events(self, count: int, timeout: float) -> bool:
+        """Wait until the history holds more than `count` events, at most `timeout` seconds;
+        whether it does (a follower wakes when something happened instead of polling)."""
+        with self._changed:
+            return self._changed.wait_for(lambda: len(self.history) > count, timeout)
