@@ -12,8 +12,10 @@ import pytest
 from coderev.sqlite_wal import enable_wal
 
 
-def _held_for(path: Path, seconds: float) -> threading.Event:
-    """A connection that creates the database and holds it locked for `seconds`."""
+def _held_for(path: Path, seconds: float) -> threading.Thread:
+    """A connection that creates the database and holds it locked for `seconds`, on the
+    returned thread (which the test joins: left running, its COMMIT would land after the
+    test's folder is gone and fail in some later test)."""
     locked = threading.Event()
 
     def hold() -> None:
@@ -25,24 +27,28 @@ def _held_for(path: Path, seconds: float) -> threading.Event:
         holder.execute("COMMIT")
         holder.close()
 
-    threading.Thread(target=hold, daemon=True).start()
+    holder = threading.Thread(target=hold, daemon=True)
+    holder.start()
     assert locked.wait(5)
-    return locked
+    return holder
 
 
 def test_the_switch_waits_for_a_database_being_created(tmp_path: Path) -> None:
     path = tmp_path / "store.db"
-    _held_for(path, 0.3)
+    holder = _held_for(path, 0.3)
     conn = sqlite3.connect(path, timeout=0.01, isolation_level=None)
     with pytest.raises(sqlite3.OperationalError, match="locked"):
         conn.execute("PRAGMA journal_mode=WAL")  # what every store did: fails at once
     enable_wal(conn, 5)
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    holder.join(5)
 
 
 def test_a_lock_held_past_the_timeout_is_raised(tmp_path: Path) -> None:
     path = tmp_path / "store.db"
-    _held_for(path, 1.0)
+    holder = _held_for(path, 1.0)
     conn = sqlite3.connect(path, timeout=0.01, isolation_level=None)
     with pytest.raises(sqlite3.OperationalError, match="locked"):
         enable_wal(conn, 0.2)
+    holder.join(5)
+    assert not holder.is_alive()
