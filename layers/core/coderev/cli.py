@@ -327,7 +327,7 @@ def _review_on_platform(ask: _Ask, out: Path, quiet: bool, console: Console,
     import os
     import tarfile
 
-    from coderev.console import print_summary, print_unchecked_contracts
+    from coderev.console import StateProgress, print_summary, print_unchecked_contracts
     from coderev.reports.json_format import summary_of
     from coderev.runtime.platform.serve import review_on_platform
 
@@ -347,21 +347,21 @@ def _review_on_platform(ask: _Ask, out: Path, quiet: bool, console: Console,
 
         warm_up(ask.jobs or get_settings().jobs, preload=("coderev.pipeline.steps", WORKER_PRELOAD))
     out.mkdir(parents=True, exist_ok=True)
-
-    def entered(state: str) -> None:
-        if not quiet:
-            console.print(f"  {state}", highlight=False)
-
     from coderev.runtime.platform.ephemeral import ephemeral_platform
 
     # The handlers log JSON lines to stdout, as on Lambda; here they go to a file.
     platform = contextlib.nullcontext() if keep else ephemeral_platform()
     uploaded = [archive]  # handed over, not kept: its bytes are freed once uploaded
     del archive
-    with platform, (out / "platform.log").open("w") as log, contextlib.redirect_stdout(log):
+    # the status line (a rich Live) is started first: it takes over sys.stdout while it runs,
+    # and the handlers' logs must still go to the file, not to the terminal above it
+    progress = StateProgress(console, enabled=not quiet)
+    with progress, platform, (out / "platform.log").open("w") as log, \
+            contextlib.redirect_stdout(log):  # fmt: skip
         outcome = review_on_platform(
             uploaded.pop(), ask.path.resolve().name, ask.formats, request=ask.request,
-            baseline=ask.baseline_bytes, on_state=entered, template_path=template,
+            baseline=ask.baseline_bytes, template_path=template,
+            on_event=lambda event: progress.event(event.type, event.details),
         )  # fmt: skip
     if outcome.status != "SUCCEEDED":
         _raise_failure(outcome.analysis_id, outcome.error or "Error", outcome.cause or "", keep)

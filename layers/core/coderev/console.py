@@ -70,6 +70,64 @@ class TerminalProgress:
             self._progress.advance(self._task, units)
 
 
+class StateProgress:
+    """What `coderev review` shows while its analysis runs on the platform, from its
+    execution's history events (`event`): in a terminal, one transient status line (the state
+    last entered; during a Map, its iterations ended of its items) that is gone when the review
+    ends, as the direct engine's bars are; elsewhere (a CI log), each state's name once, when
+    first entered, not once per Map iteration (Django's review entered AnalyzeShard 18 times).
+    Nothing when not enabled (--quiet)."""
+
+    def __init__(self, console: Console, enabled: bool = True) -> None:
+        live = enabled and console.is_terminal
+        self._console = console
+        self._status = console.status("coderev: starting", spinner="dots") if live else None
+        self._lines = enabled and not console.is_terminal
+        self._named: set[str] = set()
+        self._state = ""
+        self._map: tuple[str, int, int] | None = None  # the running Map: name, ended, items
+
+    def __enter__(self) -> StateProgress:
+        if self._status is not None:
+            self._status.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._status is not None:
+            self._status.stop()
+
+    def event(self, type_: str, details: Mapping[str, Any]) -> None:
+        """One history event: `type_` as AWS names it, `details` its fields."""
+        if type_.endswith("StateEntered"):
+            self._state = str(details.get("name", ""))
+            if self._lines and self._state not in self._named:
+                self._named.add(self._state)
+                self._console.print(f"  {escape(self._state)}", highlight=False)
+        elif type_ == "MapStateStarted":
+            self._map = (self._state, 0, int(details.get("length", 0)))
+        elif type_ in ("MapIterationSucceeded", "MapIterationFailed") and self._map:
+            name, ended, items = self._map
+            self._map = (name, ended + 1, items)
+        elif type_ in ("MapStateSucceeded", "MapStateFailed"):
+            self._map = None
+        else:
+            return
+        if self._status is not None:
+            self._status.update(f"[bold]coderev[/]: {escape(self.shown())}")
+
+    def shown(self) -> str:
+        """The status line's text: a running Map's progress, else the state last entered."""
+        if self._map is not None:
+            name, ended, items = self._map
+            return f"{name} {ended}/{items}"
+        return self._state
+
+
 def print_unchecked_contracts(console: Console, report: Mapping[str, Any]) -> None:
     """One line per configured contract that was not checked and per contract warning (printed
     even with --quiet: a contract must never disappear without a word); `report` is a

@@ -193,6 +193,32 @@ def test_map_keeps_order_and_respects_max_concurrency(limit: int, workers: int,
     assert len(execution.events("MapIterationSucceeded")) == 12
 
 
+def test_each_map_iteration_is_recorded_as_it_ends_not_when_the_map_does() -> None:
+    release = threading.Event()
+
+    class HoldsTheFirst:
+        def invoke(self, resource: str, payload: Any, context: TaskContext) -> Any:
+            if payload == 0:
+                assert release.wait(30)
+            return payload
+
+    machine = build({"M": {"Type": "Map", "End": True,
+                           "ItemProcessor": {"StartAt": "T", "States": {"T": TASK}}}})  # fmt: skip
+    execution = Interpreter(HoldsTheFirst()).start_background(machine, [0, 1, 2])
+    try:  # items 1 and 2 end while item 0 still runs: their ends are in the history already
+        while len(execution.events("MapIterationSucceeded")) < 2:
+            assert execution.wait_for_events(len(execution.events()), 30)
+        assert {e.details["index"] for e in execution.events("MapIterationSucceeded")} == {1, 2}
+        assert status_of(execution) is ExecutionStatus.RUNNING
+    finally:
+        release.set()
+    while status_of(execution) is ExecutionStatus.RUNNING:
+        execution.wait_for_events(len(execution.events()), 5)
+    assert execution.output == [0, 1, 2]
+    ends = [e.details["index"] for e in execution.events("MapIterationSucceeded")]
+    assert ends == [1, 2, 0] or ends == [2, 1, 0]  # in the order they ended
+
+
 def test_map_items_must_be_an_array() -> None:
     machine = build(
         {

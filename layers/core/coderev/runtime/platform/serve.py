@@ -49,6 +49,7 @@ if TYPE_CHECKING:
     from coderev.pipeline.request import ReviewRequest
     from coderev.ports import ObjectStore
     from coderev.runtime.event_sources.s3_notifications import NotifyingObjectStore
+    from coderev.runtime.states import HistoryEvent
 
 __all__ = [
     "EXECUTIONS_FILE",
@@ -292,13 +293,15 @@ def review_on_platform(
     request: ReviewRequest | None = None,
     baseline: bytes | None = None,
     template_path: Path | None = None,
-    on_state: Callable[[str], object] = lambda _name: None,
+    on_event: Callable[[HistoryEvent], object] = lambda _event: None,
     timeout: float = 600.0,
 ) -> PlatformReview:
     """Upload `archive` under `uploads/<id>/<name>` (the report names `name` as its source, as
     the direct engine does) with `request` as its metadata, record it as POST /analyses does,
-    follow its execution (`on_state` gets each state's name as it is entered), and return the
-    outcome with the `formats` reports and always the json one (it holds the gate's verdict).
+    follow its execution (`on_event` gets each event of its history as it is recorded: a
+    `...StateEntered` event names the state, MapStateStarted gives the Map's length), and
+    return the outcome with the `formats` reports and always the json one (it holds the
+    gate's verdict).
 
     `baseline`, an earlier report.json's bytes, is put under `baselines/<id>/report.json`
     first and named as the request's baseline_key.
@@ -341,7 +344,7 @@ def review_on_platform(
             new = NewAnalysis(store.bucket, key, info.etag.strip('"'), info.version_id)
             record, _created = records.create_if_absent(new)
             try:
-                execution_arn = _follow(platform, record.id, _preloading(on_state),
+                execution_arn = _follow(platform, record.id, _preloading(on_event),
                                         time.monotonic() + timeout)  # fmt: skip
             except BaseException:  # Ctrl-C, or the wait ran out: the analysis must not run on
                 _abort(platform, record.id)
@@ -380,20 +383,23 @@ AFTER_THE_MAP = (
 MAP_STATE = "AnalyzeShards"
 
 
-def _preloading(on_state: Callable[[str], object]) -> Callable[[str], object]:
-    """`on_state` that also starts importing AFTER_THE_MAP when the Map state is entered."""
+def _preloading(
+    on_event: Callable[[HistoryEvent], object],
+) -> Callable[[HistoryEvent], object]:
+    """`on_event` that also starts importing AFTER_THE_MAP when the Map state is entered."""
     import threading
 
     started = threading.Event()
 
-    def entered(name: str) -> object:
-        if name == MAP_STATE and not started.is_set():
+    def recorded(event: HistoryEvent) -> object:
+        entered = event.type == "MapStateEntered" and event.details.get("name") == MAP_STATE
+        if entered and not started.is_set():
             started.set()
             threading.Thread(target=_import_all, args=(AFTER_THE_MAP,), daemon=True,
                              name="coderev-preload").start()  # fmt: skip
-        return on_state(name)
+        return on_event(event)
 
-    return entered
+    return recorded
 
 
 def _import_all(names: tuple[str, ...]) -> None:
@@ -427,9 +433,11 @@ def _report_summary(platform: Platform, execution_arn: str) -> Mapping[str, Any]
 
 
 def _follow(
-    platform: Platform, analysis_id: str, on_state: Callable[[str], object], deadline: float
+    platform: Platform, analysis_id: str, on_event: Callable[[HistoryEvent], object],
+    deadline: float,
 ) -> str:
-    """Wait for the analysis' execution to end, reporting states as they are entered."""
+    """Wait for the analysis' execution to end, handing `on_event` each event of its history
+    as it is recorded."""
     from coderev.runtime.states import Execution, ExecutionNotFoundError, ExecutionStatus
 
     seen = 0
@@ -449,8 +457,7 @@ def _follow(
             arns = [arn]
             events = execution.events()
             for event in events[seen:]:
-                if event.type.endswith("StateEntered"):
-                    on_state(str(event.details.get("name", "")))
+                on_event(event)
             seen = len(events)
             if execution.status is not ExecutionStatus.RUNNING and events[-1].type in _CLOSED:
                 return arn

@@ -4,6 +4,7 @@ Each Map iteration and Parallel branch is a span under the state's, on whichever
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -52,20 +53,29 @@ def _run_all(run: ExecutionRun, jobs: list[Job], limit: int, on_done: Done) -> l
                 raise
             on_done(index, None)
         return results
+
+    def ended(index: int, future: Future[Any]) -> None:  # as each job ends, as AWS records it
+        error = future.exception()
+        if error is not None:
+            cancel.set()
+        if not _cancelled(error):
+            on_done(index, error)
+
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="asl") as pool:
         futures: list[Future[Any]] = [pool.submit(tracing.carry(job), cancel) for job in jobs]
-        for future in futures:
-            future.add_done_callback(lambda f: cancel.set() if f.exception() else None)
+        for index, future in enumerate(futures):
+            future.add_done_callback(functools.partial(ended, index))
         errors = [future.exception() for future in futures]
-    for index, error in enumerate(errors):
-        if not (isinstance(error, ExecutionStopped) and error.status == "CANCELLED"):
-            on_done(index, error)
-    real = [e for e in errors if e is not None
-            and not (isinstance(e, ExecutionStopped) and e.status == "CANCELLED")]  # fmt: skip
+    real = [e for e in errors if e is not None and not _cancelled(e)]
     if real:
         raise real[0]
     results = [future.result() for future in futures]
     return results
+
+
+def _cancelled(error: BaseException | None) -> bool:
+    """A job stopped because another failed: it ends unrecorded."""
+    return isinstance(error, ExecutionStopped) and error.status == "CANCELLED"
 
 
 def parallel(
