@@ -22,9 +22,11 @@ minus handler) against the 2 ms target.
 from __future__ import annotations
 
 import argparse
+import atexit
 import http.client
 import json
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -67,6 +69,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
     data = tempfile.mkdtemp(prefix="coderev-bench-authorizer-")
+    atexit.register(shutil.rmtree, data, ignore_errors=True)  # its databases go with the run
     for name in ("DATABASE_URL", "REDIS_URL", "OPA_URL", "S3_ENDPOINT", "KAFKA_BOOTSTRAP_SERVERS"):
         os.environ.pop(name, None)
     os.environ.update(CODEREV_DATA_DIR=data, JWT_SECRET_KEY=KEY, POWERTOOLS_TRACE_DISABLED="true",
