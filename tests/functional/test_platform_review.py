@@ -307,6 +307,14 @@ def test_gc_reports_and_reclaims_what_retention_no_longer_needs(
     sizes = {line.split()[0]: line for line in done.stdout.splitlines()[1:] if "->" in line}
     assert sizes["objects/reports"].rstrip().endswith("-> 0 B")
 
+    def size(text: str) -> float:
+        number, unit = text.split()
+        return float(number) * {"B": 1, "KB": 1e3, "MB": 1e6, "GB": 1e9}[unit]
+
+    for name in ("coderev.db", "executions.db"):  # VACUUM's write-ahead log is folded back in:
+        before, after = sizes[name].split(None, 1)[1].split("->")  # no database file grows
+        assert size(after) <= size(before), sizes[name]
+
 
 def test_a_config_too_large_for_the_metadata_travels_beside_the_upload(
     sample: Path, tmp_path: Path

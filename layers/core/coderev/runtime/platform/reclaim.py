@@ -100,11 +100,15 @@ def reclaim(*, dry_run: bool = False, now: datetime | None = None) -> Reclaimed:
 
 
 def _vacuum(path: Path) -> None:
-    """Give a SQLite file's free pages back to the disk (deleting rows does not)."""
+    """Give a SQLite file's free pages back to the disk (deleting rows does not). In WAL mode
+    VACUUM writes the rebuilt database into the write-ahead log first, which outlives this
+    connection while the process holds others: it is checkpointed into the file and truncated,
+    or the data dir would look larger after `coderev gc` than before."""
     if not path.is_file():
         return
     db = sqlite3.connect(path, timeout=30.0)
     try:
         db.execute("VACUUM")
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # a no-op outside WAL mode
     finally:
         db.close()
