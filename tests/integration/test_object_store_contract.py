@@ -452,6 +452,39 @@ def test_local_store_keeps_one_blob_per_key_and_prunes_folders(tmp_path: Path) -
     assert store.get("deep") == b"file beside the folder"
 
 
+def test_a_local_copy_shares_the_source_blob_and_outlives_it(tmp_path: Path) -> None:
+    store = LocalObjectStore(tmp_path / "bucket")
+    body = b"report" * 100_000
+    source = store.put("work/a/report.json", body, content_type="application/json")
+    copied = store.copy("work/a/report.json", "reports/a/report.json")
+
+    blobs = {path.stat().st_ino for path in (tmp_path / "bucket").rglob("*.blob")}
+    assert len(blobs) == 1  # one file with two names: no byte was copied
+    assert (copied.etag, copied.size) == (source.etag, len(body))
+    assert copied.version_id != source.version_id
+    store.delete("work/a/report.json")  # Finalize deletes the work files once copied
+    store.put("reports/a/other.json", b"{}")
+    assert store.get("reports/a/report.json") == body
+    assert len(list((tmp_path / "bucket").rglob("*.blob"))) == 2
+
+
+def test_a_local_copy_is_streamed_where_files_cannot_be_linked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = LocalObjectStore(tmp_path / "bucket")
+    body = bytes(range(256)) * 1000
+    source = store.put("uploads/a/shop.zip", body, metadata={"coderev-request": "{}"})
+
+    def no_links(*_args: object) -> None:
+        raise PermissionError("hard links are not permitted here")
+
+    monkeypatch.setattr(os, "link", no_links)
+    copied = store.copy("uploads/a/shop.zip", "uploads/b/shop.zip")
+    assert store.get("uploads/b/shop.zip") == body
+    assert (copied.etag, copied.metadata) == (source.etag, {"coderev-request": "{}"})
+    assert len({p.stat().st_ino for p in (tmp_path / "bucket").rglob("*.blob")}) == 2
+
+
 def test_local_store_is_shared_by_two_instances(tmp_path: Path) -> None:
     writer, reader = LocalObjectStore(tmp_path), LocalObjectStore(tmp_path)
     info = writer.put("shared/k", b"data", metadata={"a": "b"})

@@ -312,23 +312,48 @@ class LocalObjectStore:
     def copy(
         self, source_key: str, key: str, *, metadata: Mapping[str, str] | None = None
     ) -> ObjectInfo:
-        """S3's CopyObject: streamed from the source's blob (never whole in memory), with
-        its content type, and its metadata unless `metadata` replaces it. KeyError if absent."""
+        """S3's CopyObject, with the source's content type and its metadata unless `metadata`
+        replaces it; KeyError if absent. The new version's blob is a hard link to the source's
+        (a blob is never changed once written, and each name of it is deleted on its own), so
+        no byte is read or written, and the copy has the source's ETag, as S3 gives a copy of a
+        single-part object (every object here is one) its MD5. Where the file system has no
+        hard links it is streamed from the source's blob (never whole in memory) instead."""
         validate_object_key(source_key)
+        validate_object_key(key)
         sidecar = self._sidecar(source_key)
         for _ in range(_READ_RETRIES):  # a concurrent put may remove the blob: read again
             record = self._read_sidecar(sidecar)
             if record is None:
                 raise KeyError(source_key)
+            blob = self._blob(sidecar, record["version_id"])
+            chosen = record["metadata"] if metadata is None else metadata
             try:
-                with open(self._blob(sidecar, record["version_id"]), "rb") as body:
-                    return self.put_stream(
-                        key, body, content_type=record["content_type"],
-                        metadata=record["metadata"] if metadata is None else metadata,
-                    )  # fmt: skip
+                linked = self._linked_copy(key, blob, record, normalize_metadata(chosen))
+                if linked is not None:
+                    return linked
+                with open(blob, "rb") as body:
+                    return self.put_stream(key, body, content_type=record["content_type"],
+                                           metadata=chosen)  # fmt: skip
             except FileNotFoundError:
                 continue
         raise ObjectStoreError(f"object {source_key!r} kept changing while being copied")
+
+    def _linked_copy(self, key: str, blob: Path, record: Mapping[str, Any],
+                     metadata: dict[str, str]) -> ObjectInfo | None:  # fmt: skip
+        """`copy` by a hard link to `blob`; None when this file system cannot link it.
+        FileNotFoundError when the blob is gone (a put replaced the source meanwhile)."""
+        version_id = uuid.uuid4().hex
+        sidecar = self._sidecar(key)
+        with self._write_lock():
+            sidecar.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                os.link(blob, self._blob(sidecar, version_id))
+            except FileNotFoundError:
+                raise
+            except OSError:  # no hard links here (EPERM, EXDEV, EMLINK...): stream it
+                return None
+            return self._commit(key, sidecar, version_id, record["size"], record["etag"],
+                                record["content_type"], metadata)  # fmt: skip
 
     def presign_get(self, key: str, *, expires_in: int, content_type: str) -> PresignedDownload:
         """A URL relative to the gateway serving this store; KeyError when `key` is absent."""
