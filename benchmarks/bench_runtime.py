@@ -198,8 +198,8 @@ def bench_cold_imports(root: Path) -> None:
 # The HTTP handler's cold start as a client sees it: the import and then its first request.
 # Work a handler defers from import to its first request is only saved if this stays low too.
 # (function, event, label, the status with records in memory, on the embedded store): a first
-# request timed on another status timed an error path (the stub lagged behind the port once,
-# and GET /analyses/{id} was timed as a 500 for several sessions)
+# request answering another status timed an error path (e.g. the in-memory records falling
+# behind the repository port), so the bench stops instead
 FIRST_REQUESTS = (
     ("analyses", "analyses_status.json", "GET /analyses/{id}", 200, 404),
     ("analyses", "analyses_openapi.json", "GET /openapi.json", 200, 200),

@@ -309,7 +309,7 @@ def test_gc_reports_and_reclaims_what_retention_no_longer_needs(
 
     def size(text: str) -> float:
         number, unit = text.split()
-        return float(number) * {"B": 1, "KB": 1e3, "MB": 1e6, "GB": 1e9}[unit]
+        return float(number) * 1024 ** ["B", "KB", "MB", "GB"].index(unit)  # as gc prints
 
     for name in ("coderev.db", "executions.db"):  # VACUUM's write-ahead log is folded back in:
         before, after = sizes[name].split(None, 1)[1].split("->")  # no database file grows

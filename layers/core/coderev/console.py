@@ -92,12 +92,7 @@ class StateProgress:
             self._status.start()
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         if self._status is not None:
             self._status.stop()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -206,14 +207,12 @@ def test_each_map_iteration_is_recorded_as_it_ends_not_when_the_map_does() -> No
                            "ItemProcessor": {"StartAt": "T", "States": {"T": TASK}}}})  # fmt: skip
     execution = Interpreter(HoldsTheFirst()).start_background(machine, [0, 1, 2])
     try:  # items 1 and 2 end while item 0 still runs: their ends are in the history already
-        while len(execution.events("MapIterationSucceeded")) < 2:
-            assert execution.wait_for_events(len(execution.events()), 30)
+        wait_until(execution, lambda: len(execution.events("MapIterationSucceeded")) >= 2)
         assert {e.details["index"] for e in execution.events("MapIterationSucceeded")} == {1, 2}
         assert status_of(execution) is ExecutionStatus.RUNNING
     finally:
         release.set()
-    while status_of(execution) is ExecutionStatus.RUNNING:
-        execution.wait_for_events(len(execution.events()), 5)
+    wait_until(execution, lambda: status_of(execution) is not ExecutionStatus.RUNNING)
     assert execution.output == [0, 1, 2]
     ends = [e.details["index"] for e in execution.events("MapIterationSucceeded")]
     assert ends == [1, 2, 0] or ends == [2, 1, 0]  # in the order they ended
@@ -295,6 +294,14 @@ def status_of(execution: Execution) -> ExecutionStatus:
     return execution.status  # read through a call: the status changes on another thread
 
 
+def wait_until(execution: Execution, done: Callable[[], bool]) -> None:
+    """Follow a background execution, woken by each event, until `done` (at most 30 s)."""
+    deadline = time.monotonic() + 30
+    while not done():
+        assert time.monotonic() < deadline, [e.type for e in execution.events()]
+        execution.wait_for_events(len(execution.events()), 1)
+
+
 def test_background_execution_can_be_stopped() -> None:
     gate = threading.Event()
     machine = build(
@@ -309,9 +316,7 @@ def test_background_execution_can_be_stopped() -> None:
     assert execution.status == ExecutionStatus.RUNNING
     interpreter.stop(execution.execution_arn, error="User", cause="stopped by test")
     gate.set()
-    deadline = time.monotonic() + 5
-    while status_of(execution) == ExecutionStatus.RUNNING and time.monotonic() < deadline:
-        time.sleep(0.01)
+    wait_until(execution, lambda: status_of(execution) is not ExecutionStatus.RUNNING)
     assert status_of(execution) == ExecutionStatus.ABORTED
     assert (execution.error, execution.cause) == ("User", "stopped by test")
     assert "PassStateEntered" not in [e.type for e in execution.history]
@@ -323,8 +328,7 @@ def test_a_follower_is_woken_by_the_next_event_not_its_timeout() -> None:
         {"W": {"Type": "Wait", "Seconds": 1, "Next": "P"}, "P": {"Type": "Pass", "End": True}}
     )
     execution = Interpreter(sleeper=lambda _s: gate.wait(5)).start_background(machine, {})
-    while not any(e.type == "WaitStateEntered" for e in execution.events()):
-        execution.wait_for_events(len(execution.events()), 5)
+    wait_until(execution, lambda: bool(execution.events("WaitStateEntered")))
     seen = len(execution.events())
     assert not execution.wait_for_events(seen, 0.01)  # the Wait state holds: nothing new
     assert execution.wait_for_events(seen - 1, 0)  # already there: no wait at all
@@ -334,8 +338,7 @@ def test_a_follower_is_woken_by_the_next_event_not_its_timeout() -> None:
     gate.set()  # the Wait state ends: its exit event wakes the follower, long before 60 s
     follower.join(30)
     assert woken == [True]
-    while status_of(execution) is ExecutionStatus.RUNNING:
-        execution.wait_for_events(len(execution.events()), 5)
+    wait_until(execution, lambda: status_of(execution) is not ExecutionStatus.RUNNING)
     assert execution.events()[-1].type == "ExecutionSucceeded"
 
 

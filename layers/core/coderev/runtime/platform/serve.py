@@ -259,8 +259,8 @@ def _prune_executions() -> None:
 def _announce(platform: Platform, echo: Callable[[str], object]) -> None:
     served = platform.describe()
     echo(f"coderev serve: {platform.template.path} on {platform.url}")
-    if platform.gateway.open_local_mode:  # a warning, on stderr (printed twice before: the
-        logger.warning(OPEN_LOCAL_NOTICE)  # log line and the same words among the routes)
+    if platform.gateway.open_local_mode:  # once, as a warning on stderr, not among the routes
+        logger.warning(OPEN_LOCAL_NOTICE)
     echo("  GET /health")
     echo("  GET /metrics")
     for key in ("routes", "triggers", "schedules", "state_machines"):
